@@ -1,0 +1,1 @@
+"""The Streamlit-aware layer: entry script, auth gate, navigation, components, the CLI."""

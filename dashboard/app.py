@@ -1,0 +1,75 @@
+"""Entry script: page config, the login gate, and the role-filtered navigation. It only routes.
+
+It lives in dashboard/, not beside pages/, so Streamlit never treats pages/ as a legacy multipage
+app whose files a deep link could run without this gate (see ARCHITECTURE.md); each page still
+checks access itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+# `streamlit run dashboard/app.py` puts dashboard/ first on sys.path; the packages live one level up.
+_ROOT = str(Path(__file__).resolve().parent.parent)
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+from sqlalchemy.exc import OperationalError  # noqa: E402
+
+from dashboard import data, gate, navigation, sidebar  # noqa: E402
+from dashboard.services.errors import ServiceError  # noqa: E402
+from db.engine import DatabaseUnavailable  # noqa: E402
+from db.settings import SettingsError  # noqa: E402
+
+_log = logging.getLogger("dashboard.app")
+
+st.set_page_config(page_title="HealthDash", page_icon=":material/local_hospital:", layout="wide")
+
+
+def _login_page() -> None:
+    gate.login_form()
+
+
+def main() -> None:
+    try:
+        user = gate.current_user()
+    except (DatabaseUnavailable, SettingsError, data.SchemaOutdated) as exc:
+        _log.error("database not usable: %s", exc)
+        st.error(str(exc))
+        st.stop()
+    gate.render_cookie_ops()
+    if user is None:
+        page = st.navigation([st.Page(_login_page, title="Sign in", url_path="login", default=True)], position="hidden")
+        page.run()
+        return
+    viewer = gate.working_viewer(user)
+    menu = {
+        section: [st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path) for spec in specs]
+        for section, specs in navigation.pages_for(user.role).items()
+    }
+    page = st.navigation(menu)
+    sidebar.render(viewer)
+    page.run()
+
+
+try:
+    main()
+except (DatabaseUnavailable, OperationalError):
+    _log.exception("database unavailable")
+    st.error(
+        "The database cannot be reached right now. Try again in a minute; if it persists, tell your "
+        "system administrator."
+    )
+except ServiceError as exc:  # a page let a plain-words refusal through: show it as it is
+    st.error(str(exc))
+except Exception:
+    # The traceback is for the server log; the user gets a sentence (client.showErrorDetails = "none").
+    _log.exception("page failed")
+    st.error(
+        "Something went wrong while showing this page. It has been logged. Try again, and if it keeps "
+        "happening, tell your system administrator."
+    )

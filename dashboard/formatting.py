@@ -1,0 +1,103 @@
+"""Words and numbers as UX.md wants them: naira, thousands separators, dates in Africa/Lagos.
+
+Plain functions, no streamlit, so they are unit-tested directly.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+LAGOS = ZoneInfo("Africa/Lagos")
+NAIRA = "\u20a6"
+
+
+def naira(amount: Decimal | float | int | None) -> str:
+    """₦1,234,567.89; negative as -₦1,234.00."""
+    if amount is None:
+        return "—"
+    value = Decimal(str(amount)).quantize(Decimal("0.01"))
+    sign = "-" if value < 0 else ""
+    return f"{sign}{NAIRA}{abs(value):,.2f}"
+
+
+def naira_short(amount: Decimal | float | int | None) -> str:
+    """₦1.2M, ₦350K, ₦2.4B for cards; small amounts in full naira."""
+    if amount is None:
+        return "—"
+    value = float(amount)
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    for limit, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if value >= limit:
+            return f"{sign}{NAIRA}{value / limit:,.1f}{suffix}"
+    return f"{sign}{NAIRA}{value:,.0f}"
+
+
+def count(n: int | None) -> str:
+    return "—" if n is None else f"{n:,}"
+
+
+def percent(fraction: float | None) -> str:
+    """0.123 -> 12.3%."""
+    return "—" if fraction is None else f"{fraction * 100:.1f}%"
+
+
+def lagos_date(moment: datetime | date | None) -> str:
+    """25 Nov 2026 (a datetime is first converted to Lagos time)."""
+    if moment is None:
+        return "—"
+    if isinstance(moment, datetime):
+        moment = moment.astimezone(LAGOS) if moment.tzinfo else moment
+    return f"{moment.day} {moment:%b %Y}"
+
+
+def lagos_datetime(moment: datetime | None) -> str:
+    """25 Nov 2026, 14:05 in Africa/Lagos time."""
+    if moment is None:
+        return "—"
+    local = moment.astimezone(LAGOS) if moment.tzinfo else moment
+    return f"{local.day} {local:%b %Y, %H:%M}"
+
+
+def lagos_time(moment: datetime) -> str:
+    return f"{moment.astimezone(LAGOS):%H:%M}"
+
+
+def range_caption(first: int, last: int, total: int, noun: str) -> str:
+    """'1–50 of 12,480 hospitals', or 'No hospitals' when empty."""
+    if total == 0:
+        return f"No {noun}"
+    return f"{first:,}\u2013{last:,} of {total:,} {noun}"
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
+
+
+def md_escape(text: str | None) -> str:
+    """Escape user text for st.markdown/caption so it shows literally (no links, no formatting)."""
+    return _MD_SPECIAL.sub(r"\\\1", text or "")
+
+
+def humanise(code: str | None) -> str:
+    """'login_failed' -> 'Login failed'."""
+    if not code:
+        return "—"
+    words = code.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> object:
+    """Text that a spreadsheet would run as a formula (=, +, -, @) is prefixed with an apostrophe.
+
+    Audit rows carry text that users typed (searches, names); opened in Excel, "=HYPERLINK(...)"
+    must stay text.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value

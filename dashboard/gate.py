@@ -1,0 +1,238 @@
+"""The auth gate: who is signed in on this run, the login form, log-out, and each page's access check.
+
+Session-state keys here belong to this module. The token lives in st.session_state for this
+Streamlit session and in a cookie for the next one (a refresh or a new tab): the cookie is read from
+st.context.cookies and written by extra-streamlit-components' cookie manager. Every run validates
+the token against the database (services.auth.resume), so the database, not the browser, decides.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+import extra_streamlit_components as stx
+import streamlit as st
+
+from dashboard import data, navigation
+from dashboard.services import auth, scope
+from dashboard.services.errors import NotFound, ServiceError
+from dashboard.services.scope import ROLE_NAMES, Actor, ClientInfo
+
+_log = logging.getLogger(__name__)
+
+COOKIE_NAME = "healthdash_session"
+TOKEN_KEY = "_auth_token"  # noqa: S105 (a session-state key, not a secret)
+FLASH_KEY = "_auth_flash"
+COOKIE_OP_KEY = "_auth_cookie_op"
+DEAD_COOKIE_KEY = "_auth_dead_cookie"
+BROWSER_SESSION_KEY = "_auth_browser_session"
+SCOPE_KEY = "_working_scope"  # an ADMIN's chosen hospital id, None for the whole network
+SCOPE_QUERY_PARAM = "hospital"
+ALL_HOSPITALS = "All hospitals"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What a page needs: the signed-in user, the actor for services, and words for the scope."""
+
+    user: auth.SignedIn
+    actor: Actor
+    scope_label: str
+
+    @property
+    def role_name(self) -> str:
+        return ROLE_NAMES.get(self.user.role, self.user.role.value)
+
+
+def client_info(session_id: str | None = None) -> ClientInfo:
+    """Audit context from the browser's request, where Streamlit exposes it."""
+    if session_id is None:
+        # Before sign-in there is no server session yet; tie a browser session's attempts together.
+        session_id = st.session_state.setdefault(BROWSER_SESSION_KEY, "browser-" + secrets.token_hex(8))
+    try:
+        ip = st.context.ip_address
+        agent = st.context.headers.get("User-Agent")
+    except Exception:  # AppTest and bare runs have no request behind them
+        ip = agent = None
+    ip = ip if isinstance(ip, str) else None
+    agent = agent if isinstance(agent, str) else None
+    return ClientInfo(session_id=session_id, ip_address=ip, user_agent=agent)
+
+
+def policy() -> auth.AuthPolicy:
+    return auth.AuthPolicy.from_env()
+
+
+def _clear_state() -> None:
+    # Everything goes, except the note that this session's handshake cookie is dead: that cookie stays
+    # in st.context.cookies for the session's lifetime and must not be re-checked on every run.
+    dead = st.session_state.get(DEAD_COOKIE_KEY)
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    if dead:
+        st.session_state[DEAD_COOKIE_KEY] = dead
+
+
+def _end_session(message: str, token: str | None) -> None:
+    """Clear all session state, keep only what the login form must show, and drop the cookie."""
+    handshake_cookie = _raw_cookie()
+    _clear_state()
+    if message:
+        st.session_state[FLASH_KEY] = message
+    if token and token == handshake_cookie:
+        # st.context.cookies keeps showing the old cookie until the next page load; remember it is dead.
+        st.session_state[DEAD_COOKIE_KEY] = auth.hash_token(token)
+    st.session_state[COOKIE_OP_KEY] = ("delete", None, None, secrets.token_hex(4))
+
+
+def _raw_cookie() -> str | None:
+    try:
+        token = st.context.cookies.get(COOKIE_NAME)
+    except Exception:  # no request behind this run (AppTest, bare mode)
+        return None
+    return token if isinstance(token, str) and token else None
+
+
+def _cookie_token() -> str | None:
+    token = _raw_cookie()
+    if token is None or st.session_state.get(DEAD_COOKIE_KEY) == auth.hash_token(token):
+        return None
+    return token
+
+
+def current_user() -> auth.SignedIn | None:
+    """The signed-in user on this run, re-read from the database; None when signed out."""
+    token = st.session_state.get(TOKEN_KEY) or _cookie_token()
+    if not token:
+        return None
+    with data.unit_of_work(data.engine()) as db:
+        result = auth.resume(db, token, client_info(), policy=policy())
+    if isinstance(result, auth.SessionEnded):
+        _end_session(result.message, token)
+        return None
+    st.session_state[TOKEN_KEY] = token
+    return result
+
+
+def _schedule_cookie(token: str, expires_at: datetime) -> None:
+    st.session_state[COOKIE_OP_KEY] = ("set", token, expires_at.isoformat(), secrets.token_hex(4))
+
+
+def _served_over_https() -> bool:
+    try:
+        url = st.context.url
+    except Exception:
+        return False
+    return isinstance(url, str) and url.startswith("https://")
+
+
+def render_cookie_ops() -> None:
+    """Apply a pending cookie write or delete in the browser; keep rendering it until it reports done."""
+    op = st.session_state.get(COOKIE_OP_KEY)
+    if not op:
+        return
+    kind, value, expires, nonce = op
+    manager = stx.CookieManager(key=f"cookie-manager-{nonce}")
+    if kind == "set":
+        options = {"path": "/", "expires": expires, "sameSite": "strict"}
+        if _served_over_https():
+            options["secure"] = True  # never sent back over plain HTTP once the site uses TLS
+        done = manager.cookie_manager(
+            method="set", cookie=COOKIE_NAME, value=value, options=options, key=f"cookie-set-{nonce}", default=False
+        )
+    else:
+        done = manager.cookie_manager(method="delete", cookie=COOKIE_NAME, key=f"cookie-delete-{nonce}", default=False)
+    if done:
+        st.session_state.pop(COOKIE_OP_KEY, None)
+
+
+def login_form() -> None:
+    """The sign-in page: the only thing a signed-out visitor sees."""
+    st.title("Sign in")
+    st.caption("HealthDash for hospital administrators, executives and compliance officers.")
+    flash = st.session_state.get(FLASH_KEY)
+    if flash:
+        st.info(flash)
+    with st.form("login", clear_on_submit=False, enter_to_submit=True):
+        email = st.text_input("Email", key="login_email", autocomplete="username")
+        password = st.text_input("Password", type="password", key="login_password", autocomplete="current-password")
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if not submitted:
+        return
+    with st.spinner("Checking your details…"), data.unit_of_work(data.engine()) as db:
+        result = auth.authenticate(db, email, password, client_info(), policy=policy())
+    if result.outcome is not auth.LoginOutcome.SUCCESS:
+        st.error(result.message)
+        return
+    _clear_state()
+    st.session_state[TOKEN_KEY] = result.token
+    _schedule_cookie(result.token, result.signed_in.expires_at)
+    st.rerun()
+
+
+def log_out(viewer: Viewer) -> None:
+    token = st.session_state.get(TOKEN_KEY)
+    if token:
+        data.call(auth.sign_out, viewer.actor, token)
+    _end_session("You are signed out.", token)
+    st.rerun()
+
+
+def adopt_new_token(token: str, expires_at: datetime) -> None:
+    """After a password change the session is re-issued: keep this browser signed in with the new token."""
+    st.session_state[TOKEN_KEY] = token
+    _schedule_cookie(token, expires_at)
+
+
+def working_viewer(user: auth.SignedIn) -> Viewer:
+    """The user's actor in their working scope: chosen by an ADMIN, fixed for everyone else."""
+    actor = user.actor(client_info(user.session_id))
+    if user.role is not navigation.ADMIN:
+        label = user.hospital_name if actor.hospital_id else ALL_HOSPITALS
+        return Viewer(user, actor, label or ALL_HOSPITALS)
+    if SCOPE_KEY not in st.session_state:
+        # A shared or bookmarked link carries the scope; the service below still checks it.
+        st.session_state[SCOPE_KEY] = st.query_params.get(SCOPE_QUERY_PARAM) or None
+    chosen = st.session_state.get(SCOPE_KEY)
+    _show_scope_in_url(chosen)
+    if chosen is None:
+        return Viewer(user, actor, ALL_HOSPITALS)
+    try:
+        scoped = data.call(scope.with_working_scope, actor, chosen)
+    except NotFound as exc:
+        st.session_state[SCOPE_KEY] = None
+        _show_scope_in_url(None)
+        st.warning(str(exc))
+        return Viewer(user, actor, ALL_HOSPITALS)
+    names = dict(data.hospital_choices(actor.scope_key, actor.role.value, actor))
+    return Viewer(user, scoped, names.get(chosen, "Selected hospital"))
+
+
+def _show_scope_in_url(hospital_id: str | None) -> None:
+    """Keep the working scope in the address bar on every page, so a copied link opens the same view."""
+    if hospital_id is None:
+        if SCOPE_QUERY_PARAM in st.query_params:
+            del st.query_params[SCOPE_QUERY_PARAM]
+    elif st.query_params.get(SCOPE_QUERY_PARAM) != hospital_id:
+        st.query_params[SCOPE_QUERY_PARAM] = hospital_id
+
+
+def require_page_access(page_key: str) -> Viewer:
+    """Each page's first line: signed in, and the role may open this page; otherwise stop here."""
+    user = current_user()
+    if user is None:
+        login_form()
+        render_cookie_ops()
+        st.stop()
+    viewer = working_viewer(user)
+    spec = navigation.PAGE_BY_KEY[page_key]
+    if user.role not in spec.roles:
+        try:  # the service refuses and audits the attempt
+            data.call(scope.require_role, viewer.actor, spec.roles, f"open the {spec.title} page")
+        except ServiceError as exc:
+            st.error(str(exc))
+        st.stop()
+    return viewer

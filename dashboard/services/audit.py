@@ -1,0 +1,157 @@
+"""The audit trail: one function records every write and every sensitive read or export.
+
+`record` adds the row to the caller's Session, so it commits (or rolls back) with the write it
+describes. Refusals and failed sign-ins are different: the caller's transaction is about to be
+rolled back, yet the attempt must stay on record, so `record_refusal` and `record_independent`
+write on a connection of their own.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session
+
+from dashboard.services.scope import Actor, ClientInfo
+from db.models import AuditLog
+
+_log = logging.getLogger(__name__)
+
+# Never copied into an audit row, whatever a caller passes.
+SECRET_FIELDS = frozenset({"password", "password_hash", "token", "token_hash", "reset_password_token"})
+
+CATEGORY_AUTH = "authentication"
+CATEGORY_USERS = "user_management"
+CATEGORY_ACCESS = "data_access"
+CATEGORY_SECURITY = "security"
+ANONYMOUS_USER = "anonymous"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "value") and isinstance(getattr(value, "value", None), str):  # enums
+        return value.value
+    return value
+
+
+def _clean(values: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {k: _jsonable(v) for k, v in (values or {}).items() if k not in SECRET_FIELDS}
+
+
+def changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Only the fields whose value changed, as (old, new), with secrets left out."""
+    keys = [k for k in new if k not in SECRET_FIELDS and old.get(k) != new.get(k)]
+    return _clean({k: old.get(k) for k in keys}), _clean({k: new[k] for k in keys})
+
+
+def build_row(
+    *,
+    user_id: str,
+    hospital_id: str | None,
+    client: ClientInfo,
+    action_category: str,
+    action_type: str,
+    resource_type: str | None = None,
+    resource_id: str | None = None,
+    old_values: Mapping[str, Any] | None = None,
+    new_values: Mapping[str, Any] | None = None,
+    impact_level: str = "low",
+    compliance_relevant: bool = False,
+    financial_impact: Decimal | None = None,
+) -> AuditLog:
+    return AuditLog(
+        user_id=user_id,
+        hospital_id=hospital_id,
+        action_category=action_category,
+        action_type=action_type,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        old_values=_clean(old_values),
+        new_values=_clean(new_values),
+        impact_level=impact_level,
+        compliance_relevant=compliance_relevant,
+        financial_impact=financial_impact if financial_impact is not None else Decimal(0),
+        session_id=client.session_id,
+        ip_address=client.ip_address,
+        user_agent=(client.user_agent or None) and client.user_agent[:500],
+    )
+
+
+def record(
+    db: Session,
+    actor: Actor,
+    *,
+    action_category: str,
+    action_type: str,
+    resource_type: str | None = None,
+    resource_id: str | None = None,
+    old_values: Mapping[str, Any] | None = None,
+    new_values: Mapping[str, Any] | None = None,
+    impact_level: str = "low",
+    compliance_relevant: bool = False,
+    financial_impact: Decimal | None = None,
+) -> AuditLog:
+    """Add an audit row for `actor` to the caller's transaction (flushed, not committed)."""
+    row = build_row(
+        user_id=actor.user_id,
+        hospital_id=actor.hospital_id,
+        client=actor.client,
+        action_category=action_category,
+        action_type=action_type,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        old_values=old_values,
+        new_values=new_values,
+        impact_level=impact_level,
+        compliance_relevant=compliance_relevant,
+        financial_impact=financial_impact,
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def _engine_of(db: Session) -> Engine:
+    bind = db.get_bind()
+    return bind.engine if isinstance(bind, Connection) else bind
+
+
+def record_independent(db: Session, row: AuditLog) -> None:
+    """Commit `row` on a separate connection, so it survives the caller's rollback."""
+    with Session(_engine_of(db)) as own, own.begin():
+        own.add(row)
+
+
+def record_refusal(
+    db: Session,
+    actor: Actor,
+    *,
+    action_type: str,
+    resource_type: str | None,
+    resource_id: str | None,
+    detail: Mapping[str, Any] | None = None,
+) -> None:
+    """A refused attempt (role or scope): audited at once, independent of the caller's transaction."""
+    _log.warning("refused %s by user %s on %s %s", action_type, actor.user_id, resource_type, resource_id)
+    record_independent(
+        db,
+        build_row(
+            user_id=actor.user_id,
+            hospital_id=actor.hospital_id,
+            client=actor.client,
+            action_category=CATEGORY_SECURITY,
+            action_type=action_type,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            new_values=detail,
+            impact_level="high",
+            compliance_relevant=True,
+        ),
+    )

@@ -1,0 +1,119 @@
+"""Reading the audit trail: scoped, paginated, and itself audited (a sensitive read)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from dashboard.services import audit
+from dashboard.services.paging import Page, fetch_page, like_pattern
+from dashboard.services.scope import Actor, limit_to_scope, require_role
+from db.base import UserRole
+from db.models import AuditLog, User
+
+AUDIT_READERS = frozenset({UserRole.ADMIN, UserRole.HOSPITAL_ADMIN, UserRole.COMPLIANCE_OFFICER})
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: str
+    created_at: datetime
+    user_id: str
+    user_email: str | None
+    hospital_id: str | None
+    action_category: str
+    action_type: str
+    resource_type: str | None
+    resource_id: str | None
+    old_values: Any
+    new_values: Any
+    impact_level: str
+    compliance_relevant: bool
+    ip_address: str | None
+
+
+EXPORT_LIMIT = 50_000
+
+
+def _entries_query(actor: Actor, category: str | None, search: str) -> Select:
+    """The scoped, filtered audit rows, newest first: one query for the page and the export."""
+    stmt = select(
+        AuditLog.id,
+        AuditLog.created_at,
+        AuditLog.user_id,
+        User.email,
+        AuditLog.hospital_id,
+        AuditLog.action_category,
+        AuditLog.action_type,
+        AuditLog.resource_type,
+        AuditLog.resource_id,
+        AuditLog.old_values,
+        AuditLog.new_values,
+        AuditLog.impact_level,
+        AuditLog.compliance_relevant,
+        AuditLog.ip_address,
+    ).outerjoin(User, User.id == AuditLog.user_id)
+    if category:
+        stmt = stmt.where(AuditLog.action_category == category)
+    if search.strip():
+        pattern = like_pattern(search.strip())
+        stmt = stmt.where(or_(User.email.ilike(pattern), AuditLog.action_type.ilike(pattern)))
+    return limit_to_scope(stmt, actor, AuditLog.hospital_id).order_by(AuditLog.created_at.desc(), AuditLog.id)
+
+
+def list_entries(
+    db: Session,
+    actor: Actor,
+    *,
+    category: str | None = None,
+    search: str = "",
+    page: int = 1,
+    page_size: int = 50,
+) -> Page[AuditEntry]:
+    require_role(db, actor, AUDIT_READERS, "read the audit trail")
+    stmt = _entries_query(actor, category, search)
+    rows, total, page, page_size = fetch_page(db, stmt, page=page, page_size=page_size)
+    audit.record(
+        db,
+        actor,
+        action_category=audit.CATEGORY_ACCESS,
+        action_type="audit_trail_viewed",
+        resource_type="audit_log",
+        new_values={"category": category, "search": search.strip() or None, "page": page},
+        compliance_relevant=True,
+    )
+    return Page([AuditEntry(*r) for r in rows], total, page, page_size)
+
+
+def export_entries(
+    db: Session, actor: Actor, *, category: str | None = None, search: str = ""
+) -> tuple[list[AuditEntry], bool]:
+    """Every matching entry up to EXPORT_LIMIT, for a CSV download; the export is itself audited.
+
+    Returns the entries and whether the limit cut the list short.
+    """
+    require_role(db, actor, AUDIT_READERS, "export the audit trail")
+    rows = db.execute(_entries_query(actor, category, search).limit(EXPORT_LIMIT + 1)).all()
+    truncated = len(rows) > EXPORT_LIMIT
+    entries = [AuditEntry(*r) for r in rows[:EXPORT_LIMIT]]
+    audit.record(
+        db,
+        actor,
+        action_category=audit.CATEGORY_ACCESS,
+        action_type="audit_trail_exported",
+        resource_type="audit_log",
+        new_values={"category": category, "search": search.strip() or None, "rows": len(entries)},
+        impact_level="medium",
+        compliance_relevant=True,
+    )
+    return entries, truncated
+
+
+def categories(db: Session, actor: Actor) -> list[str]:
+    require_role(db, actor, AUDIT_READERS, "read the audit trail")
+    stmt = limit_to_scope(select(AuditLog.action_category).distinct(), actor, AuditLog.hospital_id)
+    return sorted(db.scalars(stmt))

@@ -1,0 +1,90 @@
+"""Hospitals in the actor's scope: the directory page and the ADMIN's scope picker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from dashboard.services.errors import NotFound
+from dashboard.services.paging import Page, fetch_page, like_pattern
+from dashboard.services.scope import STAFF_ROLES, Actor, limit_to_scope, require_in_scope, require_role
+from db.base import UserRole
+from db.models import Hospital, PatientWaitlist, Profile
+
+HOSPITAL_READERS = frozenset({UserRole.ADMIN, UserRole.HOSPITAL_ADMIN, UserRole.COMPLIANCE_OFFICER})
+
+
+@dataclass(frozen=True)
+class HospitalRow:
+    id: str
+    name: str
+    city: str | None
+    state: str | None
+    phone: str | None
+    email: str | None
+    verification_status: str
+    is_active: bool
+    staff_accounts: int
+    patients_waiting: int
+    created_at: datetime
+
+
+def list_hospitals(
+    db: Session, actor: Actor, *, search: str = "", page: int = 1, page_size: int = 25
+) -> Page[HospitalRow]:
+    require_role(db, actor, HOSPITAL_READERS, "see the hospital list")
+    staff = (
+        select(func.count())
+        .where(Profile.hospital_id == Hospital.id, Profile.role.in_(STAFF_ROLES))
+        .correlate(Hospital)
+        .scalar_subquery()
+    )
+    waiting = (
+        select(func.count())
+        .where(PatientWaitlist.hospital_id == Hospital.id, PatientWaitlist.status == "waiting")
+        .correlate(Hospital)
+        .scalar_subquery()
+    )
+    stmt = select(
+        Hospital.id,
+        Hospital.name,
+        Hospital.city,
+        Hospital.state,
+        Hospital.phone,
+        Hospital.email,
+        Hospital.verification_status,
+        Hospital.is_active,
+        staff,
+        waiting,
+        Hospital.created_at,
+    )
+    if search.strip():
+        pattern = like_pattern(search.strip())
+        stmt = stmt.where(
+            or_(Hospital.name.ilike(pattern), Hospital.city.ilike(pattern), Hospital.state.ilike(pattern))
+        )
+    stmt = limit_to_scope(stmt, actor, Hospital.id).order_by(Hospital.name, Hospital.id)
+    rows, total, page, page_size = fetch_page(db, stmt, page=page, page_size=page_size)
+    return Page([HospitalRow(*r) for r in rows], total, page, page_size)
+
+
+def get_hospital_name(db: Session, actor: Actor, hospital_id: str) -> str:
+    """One hospital's name; refused (and audited) when it is outside the actor's scope."""
+    require_role(db, actor, STAFF_ROLES, "see hospitals")
+    name = db.scalar(select(Hospital.name).where(Hospital.id == hospital_id))
+    if name is None:
+        raise NotFound("That hospital no longer exists.")
+    require_in_scope(db, actor, resource_type="hospital", resource_id=hospital_id, row_hospital_id=hospital_id)
+    return name
+
+
+def hospital_choices(db: Session, actor: Actor) -> list[tuple[str, str]]:
+    """(id, name) of the hospitals the actor may pick: all for an ADMIN, else their own."""
+    require_role(db, actor, STAFF_ROLES, "see hospitals")
+    stmt = select(Hospital.id, Hospital.name).order_by(Hospital.name, Hospital.id)
+    if actor.role is not UserRole.ADMIN:
+        stmt = limit_to_scope(stmt, actor, Hospital.id)
+    return [(r.id, r.name) for r in db.execute(stmt)]

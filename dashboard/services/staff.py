@@ -1,0 +1,143 @@
+"""Dashboard accounts (the four staff roles): list, activate or deactivate, change role. ADMIN only.
+
+Password resets live in auth.reset_password. Each command changes one account, ends that user's
+sessions where access shrinks, and writes its audit row in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from dashboard.services import audit
+from dashboard.services.auth import lock_account_in_scope, revoke_user_sessions
+from dashboard.services.errors import InvalidInput, NotFound
+from dashboard.services.paging import Page, fetch_page, like_pattern
+from dashboard.services.scope import STAFF_ROLES, Actor, limit_to_scope, require_in_scope, require_role
+from db.base import UserRole
+from db.models import AuthSession, Hospital, Profile, User
+
+ADMINS_ONLY = frozenset({UserRole.ADMIN})
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    user_id: str
+    email: str
+    first_name: str | None
+    last_name: str | None
+    role: UserRole
+    hospital_id: str | None
+    hospital_name: str | None
+    is_active: bool
+    last_sign_in: datetime | None
+
+    @property
+    def name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p) or "(no name)"
+
+
+def list_staff(db: Session, actor: Actor, *, search: str = "", page: int = 1, page_size: int = 25) -> Page[StaffRow]:
+    require_role(db, actor, ADMINS_ONLY, "manage users")
+    last_sign_in = (
+        select(func.max(AuthSession.created_at)).where(AuthSession.user_id == User.id).correlate(User).scalar_subquery()
+    )
+    stmt = (
+        select(
+            User.id,
+            User.email,
+            Profile.first_name,
+            Profile.last_name,
+            Profile.role,
+            Profile.hospital_id,
+            Hospital.name,
+            Profile.is_active,
+            last_sign_in,
+        )
+        .join(Profile, Profile.user_id == User.id)
+        .outerjoin(Hospital, Hospital.id == Profile.hospital_id)
+        .where(Profile.role.in_(STAFF_ROLES))
+    )
+    if search.strip():
+        pattern = like_pattern(search.strip())
+        stmt = stmt.where(
+            or_(User.email.ilike(pattern), Profile.first_name.ilike(pattern), Profile.last_name.ilike(pattern))
+        )
+    stmt = limit_to_scope(stmt, actor, Profile.hospital_id).order_by(User.email)
+    rows, total, page, page_size = fetch_page(db, stmt, page=page, page_size=page_size)
+    return Page([StaffRow(*r) for r in rows], total, page, page_size)
+
+
+def _staff_profile(db: Session, actor: Actor, user_id: str) -> tuple[User, Profile]:
+    try:
+        user, profile = lock_account_in_scope(db, actor, user_id)
+    except NotFound:
+        raise NotFound("That staff account no longer exists.") from None
+    if profile.role not in STAFF_ROLES:
+        raise NotFound("That staff account no longer exists.")
+    return user, profile
+
+
+def set_active(db: Session, actor: Actor, user_id: str, active: bool) -> None:
+    require_role(db, actor, ADMINS_ONLY, "activate or deactivate accounts")
+    if user_id == actor.user_id and not active:
+        raise InvalidInput("You cannot deactivate your own account. Ask another network administrator.")
+    user, profile = _staff_profile(db, actor, user_id)
+    if profile.is_active == active:
+        return
+    old, new = audit.changes({"is_active": profile.is_active}, {"is_active": active})
+    profile.is_active = active
+    if not active:
+        revoke_user_sessions(db, user.id, "deactivated")
+    audit.record(
+        db,
+        actor,
+        action_category=audit.CATEGORY_USERS,
+        action_type="user_activated" if active else "user_deactivated",
+        resource_type="user",
+        resource_id=user.id,
+        old_values=old,
+        new_values={**new, "email": user.email},
+        impact_level="high",
+        compliance_relevant=True,
+    )
+
+
+def change_role(db: Session, actor: Actor, user_id: str, role: UserRole, hospital_id: str | None) -> None:
+    """Give a staff account another staff role and hospital (None: network-wide; not for HOSPITAL_ADMIN)."""
+    require_role(db, actor, ADMINS_ONLY, "change roles")
+    if role not in STAFF_ROLES:
+        raise InvalidInput("Pick one of the dashboard roles.")
+    if user_id == actor.user_id:
+        raise InvalidInput("You cannot change your own role. Ask another network administrator.")
+    if role is UserRole.ADMIN:
+        hospital_id = None  # network administrators are network-wide by definition
+    if role is UserRole.HOSPITAL_ADMIN and hospital_id is None:
+        raise InvalidInput("A hospital administrator needs a hospital. Pick one.")
+    if hospital_id is not None:
+        if db.scalar(select(Hospital.id).where(Hospital.id == hospital_id)) is None:
+            raise NotFound("That hospital no longer exists.")
+        require_in_scope(db, actor, resource_type="hospital", resource_id=hospital_id, row_hospital_id=hospital_id)
+    user, profile = _staff_profile(db, actor, user_id)
+    old, new = audit.changes(
+        {"role": profile.role, "hospital_id": profile.hospital_id}, {"role": role, "hospital_id": hospital_id}
+    )
+    if not new:
+        return
+    profile.role = role
+    profile.hospital_id = hospital_id
+    audit.record(
+        db,
+        actor,
+        action_category=audit.CATEGORY_USERS,
+        action_type="role_changed",
+        resource_type="user",
+        resource_id=user.id,
+        old_values=old,
+        new_values={**new, "email": user.email},
+        impact_level="high",
+        compliance_relevant=True,
+    )

@@ -1,0 +1,176 @@
+"""Appointments, and for the virtual ones their consultation session and video room.
+
+Appointments are the largest table after the daily metrics (over a million at scale 50), so they
+are written in batches: each batch's appointments, then the sessions of its virtual ones, then
+their rooms, so every foreign key points at a row already written.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from db.demo.amounts import naira
+from db.demo.clock import HISTORY_DAYS
+from db.demo.copy_writer import CopyWriter
+from db.demo.draws import lookup_table, weighted
+from db.demo.identifiers import IdMaker
+from db.demo.network import Network, pick_physician
+
+APPOINTMENT_COLUMNS = (
+    "id", "patient_id", "physician_id", "hospital_id", "agent_id", "appointment_date", "appointment_time",
+    "appointment_type", "consultation_type", "status", "notes", "meeting_link", "created_at", "updated_at",
+)  # fmt: skip
+SESSION_COLUMNS = (
+    "id", "appointment_id", "patient_id", "physician_id", "session_type", "status", "started_at", "ended_at",
+    "duration_minutes", "consultation_rate", "payment_status", "created_at", "updated_at",
+)  # fmt: skip
+ROOM_COLUMNS = (
+    "id", "session_id", "room_token", "room_status", "patient_joined", "physician_joined", "created_at", "updated_at",
+)  # fmt: skip
+APPOINTMENT_BATCH = 20_000
+APPOINTMENT_TYPES = (("consultation", 55), ("follow_up", 25), ("check_up", 10), ("procedure", 7), ("emergency", 3))
+APPOINTMENT_NOTES = (
+    "Bring previous lab results",
+    "Patient prefers a female physician",
+    "Follow-up after discharge",
+    "Interpreter needed (Hausa)",
+    "Interpreter needed (Yoruba)",
+    "Fasting blood sample required",
+    "Referred by community agent",
+)
+SESSION_TYPES = (("video", 70), ("audio", 20), ("text", 10))
+MEET_URL = "https://meet.demo.healthdash.ng/r/"
+
+
+def _slots(first_hour: int, last_hour: int) -> tuple[tuple[str, int], ...]:
+    """Quarter-hour slots as ("HH:MM", minutes after midnight)."""
+    return tuple((f"{h:02d}:{m:02d}", h * 60 + m) for h in range(first_hour, last_hour + 1) for m in (0, 15, 30, 45))
+
+
+IN_PERSON_SLOTS = _slots(8, 16)  # clinic hours, last slot 16:45
+VIRTUAL_SLOTS = _slots(7, 20)  # video consultations run into the evening
+
+
+def write_appointments(network: Network, writer: CopyWriter) -> None:
+    # Scale 50 runs this loop a million times: bound methods, precomputed tables and integer days
+    # (db.demo.clock) took it from ~45 to ~16 microseconds per appointment.
+    rng = network.rng("appointments")
+    random, randint, choice = rng.random, rng.randint, rng.choice
+    ids = IdMaker("appointments")
+    session_ids = IdMaker("consultation_sessions")
+    room_ids = IdMaker("consultation_rooms")
+    clock = network.clock
+    now, horizon = clock.now, clock.horizon
+    closing_day = clock.day_index(now) - 1  # closed accounts: nothing from today on
+    last_bookable_day = clock.day_index(horizon)
+    verified = network.verified_hospitals
+    type_table = lookup_table(APPOINTMENT_TYPES)
+    session_types, session_weights = weighted(SESSION_TYPES)
+    per_day = network.appointments_per_day
+    two_hours, one_hour, five_minutes = timedelta(hours=2), timedelta(hours=1), timedelta(minutes=5)
+    soon, three_days = timedelta(days=2), timedelta(days=3)
+    total = network.plan.appointments
+    session_number = 0
+    for start in range(0, total, APPOINTMENT_BATCH):
+        appointments, sessions, rooms = [], [], []
+        for number in range(start, min(total, start + APPOINTMENT_BATCH)):
+            patient = network.pick_patient(rng, bookable=True)
+            while not patient.is_active and patient.created_at > now - three_days:
+                patient = network.pick_patient(rng, bookable=True)
+            hospital = patient.hospital
+            if verified and random() < 0.15:  # a referral or a second opinion elsewhere in the network
+                hospital = choice(verified)
+            physician = pick_physician(rng, hospital, patient)
+            virtual = random() < 0.16
+            earliest = max(patient.created_at, hospital.joined_at, clock.history_start) + two_hours
+            # Closed accounts book nothing new: their appointments all lie in the past.
+            last_day = last_bookable_day if patient.is_active else closing_day
+            day = randint(min(clock.day_index(earliest), last_day), last_day)
+            if not virtual and clock.weekday(day) == 6 and random() < 0.8 and day < last_day:
+                day += 1  # few clinics open on Sunday
+            slot, minutes = choice(VIRTUAL_SLOTS if virtual else IN_PERSON_SLOTS)
+            moment = clock.lagos_moment(day, minutes)
+            if moment < earliest and day < last_day:
+                day += 1
+                moment = clock.lagos_moment(day, minutes)
+            booked = moment - timedelta(hours=rng.uniform(1, 21 * 24))
+            booked = min(max(booked, earliest - one_hour), now - five_minutes, moment - five_minutes)
+            draw = random()
+            if moment < now:
+                # Video calls are missed less often than clinic visits (no travel, no queue).
+                if draw < 0.09:
+                    status = "cancelled"
+                    updated = clock.between(rng, booked, moment)
+                elif draw < (0.15 if virtual else 0.2):
+                    status, updated = "no_show", moment + one_hour
+                else:
+                    status, updated = "completed", moment + timedelta(minutes=randint(20, 90))
+                if day < HISTORY_DAYS:
+                    per_day[hospital.index][day] += 1
+            else:
+                status = "confirmed" if draw < (0.75 if moment - now < soon else 0.45) else "pending"
+                updated = booked if status == "pending" else clock.between(rng, booked, now)
+            if updated > now:
+                updated = now
+            agent = choice(hospital.agents) if random() < 0.1 else None
+            appointment_id = ids(number)
+            token = f"{rng.getrandbits(64):016x}{number:x}" if virtual else None
+            appointments.append(
+                (
+                    appointment_id,
+                    patient.user_id,
+                    physician.profile_id,
+                    hospital.id,
+                    agent.profile_id if agent else None,
+                    moment,
+                    slot,
+                    type_table[int(random() * 100)],
+                    "virtual" if virtual else "in_person",
+                    status,
+                    choice(APPOINTMENT_NOTES) if random() < 0.12 else None,
+                    MEET_URL + token if token else None,
+                    booked,
+                    updated,
+                )
+            )
+            if virtual:
+                session, room = _consultation(
+                    rng, session_types, session_weights, session_ids(session_number), room_ids(session_number),
+                    appointment_id, token, patient, physician, moment, status, booked, updated,
+                )  # fmt: skip
+                sessions.append(session)
+                rooms.append(room)
+                session_number += 1
+        writer.write("appointments", APPOINTMENT_COLUMNS, appointments)
+        writer.write("consultation_sessions", SESSION_COLUMNS, sessions)
+        writer.write("consultation_rooms", ROOM_COLUMNS, rooms)
+    writer.finish("appointments", "consultation_sessions", "consultation_rooms")
+
+
+def _consultation(
+    rng, session_types, session_weights, session_id, room_id, appointment_id, token, patient, physician,
+    moment: datetime, status: str, booked: datetime, updated: datetime,
+) -> tuple[tuple, tuple]:  # fmt: skip
+    """The session and room of a virtual appointment, in states that match the appointment's."""
+    started = ended = duration = None
+    if status == "completed":
+        started = moment + timedelta(minutes=rng.randint(0, 8))
+        duration = rng.randint(8, 40)
+        ended = started + timedelta(minutes=duration)
+        session_status, payment, room_status, joined = "completed", "paid", "completed", (True, True)
+    elif status == "no_show":  # the doctor waited in the room; no-shows are not refunded
+        session_status, payment, room_status, joined = "cancelled", "paid", "completed", (False, True)
+    elif status == "cancelled":
+        session_status, room_status, joined = "cancelled", "completed", (False, False)
+        payment = "refunded" if rng.random() < 0.8 else "failed"
+    else:
+        session_status, room_status, joined = "scheduled", "waiting", (False, False)
+        payment = "paid" if status == "confirmed" and rng.random() < 0.7 else "pending"
+    last = max(updated, ended) if ended else updated
+    session = (
+        session_id, appointment_id, patient.user_id, physician.profile_id,
+        rng.choices(session_types, session_weights)[0], session_status, started, ended, duration,
+        naira(physician.fee_kobo), payment, booked, last,
+    )  # fmt: skip
+    room = (room_id, session_id, token, room_status, joined[0], joined[1], booked, last)
+    return session, room

@@ -1,0 +1,179 @@
+"""Builds the demo network in one transaction: all of it is written, or none of it.
+
+Every demo account shares one bcrypt hash of the demo password, made once per build: a cost-12
+hash takes a quarter to half a second, so hashing each of the ~2,300 accounts at scale 1 (117,000
+at scale 50) would take minutes to hours for accounts nobody but the staff logins can use. The
+password is public anyway; sharing its hash gives nothing away.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, date, datetime
+
+import psycopg
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from db.demo.appointments import write_appointments
+from db.demo.audit_log import AUDIT_COLUMNS, demo_replaced_audit_row, write_audit_logs
+from db.demo.bulk_load import indexes_and_foreign_keys_deferred
+from db.demo.clock import DemoClock
+from db.demo.compliance import write_compliance
+from db.demo.conversations import write_conversations
+from db.demo.copy_writer import CopyWriter
+from db.demo.documents import write_documents
+from db.demo.emergencies import write_emergencies
+from db.demo.hospitals import write_hospital_operations, write_hospitals
+from db.demo.logins import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD
+from db.demo.metrics import write_analytics
+from db.demo.money import write_finances, write_wallets
+from db.demo.network import build_network
+from db.demo.notifications import write_notifications
+from db.demo.people import write_people
+from db.demo.plan import DemoPlan, plan_for
+from db.demo.records import write_records
+from db.demo.report import DemoReport
+from db.errors import CommandError
+from db.passwords import hash_password
+
+# In foreign-key order: each step only points at rows of earlier steps. Analytics come after the
+# appointments and emergencies it counts.
+STEPS = (
+    write_hospitals,
+    write_people,
+    write_wallets,
+    write_appointments,
+    write_conversations,
+    write_records,
+    write_emergencies,
+    write_hospital_operations,
+    write_finances,
+    write_compliance,
+    write_documents,
+    write_notifications,
+    write_audit_logs,
+    write_analytics,
+)
+LOCK_TIMEOUT = "15s"
+
+
+# CommandError: `healthdash db demo` prints these as one plain line (exit code 2), not a traceback.
+class DemoDataPresent(CommandError):
+    """The database already holds demo data and replace was not asked for."""
+
+
+class DemoTablesBusy(CommandError):
+    """Another session holds the tables (a running dashboard mid-query, a long report)."""
+
+
+def has_demo_data(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return _has_demo_data(conn)
+
+
+def _has_demo_data(conn: Connection) -> bool:
+    pattern = "%@" + DEMO_EMAIL_DOMAIN
+    return bool(conn.execute(text("SELECT EXISTS (SELECT 1 FROM users WHERE email LIKE :p)"), {"p": pattern}).scalar())
+
+
+def build_demo(
+    engine: Engine,
+    *,
+    scale: float,
+    seed: int = 2026,
+    as_of: date | None = None,
+    replace: bool = False,
+    progress: bool = True,
+) -> DemoReport:
+    """Write the demo network for (scale, seed, as_of); the same three always give the same rows."""
+    started = time.perf_counter()
+    plan = plan_for(scale)
+    clock = DemoClock(as_of or datetime.now(UTC).date())
+    try:
+        counts = _build(engine, plan, clock, seed, replace, progress)
+    except DBAPIError as exc:
+        if isinstance(exc.orig, psycopg.errors.LockNotAvailable):
+            raise DemoTablesBusy(
+                f"Could not lock the tables within {LOCK_TIMEOUT}: another session is using them. Stop the "
+                "dashboard (or wait for its queries to finish) and run the build again. Nothing was changed."
+            ) from exc
+        raise
+    return DemoReport(counts, time.perf_counter() - started, scale, seed, clock.as_of)
+
+
+def _build(engine: Engine, plan: DemoPlan, clock: DemoClock, seed: int, replace: bool, progress: bool) -> dict:
+    with engine.connect() as conn:
+        conn.execute(text("SET LOCAL statement_timeout = 0"))  # a large scale runs for minutes
+        # The build takes exclusive locks (TRUNCATE, index rebuilds); waiting forever behind a
+        # long-running dashboard query would look like a hang.
+        conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+        deleted_audit_rows = 0
+        if replace:
+            deleted_audit_rows = _empty_application_tables(conn)
+            _reseed(conn)
+        elif _has_demo_data(conn):
+            raise DemoDataPresent(
+                f"Database {engine.url.database!r} already holds demo data; build with replace=True to rebuild it."
+            )
+        network = build_network(plan, clock, seed, hash_password(DEMO_PASSWORD))
+        expected = plan.expected_rows()
+        raw: psycopg.Connection = conn.connection.driver_connection
+        with indexes_and_foreign_keys_deferred(conn, sorted(expected)), raw.cursor() as cursor:
+            writer = CopyWriter(cursor, expected, progress)
+            try:
+                for step in STEPS:
+                    step(network, writer)
+                if replace:
+                    writer.write("audit_logs", AUDIT_COLUMNS, [demo_replaced_audit_row(network, deleted_audit_rows)])
+            finally:
+                writer.close()
+        # Fresh statistics, so the dashboard's first queries get good plans without waiting for
+        # autovacuum to notice millions of new rows.
+        conn.execute(text("ANALYZE " + ", ".join(f'"{table}"' for table in sorted(writer.counts))))
+        conn.commit()
+    return dict(writer.counts)
+
+
+def _empty_application_tables(conn: Connection) -> int:
+    """TRUNCATE every table but alembic_version; returns how many audit rows that deleted.
+
+    audit_logs refuses TRUNCATE through a statement trigger (migration 0002). Rebuilding the demo
+    is the owner's explicit decision to throw the trail away, so such triggers are switched off for
+    this one statement and on again inside the same transaction: no other session ever sees them
+    off, and a failure rolls the whole thing back. The build then records that it happened.
+    """
+    tables = (
+        conn.execute(
+            text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'alembic_version'"
+            )
+        )
+        .scalars()
+        .all()
+    )
+    truncate_triggers = conn.execute(
+        text(
+            "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = current_schema() AND NOT t.tgisinternal AND t.tgenabled <> 'D' "
+            "AND (t.tgtype & 32) <> 0"  # TRIGGER_TYPE_TRUNCATE
+        )
+    ).all()
+    deleted_audit_rows = conn.execute(text("SELECT count(*) FROM audit_logs")).scalar_one()
+    for table, trigger in truncate_triggers:
+        conn.execute(text(f'ALTER TABLE "{table}" DISABLE TRIGGER "{trigger}"'))
+    conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    for table, trigger in truncate_triggers:
+        conn.execute(text(f'ALTER TABLE "{table}" ENABLE TRIGGER "{trigger}"'))
+    return deleted_audit_rows
+
+
+def _reseed(conn: Connection) -> None:
+    from db.seed import seed
+
+    # The session joins the connection's transaction: the seed commits (or not) with the build.
+    with Session(bind=conn) as session:
+        seed(session)
+        session.flush()

@@ -1,0 +1,135 @@
+"""How many rows of each kind a scale asks for: counts grow linearly with the scale.
+
+Scale 1 is a regional network (20 hospitals, 2,000 patients, ~21,000 appointments a year); scale
+50 is a national one (1,000 hospitals, 100,000 patients, over a million appointments, over two
+million daily metrics). Small minimums keep every table non-empty at test scales such as 0.05.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from db.demo.clock import HISTORY_DAYS
+
+PHYSICIANS_PER_HOSPITAL = 12
+AGENTS_PER_HOSPITAL = 2
+STAFF_ROLES_PER_HOSPITAL = 3  # hospital admin, executive, compliance officer
+NETWORK_STAFF = 3  # admin, executive, compliance officer with no hospital
+RESOURCES_PER_HOSPITAL = 20  # the catalogue in db.demo.hospitals
+COMPLIANCE_TYPES_PER_HOSPITAL = 6
+FINANCE_CATEGORIES = 17  # revenue plus expense categories in db.demo.money
+FINANCE_MONTHS = 12
+DAILY_METRICS = 6
+HOSPITAL_DOCUMENTS_PER_HOSPITAL = 2
+
+# Average children per parent, for the tables whose size is drawn at random (progress-bar totals
+# and the scaling test use them; the build reports what it actually wrote).
+WALLET_TRANSACTIONS_PER_WALLET = 7.5
+MESSAGES_PER_CONVERSATION = 5.4
+HEALTH_RECORDS_PER_PATIENT = 3.0
+PRESCRIPTIONS_PER_PATIENT = 2.0
+EMERGENCY_CONTACTS_PER_PATIENT = 1.5
+VIRTUAL_SHARE = 0.16
+
+ESTIMATED_TABLES = frozenset(
+    {
+        "wallet_transactions",
+        "messages",
+        "health_records",
+        "prescriptions",
+        "emergency_contacts",
+        "consultation_sessions",
+        "consultation_rooms",
+    }
+)
+
+
+def _scaled(per_unit_scale: int, scale: float, minimum: int) -> int:
+    return max(minimum, round(per_unit_scale * scale))
+
+
+@dataclass(frozen=True)
+class DemoPlan:
+    scale: float
+    hospitals: int
+    patients: int
+    appointments: int
+    conversations: int
+    emergency_requests: int
+    ambulance_requests: int
+    agent_assignments: int
+    agent_assisted_patients: int
+    admissions: int
+    waitlist_entries: int
+    notifications: int
+    audit_logs: int
+    patient_documents: int
+
+    @property
+    def physicians(self) -> int:
+        return self.hospitals * PHYSICIANS_PER_HOSPITAL
+
+    @property
+    def agents(self) -> int:
+        return self.hospitals * AGENTS_PER_HOSPITAL
+
+    @property
+    def staff(self) -> int:
+        return self.hospitals * STAFF_ROLES_PER_HOSPITAL + NETWORK_STAFF
+
+    @property
+    def users(self) -> int:
+        return self.patients + self.physicians + self.agents + self.staff
+
+    def expected_rows(self) -> dict[str, int]:
+        """Rows per table; exact except for ESTIMATED_TABLES, whose sizes are drawn at random."""
+        sessions = round(self.appointments * VIRTUAL_SHARE)
+        return {
+            "hospitals": self.hospitals,
+            "users": self.users,
+            "profiles": self.users,
+            "emergency_contacts": round(self.patients * EMERGENCY_CONTACTS_PER_PATIENT),
+            "agent_assignments": self.agent_assignments,
+            "agent_assisted_patients": self.agent_assisted_patients,
+            "wallets": self.patients,
+            "wallet_transactions": round(self.patients * WALLET_TRANSACTIONS_PER_WALLET),
+            "appointments": self.appointments,
+            "consultation_sessions": sessions,
+            "consultation_rooms": sessions,
+            "conversations": self.conversations,
+            "messages": round(self.conversations * MESSAGES_PER_CONVERSATION),
+            "health_records": round(self.patients * HEALTH_RECORDS_PER_PATIENT),
+            "prescriptions": round(self.patients * PRESCRIPTIONS_PER_PATIENT),
+            "emergency_requests": self.emergency_requests,
+            "ambulance_requests": self.ambulance_requests,
+            "hospital_resources": self.hospitals * RESOURCES_PER_HOSPITAL,
+            "hospital_patients": self.admissions,
+            "patient_waitlist": self.waitlist_entries,
+            "hospital_financial_data": self.hospitals * FINANCE_MONTHS * FINANCE_CATEGORIES,
+            "hospital_compliance_tracking": self.hospitals * COMPLIANCE_TYPES_PER_HOSPITAL,
+            "analytics_data": self.hospitals * HISTORY_DAYS * DAILY_METRICS,
+            "documents": self.physicians + self.hospitals * HOSPITAL_DOCUMENTS_PER_HOSPITAL + self.patient_documents,
+            "notifications": self.notifications,
+            "audit_logs": self.audit_logs,
+        }
+
+
+def plan_for(scale: float) -> DemoPlan:
+    if not scale > 0:
+        raise ValueError(f"scale must be a positive number, got {scale!r}")
+    return DemoPlan(
+        scale=scale,
+        hospitals=_scaled(20, scale, 2),
+        patients=_scaled(2_000, scale, 60),
+        appointments=_scaled(21_000, scale, 300),
+        conversations=_scaled(3_000, scale, 30),
+        emergency_requests=_scaled(1_500, scale, 20),
+        ambulance_requests=_scaled(900, scale, 15),
+        agent_assignments=_scaled(1_500, scale, 10),
+        agent_assisted_patients=_scaled(800, scale, 10),
+        admissions=_scaled(3_000, scale, 20),
+        waitlist_entries=_scaled(4_000, scale, 40),
+        notifications=_scaled(6_000, scale, 60),
+        audit_logs=_scaled(5_000, scale, 50),
+        patient_documents=_scaled(400, scale, 10),
+    )

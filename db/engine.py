@@ -1,0 +1,111 @@
+"""One engine per process, one Session per unit of work.
+
+`DATABASE_URL` wins; without it the embedded server is started (db.embedded). Both
+`postgresql://` and `postgresql+psycopg://` are accepted; the driver is always psycopg 3.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from db.settings import SettingsError, database_url_from_env
+
+APPLICATION_NAME = "healthdash"
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be reached; the message says which host and what to check."""
+
+
+def normalise_url(raw: str) -> URL:
+    """Parse a PostgreSQL URL and pin the psycopg 3 driver; refuse anything else in plain words."""
+    try:
+        url = make_url(raw.strip())
+    except (ArgumentError, ValueError) as exc:
+        raise SettingsError(
+            "DATABASE_URL is not a valid URL; expected postgresql://user:password@host:5432/dbname"
+        ) from exc
+    backend = url.get_backend_name()
+    if backend not in {"postgresql", "postgres"}:
+        raise SettingsError(
+            f"DATABASE_URL names a {backend!r} database; this dashboard needs "
+            "postgresql://user:password@host:5432/dbname"
+        )
+    if url.drivername != "postgresql+psycopg":
+        url = url.set(drivername="postgresql+psycopg")
+    if not url.database:
+        raise SettingsError("DATABASE_URL names no database; add one after the host, e.g. .../healthdash")
+    return url
+
+
+def describe_host(url: URL) -> str:
+    host = url.host or url.query.get("host") or "the local socket"
+    if isinstance(host, tuple):
+        host = host[0]
+    return f"{host}:{url.port}" if url.port else str(host)
+
+
+def make_engine(url: str | URL, **kwargs) -> Engine:
+    url = normalise_url(url) if isinstance(url, str) else url
+    connect_args = {"application_name": APPLICATION_NAME, "connect_timeout": 10}
+    connect_args.update(kwargs.pop("connect_args", {}))
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+
+
+def check_connection(engine: Engine) -> None:
+    """Open one connection now so a wrong URL fails early with a sentence, not a traceback."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+    except DBAPIError as exc:
+        raise DatabaseUnavailable(
+            f"Cannot reach PostgreSQL at {describe_host(engine.url)} (database "
+            f"{engine.url.database!r}): check that the server is running, the host and port are right, "
+            f"and the user, password and database in DATABASE_URL exist. Server said: {_cause(exc)}"
+        ) from exc
+
+
+def _cause(exc: DBAPIError) -> str:
+    # psycopg says e.g. 'connection to server at "h", port 5432 failed: FATAL:  role "u" does not exist'
+    for line in str(exc.orig).splitlines():
+        if "failed:" in line:
+            return line.rsplit("failed:", 1)[1].replace("FATAL:", "").strip()
+    return str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+
+
+def resolve_url() -> URL:
+    """DATABASE_URL if set, else the embedded server (started on first use)."""
+    raw = database_url_from_env()
+    if raw:
+        return normalise_url(raw)
+    from db import embedded  # imported lazily: starting a server is a side effect
+
+    return normalise_url(embedded.ensure_running())
+
+
+@functools.cache
+def get_engine() -> Engine:
+    return make_engine(resolve_url())
+
+
+@functools.cache
+def _session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:
+    return _session_factory(engine or get_engine())
+
+
+@contextmanager
+def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
+    """`with unit_of_work() as s:` commits once at the end, rolls back on any error."""
+    with session_factory(engine)() as session, session.begin():
+        yield session

@@ -1,0 +1,51 @@
+"""All 26 models of the seed schema, importable from one place (and registered on Base.metadata)."""
+
+from db.base import Base, UserRole
+from db.models.auth import AuthSession, LoginThrottle
+from db.models.care import (
+    Appointment,
+    ConsultationRoom,
+    ConsultationSession,
+    Conversation,
+    HealthRecord,
+    Message,
+    Prescription,
+)
+from db.models.emergency import AmbulanceRequest, EmergencyRequest
+from db.models.governance import AnalyticsData, AuditLog, Document, HospitalComplianceTracking, Notification
+from db.models.hospitals import Hospital, HospitalPatient, HospitalResource, PatientWaitlist
+from db.models.money import HospitalFinancialData, Wallet, WalletTransaction
+from db.models.people import AgentAssignment, AgentAssistedPatient, EmergencyContact, Profile, User
+
+__all__ = [
+    "AgentAssignment",
+    "AgentAssistedPatient",
+    "AmbulanceRequest",
+    "AnalyticsData",
+    "Appointment",
+    "AuditLog",
+    "AuthSession",
+    "Base",
+    "ConsultationRoom",
+    "ConsultationSession",
+    "Conversation",
+    "Document",
+    "EmergencyContact",
+    "EmergencyRequest",
+    "HealthRecord",
+    "Hospital",
+    "HospitalComplianceTracking",
+    "HospitalFinancialData",
+    "HospitalPatient",
+    "HospitalResource",
+    "LoginThrottle",
+    "Message",
+    "Notification",
+    "PatientWaitlist",
+    "Prescription",
+    "Profile",
+    "User",
+    "UserRole",
+    "Wallet",
+    "WalletTransaction",
+]

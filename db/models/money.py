@@ -1,0 +1,88 @@
+"""Money in naira: patient wallets and their ledger, and hospitals' monthly finances."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from db.base import (
+    Base,
+    Json,
+    Money,
+    created_at_column,
+    id_column,
+    in_list,
+    json_default,
+    updated_at_column,
+)
+from db.vocab import FINANCE_TRANSACTION_TYPES, TRANSACTION_TYPES
+
+if TYPE_CHECKING:
+    from db.models.hospitals import Hospital
+    from db.models.people import User
+
+
+class Wallet(Base):
+    __tablename__ = "wallets"
+    __table_args__ = (CheckConstraint("balance >= 0", name="balance_non_negative"),)
+
+    id: Mapped[str] = id_column()
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    balance: Mapped[Money] = mapped_column(default=Decimal(0), server_default=text("0"))
+    currency: Mapped[str] = mapped_column(default="NGN", server_default="NGN")
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = updated_at_column()
+
+    user: Mapped[User] = relationship(back_populates="wallet")
+    transactions: Mapped[list[WalletTransaction]] = relationship(back_populates="wallet")
+
+
+class WalletTransaction(Base):
+    __tablename__ = "wallet_transactions"
+    __table_args__ = (
+        CheckConstraint(in_list("transaction_type", TRANSACTION_TYPES), name="transaction_type"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("balance_after >= 0", name="balance_after_non_negative"),
+        Index("idx_wallet_transactions_wallet_created", "wallet_id", "created_at"),
+    )
+
+    id: Mapped[str] = id_column()
+    wallet_id: Mapped[str] = mapped_column(ForeignKey("wallets.id"))
+    transaction_type: Mapped[str]
+    amount: Mapped[Money]
+    balance_after: Mapped[Money]
+    description: Mapped[str | None]
+    reference_id: Mapped[str | None]
+    created_at: Mapped[datetime] = created_at_column()
+
+    wallet: Mapped[Wallet] = relationship(back_populates="transactions")
+
+
+class HospitalFinancialData(Base):
+    __tablename__ = "hospital_financial_data"
+    __table_args__ = (
+        CheckConstraint(in_list("transaction_type", FINANCE_TRANSACTION_TYPES), name="transaction_type"),
+        CheckConstraint("amount >= 0", name="amount_non_negative"),
+        CheckConstraint("fiscal_month ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'", name="fiscal_month_yyyy_mm"),
+        Index(None, "hospital_id", "fiscal_month"),
+    )
+
+    id: Mapped[str] = id_column()
+    hospital_id: Mapped[str] = mapped_column(ForeignKey("hospitals.id"))
+    transaction_type: Mapped[str]  # revenue or expense; amount is always positive
+    category: Mapped[str]
+    amount: Mapped[Money]
+    currency: Mapped[str] = mapped_column(default="NGN", server_default="NGN")
+    description: Mapped[str | None]
+    transaction_date: Mapped[datetime] = created_at_column()
+    fiscal_month: Mapped[str]  # "YYYY-MM"
+    reference_id: Mapped[str | None]
+    metadata_: Mapped[Json | None] = mapped_column("metadata", default=dict, server_default=json_default("{}"))
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = updated_at_column()
+
+    hospital: Mapped[Hospital] = relationship(back_populates="financial_data")

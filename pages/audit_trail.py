@@ -1,0 +1,92 @@
+"""Audit trail: who did what, when, in the working scope. Reading it is itself recorded."""
+
+import streamlit as st
+
+from dashboard.gate import require_page_access
+
+viewer = require_page_access("audit_trail")
+
+from datetime import UTC, datetime  # noqa: E402
+
+import pandas as pd  # noqa: E402
+
+from dashboard import data  # noqa: E402
+from dashboard.components import page_header, page_number, pager  # noqa: E402
+from dashboard.formatting import csv_safe, humanise, lagos_datetime  # noqa: E402
+from dashboard.services import audit_trail  # noqa: E402
+
+PAGE_KEY = "audit_page"
+EXPORT_KEY = "audit_export"
+
+
+def _changes(old: object, new: object) -> str:
+    old = old if isinstance(old, dict) else {}
+    new = new if isinstance(new, dict) else {}
+    parts = []
+    for key in new:
+        before = old.get(key)
+        parts.append(f"{humanise(key)}: {before} → {new[key]}" if key in old else f"{humanise(key)}: {new[key]}")
+    return "; ".join(parts)
+
+
+page_header("Audit trail", "Every sign-in, change and sensitive read, newest first.", viewer)
+filters, search_column = st.columns([1, 2])
+categories = data.call(audit_trail.categories, viewer.actor)
+category = filters.selectbox(
+    "Kind of action", [None, *categories], format_func=lambda c: "All kinds" if c is None else humanise(c)
+)
+search = search_column.text_input("Search by email or action", key="audit_search", placeholder="e.g. login_failed")
+page = data.call(
+    audit_trail.list_entries,
+    viewer.actor,
+    category=category,
+    search=search,
+    page=page_number(PAGE_KEY, (category, search, viewer.actor.scope_key)),
+    page_size=50,
+)
+
+
+def _as_table(entries: list) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "When (Lagos)": [lagos_datetime(e.created_at) for e in entries],
+            "Who": [e.user_email or ("Not signed in" if e.user_id == "anonymous" else e.user_id) for e in entries],
+            "Kind": [humanise(e.action_category) for e in entries],
+            "Action": [humanise(e.action_type) for e in entries],
+            "Record": [f"{humanise(e.resource_type)} {e.resource_id or ''}".strip() for e in entries],
+            "Details": [_changes(e.old_values, e.new_values) for e in entries],
+            "Impact": [humanise(e.impact_level) for e in entries],
+            "Compliance": ["Yes" if e.compliance_relevant else "" for e in entries],
+            "IP address": [e.ip_address or "—" for e in entries],
+        }
+    )
+
+
+if page.total == 0:
+    st.info("Nothing has been recorded in this scope for these filters yet.")
+else:
+    st.dataframe(_as_table(page.rows), hide_index=True)
+pager(PAGE_KEY, page, "entries")
+
+export_key = (category, search, viewer.actor.scope_key)
+with st.expander("Export to CSV"):
+    st.caption(
+        f"Every entry matching the filters above, up to {audit_trail.EXPORT_LIMIT:,}. "
+        "Preparing an export is itself recorded in this trail."
+    )
+    if st.button("Prepare CSV", key="audit_export_prepare", disabled=page.total == 0):
+        entries, truncated = data.call(audit_trail.export_entries, viewer.actor, category=category, search=search)
+        csv = _as_table(entries).map(csv_safe).to_csv(index=False).encode("utf-8")
+        st.session_state[EXPORT_KEY] = (export_key, csv, len(entries), truncated)
+    prepared = st.session_state.get(EXPORT_KEY)
+    if prepared and prepared[0] == export_key:  # never offer a file made for other filters or scope
+        _, csv, count, truncated = prepared
+        if truncated:
+            st.warning(f"Only the newest {count:,} entries are in the file; narrow the filters to get the rest.")
+        st.download_button(
+            f"Download {count:,} entries (CSV)",
+            data=csv,
+            file_name=f"audit-trail-{datetime.now(UTC):%Y-%m-%d}.csv",
+            mime="text/csv",
+            icon=":material/download:",
+        )

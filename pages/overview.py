@@ -1,0 +1,35 @@
+"""Overview: the day's headline figures for the working scope."""
+
+import streamlit as st
+
+from dashboard.gate import require_page_access
+
+viewer = require_page_access("overview")
+
+from dashboard import data  # noqa: E402
+from dashboard.components import page_header  # noqa: E402
+from dashboard.formatting import count, lagos_date  # noqa: E402
+
+page_header("Overview", "What needs attention now.", viewer)
+counts = data.overview_counts(viewer.actor.scope_key, viewer.actor)
+
+hospitals, appointments, waiting, emergencies = st.columns(4)
+hospitals.metric("Active hospitals", count(counts.active_hospitals), border=True)
+appointments.metric(
+    "Appointments this month",
+    count(counts.appointments_this_month),
+    delta=f"{counts.appointments_this_month - counts.appointments_last_month:+,} vs last month",
+    delta_color="off",
+    help=f"Booked for dates from {lagos_date(counts.month_start)}, cancelled ones left out.",
+    border=True,
+)
+waiting.metric("Patients waiting", count(counts.patients_waiting), border=True)
+emergencies.metric(
+    "Open emergencies",
+    count(counts.open_emergencies),
+    delta=f"{counts.critical_emergencies:,} critical" if counts.critical_emergencies else None,
+    delta_color="off",
+    border=True,
+)
+if counts.active_hospitals == 0:
+    st.info("There are no active hospitals in this scope yet. Hospitals added to the network appear here.")

@@ -1,0 +1,148 @@
+"""Users & roles (network administrators): staff accounts, password resets, deactivation, roles.
+
+Every change is confirmed first, saying what will change, and is one service call: one
+transaction with its audit row.
+"""
+
+import streamlit as st
+
+from dashboard.gate import require_page_access
+
+viewer = require_page_access("users")
+
+import pandas as pd  # noqa: E402
+
+from dashboard import data  # noqa: E402
+from dashboard.components import page_header, page_number, pager  # noqa: E402
+from dashboard.formatting import lagos_datetime  # noqa: E402
+from dashboard.services import auth, staff  # noqa: E402
+from dashboard.services.errors import ServiceError  # noqa: E402
+from dashboard.services.scope import ROLE_NAMES  # noqa: E402
+from db.base import UserRole  # noqa: E402
+
+PAGE_KEY = "users_page"
+PENDING_KEY = "users_pending_action"
+DONE_KEY = "users_done_message"
+ROLE_ORDER = [UserRole.ADMIN, UserRole.HOSPITAL_ADMIN, UserRole.EXECUTIVE, UserRole.COMPLIANCE_OFFICER]
+
+page_header("Users & roles", "Dashboard accounts: reset passwords, deactivate, change roles.", viewer)
+if st.session_state.get(DONE_KEY):
+    st.success(st.session_state.pop(DONE_KEY))
+
+search = st.text_input("Search by name or email", key="users_search")
+page = data.call(
+    staff.list_staff,
+    viewer.actor,
+    search=search,
+    page=page_number(PAGE_KEY, (search, viewer.actor.scope_key)),
+    page_size=25,
+)
+if page.total == 0:
+    st.info("No dashboard accounts match this search in this scope.")
+    pager(PAGE_KEY, page, "accounts")
+    st.stop()
+
+st.dataframe(
+    pd.DataFrame(
+        {
+            "Name": [r.name for r in page.rows],
+            "Email": [r.email for r in page.rows],
+            "Role": [ROLE_NAMES[r.role] for r in page.rows],
+            "Hospital": [r.hospital_name or "All hospitals" for r in page.rows],
+            "Status": ["Active" if r.is_active else "Deactivated" for r in page.rows],
+            "Last sign-in (Lagos)": [lagos_datetime(r.last_sign_in) for r in page.rows],
+        }
+    ),
+    hide_index=True,
+)
+pager(PAGE_KEY, page, "accounts")
+
+st.subheader("Change an account")
+accounts = {r.user_id: r for r in page.rows}
+chosen_id = st.selectbox(
+    "Account",
+    list(accounts),
+    format_func=lambda uid: f"{accounts[uid].name} ({accounts[uid].email})",
+    key="users_account",
+)
+account = accounts[chosen_id]
+hospital_names = dict(data.hospital_choices("network", UserRole.ADMIN.value, viewer.user.actor(viewer.actor.client)))
+
+
+def _ask(action: str, summary: str, **params) -> None:
+    st.session_state[PENDING_KEY] = {"action": action, "user_id": account.user_id, "summary": summary, **params}
+
+
+reset_tab, status_tab, role_tab = st.tabs(["Reset password", "Activate or deactivate", "Change role"])
+with reset_tab:
+    new_password = st.text_input(
+        "New password", type="password", key="users_new_password", help="At least 8 characters, at most 72 bytes."
+    )
+    if st.button("Reset password…", key="users_reset"):
+        try:
+            auth.validate_new_password(new_password)
+        except ServiceError as exc:
+            st.error(str(exc))
+        else:
+            _ask(
+                "reset",
+                f"Set a new password for {account.email} and sign them out everywhere.",
+                password=new_password,
+            )
+with status_tab:
+    if account.is_active:
+        if st.button("Deactivate…", key="users_deactivate"):
+            _ask("deactivate", f"Deactivate {account.email}: they are signed out at once and cannot sign in.")
+    elif st.button("Activate…", key="users_activate"):
+        _ask("activate", f"Activate {account.email}: they can sign in again.")
+with role_tab:
+    role = st.selectbox(
+        "Role", ROLE_ORDER, index=ROLE_ORDER.index(account.role), format_func=ROLE_NAMES.get, key="users_role"
+    )
+    hospital_options = [None, *hospital_names]
+    hospital = st.selectbox(
+        "Hospital",
+        hospital_options,
+        index=hospital_options.index(account.hospital_id) if account.hospital_id in hospital_options else 0,
+        format_func=lambda hid: "All hospitals (network-wide)" if hid is None else hospital_names.get(hid, hid),
+        key="users_role_hospital",
+        disabled=role is UserRole.ADMIN,
+        help="Network administrators are always network-wide.",
+    )
+    if st.button("Change role…", key="users_change_role"):
+        where = "all hospitals" if hospital is None or role is UserRole.ADMIN else hospital_names.get(hospital, "")
+        _ask(
+            "role",
+            f"Make {account.email} a {ROLE_NAMES[role].lower()} for {where}. It takes effect on their next click.",
+            role=role.value,
+            hospital_id=None if role is UserRole.ADMIN else hospital,
+        )
+
+pending = st.session_state.get(PENDING_KEY)
+if pending and pending["user_id"] in accounts:
+    with st.container(border=True):
+        st.warning(pending["summary"], icon=":material/warning:")
+        confirm, cancel = st.columns(2)
+        if confirm.button("Confirm", type="primary", key="users_confirm", width="stretch"):
+            st.session_state.pop(PENDING_KEY)
+            try:
+                if pending["action"] == "reset":
+                    data.call(auth.reset_password, viewer.actor, pending["user_id"], pending["password"])
+                    message = "Password reset. Tell the user their new password in person or by phone."
+                elif pending["action"] in ("activate", "deactivate"):
+                    data.call(staff.set_active, viewer.actor, pending["user_id"], pending["action"] == "activate")
+                    message = "Account " + ("activated." if pending["action"] == "activate" else "deactivated.")
+                else:
+                    role_value = UserRole(pending["role"])
+                    data.call(staff.change_role, viewer.actor, pending["user_id"], role_value, pending["hospital_id"])
+                    message = "Role changed."
+            except ServiceError as exc:
+                st.error(str(exc))
+            else:
+                st.toast(message)
+                st.session_state[DONE_KEY] = message
+                st.session_state.pop("users_new_password", None)
+                st.rerun()
+        if cancel.button("Cancel", key="users_cancel", width="stretch"):
+            st.session_state.pop(PENDING_KEY)
+            st.rerun()

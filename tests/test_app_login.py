@@ -1,0 +1,173 @@
+"""AppTest: signing in and out, wrong passwords, lockout, the 72-byte case, timeouts, deactivation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
+
+from dashboard.gate import TOKEN_KEY
+from dashboard.services import auth, staff
+from dashboard.services.scope import Actor
+from db.base import UserRole
+from db.models import AuditLog, AuthSession
+from tests import shell_fixtures
+from tests.shell_fixtures import ALPHA, APP_FILE, PASSWORD, add_user, age_session
+
+# Fixtures shared with the other shell tests.
+network = shell_fixtures.network
+app_env = shell_fixtures.app_env
+
+GENERIC = auth.GENERIC_FAILURE
+
+
+def new_app() -> AppTest:
+    return AppTest.from_file(APP_FILE, default_timeout=30)
+
+
+def submit_login(at: AppTest, email: str, password: str) -> AppTest:
+    if not at.text_input:
+        at.run()
+    at.text_input(key="login_email").input(email)
+    at.text_input(key="login_password").input(password)
+    next(b for b in at.button if b.label == "Sign in").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def titles(at: AppTest) -> list[str]:
+    return [t.value for t in at.title]
+
+
+def errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def sidebar_text(at: AppTest) -> str:
+    return " ".join(str(m.value) for m in [*at.sidebar.markdown, *at.sidebar.caption])
+
+
+def test_signed_out_visitor_sees_only_the_login_form(app_env):
+    at = new_app().run()
+    assert titles(at) == ["Sign in"]
+    assert [t.label for t in at.text_input] == ["Email", "Password"]
+    assert not at.metric and not at.dataframe
+
+
+def test_login_success_shows_overview_with_name_role_and_scope(app_env):
+    at = submit_login(new_app(), app_env.emails["ha_a"], PASSWORD)
+    assert titles(at) == ["Overview"]
+    text = sidebar_text(at)
+    assert "Hospital administrator" in text and ALPHA in text and "Beta" not in text
+    assert any(b.label == "Log out" for b in at.sidebar.button)
+    assert at.session_state[TOKEN_KEY]
+
+
+def test_wrong_password_and_unknown_email_get_the_same_message(app_env):
+    wrong = submit_login(new_app(), app_env.emails["exec_net"], "not-the-password")
+    unknown = submit_login(new_app(), "nobody.here@test.healthdash.ng", "not-the-password")
+    assert errors(wrong) == [GENERIC]
+    assert errors(unknown) == [GENERIC]
+    assert titles(wrong) == titles(unknown) == ["Sign in"]
+
+
+def test_password_over_72_bytes_fails_like_a_wrong_password(app_env):
+    long_password = PASSWORD + "é" * 40  # 16 + 80 bytes: bcrypt would silently truncate it
+    at = submit_login(new_app(), app_env.emails["comp_a"], long_password)
+    assert errors(at) == [GENERIC]
+    assert titles(at) == ["Sign in"]
+
+
+def test_patient_physician_and_agent_are_told_they_cannot_use_the_dashboard(app_env):
+    for label in ("patient", "physician_a", "agent"):
+        at = submit_login(new_app(), app_env.emails[label], PASSWORD)
+        assert titles(at) == ["Sign in"]
+        (message,) = errors(at)
+        assert "Patient, physician and agent accounts cannot sign in" in message
+
+
+def test_five_failures_lock_the_account_even_from_a_new_tab(app_env, engine):
+    email = add_user(engine, app_env, UserRole.EXECUTIVE, app_env.hospital_a, prefix="lockout")
+    at = new_app()
+    for _ in range(4):
+        submit_login(at, email, "wrong-password")
+        assert errors(at) == [GENERIC]
+    submit_login(at, email, "wrong-password")
+    assert "Too many failed sign-ins" in errors(at)[0]
+    # The right password in a brand-new session (a new tab) is still refused: the count is in the database.
+    fresh = submit_login(new_app(), email, PASSWORD)
+    assert "Too many failed sign-ins" in errors(fresh)[0]
+    assert titles(fresh) == ["Sign in"]
+    with Session(engine) as session:
+        kinds = session.scalars(select(AuditLog.action_type).where(AuditLog.new_values["email"].astext == email)).all()
+    assert kinds.count("login_failed") == 5
+    assert "account_locked" in kinds and "login_refused_locked" in kinds
+
+
+def test_idle_timeout_signs_out_and_clears_session_state(app_env, engine):
+    at = submit_login(new_app(), app_env.emails["exec_a"], PASSWORD)
+    assert titles(at) == ["Overview"]
+    token = at.session_state[TOKEN_KEY]
+    at.session_state["scratch"] = "left by a page"
+    age_session(engine, token, idle=timedelta(minutes=16))
+    at.run()
+    assert titles(at) == ["Sign in"]
+    assert "15 minutes without activity" in at.info[0].value
+    assert TOKEN_KEY not in at.session_state and "scratch" not in at.session_state
+    with Session(engine) as session:
+        row = session.scalar(select(AuthSession).where(AuthSession.token_hash == auth.hash_token(token)))
+    assert row.revoked_reason == "idle_timeout"
+
+
+def test_absolute_timeout_signs_out(app_env, engine):
+    at = submit_login(new_app(), app_env.emails["exec_a"], PASSWORD)
+    age_session(engine, at.session_state[TOKEN_KEY], expire=True)
+    at.run()
+    assert titles(at) == ["Sign in"]
+    assert "longest allowed" in at.info[0].value
+
+
+def test_log_out_revokes_the_session_and_clears_state(app_env, engine):
+    at = submit_login(new_app(), app_env.emails["comp_a"], PASSWORD)
+    token = at.session_state[TOKEN_KEY]
+    next(b for b in at.sidebar.button if b.label == "Log out").click().run()
+    assert titles(at) == ["Sign in"]
+    assert at.info[0].value == "You are signed out."
+    assert TOKEN_KEY not in at.session_state
+    with Session(engine) as session:
+        row = session.scalar(select(AuthSession).where(AuthSession.token_hash == auth.hash_token(token)))
+    assert row.revoked_reason == "logout"
+    # The same token in a new session (a stolen or stale cookie) is refused.
+    stale = new_app()
+    stale.session_state[TOKEN_KEY] = token
+    stale.run()
+    assert titles(stale) == ["Sign in"]
+
+
+def test_deactivation_and_role_change_take_effect_on_the_next_click(app_env, engine):
+    email = add_user(engine, app_env, UserRole.COMPLIANCE_OFFICER, app_env.hospital_a, prefix="changing")
+    at = submit_login(new_app(), email, PASSWORD)
+    assert "Compliance officer" in sidebar_text(at)
+    admin = Actor(user_id=app_env.users["admin"], role=UserRole.ADMIN, hospital_id=None)
+    with Session(engine) as session:
+        user_id = session.scalar(
+            select(AuthSession.user_id).where(AuthSession.token_hash == auth.hash_token(at.session_state[TOKEN_KEY]))
+        )
+    with Session(engine) as session, session.begin():
+        staff.change_role(session, admin, user_id, UserRole.EXECUTIVE, app_env.hospital_a)
+    at.run()
+    assert "Executive" in sidebar_text(at)
+    with Session(engine) as session, session.begin():
+        staff.set_active(session, admin, user_id, False)
+    at.run()
+    assert titles(at) == ["Sign in"]
+    assert "deactivated" in at.info[0].value
+
+
+@pytest.mark.parametrize("label", ["admin", "ha_a", "exec_net", "comp_a"])
+def test_each_staff_role_can_sign_in(app_env, label):
+    at = submit_login(new_app(), app_env.emails[label], PASSWORD)
+    assert titles(at) == ["Overview"], errors(at)

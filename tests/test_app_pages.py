@@ -1,0 +1,153 @@
+"""AppTest: for every page and every staff role, the page is either shown or refused.
+
+Refused twice over: the page is not in the role's menu (st.navigation), and the page file run on
+its own (as a deep link might) stops at its own access check.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.gate import TOKEN_KEY
+from dashboard.navigation import PAGES
+from db.base import UserRole
+from tests import shell_fixtures
+from tests.shell_fixtures import ALPHA, APP_FILE, BETA, PAGES_DIR, sign_in
+
+network = shell_fixtures.network
+app_env = shell_fixtures.app_env
+
+ROLE_ACCOUNTS = {
+    UserRole.ADMIN: "admin",
+    UserRole.HOSPITAL_ADMIN: "ha_a",
+    UserRole.EXECUTIVE: "exec_a",
+    UserRole.COMPLIANCE_OFFICER: "comp_a",
+}
+
+
+@pytest.fixture(scope="module")
+def tokens(app_env, engine):
+    return {role: sign_in(engine, app_env.emails[label]) for role, label in ROLE_ACCOUNTS.items()}
+
+
+def signed_in_app(path: str, token: str) -> AppTest:
+    at = AppTest.from_file(path, default_timeout=30)
+    at.session_state[TOKEN_KEY] = token
+    return at.run()
+
+
+def page_path(file: str) -> str:
+    return os.path.relpath(os.path.join(PAGES_DIR, file), os.path.dirname(APP_FILE))
+
+
+@pytest.mark.parametrize("role", list(ROLE_ACCOUNTS))
+def test_menu_matches_the_navigation_table(tokens, role):
+    at = signed_in_app(APP_FILE, tokens[role])
+    assert not at.exception
+    for spec in PAGES:
+        if role in spec.roles:
+            at.switch_page(page_path(spec.file)).run()
+            assert not at.exception, (spec.key, at.exception)
+            assert [t.value for t in at.title] == [spec.title], (role, spec.key, [e.value for e in at.error])
+        else:
+            with pytest.raises(ValueError):
+                at.switch_page(page_path(spec.file))
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=[p.key for p in PAGES])
+@pytest.mark.parametrize("role", list(ROLE_ACCOUNTS))
+def test_page_checks_access_itself(tokens, role, spec):
+    at = signed_in_app(os.path.join(PAGES_DIR, spec.file), tokens[role])
+    assert not at.exception
+    shown = [t.value for t in at.title]
+    if role in spec.roles:
+        assert shown == [spec.title]
+    else:
+        assert shown == []
+        assert any("cannot open the" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=[p.key for p in PAGES])
+def test_page_without_sign_in_shows_only_the_login_form(app_env, spec):
+    at = AppTest.from_file(os.path.join(PAGES_DIR, spec.file), default_timeout=30).run()
+    assert [t.value for t in at.title] == ["Sign in"]
+    assert not at.dataframe and not at.metric
+
+
+def test_hospital_admin_sees_own_hospital_only(tokens):
+    at = signed_in_app(os.path.join(PAGES_DIR, "hospitals.py"), tokens[UserRole.HOSPITAL_ADMIN])
+    (table,) = at.dataframe
+    assert list(table.value["Hospital"]) == [ALPHA]
+    assert "1\u20131 of 1 hospitals" in [c.value for c in at.caption]
+
+
+def test_admin_sees_both_hospitals_and_can_narrow_the_scope(tokens, app_env):
+    at = signed_in_app(APP_FILE, tokens[UserRole.ADMIN])
+    at.switch_page(page_path("hospitals.py")).run()
+    names = set(at.dataframe[0].value["Hospital"])
+    assert {ALPHA, BETA} <= names
+    picker = at.sidebar.selectbox(key="sidebar_scope_picker")
+    assert BETA in picker.options
+    picker.set_value(app_env.hospital_b).run()
+    assert list(at.dataframe[0].value["Hospital"]) == [BETA]
+    assert at.query_params["hospital"] == app_env.hospital_b  # the address bar carries the scope
+    at.sidebar.selectbox(key="sidebar_scope_picker").set_value("").run()  # the whole network
+    assert {ALPHA, BETA} <= set(at.dataframe[0].value["Hospital"])
+    assert "hospital" not in at.query_params
+
+
+def test_overview_counts_are_scoped(tokens):
+    at = signed_in_app(os.path.join(PAGES_DIR, "overview.py"), tokens[UserRole.HOSPITAL_ADMIN])
+    values = {m.label: m.value for m in at.metric}
+    assert values["Active hospitals"] == "1"
+    assert values["Patients waiting"] == "2"  # hospital B has 3; they must not show
+    assert values["Open emergencies"] == "2"
+
+
+def test_audit_trail_of_hospital_admin_shows_no_other_hospital(tokens):
+    at = signed_in_app(os.path.join(PAGES_DIR, "audit_trail.py"), tokens[UserRole.HOSPITAL_ADMIN])
+    actions = set(at.dataframe[0].value["Action"])
+    assert "Fixture row alpha" in actions and "Fixture row beta" not in actions
+
+
+def _hospitals_page_with_link(token: str, hospital_param: str) -> AppTest:
+    at = AppTest.from_file(os.path.join(PAGES_DIR, "hospitals.py"), default_timeout=30)
+    at.session_state[TOKEN_KEY] = token
+    at.query_params["hospital"] = hospital_param
+    return at.run()
+
+
+def test_admin_scope_comes_from_and_stays_in_the_url(tokens, app_env):
+    at = _hospitals_page_with_link(tokens[UserRole.ADMIN], app_env.hospital_b)
+    assert not at.exception
+    assert list(at.dataframe[0].value["Hospital"]) == [BETA]
+    assert at.query_params["hospital"] == app_env.hospital_b
+
+
+def test_admin_link_to_a_missing_hospital_falls_back_to_all(tokens, app_env):
+    at = _hospitals_page_with_link(tokens[UserRole.ADMIN], "no-such-hospital")
+    assert not at.exception
+    assert any("no longer exists" in w.value for w in at.warning)
+    assert {ALPHA, BETA} <= set(at.dataframe[0].value["Hospital"])
+    assert "hospital" not in at.query_params
+
+
+def test_a_link_cannot_widen_a_hospital_admins_scope(tokens, app_env):
+    at = _hospitals_page_with_link(tokens[UserRole.HOSPITAL_ADMIN], app_env.hospital_b)
+    assert not at.exception
+    assert list(at.dataframe[0].value["Hospital"]) == [ALPHA]
+
+
+def test_audit_trail_export_offers_a_csv_of_the_scope(tokens):
+    at = signed_in_app(os.path.join(PAGES_DIR, "audit_trail.py"), tokens[UserRole.HOSPITAL_ADMIN])
+    assert not at.download_button  # nothing is exported until asked
+    at.button(key="audit_export_prepare").click().run()
+    assert not at.exception
+    (download,) = at.download_button
+    assert download.label.startswith("Download ") and download.label.endswith(" entries (CSV)")
+    csv_text = at.session_state["audit_export"][1].decode("utf-8")
+    assert csv_text.startswith("When (Lagos),Who,Kind,Action")
+    assert "Fixture row alpha" in csv_text and "Fixture row beta" not in csv_text

@@ -1,0 +1,116 @@
+"""The audit trail: append-only in the database, one row per write in the write's transaction,
+only what changed, never a password hash."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from dashboard.services import audit, staff
+from dashboard.services.scope import Actor, ClientInfo
+from db.base import UserRole
+from db.models import AuditLog, Profile
+from tests import shell_fixtures
+from tests.shell_fixtures import add_user
+
+network = shell_fixtures.network
+
+CLIENT = ClientInfo(session_id="sess-1", ip_address="192.0.2.4", user_agent="Mozilla/5.0 test")
+
+
+def admin(network):
+    return Actor(network.users["admin"], UserRole.ADMIN, None, CLIENT)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["update audit_logs set action_type = 'edited'", "delete from audit_logs", "truncate audit_logs"],
+)
+def test_audit_log_is_append_only(engine, network, statement):
+    with engine.connect() as conn:
+        with pytest.raises(DBAPIError, match="append-only"):
+            conn.execute(text(statement))
+        conn.rollback()
+
+
+def test_changes_keep_only_changed_fields_and_never_secrets():
+    old, new = audit.changes(
+        {"role": "EXECUTIVE", "is_active": True, "password": "$2b$12$old"},
+        {"role": "HOSPITAL_ADMIN", "is_active": True, "password": "$2b$12$new"},
+    )
+    assert old == {"role": "EXECUTIVE"} and new == {"role": "HOSPITAL_ADMIN"}
+
+
+def test_record_strips_secrets_and_keeps_client_context(db_session, network):
+    row = audit.record(
+        db_session,
+        admin(network),
+        action_category="user_management",
+        action_type="test_event",
+        resource_type="user",
+        resource_id="u1",
+        new_values={"password": "secret", "token_hash": "abc", "email": "x@y.ng"},
+        impact_level="high",
+        compliance_relevant=True,
+    )
+    assert row.new_values == {"email": "x@y.ng"}
+    assert (row.session_id, row.ip_address, row.user_agent) == ("sess-1", "192.0.2.4", "Mozilla/5.0 test")
+    assert row.user_id == network.users["admin"] and row.hospital_id is None
+
+
+def test_write_and_its_audit_row_commit_or_roll_back_together(engine, network):
+    email = add_user(engine, network, UserRole.EXECUTIVE, network.hospital_a, prefix="audited")
+    with Session(engine) as session:
+        user_id = session.scalar(select(Profile.user_id).join(Profile.user).where(Profile.user.has(email=email)))
+
+    def audit_rows(session):
+        return session.scalar(
+            select(func.count())
+            .select_from(AuditLog)
+            .where(AuditLog.resource_id == user_id, AuditLog.action_type == "user_deactivated")
+        )
+
+    # A unit of work that fails after the write: neither the change nor its audit row remains.
+    with pytest.raises(RuntimeError), Session(engine) as session, session.begin():
+        staff.set_active(session, admin(network), user_id, False)
+        raise RuntimeError("something later in the same unit of work failed")
+    with Session(engine) as session:
+        assert session.scalar(select(Profile.is_active).where(Profile.user_id == user_id)) is True
+        assert audit_rows(session) == 0
+
+    with Session(engine) as session, session.begin():
+        staff.set_active(session, admin(network), user_id, False)
+    with Session(engine) as session:
+        assert session.scalar(select(Profile.is_active).where(Profile.user_id == user_id)) is False
+        row = session.scalar(
+            select(AuditLog).where(AuditLog.resource_id == user_id, AuditLog.action_type == "user_deactivated")
+        )
+        assert row.old_values == {"is_active": True}
+        assert row.new_values == {"is_active": False, "email": email}
+        assert row.impact_level == "high" and row.compliance_relevant
+
+
+def test_role_change_records_only_what_changed(db_session, network):
+    actor = admin(network)
+    staff.change_role(db_session, actor, network.users["exec_a"], UserRole.COMPLIANCE_OFFICER, network.hospital_a)
+    row = db_session.scalar(
+        select(AuditLog).where(AuditLog.resource_id == network.users["exec_a"], AuditLog.action_type == "role_changed")
+    )
+    assert row.old_values == {"role": "EXECUTIVE"}
+    assert row.new_values == {"role": "COMPLIANCE_OFFICER", "email": network.emails["exec_a"]}
+
+
+def test_reading_the_audit_trail_is_itself_audited(db_session, network):
+    from dashboard.services import audit_trail
+
+    audit_trail.list_entries(db_session, admin(network), search="fixture")
+    viewed = db_session.scalar(
+        select(AuditLog).where(
+            AuditLog.action_type == "audit_trail_viewed",
+            AuditLog.user_id == network.users["admin"],
+            AuditLog.session_id == CLIENT.session_id,
+        )
+    )
+    assert viewed.new_values["search"] == "fixture" and viewed.action_category == "data_access"

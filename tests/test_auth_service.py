@@ -1,0 +1,197 @@
+"""services.auth on a real database: sign-in, lockout, sessions, password change and reset."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from dashboard.services import auth
+from dashboard.services.errors import InvalidInput, NotPermitted, OutOfScope
+from dashboard.services.scope import Actor, ClientInfo
+from db.base import UserRole
+from db.models import AuditLog, AuthSession, LoginThrottle, User
+from tests import shell_fixtures
+from tests.shell_fixtures import PASSWORD
+
+network = shell_fixtures.network
+
+CLIENT = ClientInfo(session_id="browser-test", ip_address="10.0.0.7", user_agent="pytest")
+T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+def login(db, email, password=PASSWORD, now=T0):
+    return auth.authenticate(db, email, password, CLIENT, policy=auth.AuthPolicy(), now=now)
+
+
+def actor_for(network, label, role, hospital=None):
+    return Actor(user_id=network.users[label], role=role, hospital_id=hospital, client=CLIENT)
+
+
+def test_success_creates_a_hashed_session_and_audits_it(db_session, network):
+    result = login(db_session, network.emails["ha_a"].upper())  # emails match case-insensitively
+    assert result.outcome is auth.LoginOutcome.SUCCESS
+    assert result.signed_in.hospital_id == network.hospital_a
+    row = db_session.get(AuthSession, result.signed_in.session_id)
+    assert row.token_hash == auth.hash_token(result.token) and result.token not in row.token_hash
+    assert row.expires_at == T0 + timedelta(hours=12)
+    audit_row = db_session.scalar(select(AuditLog).where(AuditLog.session_id == row.id))
+    assert audit_row.action_type == "login_succeeded" and audit_row.ip_address == "10.0.0.7"
+    assert audit_row.user_agent == "pytest" and audit_row.hospital_id == network.hospital_a
+
+
+def test_wrong_password_and_unknown_email_fail_alike(db_session, network):
+    wrong = login(db_session, network.emails["ha_a"], "wrong")
+    unknown = login(db_session, "ghost@test.healthdash.ng", "wrong")
+    assert (
+        (wrong.outcome, wrong.message)
+        == (unknown.outcome, unknown.message)
+        == (
+            auth.LoginOutcome.INVALID,
+            auth.GENERIC_FAILURE,
+        )
+    )
+
+
+def test_unknown_email_still_spends_bcrypt_time(db_session, network):
+    auth._dummy_hash()  # made once per process; not part of the timing
+    started = time.perf_counter()
+    login(db_session, "ghost2@test.healthdash.ng", "whatever")
+    assert time.perf_counter() - started > 0.05  # a bcrypt cost-12 check, not an early return
+
+
+def test_password_over_72_bytes_is_a_plain_failure(db_session, network):
+    result = login(db_session, network.emails["ha_a"], PASSWORD + "x" * 80)
+    assert result.outcome is auth.LoginOutcome.INVALID
+
+
+def test_lockout_after_five_failures_within_the_window_then_expiry(db_session, network):
+    email = network.emails["exec_a"]
+    for minute in range(4):
+        assert login(db_session, email, "bad", now=T0 + timedelta(minutes=minute)).outcome is auth.LoginOutcome.INVALID
+    locked = login(db_session, email, "bad", now=T0 + timedelta(minutes=4))
+    assert locked.outcome is auth.LoginOutcome.LOCKED
+    still = login(db_session, email, PASSWORD, now=T0 + timedelta(minutes=10))
+    assert still.outcome is auth.LoginOutcome.LOCKED and "try again in 9 minutes" in still.message
+    assert login(db_session, email, PASSWORD, now=T0 + timedelta(minutes=20)).outcome is auth.LoginOutcome.SUCCESS
+
+
+def test_failures_older_than_fifteen_minutes_do_not_count(db_session, network):
+    email = network.emails["comp_a"]
+    for minute in (0, 1, 2, 3):
+        login(db_session, email, "bad", now=T0 + timedelta(minutes=minute))
+    # At minute 19 the window starts after minute 4: the first four have aged out, this is failure 1.
+    result = login(db_session, email, "bad", now=T0 + timedelta(minutes=19))
+    assert result.outcome is auth.LoginOutcome.INVALID
+    throttle = db_session.get(LoginThrottle, email)
+    assert throttle.recent_failures == [T0 + timedelta(minutes=19)]
+
+
+def test_unknown_emails_are_locked_too(db_session):
+    for minute in range(5):
+        result = login(db_session, "ghost3@test.healthdash.ng", "bad", now=T0 + timedelta(minutes=minute))
+    assert result.outcome is auth.LoginOutcome.LOCKED
+
+
+@pytest.mark.parametrize("label", ["patient", "physician_a", "agent"])
+def test_non_staff_accounts_are_refused_in_plain_words(db_session, network, label):
+    result = login(db_session, network.emails[label])
+    assert result.outcome is auth.LoginOutcome.NOT_STAFF
+    assert "cannot sign in to this dashboard" in result.message
+    assert (
+        db_session.scalar(
+            select(func.count()).select_from(AuthSession).where(AuthSession.user_id == network.users[label])
+        )
+        == 0
+    )
+
+
+def test_resume_rereads_role_and_enforces_idle_and_absolute_limits(db_session, network):
+    result = login(db_session, network.emails["exec_net"])
+    policy = auth.AuthPolicy()
+    assert isinstance(
+        auth.resume(db_session, result.token, CLIENT, policy=policy, now=T0 + timedelta(minutes=14)), auth.SignedIn
+    )
+    ended = auth.resume(db_session, result.token, CLIENT, policy=policy, now=T0 + timedelta(minutes=30))
+    assert isinstance(ended, auth.SessionEnded) and ended.reason == "idle_timeout"
+    # Revoked now: even a later, in-time check is refused.
+    assert isinstance(auth.resume(db_session, result.token, CLIENT, policy=policy, now=T0), auth.SessionEnded)
+
+    other = login(db_session, network.emails["exec_net"])
+    moment = T0
+    for _ in range(60):  # active all day, never idle: the 12-hour limit still ends it
+        moment += timedelta(minutes=14)
+        outcome = auth.resume(db_session, other.token, CLIENT, policy=policy, now=moment)
+        if isinstance(outcome, auth.SessionEnded):
+            break
+    assert outcome.reason == "absolute_timeout" and moment >= T0 + timedelta(hours=12)
+
+
+def test_idle_limit_is_configurable(monkeypatch):
+    monkeypatch.setenv("HEALTHDASH_IDLE_TIMEOUT_MINUTES", "5")
+    monkeypatch.setenv("HEALTHDASH_SESSION_MAX_HOURS", "2")
+    policy = auth.AuthPolicy.from_env()
+    assert policy.idle_timeout == timedelta(minutes=5) and policy.absolute_timeout == timedelta(hours=2)
+
+
+def test_change_own_password_requires_current_and_revokes_other_sessions(db_session, network):
+    first = login(db_session, network.emails["comp_a"])
+    second = login(db_session, network.emails["comp_a"])
+    actor = first.signed_in.actor(CLIENT)
+    with pytest.raises(InvalidInput, match="current password"):
+        auth.change_own_password(db_session, actor, "wrong", "new-password-1", "new-password-1", now=T0)
+    with pytest.raises(InvalidInput, match="72 bytes"):
+        auth.change_own_password(db_session, actor, PASSWORD, "é" * 40, "é" * 40, now=T0)
+    with pytest.raises(InvalidInput, match="not the same"):
+        auth.change_own_password(db_session, actor, PASSWORD, "new-password-1", "new-password-2", now=T0)
+    token = auth.change_own_password(db_session, actor, PASSWORD, "new-password-1", "new-password-1", now=T0)
+    for old in (first.token, second.token):
+        ended = auth.resume(db_session, old, CLIENT, now=T0)
+        assert isinstance(ended, auth.SessionEnded) and ended.reason == "password_changed"
+    assert isinstance(auth.resume(db_session, token, CLIENT, now=T0), auth.SignedIn)
+    assert login(db_session, network.emails["comp_a"], "new-password-1").outcome is auth.LoginOutcome.SUCCESS
+    changed = db_session.scalar(
+        select(AuditLog).where(AuditLog.action_type == "password_changed", AuditLog.user_id == actor.user_id)
+    )
+    assert "password" not in (changed.new_values or {}) and "password" not in (changed.old_values or {})
+
+
+def test_admin_reset_ends_sessions_and_lifts_lockout(db_session, network):
+    email = network.emails["ha_b"]
+    session = login(db_session, email)
+    for minute in range(5):
+        login(db_session, email, "bad", now=T0 + timedelta(minutes=minute))
+    admin = actor_for(network, "admin", UserRole.ADMIN)
+    auth.reset_password(db_session, admin, network.users["ha_b"], "fresh-password-9", now=T0)
+    assert isinstance(auth.resume(db_session, session.token, CLIENT, now=T0), auth.SessionEnded)
+    assert login(db_session, email, "fresh-password-9", now=T0 + timedelta(minutes=5)).outcome is (
+        auth.LoginOutcome.SUCCESS
+    )
+    user = db_session.get(User, network.users["ha_b"])
+    assert user.password.startswith("$2b$12$")
+
+
+def test_reset_refused_for_non_admins_and_out_of_scope(db_session, network):
+    hospital_admin = actor_for(network, "ha_a", UserRole.HOSPITAL_ADMIN, network.hospital_a)
+    with pytest.raises(NotPermitted):
+        auth.reset_password(db_session, hospital_admin, network.users["exec_a"], "whatever-123")
+    scoped_admin = actor_for(network, "admin", UserRole.ADMIN, network.hospital_a)
+    with pytest.raises(OutOfScope):
+        auth.reset_password(db_session, scoped_admin, network.users["ha_b"], "whatever-123")
+
+
+def test_sign_out_revokes(db_session, network):
+    result = login(db_session, network.emails["admin"])
+    auth.sign_out(db_session, result.signed_in.actor(CLIENT), result.token, now=T0)
+    ended = auth.resume(db_session, result.token, CLIENT, now=T0)
+    assert isinstance(ended, auth.SessionEnded) and ended.reason == "logout"
+
+
+def test_deactivated_user_cannot_sign_in(db_session, network):
+    user = db_session.get(User, network.users["exec_a"])
+    user.profile.is_active = False
+    db_session.flush()
+    result = login(db_session, network.emails["exec_a"])
+    assert result.outcome is auth.LoginOutcome.INACTIVE

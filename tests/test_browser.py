@@ -1,0 +1,194 @@
+"""Real browser against a real `healthdash run`: Debian's Chromium driven by Playwright.
+
+One server per module, started on a fresh throwaway database with DATABASE_URL and --migrate, and
+the two-hospital network of tests/shell_fixtures.py. The deep-link test runs first, while no
+session has ever run st.navigation on that server.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from db import migrate
+from db.engine import make_engine
+from tests.servers import free_port, wait_for_health
+from tests.shell_fixtures import ALPHA, BETA, PASSWORD, _build_network
+from tests.throwaway import create_database, drop_database
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT_MS = 30_000
+PASSWORD_INPUT = 'input[type="password"]'
+
+
+@pytest.fixture(scope="module")
+def server(admin_url, tmp_path_factory):
+    url = create_database(admin_url, prefix="healthdash_browser")
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    network = _build_network(engine)
+    engine.dispose()
+    port = free_port()
+    log = tmp_path_factory.mktemp("server") / "healthdash-run.log"
+    env = dict(os.environ, DATABASE_URL=url.render_as_string(hide_password=False))
+    command = [sys.executable, "-m", "dashboard.cli", "run", "--port", str(port), "--headless", "--migrate"]
+    with log.open("w") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_health(base, process, log.read_text)
+        yield base, network
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        drop_database(admin_url, url.database)
+    assert process.returncode == 0, log.read_text()[-3000:]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium chromium-driver).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def context(browser):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    ctx.set_default_timeout(TIMEOUT_MS)
+    yield ctx
+    ctx.close()
+
+
+def wait_until_idle(page) -> None:
+    """Streamlit marks the app container while a script runs; wait for it to finish."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', state="attached")
+
+
+def sign_in(page, base: str, email: str) -> None:
+    page.goto(base)
+    page.get_by_role("heading", name="Sign in").wait_for()
+    page.get_by_label("Email", exact=True).fill(email)
+    page.locator(PASSWORD_INPUT).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Overview").wait_for()
+
+
+def session_cookie(context) -> str | None:
+    return next((c["value"] for c in context.cookies() if c["name"] == "healthdash_session"), None)
+
+
+def wait_for_cookie(context, page, present: bool = True) -> None:
+    for _ in range(60):
+        if (session_cookie(context) is not None) == present:
+            return
+        page.wait_for_timeout(250)
+    pytest.fail("the session cookie was " + ("never written" if present else "not removed"))
+
+
+def test_deep_link_on_fresh_server_shows_only_the_login_form(server, context):
+    base, _network = server
+    page = context.new_page()
+    for path in ("/hospitals", "/users", "/audit-trail"):
+        page.goto(base + path)
+        page.get_by_role("heading", name="Sign in").wait_for()
+        page.locator(PASSWORD_INPUT).wait_for(state="visible")
+        wait_until_idle(page)
+        text = page.locator("body").inner_text()
+        assert "Hospitals" not in text and "Users & roles" not in text and "Audit trail" not in text
+        assert ALPHA not in text and BETA not in text
+
+
+def test_hospital_admin_sees_own_hospital_and_no_other(server, context):
+    base, network = server
+    page = context.new_page()
+    sign_in(page, base, network.emails["ha_a"])
+    page.locator('[data-testid="stSidebar"]').get_by_text(ALPHA).first.wait_for()
+    wait_until_idle(page)
+    assert BETA not in page.locator("body").inner_text()
+    page.get_by_role("link", name="Hospitals").click()
+    page.get_by_role("heading", name="Hospitals").wait_for()
+    page.get_by_text("1\u20131 of 1 hospitals").wait_for()
+    assert BETA not in page.locator("body").inner_text()
+    assert page.get_by_role("link", name="Users & roles").count() == 0  # not in a hospital admin's menu
+
+
+def test_refresh_and_new_tab_stay_signed_in_until_log_out(server, context):
+    base, network = server
+    page = context.new_page()
+    sign_in(page, base, network.emails["comp_a"])
+    wait_for_cookie(context, page)
+    page.reload()
+    page.get_by_role("heading", name="Overview").wait_for()
+    other_tab = context.new_page()
+    other_tab.goto(base)
+    other_tab.get_by_role("heading", name="Overview").wait_for()
+    other_tab.close()
+
+    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("heading", name="Sign in").wait_for()
+    page.get_by_text("You are signed out.").wait_for()
+    wait_for_cookie(context, page, present=False)
+    page.reload()
+    page.get_by_role("heading", name="Sign in").wait_for()
+    wait_until_idle(page)
+    assert page.get_by_role("heading", name="Overview").count() == 0
+
+
+def test_wrong_password_shows_one_plain_sentence(server, context):
+    base, network = server
+    page = context.new_page()
+    page.goto(base)
+    page.get_by_label("Email", exact=True).fill(network.emails["exec_a"])
+    page.locator(PASSWORD_INPUT).fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("That email and password do not match an account").wait_for()
+    assert "Traceback" not in page.locator("body").inner_text()
+
+
+def test_admin_scope_is_kept_in_the_url_across_pages(server, context):
+    base, network = server
+    page = context.new_page()
+    sign_in(page, base, network.emails["admin"])
+    wait_until_idle(page)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_role("combobox").click()
+    page.get_by_role("option", name=BETA).click()
+    page.wait_for_url(f"**hospital={network.hospital_b}**")
+    page.get_by_role("link", name="Hospitals").click()
+    page.get_by_role("heading", name="Hospitals").wait_for()
+    page.get_by_text("1\u20131 of 1 hospitals").wait_for()
+    wait_until_idle(page)
+    assert f"hospital={network.hospital_b}" in page.url
+    assert ALPHA not in page.locator('[data-testid="stMain"]').inner_text()
+
+    shared = context.new_page()  # the copied link opens the same scope
+    shared.goto(page.url)
+    shared.get_by_role("heading", name="Hospitals").wait_for()
+    shared.get_by_text("1\u20131 of 1 hospitals").wait_for()

@@ -1,0 +1,74 @@
+"""`healthdash db ...` against a real server; bad input ends in one plain line and exit code 2."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def healthdash(*args, database_url=None, timeout=120):
+    env = {**os.environ}
+    if database_url is not None:
+        env["DATABASE_URL"] = database_url
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def _plain_failure(result):
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    return result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("postgresql://postgres@127.0.0.1:1/healthdash", "127.0.0.1:1"),
+        ("postgresql://postgres@no-such-host.invalid:5432/healthdash", "no-such-host.invalid"),
+        ("mysql://root@127.0.0.1/healthdash", "postgresql://"),
+        ("not a url at all", "not a valid URL"),
+        ("postgresql://postgres@127.0.0.1:5432", "names no database"),
+    ],
+)
+def test_bad_database_url_is_one_plain_line(url, words):
+    stderr = _plain_failure(healthdash("db", "check", database_url=url))
+    assert words in stderr
+
+
+def test_upgrade_check_seed_reset_on_a_fresh_database(fresh_database):
+    url = fresh_database.render_as_string(hide_password=False)
+    stderr = _plain_failure(healthdash("db", "seed", database_url=url))
+    assert "healthdash db upgrade" in stderr
+
+    result = healthdash("db", "upgrade", database_url=url)
+    assert result.returncode == 0, result.stderr
+    assert "revision 0" in result.stdout
+
+    result = healthdash("db", "check", database_url=url)
+    assert result.returncode == 0 and "models and migrations match" in result.stdout
+
+    result = healthdash("db", "seed", database_url=url)
+    assert result.returncode == 0 and "admin@healthcare.com" in result.stdout
+    result = healthdash("db", "seed", database_url=url)
+    assert "Seed already present" in result.stdout and "Seed created" not in result.stdout
+
+    # reset refuses without a terminal unless --yes
+    stderr = _plain_failure(healthdash("db", "reset", database_url=url))
+    assert "--yes" in stderr
+    result = healthdash("db", "reset", "--yes", database_url=url)
+    assert result.returncode == 0 and "reset" in result.stdout
+
+    result = healthdash("db", "downgrade", "--revision", "base", database_url=url)
+    assert result.returncode == 0 and "revision base" in result.stdout
+    stderr = _plain_failure(healthdash("db", "check", database_url=url))
+    assert "head is" in stderr

@@ -1,0 +1,38 @@
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from dashboard import formatting as f
+
+
+def test_naira_and_counts():
+    assert f.naira(Decimal("1234567.891")) == "₦1,234,567.89"
+    assert f.naira(-1234) == "-₦1,234.00"
+    assert f.naira_short(1_234_567) == "₦1.2M"
+    assert f.naira_short(350_000) == "₦350.0K"
+    assert f.naira_short(999) == "₦999"
+    assert f.count(12480) == "12,480"
+    assert f.percent(0.1234) == "12.3%"
+
+
+def test_dates_in_lagos():
+    moment = datetime(2026, 11, 25, 23, 30, tzinfo=UTC)  # 00:30 on the 26th in Lagos (UTC+1)
+    assert f.lagos_date(moment) == "26 Nov 2026"
+    assert f.lagos_datetime(moment) == "26 Nov 2026, 00:30"
+    assert f.lagos_date(date(2026, 1, 5)) == "5 Jan 2026"
+
+
+def test_range_caption_and_escape():
+    assert f.range_caption(1, 50, 12480, "hospitals") == "1–50 of 12,480 hospitals"
+    assert f.range_caption(0, 0, 0, "hospitals") == "No hospitals"
+    assert f.md_escape("[click](http://x)") == r"\[click\]\(http\:\/\/x\)".replace(r"\/", "/")
+    assert f.humanise("login_failed") == "Login failed"
+
+
+def test_csv_safe_keeps_spreadsheet_formulas_as_text():
+    from dashboard.formatting import csv_safe
+
+    assert csv_safe('=HYPERLINK("http://evil.example","x")') == '\'=HYPERLINK("http://evil.example","x")'
+    assert csv_safe("+2348000000000") == "'+2348000000000"
+    assert csv_safe("@SUM(A1)") == "'@SUM(A1)"
+    assert csv_safe("Login failed") == "Login failed"
+    assert csv_safe(42) == 42
