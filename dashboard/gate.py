@@ -2,7 +2,7 @@
 
 Session-state keys here belong to this module. The token lives in st.session_state for this
 Streamlit session and in a cookie for the next one (a refresh or a new tab): the cookie is read from
-st.context.cookies and written by extra-streamlit-components' cookie manager. Every run validates
+st.context.cookies and written by dashboard/session_cookie.py. Every run validates
 the token against the database (services.auth.resume), so the database, not the browser, decides.
 """
 
@@ -13,17 +13,16 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-import extra_streamlit_components as stx
 import streamlit as st
 
-from dashboard import data, navigation
+from dashboard import data, navigation, session_cookie
 from dashboard.services import auth, scope
 from dashboard.services.errors import NotFound, ServiceError
 from dashboard.services.scope import ROLE_NAMES, Actor, ClientInfo
 
 _log = logging.getLogger(__name__)
 
-COOKIE_NAME = "healthdash_session"
+COOKIE_NAME = session_cookie.COOKIE_NAME
 TOKEN_KEY = "_auth_token"  # noqa: S105 (a session-state key, not a secret)
 FLASH_KEY = "_auth_flash"
 COOKIE_OP_KEY = "_auth_cookie_op"
@@ -85,7 +84,7 @@ def _end_session(message: str, token: str | None) -> None:
     if token and token == handshake_cookie:
         # st.context.cookies keeps showing the old cookie until the next page load; remember it is dead.
         st.session_state[DEAD_COOKIE_KEY] = auth.hash_token(token)
-    st.session_state[COOKIE_OP_KEY] = ("delete", None, None, secrets.token_hex(4))
+    st.session_state[COOKIE_OP_KEY] = session_cookie.CookieOp.delete(token)
 
 
 def _raw_cookie() -> str | None:
@@ -118,35 +117,14 @@ def current_user() -> auth.SignedIn | None:
 
 
 def _schedule_cookie(token: str, expires_at: datetime) -> None:
-    st.session_state[COOKIE_OP_KEY] = ("set", token, expires_at.isoformat(), secrets.token_hex(4))
-
-
-def _served_over_https() -> bool:
-    try:
-        url = st.context.url
-    except Exception:
-        return False
-    return isinstance(url, str) and url.startswith("https://")
+    st.session_state[COOKIE_OP_KEY] = session_cookie.CookieOp.set(token, expires_at.isoformat())
 
 
 def render_cookie_ops() -> None:
-    """Apply a pending cookie write or delete in the browser; keep rendering it until it reports done."""
+    """Carry this session's latest cookie write or delete to the browser (it runs there once)."""
     op = st.session_state.get(COOKIE_OP_KEY)
-    if not op:
-        return
-    kind, value, expires, nonce = op
-    manager = stx.CookieManager(key=f"cookie-manager-{nonce}")
-    if kind == "set":
-        options = {"path": "/", "expires": expires, "sameSite": "strict"}
-        if _served_over_https():
-            options["secure"] = True  # never sent back over plain HTTP once the site uses TLS
-        done = manager.cookie_manager(
-            method="set", cookie=COOKIE_NAME, value=value, options=options, key=f"cookie-set-{nonce}", default=False
-        )
-    else:
-        done = manager.cookie_manager(method="delete", cookie=COOKIE_NAME, key=f"cookie-delete-{nonce}", default=False)
-    if done:
-        st.session_state.pop(COOKIE_OP_KEY, None)
+    if isinstance(op, session_cookie.CookieOp):
+        session_cookie.apply(op)
 
 
 def login_form() -> None:

@@ -15,6 +15,14 @@ from db.engine import make_engine
 from tests.throwaway import create_database, drop_database, server_admin_url
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the item, so a fixture's teardown can tell that its test failed."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
 @pytest.fixture(scope="session")
 def admin_url():
     with server_admin_url() as (url, _description):

@@ -36,6 +36,7 @@ CHROMIUM_ARGS = [
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT_MS = 30_000
 PASSWORD_INPUT = 'input[type="password"]'
+SERVER_LOGS: list[Path] = []  # the running server's log, shown when a test fails
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +55,7 @@ def server(admin_url, tmp_path_factory):
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for_health(base, process, log.read_text)
+        SERVER_LOGS.append(log)
         yield base, network
     finally:
         process.send_signal(signal.SIGTERM)
@@ -79,11 +81,25 @@ def browser():
 
 
 @pytest.fixture
-def context(browser):
+def context(browser, request):
     ctx = browser.new_context(viewport={"width": 1400, "height": 900})
     ctx.set_default_timeout(TIMEOUT_MS)
     yield ctx
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        _print_what_the_browser_saw(ctx)
     ctx.close()
+
+
+def _print_what_the_browser_saw(ctx) -> None:
+    """A failed wait says only what it waited for; show each tab's address and text, and the server's log."""
+    for page in ctx.pages:
+        try:
+            print(f"--- tab at {page.url}:\n{page.locator('body').inner_text(timeout=5_000)[:3000]}")
+        except Exception as exc:  # a diagnostic must not hide the real failure
+            print(f"--- tab at {page.url}: text unavailable ({exc})")
+    for log in SERVER_LOGS[-1:]:
+        print(f"--- server log (last 3000 characters):\n{log.read_text()[-3000:]}")
 
 
 def wait_until_idle(page) -> None:
@@ -98,6 +114,19 @@ def sign_in(page, base: str, email: str) -> None:
     page.locator(PASSWORD_INPUT).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("heading", name="Overview").wait_for()
+    settle_after_sign_in(page)
+
+
+def settle_after_sign_in(page) -> None:
+    """The cookie is written by script in the page, with no rerun after it: wait for it, then for idle."""
+    wait_for_cookie(page.context, page)
+    wait_until_idle(page)
+
+
+def open_from_menu(page, title: str) -> None:
+    """Click a page in the sidebar menu and wait for its heading."""
+    page.locator('[data-testid="stSidebar"]').get_by_role("link", name=title).click()
+    page.get_by_role("heading", name=title).wait_for()
 
 
 def session_cookie(context) -> str | None:
@@ -132,8 +161,7 @@ def test_hospital_admin_sees_own_hospital_and_no_other(server, context):
     page.locator('[data-testid="stSidebar"]').get_by_text(ALPHA).first.wait_for()
     wait_until_idle(page)
     assert BETA not in page.locator("body").inner_text()
-    page.get_by_role("link", name="Hospitals").click()
-    page.get_by_role("heading", name="Hospitals").wait_for()
+    open_from_menu(page, "Hospitals")
     page.get_by_text("1\u20131 of 1 hospitals").wait_for()
     assert BETA not in page.locator("body").inner_text()
     assert page.get_by_role("link", name="Users & roles").count() == 0  # not in a hospital admin's menu
@@ -143,7 +171,6 @@ def test_refresh_and_new_tab_stay_signed_in_until_log_out(server, context):
     base, network = server
     page = context.new_page()
     sign_in(page, base, network.emails["comp_a"])
-    wait_for_cookie(context, page)
     page.reload()
     page.get_by_role("heading", name="Overview").wait_for()
     other_tab = context.new_page()
@@ -181,8 +208,7 @@ def test_admin_scope_is_kept_in_the_url_across_pages(server, context):
     sidebar.get_by_role("combobox").click()
     page.get_by_role("option", name=BETA).click()
     page.wait_for_url(f"**hospital={network.hospital_b}**")
-    page.get_by_role("link", name="Hospitals").click()
-    page.get_by_role("heading", name="Hospitals").wait_for()
+    open_from_menu(page, "Hospitals")
     page.get_by_text("1\u20131 of 1 hospitals").wait_for()
     wait_until_idle(page)
     assert f"hospital={network.hospital_b}" in page.url
@@ -192,3 +218,32 @@ def test_admin_scope_is_kept_in_the_url_across_pages(server, context):
     shared.goto(page.url)
     shared.get_by_role("heading", name="Hospitals").wait_for()
     shared.get_by_text("1\u20131 of 1 hospitals").wait_for()
+
+
+def test_sign_out_and_in_again_in_one_tab_replaces_the_cookie(server, context):
+    base, network = server
+    page = context.new_page()
+    sign_in(page, base, network.emails["ha_a"])
+    first = session_cookie(context)
+    assert page.locator(".st-key-healthdash-session-cookie").first.is_hidden()  # takes no room on the page
+    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("heading", name="Sign in").wait_for()
+    wait_for_cookie(context, page, present=False)
+    sign_in(page, base, network.emails["ha_a"])
+    assert session_cookie(context) not in (None, first)
+
+
+def test_a_menu_click_right_after_sign_in_is_not_lost(server, context):
+    """Writing the cookie triggers no rerun, so nothing can overtake an early click."""
+    base, network = server
+    page = context.new_page()
+    page.goto(base)
+    page.get_by_role("heading", name="Sign in").wait_for()
+    page.get_by_label("Email", exact=True).fill(network.emails["ha_a"])
+    page.locator(PASSWORD_INPUT).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Overview").wait_for()
+    open_from_menu(page, "Hospitals")
+    page.get_by_text("1\u20131 of 1 hospitals").wait_for()
+    wait_until_idle(page)
+    assert page.get_by_role("heading", name="Hospitals").is_visible()

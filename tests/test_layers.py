@@ -36,7 +36,7 @@ def test_data_and_service_layers_do_not_import_streamlit(folder):
     offenders = [
         str(f.relative_to(ROOT))
         for f in files
-        if any(top(m) in {"streamlit", "extra_streamlit_components"} for m in imported_modules(f))
+        if any(top(m) == "streamlit" for m in imported_modules(f))
     ]
     assert offenders == []
 
