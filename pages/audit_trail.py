@@ -6,13 +6,11 @@ from dashboard.gate import require_page_access
 
 viewer = require_page_access("audit_trail")
 
-from datetime import UTC, datetime  # noqa: E402
-
 import pandas as pd  # noqa: E402
 
 from dashboard import data  # noqa: E402
-from dashboard.components import page_header, page_number, pager  # noqa: E402
-from dashboard.formatting import csv_safe, humanise, lagos_datetime  # noqa: E402
+from dashboard.components import csv_export, page_header, page_number, pager  # noqa: E402
+from dashboard.formatting import humanise, lagos_datetime  # noqa: E402
 from dashboard.services import audit_trail  # noqa: E402
 
 PAGE_KEY = "audit_page"
@@ -68,25 +66,17 @@ else:
     st.dataframe(_as_table(page.rows), hide_index=True)
 pager(PAGE_KEY, page, "entries")
 
-export_key = (category, search, viewer.actor.scope_key)
-with st.expander("Export to CSV"):
-    st.caption(
-        f"Every entry matching the filters above, up to {audit_trail.EXPORT_LIMIT:,}. "
-        "Preparing an export is itself recorded in this trail."
-    )
-    if st.button("Prepare CSV", key="audit_export_prepare", disabled=page.total == 0):
-        entries, truncated = data.call(audit_trail.export_entries, viewer.actor, category=category, search=search)
-        csv = _as_table(entries).map(csv_safe).to_csv(index=False).encode("utf-8")
-        st.session_state[EXPORT_KEY] = (export_key, csv, len(entries), truncated)
-    prepared = st.session_state.get(EXPORT_KEY)
-    if prepared and prepared[0] == export_key:  # never offer a file made for other filters or scope
-        _, csv, count, truncated = prepared
-        if truncated:
-            st.warning(f"Only the newest {count:,} entries are in the file; narrow the filters to get the rest.")
-        st.download_button(
-            f"Download {count:,} entries (CSV)",
-            data=csv,
-            file_name=f"audit-trail-{datetime.now(UTC):%Y-%m-%d}.csv",
-            mime="text/csv",
-            icon=":material/download:",
-        )
+
+def _export() -> tuple[pd.DataFrame, bool]:
+    entries, truncated = data.call(audit_trail.export_entries, viewer.actor, category=category, search=search)
+    return _as_table(entries), truncated
+
+
+csv_export(
+    EXPORT_KEY,
+    filters=(category, search, viewer.actor.scope_key),
+    noun="entries",
+    file_stem="audit-trail",
+    disabled=page.total == 0,
+    prepare=_export,
+)

@@ -1,4 +1,4 @@
-"""Hospitals: the directory of hospitals in scope, paginated in the database."""
+"""Hospitals: the directory of hospitals in scope, paginated in the database, with a CSV export."""
 
 import streamlit as st
 
@@ -9,11 +9,12 @@ viewer = require_page_access("hospitals")
 import pandas as pd  # noqa: E402
 
 from dashboard import data  # noqa: E402
-from dashboard.components import page_header, page_number, pager  # noqa: E402
-from dashboard.formatting import count, humanise, lagos_date  # noqa: E402
+from dashboard.components import csv_export, page_header, page_number, pager  # noqa: E402
+from dashboard.formatting import humanise, lagos_date  # noqa: E402
 from dashboard.services import hospitals  # noqa: E402
 
 PAGE_KEY = "hospitals_page"
+EXPORT_KEY = "hospitals_export"
 
 page_header("Hospitals", "The hospitals in the network, their status and who runs them.", viewer)
 search = st.text_input("Search by name, city or state", key="hospitals_search", placeholder="e.g. Ibadan")
@@ -24,21 +25,40 @@ page = data.call(
     page=page_number(PAGE_KEY, (search, viewer.actor.scope_key)),
     page_size=25,
 )
+
+
+def _as_table(rows: list) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Hospital": [r.name for r in rows],
+            "City": [r.city or "—" for r in rows],
+            "State": [r.state or "—" for r in rows],
+            "Verification": [humanise(r.verification_status) for r in rows],
+            "Active": ["Yes" if r.is_active else "No" for r in rows],
+            "Staff accounts": [r.staff_accounts for r in rows],
+            "Patients waiting": [r.patients_waiting for r in rows],
+            "Phone": [r.phone or "—" for r in rows],
+            "Email": [r.email or "—" for r in rows],
+            "Joined": [lagos_date(r.created_at) for r in rows],
+        }
+    )
+
+
+def _export() -> tuple[pd.DataFrame, bool]:
+    rows, truncated = data.call(hospitals.export_hospitals, viewer.actor, search=search)
+    return _as_table(rows), truncated
+
+
 if page.total == 0:
     st.info("No hospitals match this search in your scope. Clear the search to see them all.")
 else:
-    table = pd.DataFrame(
-        {
-            "Hospital": [r.name for r in page.rows],
-            "City": [r.city or "—" for r in page.rows],
-            "State": [r.state or "—" for r in page.rows],
-            "Verification": [humanise(r.verification_status) for r in page.rows],
-            "Active": ["Yes" if r.is_active else "No" for r in page.rows],
-            "Staff accounts": [count(r.staff_accounts) for r in page.rows],
-            "Patients waiting": [count(r.patients_waiting) for r in page.rows],
-            "Phone": [r.phone or "—" for r in page.rows],
-            "Joined": [lagos_date(r.created_at) for r in page.rows],
-        }
-    )
-    st.dataframe(table, hide_index=True)
+    st.dataframe(_as_table(page.rows), hide_index=True)
 pager(PAGE_KEY, page, "hospitals")
+csv_export(
+    EXPORT_KEY,
+    filters=(search, viewer.actor.scope_key),
+    noun="hospitals",
+    file_stem="hospitals",
+    disabled=page.total == 0,
+    prepare=_export,
+)

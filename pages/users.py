@@ -13,7 +13,7 @@ viewer = require_page_access("users")
 import pandas as pd  # noqa: E402
 
 from dashboard import data  # noqa: E402
-from dashboard.components import page_header, page_number, pager  # noqa: E402
+from dashboard.components import csv_export, page_header, page_number, pager  # noqa: E402
 from dashboard.formatting import lagos_datetime  # noqa: E402
 from dashboard.services import auth, staff  # noqa: E402
 from dashboard.services.errors import ServiceError  # noqa: E402
@@ -21,6 +21,7 @@ from dashboard.services.scope import ROLE_NAMES  # noqa: E402
 from db.base import UserRole  # noqa: E402
 
 PAGE_KEY = "users_page"
+EXPORT_KEY = "users_export"
 PENDING_KEY = "users_pending_action"
 DONE_KEY = "users_done_message"
 ROLE_ORDER = [UserRole.ADMIN, UserRole.HOSPITAL_ADMIN, UserRole.EXECUTIVE, UserRole.COMPLIANCE_OFFICER]
@@ -42,20 +43,35 @@ if page.total == 0:
     pager(PAGE_KEY, page, "accounts")
     st.stop()
 
-st.dataframe(
-    pd.DataFrame(
+
+def _as_table(rows: list) -> pd.DataFrame:
+    return pd.DataFrame(
         {
-            "Name": [r.name for r in page.rows],
-            "Email": [r.email for r in page.rows],
-            "Role": [ROLE_NAMES[r.role] for r in page.rows],
-            "Hospital": [r.hospital_name or "All hospitals" for r in page.rows],
-            "Status": ["Active" if r.is_active else "Deactivated" for r in page.rows],
-            "Last sign-in (Lagos)": [lagos_datetime(r.last_sign_in) for r in page.rows],
+            "Name": [r.name for r in rows],
+            "Email": [r.email for r in rows],
+            "Role": [ROLE_NAMES[r.role] for r in rows],
+            "Hospital": [r.hospital_name or "All hospitals" for r in rows],
+            "Status": ["Active" if r.is_active else "Deactivated" for r in rows],
+            "Last sign-in (Lagos)": [lagos_datetime(r.last_sign_in) for r in rows],
         }
-    ),
-    hide_index=True,
-)
+    )
+
+
+def _export() -> tuple[pd.DataFrame, bool]:
+    rows, truncated = data.call(staff.export_staff, viewer.actor, search=search)
+    return _as_table(rows), truncated
+
+
+st.dataframe(_as_table(page.rows), hide_index=True)
 pager(PAGE_KEY, page, "accounts")
+csv_export(
+    EXPORT_KEY,
+    filters=(search, viewer.actor.scope_key),
+    noun="accounts",
+    file_stem="dashboard-accounts",
+    disabled=False,
+    prepare=_export,
+)
 
 st.subheader("Change an account")
 accounts = {r.user_id: r for r in page.rows}

@@ -151,3 +151,28 @@ def test_audit_trail_export_offers_a_csv_of_the_scope(tokens):
     csv_text = at.session_state["audit_export"][1].decode("utf-8")
     assert csv_text.startswith("When (Lagos),Who,Kind,Action")
     assert "Fixture row alpha" in csv_text and "Fixture row beta" not in csv_text
+
+
+@pytest.mark.parametrize(
+    ("page_file", "role", "key", "header", "ours", "theirs"),
+    [
+        ("hospitals.py", UserRole.HOSPITAL_ADMIN, "hospitals_export", "Hospital,City,State", ALPHA, BETA),
+        ("users.py", UserRole.ADMIN, "users_export", "Name,Email,Role", None, None),
+    ],
+)
+def test_directory_exports_offer_a_csv_of_the_scope(tokens, app_env, page_file, role, key, header, ours, theirs):
+    at = signed_in_app(os.path.join(PAGES_DIR, page_file), tokens[role])
+    assert not at.download_button  # nothing is exported until asked
+    at.button(key=f"{key}_prepare").click().run()
+    assert not at.exception
+    (download,) = at.download_button
+    csv_text = at.session_state[key][1].decode("utf-8")
+    lines = csv_text.strip().splitlines()
+    assert lines[0].startswith(header)
+    assert download.label == f"Download {len(lines) - 1:,} {'hospitals' if ours else 'accounts'} (CSV)"
+    if ours:
+        assert ours in csv_text and theirs not in csv_text
+    else:
+        assert app_env.emails["ha_a"] in csv_text and app_env.emails["ha_b"] in csv_text  # a network admin's list
+    at.text_input(key=f"{key.split('_')[0]}_search").input("zzz-no-match").run()
+    assert not at.download_button  # a file made for other filters is never offered

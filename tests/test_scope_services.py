@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dashboard.services import audit_trail, auth, hospitals, overview, scope, staff
+from dashboard.services import audit_trail, auth, hospitals, overview, paging, scope, staff
 from dashboard.services.errors import NotPermitted, OutOfScope
 from dashboard.services.scope import Actor, ClientInfo
 from db.base import UserRole
-from db.models import AuditLog
+from db.models import AuditLog, Hospital
 from tests import shell_fixtures
 from tests.shell_fixtures import ALPHA, BETA
 
@@ -153,3 +153,51 @@ def test_audit_export_holds_nothing_of_b_and_is_audited(db_session, network, act
 def test_executive_cannot_export_the_audit_trail(db_session, actors):
     with pytest.raises(NotPermitted):
         audit_trail.export_entries(db_session, actors["executive of A"])
+
+
+def _exports_recorded(db_session, actor, action_type):
+    return db_session.scalars(
+        select(AuditLog).where(
+            AuditLog.action_type == action_type,
+            AuditLog.user_id == actor.user_id,
+            AuditLog.session_id == actor.client.session_id,
+        )
+    ).all()
+
+
+@pytest.mark.parametrize("who", ["hospital admin of A", "compliance officer of A", "admin working on A"])
+def test_hospital_export_holds_nothing_of_b_and_is_audited(db_session, network, actors, who):
+    rows, truncated = hospitals.export_hospitals(db_session, actors[who], search="alpha")
+    assert [r.name for r in rows] == [ALPHA] and not truncated
+    (recorded,) = _exports_recorded(db_session, actors[who], "hospital_directory_exported")
+    assert recorded.new_values == {"search": "alpha", "rows": 1}
+    assert recorded.hospital_id == network.hospital_a and recorded.compliance_relevant
+    assert recorded.impact_level == "medium"
+
+
+def test_staff_export_of_admin_working_on_a_holds_nothing_of_b_and_is_audited(db_session, network, actors):
+    actor = actors["admin working on A"]
+    rows, truncated = staff.export_staff(db_session, actor)
+    listed = staff.list_staff(db_session, actor, page_size=200)
+    assert [r.email for r in rows] == [r.email for r in listed.rows] and not truncated
+    assert rows and all(r.hospital_id == network.hospital_a for r in rows)
+    (recorded,) = _exports_recorded(db_session, actor, "staff_accounts_exported")
+    assert recorded.new_values == {"search": None, "rows": len(rows)}
+
+
+@pytest.mark.parametrize("who", ["hospital admin of A", "executive of A", "compliance officer of A"])
+def test_only_admins_export_accounts_and_executives_no_hospital_list(db_session, engine, actors, who):
+    with pytest.raises(NotPermitted):
+        staff.export_staff(db_session, actors[who])
+    if actors[who].role is UserRole.EXECUTIVE:
+        with pytest.raises(NotPermitted):
+            hospitals.export_hospitals(db_session, actors[who])
+    assert "permission_denied" in refusals(engine, actors[who].user_id)
+
+
+def test_capped_fetch_says_when_rows_were_left_out(db_session, network):
+    both = [network.hospital_a, network.hospital_b]
+    stmt = select(Hospital.name).where(Hospital.id.in_(both)).order_by(Hospital.name)
+    assert paging.fetch_capped(db_session, stmt, limit=1) == ([(ALPHA,)], True)
+    rows, truncated = paging.fetch_capped(db_session, stmt, limit=2)
+    assert [r.name for r in rows] == [ALPHA, BETA] and not truncated

@@ -123,6 +123,20 @@ def _engine_of(db: Session) -> Engine:
     return bind.engine if isinstance(bind, Connection) else bind
 
 
+def record_export(db: Session, actor: Actor, *, what: str, filters: Mapping[str, Any], rows: int) -> AuditLog:
+    """An export took data out of the dashboard: say what, under which filters, and how many rows."""
+    return record(
+        db,
+        actor,
+        action_category=CATEGORY_ACCESS,
+        action_type=f"{what}_exported",
+        resource_type=what,
+        new_values={**filters, "rows": rows},
+        impact_level="medium",
+        compliance_relevant=True,
+    )
+
+
 def record_independent(db: Session, row: AuditLog) -> None:
     """Commit `row` on a separate connection, so it survives the caller's rollback."""
     with Session(_engine_of(db)) as own, own.begin():

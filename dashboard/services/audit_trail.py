@@ -10,7 +10,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from dashboard.services import audit
-from dashboard.services.paging import Page, fetch_page, like_pattern
+from dashboard.services.paging import Page, fetch_capped, fetch_page, like_pattern
 from dashboard.services.scope import Actor, limit_to_scope, require_role
 from db.base import UserRole
 from db.models import AuditLog, User
@@ -34,9 +34,6 @@ class AuditEntry:
     impact_level: str
     compliance_relevant: bool
     ip_address: str | None
-
-
-EXPORT_LIMIT = 50_000
 
 
 def _entries_query(actor: Actor, category: str | None, search: str) -> Select:
@@ -92,25 +89,15 @@ def list_entries(
 def export_entries(
     db: Session, actor: Actor, *, category: str | None = None, search: str = ""
 ) -> tuple[list[AuditEntry], bool]:
-    """Every matching entry up to EXPORT_LIMIT, for a CSV download; the export is itself audited.
+    """Every matching entry up to paging.EXPORT_LIMIT, for a CSV download; the export is itself audited.
 
     Returns the entries and whether the limit cut the list short.
     """
     require_role(db, actor, AUDIT_READERS, "export the audit trail")
-    rows = db.execute(_entries_query(actor, category, search).limit(EXPORT_LIMIT + 1)).all()
-    truncated = len(rows) > EXPORT_LIMIT
-    entries = [AuditEntry(*r) for r in rows[:EXPORT_LIMIT]]
-    audit.record(
-        db,
-        actor,
-        action_category=audit.CATEGORY_ACCESS,
-        action_type="audit_trail_exported",
-        resource_type="audit_log",
-        new_values={"category": category, "search": search.strip() or None, "rows": len(entries)},
-        impact_level="medium",
-        compliance_relevant=True,
-    )
-    return entries, truncated
+    rows, truncated = fetch_capped(db, _entries_query(actor, category, search))
+    filters = {"category": category, "search": search.strip() or None}
+    audit.record_export(db, actor, what="audit_trail", filters=filters, rows=len(rows))
+    return [AuditEntry(*r) for r in rows], truncated
 
 
 def categories(db: Session, actor: Actor) -> list[str]:

@@ -1,15 +1,16 @@
-"""Hospitals in the actor's scope: the directory page and the ADMIN's scope picker."""
+"""Hospitals in the actor's scope: the directory page, its export, and the ADMIN's scope picker."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from dashboard.services import audit
 from dashboard.services.errors import NotFound
-from dashboard.services.paging import Page, fetch_page, like_pattern
+from dashboard.services.paging import Page, fetch_capped, fetch_page, like_pattern
 from dashboard.services.scope import STAFF_ROLES, Actor, limit_to_scope, require_in_scope, require_role
 from db.base import UserRole
 from db.models import Hospital, PatientWaitlist, Profile
@@ -36,6 +37,23 @@ def list_hospitals(
     db: Session, actor: Actor, *, search: str = "", page: int = 1, page_size: int = 25
 ) -> Page[HospitalRow]:
     require_role(db, actor, HOSPITAL_READERS, "see the hospital list")
+    rows, total, page, page_size = fetch_page(db, _directory_query(actor, search), page=page, page_size=page_size)
+    return Page([HospitalRow(*r) for r in rows], total, page, page_size)
+
+
+def export_hospitals(db: Session, actor: Actor, *, search: str = "") -> tuple[list[HospitalRow], bool]:
+    """The directory as the list shows it, every row up to paging.EXPORT_LIMIT; the export is audited.
+
+    Returns the rows and whether the limit cut the list short.
+    """
+    require_role(db, actor, HOSPITAL_READERS, "export the hospital list")
+    rows, truncated = fetch_capped(db, _directory_query(actor, search))
+    filters = {"search": search.strip() or None}
+    audit.record_export(db, actor, what="hospital_directory", filters=filters, rows=len(rows))
+    return [HospitalRow(*r) for r in rows], truncated
+
+
+def _directory_query(actor: Actor, search: str) -> Select:
     staff = (
         select(func.count())
         .where(Profile.hospital_id == Hospital.id, Profile.role.in_(STAFF_ROLES))
@@ -66,9 +84,7 @@ def list_hospitals(
         stmt = stmt.where(
             or_(Hospital.name.ilike(pattern), Hospital.city.ilike(pattern), Hospital.state.ilike(pattern))
         )
-    stmt = limit_to_scope(stmt, actor, Hospital.id).order_by(Hospital.name, Hospital.id)
-    rows, total, page, page_size = fetch_page(db, stmt, page=page, page_size=page_size)
-    return Page([HospitalRow(*r) for r in rows], total, page, page_size)
+    return limit_to_scope(stmt, actor, Hospital.id).order_by(Hospital.name, Hospital.id)
 
 
 def get_hospital_name(db: Session, actor: Actor, hospital_id: str) -> str:

@@ -1,4 +1,4 @@
-"""Pagination in SQL: a page of rows plus the total, for "1–50 of 12,480"."""
+"""Pagination in SQL: a page of rows plus the total, for "1–50 of 12,480"; and capped fetches for exports."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 200
+EXPORT_LIMIT = 50_000  # rows in one CSV export: enough for a year of a hospital's records, small enough to hold
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,12 @@ def fetch_page(db: Session, stmt: Select, *, page: int, page_size: int) -> tuple
     page = max(1, min(int(page), last_page))
     rows = db.execute(stmt.limit(page_size).offset((page - 1) * page_size)).all()
     return rows, total, page, page_size
+
+
+def fetch_capped(db: Session, stmt: Select, limit: int = EXPORT_LIMIT) -> tuple[list, bool]:
+    """Up to `limit` rows of `stmt` (already scoped and ordered), and whether more were left out."""
+    rows = db.execute(stmt.limit(limit + 1)).all()
+    return rows[:limit], len(rows) > limit
 
 
 def like_pattern(text: str) -> str:

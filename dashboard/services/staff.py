@@ -1,4 +1,4 @@
-"""Dashboard accounts (the four staff roles): list, activate or deactivate, change role. ADMIN only.
+"""Dashboard accounts (the four staff roles): list, export, activate or deactivate, change role. ADMIN only.
 
 Password resets live in auth.reset_password. Each command changes one account, ends that user's
 sessions where access shrinks, and writes its audit row in the same transaction.
@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from dashboard.services import audit
 from dashboard.services.auth import lock_account_in_scope, revoke_user_sessions
 from dashboard.services.errors import InvalidInput, NotFound
-from dashboard.services.paging import Page, fetch_page, like_pattern
+from dashboard.services.paging import Page, fetch_capped, fetch_page, like_pattern
 from dashboard.services.scope import STAFF_ROLES, Actor, limit_to_scope, require_in_scope, require_role
 from db.base import UserRole
 from db.models import AuthSession, Hospital, Profile, User
@@ -42,6 +42,19 @@ class StaffRow:
 
 def list_staff(db: Session, actor: Actor, *, search: str = "", page: int = 1, page_size: int = 25) -> Page[StaffRow]:
     require_role(db, actor, ADMINS_ONLY, "manage users")
+    rows, total, page, page_size = fetch_page(db, _staff_query(actor, search), page=page, page_size=page_size)
+    return Page([StaffRow(*r) for r in rows], total, page, page_size)
+
+
+def export_staff(db: Session, actor: Actor, *, search: str = "") -> tuple[list[StaffRow], bool]:
+    """Every dashboard account the list shows, up to paging.EXPORT_LIMIT; emails are personal data, so audited."""
+    require_role(db, actor, ADMINS_ONLY, "export the user list")
+    rows, truncated = fetch_capped(db, _staff_query(actor, search))
+    audit.record_export(db, actor, what="staff_accounts", filters={"search": search.strip() or None}, rows=len(rows))
+    return [StaffRow(*r) for r in rows], truncated
+
+
+def _staff_query(actor: Actor, search: str) -> Select:
     last_sign_in = (
         select(func.max(AuthSession.created_at)).where(AuthSession.user_id == User.id).correlate(User).scalar_subquery()
     )
@@ -66,9 +79,7 @@ def list_staff(db: Session, actor: Actor, *, search: str = "", page: int = 1, pa
         stmt = stmt.where(
             or_(User.email.ilike(pattern), Profile.first_name.ilike(pattern), Profile.last_name.ilike(pattern))
         )
-    stmt = limit_to_scope(stmt, actor, Profile.hospital_id).order_by(User.email)
-    rows, total, page, page_size = fetch_page(db, stmt, page=page, page_size=page_size)
-    return Page([StaffRow(*r) for r in rows], total, page, page_size)
+    return limit_to_scope(stmt, actor, Profile.hospital_id).order_by(User.email, User.id)
 
 
 def _staff_profile(db: Session, actor: Actor, user_id: str) -> tuple[User, Profile]:
