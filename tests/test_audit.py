@@ -3,6 +3,8 @@ only what changed, never a password hash."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
@@ -114,3 +116,47 @@ def test_reading_the_audit_trail_is_itself_audited(db_session, network):
         )
     )
     assert viewed.new_values["search"] == "fixture" and viewed.action_category == "data_access"
+
+
+def test_a_repeated_read_of_the_trail_is_recorded_once_per_question(db_session, network):
+    from dashboard.services import audit_trail
+
+    def views(search, hospital_id=None, session_id=CLIENT.session_id):
+        return db_session.scalar(
+            select(func.count()).where(
+                AuditLog.action_type == "audit_trail_viewed",
+                AuditLog.session_id == session_id,
+                AuditLog.hospital_id == hospital_id,
+                AuditLog.new_values["search"].astext == search,
+            )
+        )
+
+    actor = admin(network)
+    for _ in range(3):  # three reruns of the same page
+        audit_trail.list_entries(db_session, actor, search="repeat-me")
+    assert views("repeat-me") == 1
+    audit_trail.list_entries(db_session, actor, search="something else")
+    audit_trail.list_entries(db_session, actor, search="repeat-me", category="authentication")
+    assert views("something else") == 1 and views("repeat-me") == 2  # a new filter is a new read
+
+    on_a = Actor(actor.user_id, actor.role, network.hospital_a, CLIENT)
+    audit_trail.list_entries(db_session, on_a, search="repeat-me")
+    assert views("repeat-me", network.hospital_a) == 1  # the same question in another scope
+    other_tab = Actor(actor.user_id, actor.role, None, ClientInfo("sess-2"))
+    audit_trail.list_entries(db_session, other_tab, search="repeat-me")
+    assert views("repeat-me", session_id="sess-2") == 1  # another browser session
+
+    # An old enough row does not count: the same read is recorded again once the window has passed.
+    old = audit.build_row(
+        user_id=actor.user_id,
+        hospital_id=None,
+        client=CLIENT,
+        action_category=audit.CATEGORY_ACCESS,
+        action_type="audit_trail_viewed",
+        new_values={"category": None, "search": "long ago", "page": 1},
+    )
+    old.created_at = datetime.now(UTC) - audit.READ_REPEAT_WINDOW - timedelta(minutes=1)
+    db_session.add(old)
+    db_session.flush()
+    audit_trail.list_entries(db_session, actor, search="long ago")
+    assert views("long ago") == 2

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, exists, func, select
 from sqlalchemy.orm import Session
 
 from dashboard.services.scope import Actor, ClientInfo
@@ -29,6 +30,8 @@ CATEGORY_USERS = "user_management"
 CATEGORY_ACCESS = "data_access"
 CATEGORY_SECURITY = "security"
 ANONYMOUS_USER = "anonymous"
+# A page reruns on every click; the same read by the same browser session within this window is one read.
+READ_REPEAT_WINDOW = timedelta(minutes=10)
 
 
 def _jsonable(value: Any) -> Any:
@@ -121,6 +124,43 @@ def record(
 def _engine_of(db: Session) -> Engine:
     bind = db.get_bind()
     return bind.engine if isinstance(bind, Connection) else bind
+
+
+def record_read(
+    db: Session, actor: Actor, *, action_type: str, resource_type: str, values: Mapping[str, Any]
+) -> AuditLog | None:
+    """A sensitive read, recorded once per browser session, working scope and question.
+
+    Streamlit reruns a page for every click on it (a sort, an expander, the export button), so the
+    same read would otherwise fill the trail with copies. A read is left out when the same user,
+    browser session and scope made it (same action, same values) within READ_REPEAT_WINDOW; a new
+    filter, page or scope is a new row. Returns the new row, or None when the read was on record.
+    """
+    values = _clean(values)
+    if actor.client.session_id is not None:
+        on_record = db.scalar(
+            select(
+                exists().where(
+                    AuditLog.user_id == actor.user_id,
+                    AuditLog.created_at >= func.now() - READ_REPEAT_WINDOW,
+                    AuditLog.action_type == action_type,
+                    AuditLog.session_id == actor.client.session_id,
+                    AuditLog.hospital_id == actor.hospital_id,  # IS NULL for a network-wide actor
+                    AuditLog.new_values == values,
+                )
+            )
+        )
+        if on_record:
+            return None
+    return record(
+        db,
+        actor,
+        action_category=CATEGORY_ACCESS,
+        action_type=action_type,
+        resource_type=resource_type,
+        new_values=values,
+        compliance_relevant=True,
+    )
 
 
 def record_export(db: Session, actor: Actor, *, what: str, filters: Mapping[str, Any], rows: int) -> AuditLog:

@@ -74,14 +74,12 @@ def list_entries(
     require_role(db, actor, AUDIT_READERS, "read the audit trail")
     stmt = _entries_query(actor, category, search)
     rows, total, page, page_size = fetch_page(db, stmt, page=page, page_size=page_size)
-    audit.record(
+    audit.record_read(
         db,
         actor,
-        action_category=audit.CATEGORY_ACCESS,
         action_type="audit_trail_viewed",
         resource_type="audit_log",
-        new_values={"category": category, "search": search.strip() or None, "page": page},
-        compliance_relevant=True,
+        values={"category": category, "search": search.strip() or None, "page": page},
     )
     return Page([AuditEntry(*r) for r in rows], total, page, page_size)
 
