@@ -61,7 +61,7 @@ def csv_export(
     """
     with st.expander("Export to CSV"):
         st.caption(
-            f"Every {noun} matching the filters above, up to {EXPORT_LIMIT:,}. "
+            f"All {noun} matching the filters above, up to {EXPORT_LIMIT:,}. "
             "Preparing an export is itself recorded in the audit trail."
         )
         if st.button("Prepare CSV", key=f"{key}_prepare", disabled=disabled):
