@@ -31,6 +31,11 @@ def page_number(key: str, reset_on: object) -> int:
     return int(st.session_state.get(key, 1))
 
 
+def page_table(frame: pd.DataFrame) -> None:
+    """One page of a paginated table, shown whole: no scrollbar inside a scrolling page."""
+    st.dataframe(frame, hide_index=True, height="content")
+
+
 def pager(key: str, page: Page, noun: str) -> None:
     """'1–25 of 40 hospitals' with previous/next buttons that change the page kept under `key`."""
     left, middle, right = st.columns([2, 1, 1], vertical_alignment="center")

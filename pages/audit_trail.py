@@ -9,7 +9,7 @@ viewer = require_page_access("audit_trail")
 import pandas as pd  # noqa: E402
 
 from dashboard import data  # noqa: E402
-from dashboard.components import csv_export, page_header, page_number, pager  # noqa: E402
+from dashboard.components import csv_export, page_header, page_number, page_table, pager  # noqa: E402
 from dashboard.formatting import humanise, lagos_datetime  # noqa: E402
 from dashboard.services import audit_trail  # noqa: E402
 
@@ -63,7 +63,7 @@ def _as_table(entries: list) -> pd.DataFrame:
 if page.total == 0:
     st.info("Nothing has been recorded in this scope for these filters yet.")
 else:
-    st.dataframe(_as_table(page.rows), hide_index=True)
+    page_table(_as_table(page.rows))
 pager(PAGE_KEY, page, "entries")
 
 

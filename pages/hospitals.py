@@ -9,7 +9,7 @@ viewer = require_page_access("hospitals")
 import pandas as pd  # noqa: E402
 
 from dashboard import data  # noqa: E402
-from dashboard.components import csv_export, page_header, page_number, pager  # noqa: E402
+from dashboard.components import csv_export, page_header, page_number, page_table, pager  # noqa: E402
 from dashboard.formatting import humanise, lagos_date  # noqa: E402
 from dashboard.services import hospitals  # noqa: E402
 
@@ -52,7 +52,7 @@ def _export() -> tuple[pd.DataFrame, bool]:
 if page.total == 0:
     st.info("No hospitals match this search in your scope. Clear the search to see them all.")
 else:
-    st.dataframe(_as_table(page.rows), hide_index=True)
+    page_table(_as_table(page.rows))
 pager(PAGE_KEY, page, "hospitals")
 csv_export(
     EXPORT_KEY,

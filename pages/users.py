@@ -13,7 +13,7 @@ viewer = require_page_access("users")
 import pandas as pd  # noqa: E402
 
 from dashboard import data  # noqa: E402
-from dashboard.components import csv_export, page_header, page_number, pager  # noqa: E402
+from dashboard.components import csv_export, page_header, page_number, page_table, pager  # noqa: E402
 from dashboard.formatting import lagos_datetime  # noqa: E402
 from dashboard.services import auth, staff  # noqa: E402
 from dashboard.services.errors import ServiceError  # noqa: E402
@@ -62,7 +62,7 @@ def _export() -> tuple[pd.DataFrame, bool]:
     return _as_table(rows), truncated
 
 
-st.dataframe(_as_table(page.rows), hide_index=True)
+page_table(_as_table(page.rows))
 pager(PAGE_KEY, page, "accounts")
 csv_export(
     EXPORT_KEY,
