@@ -163,14 +163,16 @@ def record_read(
     )
 
 
-def record_export(db: Session, actor: Actor, *, what: str, filters: Mapping[str, Any], rows: int) -> AuditLog:
+def record_export(
+    db: Session, actor: Actor, *, action_type: str, resource_type: str, filters: Mapping[str, Any], rows: int
+) -> AuditLog:
     """An export took data out of the dashboard: say what, under which filters, and how many rows."""
     return record(
         db,
         actor,
         action_category=CATEGORY_ACCESS,
-        action_type=f"{what}_exported",
-        resource_type=what,
+        action_type=action_type,
+        resource_type=resource_type,
         new_values={**filters, "rows": rows},
         impact_level="medium",
         compliance_relevant=True,

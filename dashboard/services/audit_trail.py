@@ -94,7 +94,9 @@ def export_entries(
     require_role(db, actor, AUDIT_READERS, "export the audit trail")
     rows, truncated = fetch_capped(db, _entries_query(actor, category, search))
     filters = {"category": category, "search": search.strip() or None}
-    audit.record_export(db, actor, what="audit_trail", filters=filters, rows=len(rows))
+    audit.record_export(
+        db, actor, action_type="audit_trail_exported", resource_type="audit_log", filters=filters, rows=len(rows)
+    )
     return [AuditEntry(*r) for r in rows], truncated
 
 

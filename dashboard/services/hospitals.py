@@ -49,7 +49,9 @@ def export_hospitals(db: Session, actor: Actor, *, search: str = "") -> tuple[li
     require_role(db, actor, HOSPITAL_READERS, "export the hospital list")
     rows, truncated = fetch_capped(db, _directory_query(actor, search))
     filters = {"search": search.strip() or None}
-    audit.record_export(db, actor, what="hospital_directory", filters=filters, rows=len(rows))
+    audit.record_export(
+        db, actor, action_type="hospital_directory_exported", resource_type="hospital", filters=filters, rows=len(rows)
+    )
     return [HospitalRow(*r) for r in rows], truncated
 
 

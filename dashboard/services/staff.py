@@ -50,7 +50,14 @@ def export_staff(db: Session, actor: Actor, *, search: str = "") -> tuple[list[S
     """Every dashboard account the list shows, up to paging.EXPORT_LIMIT; emails are personal data, so audited."""
     require_role(db, actor, ADMINS_ONLY, "export the user list")
     rows, truncated = fetch_capped(db, _staff_query(actor, search))
-    audit.record_export(db, actor, what="staff_accounts", filters={"search": search.strip() or None}, rows=len(rows))
+    audit.record_export(
+        db,
+        actor,
+        action_type="staff_accounts_exported",
+        resource_type="user",
+        filters={"search": search.strip() or None},
+        rows=len(rows),
+    )
     return [StaffRow(*r) for r in rows], truncated
 
 
