@@ -43,8 +43,12 @@ def main() -> None:
         st.stop()
     gate.render_cookie_ops()
     if user is None:
-        page = st.navigation([st.Page(_login_page, title="Sign in", url_path="login", default=True)], position="hidden")
-        page.run()
+        # Every page's address leads to the sign-in form, so a shared link such as /hospitals shows the
+        # form (not a "page not found" box over it) and, once signed in, opens the page it named.
+        sign_in = [st.Page(_login_page, title="Sign in", url_path="login", default=True)]
+        # The first page is the signed-in home at "/", so it needs no address of its own here.
+        sign_in += [st.Page(_login_page, title="Sign in", url_path=spec.url_path) for spec in navigation.PAGES[1:]]
+        st.navigation(sign_in, position="hidden").run()
         return
     viewer = gate.working_viewer(user)
     menu = {

@@ -77,7 +77,11 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
 
 
 def md_escape(text: str | None) -> str:
-    """Escape user text for st.markdown/caption so it shows literally (no links, no formatting)."""
+    """Escape user text for st.markdown/caption so it shows literally (no links or formatting of its own).
+
+    A bare email address is still shown as a mailto link by the Markdown renderer; use st.text where that
+    matters.
+    """
     return _MD_SPECIAL.sub(r"\\\1", text or "")
 
 

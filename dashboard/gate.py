@@ -169,6 +169,7 @@ def working_viewer(user: auth.SignedIn) -> Viewer:
     """The user's actor in their working scope: chosen by an ADMIN, fixed for everyone else."""
     actor = user.actor(client_info(user.session_id))
     if user.role is not navigation.ADMIN:
+        _refuse_scope_from_url(actor)
         label = user.hospital_name if actor.hospital_id else ALL_HOSPITALS
         return Viewer(user, actor, label or ALL_HOSPITALS)
     if SCOPE_KEY not in st.session_state:
@@ -187,6 +188,23 @@ def working_viewer(user: auth.SignedIn) -> Viewer:
         return Viewer(user, actor, ALL_HOSPITALS)
     names = dict(data.hospital_choices(actor.scope_key, actor.role.value, actor))
     return Viewer(user, scoped, names.get(chosen, "Selected hospital"))
+
+
+def _refuse_scope_from_url(actor: Actor) -> None:
+    """A fixed-scope user whose link names another hospital: refuse (audited), say so, and clean the address.
+
+    The address bar must not keep claiming a hospital the page is not showing.
+    """
+    asked = st.query_params.get(SCOPE_QUERY_PARAM)
+    if asked is None:
+        return
+    del st.query_params[SCOPE_QUERY_PARAM]
+    if not asked or asked == actor.hospital_id:
+        return
+    try:
+        data.call(scope.with_working_scope, actor, asked)
+    except ServiceError as exc:
+        st.warning(f"{exc} This link named another hospital; you are seeing your own scope.")
 
 
 def _show_scope_in_url(hospital_id: str | None) -> None:

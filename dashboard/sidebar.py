@@ -40,8 +40,8 @@ def scope_picker(viewer: Viewer) -> None:
 def render(viewer: Viewer) -> None:
     user = viewer.user
     with st.sidebar:
-        st.divider()
-        st.markdown(f"**{md_escape(user.name)}**  \n{md_escape(user.email)}")
+        st.markdown(f"**{md_escape(user.name)}**")
+        st.text(user.email)  # plain text: Markdown would turn an address into a mailto link
         st.caption(f"{ROLE_NAMES.get(user.role, user.role.value)} · {md_escape(viewer.scope_label)}")
         if user.role is gate.navigation.ADMIN:
             scope_picker(viewer)

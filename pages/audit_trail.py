@@ -33,7 +33,7 @@ categories = data.call(audit_trail.categories, viewer.actor)
 category = filters.selectbox(
     "Kind of action", [None, *categories], format_func=lambda c: "All kinds" if c is None else humanise(c)
 )
-search = search_column.text_input("Search by email or action", key="audit_search", placeholder="e.g. login_failed")
+search = search_column.text_input("Search by email or action", key="audit_search", placeholder="e.g. login failed")
 page = data.call(
     audit_trail.list_entries,
     viewer.actor,

@@ -18,9 +18,13 @@ hospitals.metric("Active hospitals", count(counts.active_hospitals), border=True
 appointments.metric(
     "Appointments this month",
     count(counts.appointments_this_month),
-    delta=f"{counts.appointments_this_month - counts.appointments_last_month:+,} vs last month",
+    delta=f"{counts.appointments_this_month - counts.appointments_last_month:+,}",
     delta_color="off",
-    help=f"Booked for dates from {lagos_date(counts.month_start)}, cancelled ones left out.",
+    delta_description="vs last month",
+    help=(
+        f"Booked for {lagos_date(counts.month_start)} to today, cancelled ones left out; compared with the same "
+        "days of last month."
+    ),
     border=True,
 )
 waiting.metric("Patients waiting", count(counts.patients_waiting), border=True)
@@ -29,6 +33,7 @@ emergencies.metric(
     count(counts.open_emergencies),
     delta=f"{counts.critical_emergencies:,} critical" if counts.critical_emergencies else None,
     delta_color="off",
+    delta_arrow="off",  # a breakdown, not a trend
     border=True,
 )
 if counts.active_hospitals == 0:

@@ -24,6 +24,7 @@ PAGE_KEY = "users_page"
 EXPORT_KEY = "users_export"
 PENDING_KEY = "users_pending_action"
 DONE_KEY = "users_done_message"
+NEW_PASSWORD_KEY = "users_new_password"  # noqa: S105 (a widget key, not a secret)
 ROLE_ORDER = [UserRole.ADMIN, UserRole.HOSPITAL_ADMIN, UserRole.EXECUTIVE, UserRole.COMPLIANCE_OFFICER]
 
 page_header("Users & roles", "Dashboard accounts: reset passwords, deactivate, change roles.", viewer)
@@ -82,7 +83,8 @@ chosen_id = st.selectbox(
     key="users_account",
 )
 account = accounts[chosen_id]
-hospital_names = dict(data.hospital_choices("network", UserRole.ADMIN.value, viewer.user.actor(viewer.actor.client)))
+# Only hospitals in the working scope are offered: the service would refuse any other.
+hospital_names = dict(data.hospital_choices(viewer.actor.scope_key, viewer.actor.role.value, viewer.actor))
 
 
 def _ask(action: str, summary: str, **params) -> None:
@@ -90,33 +92,36 @@ def _ask(action: str, summary: str, **params) -> None:
 
 
 reset_tab, status_tab, role_tab = st.tabs(["Reset password", "Activate or deactivate", "Change role"])
-with reset_tab:
-    new_password = st.text_input(
-        "New password", type="password", key="users_new_password", help="At least 8 characters, at most 72 bytes."
+if account.user_id == viewer.user.user_id:
+    # The services refuse these for one's own account; say so instead of offering them.
+    reset_tab.info("This is your account. Change your own password on My account: it asks for the current one.")
+    status_tab.info("You cannot deactivate your own account. Ask another network administrator.")
+    role_tab.info("You cannot change your own role. Ask another network administrator.")
+    reset_tab = status_tab = role_tab = None
+if reset_tab is not None:
+    new_password = reset_tab.text_input(
+        "New password", type="password", key=NEW_PASSWORD_KEY, help="At least 8 characters, at most 72 bytes."
     )
-    if st.button("Reset password…", key="users_reset"):
+    if reset_tab.button("Reset password…", key="users_reset"):
         try:
             auth.validate_new_password(new_password)
         except ServiceError as exc:
-            st.error(str(exc))
+            reset_tab.error(str(exc))
         else:
-            _ask(
-                "reset",
-                f"Set a new password for {account.email} and sign them out everywhere.",
-                password=new_password,
-            )
-with status_tab:
+            # The password stays in its widget only, never in the pending action: it goes with the page.
+            _ask("reset", f"Set a new password for {account.email} and sign them out everywhere.")
+if status_tab is not None:
     if account.is_active:
-        if st.button("Deactivate…", key="users_deactivate"):
+        if status_tab.button("Deactivate…", key="users_deactivate"):
             _ask("deactivate", f"Deactivate {account.email}: they are signed out at once and cannot sign in.")
-    elif st.button("Activate…", key="users_activate"):
+    elif status_tab.button("Activate…", key="users_activate"):
         _ask("activate", f"Activate {account.email}: they can sign in again.")
-with role_tab:
-    role = st.selectbox(
+if role_tab is not None:
+    role = role_tab.selectbox(
         "Role", ROLE_ORDER, index=ROLE_ORDER.index(account.role), format_func=ROLE_NAMES.get, key="users_role"
     )
     hospital_options = [None, *hospital_names]
-    hospital = st.selectbox(
+    hospital = role_tab.selectbox(
         "Hospital",
         hospital_options,
         index=hospital_options.index(account.hospital_id) if account.hospital_id in hospital_options else 0,
@@ -125,7 +130,7 @@ with role_tab:
         disabled=role is UserRole.ADMIN,
         help="Network administrators are always network-wide.",
     )
-    if st.button("Change role…", key="users_change_role"):
+    if role_tab.button("Change role…", key="users_change_role"):
         where = "all hospitals" if hospital is None or role is UserRole.ADMIN else hospital_names.get(hospital, "")
         _ask(
             "role",
@@ -143,7 +148,8 @@ if pending and pending["user_id"] in accounts:
             st.session_state.pop(PENDING_KEY)
             try:
                 if pending["action"] == "reset":
-                    data.call(auth.reset_password, viewer.actor, pending["user_id"], pending["password"])
+                    password = st.session_state.get(NEW_PASSWORD_KEY) or ""
+                    data.call(auth.reset_password, viewer.actor, pending["user_id"], password)
                     message = "Password reset. Tell the user their new password in person or by phone."
                 elif pending["action"] in ("activate", "deactivate"):
                     data.call(staff.set_active, viewer.actor, pending["user_id"], pending["action"] == "activate")
@@ -157,7 +163,7 @@ if pending and pending["user_id"] in accounts:
             else:
                 st.toast(message)
                 st.session_state[DONE_KEY] = message
-                st.session_state.pop("users_new_password", None)
+                st.session_state.pop(NEW_PASSWORD_KEY, None)
                 st.rerun()
         if cancel.button("Cancel", key="users_cancel", width="stretch"):
             st.session_state.pop(PENDING_KEY)

@@ -9,13 +9,15 @@ from __future__ import annotations
 import os
 
 import pytest
+from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from dashboard.gate import TOKEN_KEY
 from dashboard.navigation import PAGES
 from db.base import UserRole
+from db.models import AuditLog, Profile, User
 from tests import shell_fixtures
-from tests.shell_fixtures import ALPHA, APP_FILE, BETA, PAGES_DIR, sign_in
+from tests.shell_fixtures import ALPHA, APP_FILE, BETA, PAGES_DIR, add_user, sign_in
 
 network = shell_fixtures.network
 app_env = shell_fixtures.app_env
@@ -135,10 +137,19 @@ def test_admin_link_to_a_missing_hospital_falls_back_to_all(tokens, app_env):
     assert "hospital" not in at.query_params
 
 
-def test_a_link_cannot_widen_a_hospital_admins_scope(tokens, app_env):
+def test_a_link_cannot_widen_a_hospital_admins_scope(tokens, app_env, engine):
     at = _hospitals_page_with_link(tokens[UserRole.HOSPITAL_ADMIN], app_env.hospital_b)
     assert not at.exception
     assert list(at.dataframe[0].value["Hospital"]) == [ALPHA]
+    assert any("Only a network administrator" in w.value for w in at.warning)
+    assert "hospital" not in at.query_params  # the address no longer claims the other hospital
+    with engine.connect() as conn:
+        refused = conn.execute(
+            select(AuditLog.action_type, AuditLog.resource_id).where(
+                AuditLog.user_id == app_env.users["ha_a"], AuditLog.action_type == "scope_violation"
+            )
+        ).all()
+    assert ("scope_violation", app_env.hospital_b) in refused
 
 
 def test_audit_trail_export_offers_a_csv_of_the_scope(tokens):
@@ -176,3 +187,54 @@ def test_directory_exports_offer_a_csv_of_the_scope(tokens, app_env, page_file, 
         assert app_env.emails["ha_a"] in csv_text and app_env.emails["ha_b"] in csv_text  # a network admin's list
     at.text_input(key=f"{key.split('_')[0]}_search").input("zzz-no-match").run()
     assert not at.download_button  # a file made for other filters is never offered
+
+
+def _users_page_on(token: str, search: str) -> AppTest:
+    at = signed_in_app(os.path.join(PAGES_DIR, "users.py"), token)
+    at.text_input(key="users_search").input(search).run()
+    return at
+
+
+def test_users_page_resets_a_password_only_after_confirmation(tokens, app_env, engine):
+    email = add_user(engine, app_env, UserRole.EXECUTIVE, app_env.hospital_a, prefix="resetme")
+    at = _users_page_on(tokens[UserRole.ADMIN], email)
+    at.text_input(key="users_new_password").input("brand-new-pass-1").run()
+    at.button(key="users_reset").click().run()
+    assert not at.exception
+    assert any(email in w.value and "sign them out" in w.value for w in at.warning)
+    assert "brand-new-pass-1" not in repr(at.session_state["users_pending_action"])  # only in its widget
+    with engine.connect() as conn:  # nothing changed yet: the confirmation is still open
+        before = conn.execute(select(User.password).where(User.email == email)).scalar_one()
+    at.button(key="users_confirm").click().run()
+    assert not at.exception, at.exception
+    assert any("Password reset" in s.value for s in at.success)
+    with engine.connect() as conn:
+        after = conn.execute(select(User.password).where(User.email == email)).scalar_one()
+        audited = conn.execute(
+            select(func.count()).where(
+                AuditLog.action_type == "password_reset", AuditLog.new_values["email"].astext == email
+            )
+        ).scalar_one()
+    assert after != before and audited == 1
+
+
+def test_users_page_cancel_changes_nothing(tokens, app_env, engine):
+    email = add_user(engine, app_env, UserRole.EXECUTIVE, app_env.hospital_a, prefix="keepme")
+    at = _users_page_on(tokens[UserRole.ADMIN], email)
+    at.button(key="users_deactivate").click().run()
+    at.button(key="users_cancel").click().run()
+    assert not at.exception
+    with engine.connect() as conn:
+        active = conn.execute(
+            select(Profile.is_active).join(User, User.id == Profile.user_id).where(User.email == email)
+        ).scalar_one()
+    assert active and not at.warning
+
+
+def test_users_page_offers_no_changes_to_ones_own_account(tokens, app_env):
+    at = _users_page_on(tokens[UserRole.ADMIN], app_env.emails["admin"])
+    assert not at.exception
+    infos = " ".join(i.value for i in at.info)
+    assert "My account" in infos and "cannot deactivate your own" in infos and "cannot change your own role" in infos
+    keys = {b.key for b in at.button}
+    assert not keys & {"users_reset", "users_deactivate", "users_change_role"}

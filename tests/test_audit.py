@@ -160,3 +160,30 @@ def test_a_repeated_read_of_the_trail_is_recorded_once_per_question(db_session, 
     db_session.flush()
     audit_trail.list_entries(db_session, actor, search="long ago")
     assert views("long ago") == 2
+
+
+def test_the_trail_is_searchable_by_the_words_it_shows(db_session, network):
+    from dashboard.services import audit_trail
+
+    actor = admin(network)
+    worded = audit_trail.list_entries(db_session, actor, search="fixture row alpha")  # as the page prints it
+    coded = audit_trail.list_entries(db_session, actor, search="fixture_row_alpha")
+    assert [e.action_type for e in worded.rows] == [e.action_type for e in coded.rows] == ["fixture_row_alpha"]
+    assert audit_trail.list_entries(db_session, actor, search="fixture%row").total == 0  # % is a literal
+
+
+def test_viewing_the_staff_list_is_a_recorded_read(db_session, network):
+    staff.list_staff(db_session, admin(network), search="test.healthdash")
+    viewed = db_session.scalar(
+        select(AuditLog).where(
+            AuditLog.action_type == "staff_accounts_viewed", AuditLog.user_id == network.users["admin"]
+        )
+    )
+    assert viewed.new_values == {"search": "test.healthdash", "page": 1} and viewed.compliance_relevant
+
+
+def test_a_nul_character_in_text_never_stops_an_audit_row(db_session, network):
+    row = audit.record(
+        db_session, admin(network), action_category="data_access", action_type="t", new_values={"q": "a\x00b"}
+    )
+    assert row.new_values == {"q": "ab"}

@@ -195,3 +195,42 @@ def test_deactivated_user_cannot_sign_in(db_session, network):
     db_session.flush()
     result = login(db_session, network.emails["exec_a"])
     assert result.outcome is auth.LoginOutcome.INACTIVE
+
+
+def test_a_72_byte_password_is_checked_whole_and_one_byte_more_never_matches(db_session, network):
+    exact = "p" * 71 + "9"  # 72 bytes: the most bcrypt reads
+    admin = actor_for(network, "admin", UserRole.ADMIN)
+    auth.reset_password(db_session, admin, network.users["comp_a"], exact, now=T0)
+    assert login(db_session, network.emails["comp_a"], exact).outcome is auth.LoginOutcome.SUCCESS
+    # bcrypt would silently ignore byte 73 on; a longer password must not pass for its first 72 bytes.
+    longer = login(db_session, network.emails["comp_a"], exact + "x")
+    assert (longer.outcome, longer.message) == (auth.LoginOutcome.INVALID, auth.GENERIC_FAILURE)
+    assert login(db_session, network.emails["comp_a"], exact[:-1] + "8").outcome is auth.LoginOutcome.INVALID
+
+
+def test_a_nul_character_in_the_email_is_a_plain_audited_failure(db_session, network):
+    result = login(db_session, "ghost\x00@test.healthdash.ng", "whatever")
+    assert (result.outcome, result.message) == (auth.LoginOutcome.INVALID, auth.GENERIC_FAILURE)
+    failed = db_session.scalar(
+        select(AuditLog).where(
+            AuditLog.action_type == "login_failed", AuditLog.new_values["email"].astext == "ghost@test.healthdash.ng"
+        )
+    )
+    assert failed is not None
+
+
+def test_an_admin_cannot_reset_their_own_password_without_the_current_one(db_session, network):
+    admin = actor_for(network, "admin", UserRole.ADMIN)
+    with pytest.raises(InvalidInput, match="My account"):
+        auth.reset_password(db_session, admin, network.users["admin"], "fresh-password-9", now=T0)
+    assert login(db_session, network.emails["admin"]).outcome is auth.LoginOutcome.SUCCESS
+
+
+def test_a_password_change_keeps_the_sign_in_s_absolute_limit(db_session, network):
+    first = login(db_session, network.emails["exec_a"])
+    actor = first.signed_in.actor(CLIENT)
+    later = T0 + timedelta(hours=3)
+    token = auth.change_own_password(db_session, actor, PASSWORD, "new-password-1", "new-password-1", now=later)
+    renewed = auth.resume(db_session, token, CLIENT, now=later)
+    assert isinstance(renewed, auth.SignedIn)
+    assert renewed.expires_at == first.signed_in.expires_at == T0 + timedelta(hours=12)

@@ -152,6 +152,22 @@ def test_deep_link_on_fresh_server_shows_only_the_login_form(server, context):
         text = page.locator("body").inner_text()
         assert "Hospitals" not in text and "Users & roles" not in text and "Audit trail" not in text
         assert ALPHA not in text and BETA not in text
+        assert "Page not found" not in text  # no dialog over the form: the address is a known one
+        page.get_by_label("Email", exact=True).fill("someone@example.org")  # the form is usable, not inert
+
+
+def test_signing_in_from_a_shared_link_opens_the_page_it_named(server, context):
+    base, network = server
+    page = context.new_page()
+    page.goto(base + "/audit-trail")
+    page.get_by_role("heading", name="Sign in").wait_for()
+    page.get_by_label("Email", exact=True).fill(network.emails["ha_a"])
+    page.locator(PASSWORD_INPUT).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Audit trail").wait_for()
+    settle_after_sign_in(page)
+    assert page.url.rstrip("/").endswith("/audit-trail")
+    assert page.get_by_role("heading", name="Overview").count() == 0
 
 
 def test_hospital_admin_sees_own_hospital_and_no_other(server, context):

@@ -35,6 +35,8 @@ READ_REPEAT_WINDOW = timedelta(minutes=10)
 
 
 def _jsonable(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")  # jsonb refuses \u0000; the audit row must still be written
     if isinstance(value, Decimal):
         return str(value)
     if hasattr(value, "isoformat"):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from dashboard.services import audit
@@ -58,7 +58,11 @@ def _entries_query(actor: Actor, category: str | None, search: str) -> Select:
         stmt = stmt.where(AuditLog.action_category == category)
     if search.strip():
         pattern = like_pattern(search.strip())
-        stmt = stmt.where(or_(User.email.ilike(pattern), AuditLog.action_type.ilike(pattern)))
+        # The page shows "Login failed" for login_failed: the words people read must find the row too.
+        action_words = func.replace(AuditLog.action_type, "_", " ")
+        stmt = stmt.where(
+            or_(User.email.ilike(pattern), AuditLog.action_type.ilike(pattern), action_words.ilike(pattern))
+        )
     return limit_to_scope(stmt, actor, AuditLog.hospital_id).order_by(AuditLog.created_at.desc(), AuditLog.id)
 
 

@@ -92,7 +92,8 @@ def _now(now: datetime | None) -> datetime:
 
 
 def normalise_email(email: str) -> str:
-    return (email or "").strip().lower()[:MAX_EMAIL_CHARS]
+    # PostgreSQL text cannot hold NUL; a pasted one must fail like a wrong address, not crash sign-in.
+    return (email or "").replace("\x00", "").strip().lower()[:MAX_EMAIL_CHARS]
 
 
 class LoginOutcome(enum.StrEnum):
@@ -193,7 +194,13 @@ def _signed_in(db: Session, session: AuthSession, user: User, profile: Profile) 
 
 
 def _start_session(
-    db: Session, user: User, client: ClientInfo, policy: AuthPolicy, now: datetime
+    db: Session,
+    user: User,
+    client: ClientInfo,
+    policy: AuthPolicy,
+    now: datetime,
+    *,
+    expires_at: datetime | None = None,
 ) -> tuple[AuthSession, str]:
     token = secrets.token_urlsafe(32)
     session = AuthSession(
@@ -201,7 +208,7 @@ def _start_session(
         token_hash=hash_token(token),
         created_at=now,
         last_seen_at=now,
-        expires_at=now + policy.absolute_timeout,
+        expires_at=expires_at or now + policy.absolute_timeout,
         ip_address=client.ip_address,
         user_agent=(client.user_agent or None) and client.user_agent[:500],
     )
@@ -445,8 +452,12 @@ def change_own_password(
     if verify_password(new_password, user.password):
         raise InvalidInput("The new password is the same as the current one. Choose a different one.")
     user.password = hash_password(new_password)
+    # The new session ends when the old one would have: a password change must not extend the
+    # absolute limit, which counts from the sign-in.
+    current = db.get(AuthSession, actor.client.session_id) if actor.client.session_id else None
+    expires_at = current.expires_at if current is not None and current.user_id == user.id else None
     revoke_user_sessions(db, user.id, "password_changed", now=now)
-    session, token = _start_session(db, user, actor.client, policy, now)
+    session, token = _start_session(db, user, actor.client, policy, now, expires_at=expires_at)
     audit.record(
         db,
         actor,
@@ -479,6 +490,9 @@ def lock_account_in_scope(db: Session, actor: Actor, user_id: str) -> tuple[User
 def reset_password(db: Session, actor: Actor, user_id: str, new_password: str, *, now: datetime | None = None) -> None:
     """ADMIN only: set another user's password, end their sessions and lift any lockout."""
     require_role(db, actor, {UserRole.ADMIN}, "reset passwords")
+    if user_id == actor.user_id:
+        # A reset skips the current-password check; an unattended session must not change its own password.
+        raise InvalidInput("To change your own password, use My account: it asks for your current password.")
     user, _profile = lock_account_in_scope(db, actor, user_id)
     validate_new_password(new_password)
     user.password = hash_password(new_password)

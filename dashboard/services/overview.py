@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -19,8 +19,8 @@ OPEN_EMERGENCY_STATUSES = ("pending", "dispatched", "in_progress")
 @dataclass(frozen=True)
 class OverviewCounts:
     active_hospitals: int
-    appointments_this_month: int
-    appointments_last_month: int
+    appointments_this_month: int  # from the 1st to today, inclusive
+    appointments_last_month: int  # the same days of the previous month, for a fair comparison
     patients_waiting: int
     open_emergencies: int
     critical_emergencies: int
@@ -36,11 +36,6 @@ def _previous_month_start(day: date) -> date:
     return first.replace(year=first.year - 1, month=12) if first.month == 1 else first.replace(month=first.month - 1)
 
 
-def _next_month_start(day: date) -> date:
-    first = _month_start(day)
-    return first.replace(year=first.year + 1, month=1) if first.month == 12 else first.replace(month=first.month + 1)
-
-
 def _lagos_midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=LAGOS)
 
@@ -50,7 +45,9 @@ def overview_counts(db: Session, actor: Actor, *, today: date | None = None) -> 
     today = today or datetime.now(LAGOS).date()
     this_month = _month_start(today)
     last_month = _previous_month_start(today)
-    next_month = _next_month_start(today)
+    tomorrow = today + timedelta(days=1)
+    # Month to date against the same number of days last month (cut at its end: 31 Mar vs 28 Feb).
+    last_month_cut = min(last_month + (tomorrow - this_month), this_month)
 
     hospitals = db.scalar(
         limit_to_scope(select(func.count()).select_from(Hospital).where(Hospital.is_active), actor, Hospital.id)
@@ -59,10 +56,10 @@ def overview_counts(db: Session, actor: Actor, *, today: date | None = None) -> 
         limit_to_scope(
             select(
                 func.count().filter(Appointment.appointment_date >= _lagos_midnight(this_month)),
-                func.count().filter(Appointment.appointment_date < _lagos_midnight(this_month)),
+                func.count().filter(Appointment.appointment_date < _lagos_midnight(last_month_cut)),
             ).where(
                 Appointment.appointment_date >= _lagos_midnight(last_month),
-                Appointment.appointment_date < _lagos_midnight(next_month),
+                Appointment.appointment_date < _lagos_midnight(tomorrow),
                 Appointment.status != "cancelled",
             ),
             actor,

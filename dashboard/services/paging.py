@@ -51,5 +51,6 @@ def fetch_capped(db: Session, stmt: Select, limit: int = EXPORT_LIMIT) -> tuple[
 
 def like_pattern(text: str) -> str:
     """An ILIKE pattern matching `text` anywhere, with the user's % and _ taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    # NUL cannot reach PostgreSQL text; dropping it keeps a pasted search from failing the page.
+    escaped = text.replace("\x00", "").replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"

@@ -43,6 +43,14 @@ class StaffRow:
 def list_staff(db: Session, actor: Actor, *, search: str = "", page: int = 1, page_size: int = 25) -> Page[StaffRow]:
     require_role(db, actor, ADMINS_ONLY, "manage users")
     rows, total, page, page_size = fetch_page(db, _staff_query(actor, search), page=page, page_size=page_size)
+    # Staff names and emails are personal data: who looked, at what, is on record (once per question).
+    audit.record_read(
+        db,
+        actor,
+        action_type="staff_accounts_viewed",
+        resource_type="user",
+        values={"search": search.strip() or None, "page": page},
+    )
     return Page([StaffRow(*r) for r in rows], total, page, page_size)
 
 
