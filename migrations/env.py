@@ -29,6 +29,8 @@ def _configure(connection) -> None:
         target_metadata=target_metadata,
         transaction_per_migration=True,
         compare_type=True,
+        # A changed database default (now(), '[]', 'pending') is drift too, not only a changed type.
+        compare_server_default=True,
     )
 
 

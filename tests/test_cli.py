@@ -56,6 +56,7 @@ def test_upgrade_check_seed_reset_on_a_fresh_database(fresh_database):
 
     result = healthdash("db", "check", database_url=url)
     assert result.returncode == 0 and "models and migrations match" in result.stdout
+    assert result.stdout.strip().count("\n") == 0  # one line of ours, no alembic chatter
 
     result = healthdash("db", "seed", database_url=url)
     assert result.returncode == 0 and "admin@healthcare.com" in result.stdout
@@ -65,10 +66,33 @@ def test_upgrade_check_seed_reset_on_a_fresh_database(fresh_database):
     # reset refuses without a terminal unless --yes
     stderr = _plain_failure(healthdash("db", "reset", database_url=url))
     assert "--yes" in stderr
+    schema_acl = "SELECT nspowner::regrole::text, nspacl::text FROM pg_namespace WHERE nspname = 'public'"
+    before = _query(fresh_database, schema_acl)
     result = healthdash("db", "reset", "--yes", database_url=url)
     assert result.returncode == 0 and "reset" in result.stdout
+    assert _query(fresh_database, schema_acl) == before  # other roles keep their use of the schema
+
+    stderr = _plain_failure(healthdash("db", "downgrade", "--revision", "bogus", database_url=url))
+    assert "stays at revision 0002" in stderr
+    stderr = _plain_failure(healthdash("db", "upgrade", "--revision", "bogus", database_url=url))
+    assert "Cannot upgrade to 'bogus'" in stderr and "known revisions: base, 0001, 0002, head" in stderr
 
     result = healthdash("db", "downgrade", "--revision", "base", database_url=url)
     assert result.returncode == 0 and "revision base" in result.stdout
+    stderr = _plain_failure(healthdash("db", "downgrade", database_url=url))
+    assert "nothing to downgrade" in stderr
     stderr = _plain_failure(healthdash("db", "check", database_url=url))
     assert "head is" in stderr
+
+
+def _query(url, sql):
+    from sqlalchemy import text
+
+    from db.engine import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(sql)).one()
+    finally:
+        engine.dispose()

@@ -378,6 +378,16 @@ def test_the_cli_refuses_to_build_twice_and_replace_rebuilds(admin_url):
             "WHERE c.relname = 'audit_logs' AND NOT t.tgisinternal AND t.tgenabled = 'D'",
         )
         assert disabled == 0
+
+        # Somebody's own account in the same database: replacing would delete it, so it is refused.
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO users (id, email, password) VALUES ('own-1', 'nurse@hospital.ng', 'x')"))
+        before = _scalar(engine, "SELECT count(*) FROM appointments")
+        kept = subprocess.run([*command, "--replace"], env=env, capture_output=True, text=True, timeout=120)
+        assert kept.returncode == 2 and len(kept.stderr.strip().splitlines()) == 1
+        assert "not demo or seed data" in kept.stderr and "Nothing was changed" in kept.stderr
+        assert _scalar(engine, "SELECT count(*) FROM users WHERE email = 'nurse@hospital.ng'") == 1
+        assert _scalar(engine, "SELECT count(*) FROM appointments") == before
     finally:
         engine.dispose()
         drop_database(admin_url, url.database)

@@ -168,3 +168,27 @@ def test_free_references_stay_plain_text(db_session):
         )
     ).all()
     assert fk_columns == []
+
+
+def test_every_relationship_has_its_opposite_side():
+    """Both directions for every foreign key, the three the seed forgot and ERRATA's added ones included."""
+    from sqlalchemy.orm import configure_mappers
+
+    from db.models import Base, Profile, User
+
+    configure_mappers()
+    one_way = [
+        f"{mapper.class_.__name__}.{rel.key}"
+        for mapper in Base.registry.mappers
+        for rel in mapper.relationships
+        if rel.back_populates is None
+    ]
+    assert one_way == []
+    assert {
+        "physician_appointments",
+        "agent_appointments",
+        "physician_conversations",
+    } <= set(Profile.__mapper__.relationships.keys())
+    assert {"consultation_sessions", "waitlist_entries", "hospital_admissions"} <= set(
+        User.__mapper__.relationships.keys()
+    )

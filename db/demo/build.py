@@ -111,6 +111,7 @@ def _build(engine: Engine, plan: DemoPlan, clock: DemoClock, seed: int, replace:
         conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
         deleted_audit_rows = 0
         if replace:
+            _refuse_to_empty_other_data(conn, engine.url.database)
             deleted_audit_rows = _empty_application_tables(conn)
             _reseed(conn)
         elif _has_demo_data(conn):
@@ -134,6 +135,34 @@ def _build(engine: Engine, plan: DemoPlan, clock: DemoClock, seed: int, replace:
         conn.execute(text("ANALYZE " + ", ".join(f'"{table}"' for table in sorted(writer.counts))))
         conn.commit()
     return dict(writer.counts)
+
+
+class OtherDataPresent(CommandError):
+    """Replacing would empty tables that hold more than the demo and the seed."""
+
+
+def _refuse_to_empty_other_data(conn: Connection, database: str | None) -> None:
+    """Replace empties every table; refuse when that would take accounts or hospitals that are not ours.
+
+    Demo accounts and hospitals have addresses at the demo domain, the seed's are known by address;
+    anything else is somebody's data, and a demo rebuild must never be how it is lost.
+    """
+    from db.seed import SEED_ACCOUNTS, SEED_HOSPITAL
+
+    params = {"demo": "%@" + DEMO_EMAIL_DOMAIN, "seed_emails": [a["email"] for a in SEED_ACCOUNTS]}
+    users = conn.execute(
+        text("SELECT count(*) FROM users WHERE email NOT LIKE :demo AND NOT (email = ANY(:seed_emails))"), params
+    ).scalar_one()
+    hospitals = conn.execute(
+        text("SELECT count(*) FROM hospitals WHERE coalesce(email, '') NOT LIKE :demo AND name <> :seed_name"),
+        {**params, "seed_name": SEED_HOSPITAL["name"]},
+    ).scalar_one()
+    if users or hospitals:
+        raise OtherDataPresent(
+            f"Database {database!r} holds {users:,} accounts and {hospitals:,} hospitals that are not demo or "
+            "seed data, and replacing the demo empties every table. Build the demo in a database of its own, "
+            "or empty this one with `healthdash db reset` first. Nothing was changed."
+        )
 
 
 def _empty_application_tables(conn: Connection) -> int:

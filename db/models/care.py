@@ -101,8 +101,8 @@ class ConsultationSession(Base):
 
     appointment: Mapped[Appointment] = relationship(back_populates="consultation_session")
     room: Mapped[ConsultationRoom | None] = relationship(back_populates="session", uselist=False)
-    patient: Mapped[User] = relationship()
-    physician: Mapped[Profile] = relationship()
+    patient: Mapped[User] = relationship(back_populates="consultation_sessions")
+    physician: Mapped[Profile] = relationship(back_populates="physician_consultation_sessions")
 
 
 class ConsultationRoom(Base):
@@ -208,4 +208,4 @@ class Prescription(Base):
     updated_at: Mapped[datetime] = updated_at_column()
 
     patient: Mapped[User] = relationship(back_populates="prescriptions")
-    physician: Mapped[Profile] = relationship()
+    physician: Mapped[Profile] = relationship(back_populates="issued_prescriptions")

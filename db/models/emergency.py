@@ -42,7 +42,7 @@ class EmergencyRequest(Base):
 
     patient: Mapped[User] = relationship(back_populates="emergency_requests")
     hospital: Mapped[Hospital | None] = relationship(back_populates="emergency_requests")
-    assigned_physician: Mapped[Profile | None] = relationship()
+    assigned_physician: Mapped[Profile | None] = relationship(back_populates="assigned_emergencies")
 
 
 class AmbulanceRequest(Base):

@@ -127,8 +127,8 @@ class HospitalPatient(Base):
     updated_at: Mapped[datetime] = updated_at_column()
 
     hospital: Mapped[Hospital] = relationship(back_populates="patients")
-    patient: Mapped[User] = relationship()
-    assigned_physician: Mapped[Profile | None] = relationship()
+    patient: Mapped[User] = relationship(back_populates="hospital_admissions")
+    assigned_physician: Mapped[Profile | None] = relationship(back_populates="assigned_hospital_patients")
 
 
 class PatientWaitlist(Base):
@@ -155,4 +155,4 @@ class PatientWaitlist(Base):
     updated_at: Mapped[datetime] = updated_at_column()
 
     hospital: Mapped[Hospital] = relationship(back_populates="waitlist")
-    patient: Mapped[User] = relationship()
+    patient: Mapped[User] = relationship(back_populates="waitlist_entries")

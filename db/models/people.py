@@ -24,6 +24,7 @@ from db.vocab import AGENT_ASSIGNMENT_STATUSES, ASSISTANCE_STATUSES
 if TYPE_CHECKING:
     from db.models.care import (
         Appointment,
+        ConsultationSession,
         Conversation,
         HealthRecord,
         Message,
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     )
     from db.models.emergency import AmbulanceRequest, EmergencyRequest
     from db.models.governance import Document, Notification
-    from db.models.hospitals import Hospital
+    from db.models.hospitals import Hospital, HospitalPatient, PatientWaitlist
     from db.models.money import Wallet
 
 # values_callable stores the enum's values; the PostgreSQL type is named like the Prisma enum's table.
@@ -62,6 +63,12 @@ class User(Base):
     prescriptions: Mapped[list[Prescription]] = relationship(back_populates="patient")
     notifications: Mapped[list[Notification]] = relationship(back_populates="user")
     documents: Mapped[list[Document]] = relationship(back_populates="user")
+    # Back sides of the foreign keys ERRATA.md adds (the patient as a user).
+    consultation_sessions: Mapped[list[ConsultationSession]] = relationship(back_populates="patient")
+    hospital_admissions: Mapped[list[HospitalPatient]] = relationship(back_populates="patient")
+    waitlist_entries: Mapped[list[PatientWaitlist]] = relationship(back_populates="patient")
+    agent_assignments_received: Mapped[list[AgentAssignment]] = relationship(back_populates="patient")
+    agent_assistance: Mapped[list[AgentAssistedPatient]] = relationship(back_populates="patient")
 
     def __repr__(self) -> str:  # never the password hash
         return f"User(id={self.id!r}, email={self.email!r})"
@@ -113,6 +120,11 @@ class Profile(Base):
         back_populates="agent", foreign_keys="Appointment.agent_id"
     )
     physician_conversations: Mapped[list[Conversation]] = relationship(back_populates="physician")
+    # Back sides of the foreign keys ERRATA.md adds (the physician as a profile).
+    physician_consultation_sessions: Mapped[list[ConsultationSession]] = relationship(back_populates="physician")
+    issued_prescriptions: Mapped[list[Prescription]] = relationship(back_populates="physician")
+    assigned_emergencies: Mapped[list[EmergencyRequest]] = relationship(back_populates="assigned_physician")
+    assigned_hospital_patients: Mapped[list[HospitalPatient]] = relationship(back_populates="assigned_physician")
 
     @property
     def full_name(self) -> str:
@@ -155,7 +167,7 @@ class AgentAssignment(Base):
     notes: Mapped[str | None]
 
     agent: Mapped[Profile] = relationship(back_populates="agent_assignments")
-    patient: Mapped[User] = relationship()
+    patient: Mapped[User] = relationship(back_populates="agent_assignments_received")
 
 
 class AgentAssistedPatient(Base):
@@ -180,4 +192,4 @@ class AgentAssistedPatient(Base):
     updated_at: Mapped[datetime] = updated_at_column()
 
     agent: Mapped[Profile] = relationship(back_populates="assisted_patients")
-    patient: Mapped[User] = relationship()
+    patient: Mapped[User] = relationship(back_populates="agent_assistance")
