@@ -12,6 +12,7 @@ import subprocess
 import sys
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
@@ -395,3 +396,11 @@ def test_the_cli_refuses_to_build_twice_and_replace_rebuilds(admin_url):
 
 def test_demo_clock_is_lagos_morning_of_as_of():
     assert datetime.combine(AS_OF, time(7, 0), tzinfo=LAGOS).astimezone(UTC) == NOW
+
+
+def test_the_readme_lists_every_demo_login_of_scale_1():
+    # The README is where a new user looks for a login; it must not drift from what the demo creates.
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    missing = [login.email for login in demo.demo_logins(1) if f"`{login.email}`" not in readme]
+    assert not missing
+    assert f"`{demo.demo_logins(1)[0].password}`" in readme
