@@ -30,7 +30,7 @@ class DemoReport:
             f"  {'total':<{width}}  {self.total_rows:>12,}",
             "",
             f"Finished in {self.seconds:.1f} s ({self.total_rows / max(self.seconds, 1e-9):,.0f} rows/s).",
-            "Demo logins (password demo-pass-2026) are listed in README.md under 'Demo logins';",
-            "the full list per hospital is in docs/demo-data.md. Network admin: admin@demo.healthdash.ng",
+            "Demo logins (password demo-pass-2026), one per staff role and hospital, are listed in README.md",
+            "under 'Demo logins'. Network admin: admin@demo.healthdash.ng",
         ]
         return "\n".join(lines)
