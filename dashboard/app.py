@@ -51,10 +51,19 @@ def main() -> None:
         st.navigation(sign_in, position="hidden").run()
         return
     viewer = gate.working_viewer(user)
-    menu = {
+    menu: dict[str, list] = {
         section: [st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path) for spec in specs]
         for section, specs in navigation.pages_for(user.role).items()
     }
+    # Pages outside the role stay at their addresses, hidden from the menu: a link to one runs the page,
+    # whose own access check refuses in plain words and audits the attempt (not "Page not found").
+    refused = [
+        st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, visibility="hidden")
+        for spec in navigation.PAGES
+        if user.role not in spec.roles
+    ]
+    if refused:
+        menu.setdefault(navigation.SECTIONS[-1], []).extend(refused)
     page = st.navigation(menu)
     sidebar.render(viewer)
     page.run()

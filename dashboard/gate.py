@@ -230,5 +230,6 @@ def require_page_access(page_key: str) -> Viewer:
             data.call(scope.require_role, viewer.actor, spec.roles, f"open the {spec.title} page")
         except ServiceError as exc:
             st.error(str(exc))
+            st.caption("The menu on the left lists the pages your role opens.")
         st.stop()
     return viewer
