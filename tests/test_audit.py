@@ -104,17 +104,19 @@ def test_role_change_records_only_what_changed(db_session, network):
     assert row.new_values == {"role": "COMPLIANCE_OFFICER", "email": network.emails["exec_a"]}
 
 
+def _reads_by_admin(db_session, network, action_type: str, *where) -> list[AuditLog]:
+    """The network admin's audit rows of one action type that also match `where`."""
+    query = select(AuditLog).where(
+        AuditLog.action_type == action_type, AuditLog.user_id == network.users["admin"], *where
+    )
+    return db_session.scalars(query).all()
+
+
 def test_reading_the_audit_trail_is_itself_audited(db_session, network):
     from dashboard.services import audit_trail
 
     audit_trail.list_entries(db_session, admin(network), search="fixture")
-    viewed = db_session.scalar(
-        select(AuditLog).where(
-            AuditLog.action_type == "audit_trail_viewed",
-            AuditLog.user_id == network.users["admin"],
-            AuditLog.session_id == CLIENT.session_id,
-        )
-    )
+    [viewed] = _reads_by_admin(db_session, network, "audit_trail_viewed", AuditLog.session_id == CLIENT.session_id)
     assert viewed.new_values["search"] == "fixture" and viewed.action_category == "data_access"
 
 
@@ -175,15 +177,10 @@ def test_the_trail_is_searchable_by_the_words_it_shows(db_session, network):
 def test_viewing_the_staff_list_is_a_recorded_read(db_session, network):
     staff.list_staff(db_session, admin(network), search="test.healthdash")
     # Other tests (the Users page) record views by the same admin with other searches; find this one.
-    viewed = db_session.scalars(
-        select(AuditLog).where(
-            AuditLog.action_type == "staff_accounts_viewed",
-            AuditLog.user_id == network.users["admin"],
-            AuditLog.new_values["search"].astext == "test.healthdash",
-        )
-    ).all()
-    assert len(viewed) == 1
-    assert viewed[0].new_values == {"search": "test.healthdash", "page": 1} and viewed[0].compliance_relevant
+    [viewed] = _reads_by_admin(
+        db_session, network, "staff_accounts_viewed", AuditLog.new_values["search"].astext == "test.healthdash"
+    )
+    assert viewed.new_values == {"search": "test.healthdash", "page": 1} and viewed.compliance_relevant
 
 
 def test_a_nul_character_in_text_never_stops_an_audit_row(db_session, network):
