@@ -22,7 +22,8 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-# ERRATA 5: explicit precision, never float for money.
+# ERRATA 5: explicit precision, never float for money. consultation_rate is a fee in naira per
+# consultation (the seed's 50000.00), so it is Money, not a Metric, despite the word "rate".
 Money = Annotated[Decimal, mapped_column(Numeric(14, 2))]
 Coordinate = Annotated[Decimal, mapped_column(Numeric(9, 6))]
 Metric = Annotated[Decimal, mapped_column(Numeric(18, 4))]

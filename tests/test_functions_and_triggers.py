@@ -97,6 +97,15 @@ def test_distance_is_zero_for_10000_random_identical_points(db_session):
     assert worst == 0
 
 
+@pytest.mark.parametrize("missing", range(4))
+def test_distance_is_unknown_when_a_coordinate_is(db_session, missing):
+    # A hospital without coordinates must not come out at half the earth's circumference.
+    args = ["6.5244", "3.3792", "9.0765", "7.3986"]
+    args[missing] = "NULL"
+    km = db_session.execute(text(f"SELECT calculate_distance({', '.join(args)})")).scalar_one()
+    assert km is None
+
+
 def test_distance_is_symmetric_and_keeps_its_signature(db_session):
     there, back = db_session.execute(
         text(

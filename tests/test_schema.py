@@ -192,3 +192,18 @@ def test_every_relationship_has_its_opposite_side():
     assert {"consultation_sessions", "waitlist_entries", "hospital_admissions"} <= set(
         User.__mapper__.relationships.keys()
     )
+
+
+def test_deleting_a_user_through_the_orm_takes_their_profile_and_wallet(db_session):
+    # The database cascades (onDelete: Cascade); the ORM must not try to null the keys first.
+    from db.models import Profile, User, Wallet
+
+    user = User(email="leaving@test.healthdash.ng", password="x", profile=Profile(first_name="Ada"), wallet=Wallet())
+    db_session.add(user)
+    db_session.flush()
+    ids = (user.id, user.profile.id, user.wallet.id)
+    db_session.delete(user)
+    db_session.flush()
+    db_session.expire_all()
+    assert db_session.get(User, ids[0]) is None
+    assert db_session.get(Profile, ids[1]) is None and db_session.get(Wallet, ids[2]) is None

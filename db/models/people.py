@@ -52,8 +52,13 @@ class User(Base):
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = updated_at_column()
 
-    profile: Mapped[Profile | None] = relationship(back_populates="user", uselist=False)
-    wallet: Mapped[Wallet | None] = relationship(back_populates="user", uselist=False)
+    # The database cascades these two deletes (onDelete: Cascade); the ORM must follow, not null the key.
+    profile: Mapped[Profile | None] = relationship(
+        back_populates="user", uselist=False, cascade="all, delete-orphan", passive_deletes=True
+    )
+    wallet: Mapped[Wallet | None] = relationship(
+        back_populates="user", uselist=False, cascade="all, delete-orphan", passive_deletes=True
+    )
     appointments: Mapped[list[Appointment]] = relationship(back_populates="patient")
     emergency_requests: Mapped[list[EmergencyRequest]] = relationship(back_populates="patient")
     ambulance_requests: Mapped[list[AmbulanceRequest]] = relationship(back_populates="patient")
