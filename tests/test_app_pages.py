@@ -131,10 +131,11 @@ def test_admin_scope_comes_from_and_stays_in_the_url(tokens, app_env):
     assert at.query_params["hospital"] == app_env.hospital_b
 
 
-def test_admin_link_to_a_missing_hospital_falls_back_to_all(tokens, app_env):
-    at = _hospitals_page_with_link(tokens[UserRole.ADMIN], "no-such-hospital")
-    assert not at.exception
-    assert any("no longer exists" in w.value for w in at.warning)
+@pytest.mark.parametrize("hospital_param", ["no-such-hospital", "\x00", "a\x00b"])
+def test_admin_link_to_a_missing_hospital_falls_back_to_all(tokens, app_env, hospital_param):
+    at = _hospitals_page_with_link(tokens[UserRole.ADMIN], hospital_param)
+    assert not at.exception and not at.error
+    assert any("No hospital matches this link" in w.value for w in at.warning)
     assert {ALPHA, BETA} <= set(at.dataframe[0].value["Hospital"])
     assert "hospital" not in at.query_params
 
@@ -152,6 +153,13 @@ def test_a_link_cannot_widen_a_hospital_admins_scope(tokens, app_env, engine):
             )
         ).all()
     assert ("scope_violation", app_env.hospital_b) in refused
+
+
+def test_a_link_with_a_nul_byte_is_refused_like_any_other_hospital(tokens, app_env):
+    at = _hospitals_page_with_link(tokens[UserRole.HOSPITAL_ADMIN], "\x00")
+    assert not at.exception and not at.error
+    assert list(at.dataframe[0].value["Hospital"]) == [ALPHA]
+    assert any("Only a network administrator" in w.value for w in at.warning)
 
 
 def test_audit_trail_export_offers_a_csv_of_the_scope(tokens):

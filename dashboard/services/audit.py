@@ -77,7 +77,7 @@ def build_row(
         action_category=action_category,
         action_type=action_type,
         resource_type=resource_type,
-        resource_id=resource_id,
+        resource_id=_jsonable(resource_id),  # ids can come from a link: strip what text columns refuse
         old_values=_clean(old_values),
         new_values=_clean(new_values),
         impact_level=impact_level,

@@ -119,6 +119,9 @@ def with_working_scope(db: Session, actor: Actor, hospital_id: str | None) -> Ac
             detail={"attempted": "change working scope"},
         )
         raise OutOfScope("Only a network administrator can change the working scope.")
-    if hospital_id is not None and db.scalar(select(Hospital.id).where(Hospital.id == hospital_id)) is None:
-        raise NotFound("That hospital no longer exists; showing all hospitals instead.")
+    if hospital_id is not None and (
+        "\x00" in hospital_id  # from a hand-made link; PostgreSQL text cannot hold it, so no hospital has it
+        or db.scalar(select(Hospital.id).where(Hospital.id == hospital_id)) is None
+    ):
+        raise NotFound("No hospital matches this link or choice; showing all hospitals instead.")
     return replace(actor, hospital_id=hospital_id)
