@@ -35,11 +35,14 @@ with st.form("change_password", clear_on_submit=True):
     submitted = st.form_submit_button("Change password", type="primary")
 if submitted:
     try:
-        token = data.call(auth.change_own_password, viewer.actor, current, new, repeated, policy=gate.policy())
+        outcome = data.call(auth.change_own_password, viewer.actor, current, new, repeated, policy=gate.policy())
     except ServiceError as exc:
         st.error(str(exc))
     else:
+        if outcome.token is None:  # a wrong current password; it was counted, and may have ended this sign-in
+            st.error(outcome.refusal)
+            st.stop()
         # Every other sign-in of this account has ended; this browser continues with a new token.
-        gate.adopt_new_token(token, viewer.user.expires_at)
+        gate.adopt_new_token(outcome.token, viewer.user.expires_at)
         st.session_state[DONE_KEY] = "Password changed. You stay signed in here; other sign-ins have ended."
         st.rerun()

@@ -92,6 +92,7 @@ def test_write_and_its_audit_row_commit_or_roll_back_together(engine, network):
         assert row.old_values == {"is_active": True}
         assert row.new_values == {"is_active": False, "email": email}
         assert row.impact_level == "high" and row.compliance_relevant
+        assert row.hospital_id == network.hospital_a  # the hospital's own staff see it in their trail
 
 
 def test_role_change_records_only_what_changed(db_session, network):
@@ -102,6 +103,20 @@ def test_role_change_records_only_what_changed(db_session, network):
     )
     assert row.old_values == {"role": "EXECUTIVE"}
     assert row.new_values == {"role": "COMPLIANCE_OFFICER", "email": network.emails["exec_a"]}
+    assert row.hospital_id == network.hospital_a
+
+
+def test_a_network_admins_change_to_a_hospitals_account_is_in_that_hospitals_trail(db_session, network):
+    from dashboard.services import audit_trail, auth
+
+    auth.reset_password(db_session, admin(network), network.users["ha_b"], "new-password-9")
+    staff.change_role(db_session, admin(network), network.users["exec_a"], UserRole.EXECUTIVE, network.hospital_b)
+    hospital_b_admin = Actor(network.users["ha_b"], UserRole.HOSPITAL_ADMIN, network.hospital_b, CLIENT)
+    seen = {
+        (e.action_type, e.resource_id)
+        for e in audit_trail.list_entries(db_session, hospital_b_admin, page_size=200).rows
+    }
+    assert {("password_reset", network.users["ha_b"]), ("role_changed", network.users["exec_a"])} <= seen
 
 
 def _reads_by_admin(db_session, network, action_type: str, *where) -> list[AuditLog]:

@@ -140,13 +140,13 @@ def test_change_own_password_requires_current_and_revokes_other_sessions(db_sess
     first = login(db_session, network.emails["comp_a"])
     second = login(db_session, network.emails["comp_a"])
     actor = first.signed_in.actor(CLIENT)
-    with pytest.raises(InvalidInput, match="current password"):
-        auth.change_own_password(db_session, actor, "wrong", "new-password-1", "new-password-1", now=T0)
+    refused = auth.change_own_password(db_session, actor, "wrong", "new-password-1", "new-password-1", now=T0)
+    assert refused.token is None and "current password is not right" in refused.refusal
     with pytest.raises(InvalidInput, match="72 bytes"):
         auth.change_own_password(db_session, actor, PASSWORD, "é" * 40, "é" * 40, now=T0)
     with pytest.raises(InvalidInput, match="not the same"):
         auth.change_own_password(db_session, actor, PASSWORD, "new-password-1", "new-password-2", now=T0)
-    token = auth.change_own_password(db_session, actor, PASSWORD, "new-password-1", "new-password-1", now=T0)
+    token = auth.change_own_password(db_session, actor, PASSWORD, "new-password-1", "new-password-1", now=T0).token
     for old in (first.token, second.token):
         ended = auth.resume(db_session, old, CLIENT, now=T0)
         assert isinstance(ended, auth.SessionEnded) and ended.reason == "password_changed"
@@ -230,7 +230,35 @@ def test_a_password_change_keeps_the_sign_in_s_absolute_limit(db_session, networ
     first = login(db_session, network.emails["exec_a"])
     actor = first.signed_in.actor(CLIENT)
     later = T0 + timedelta(hours=3)
-    token = auth.change_own_password(db_session, actor, PASSWORD, "new-password-1", "new-password-1", now=later)
+    token = auth.change_own_password(db_session, actor, PASSWORD, "new-password-1", "new-password-1", now=later).token
     renewed = auth.resume(db_session, token, CLIENT, now=later)
     assert isinstance(renewed, auth.SignedIn)
     assert renewed.expires_at == first.signed_in.expires_at == T0 + timedelta(hours=12)
+
+
+def test_wrong_current_passwords_count_like_failed_sign_ins_and_end_every_session(db_session, network):
+    # An unattended signed-in browser must not let anyone guess the password without limit.
+    email = network.emails["exec_net"]
+    first, other = login(db_session, email), login(db_session, email)
+    actor = first.signed_in.actor(CLIENT)
+    for attempt in range(1, 5):
+        refused = auth.change_own_password(
+            db_session, actor, f"guess-{attempt}", "new-password-1", "new-password-1", now=T0
+        )
+        assert refused.token is None and "not right" in refused.refusal
+        assert isinstance(auth.resume(db_session, other.token, CLIENT, now=T0), auth.SignedIn)
+    refused = auth.change_own_password(db_session, actor, "guess-5", "new-password-1", "new-password-1", now=T0)
+    assert "signed out everywhere" in refused.refusal
+    for token in (first.token, other.token):
+        ended = auth.resume(db_session, token, CLIENT, now=T0)
+        assert isinstance(ended, auth.SessionEnded) and ended.reason == "password_guesses" and ended.message
+    assert login(db_session, email).outcome is auth.LoginOutcome.LOCKED  # even with the right password
+    actions = db_session.scalars(
+        select(AuditLog.action_type).where(AuditLog.user_id == actor.user_id).order_by(AuditLog.created_at)
+    ).all()
+    assert actions.count("password_change_failed") == 4 and "account_locked" in actions
+
+
+def test_a_password_of_spaces_is_refused(db_session, network):
+    with pytest.raises(InvalidInput, match="only spaces"):
+        auth.validate_new_password(" " * 12)

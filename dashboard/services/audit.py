@@ -102,11 +102,16 @@ def record(
     impact_level: str = "low",
     compliance_relevant: bool = False,
     financial_impact: Decimal | None = None,
+    concerns_hospital: str | None = None,
 ) -> AuditLog:
-    """Add an audit row for `actor` to the caller's transaction (flushed, not committed)."""
+    """Add an audit row for `actor` to the caller's transaction (flushed, not committed).
+
+    The row's hospital is the actor's; a network-wide actor's change to one hospital's record names
+    that hospital (`concerns_hospital`), so the hospital's own administrators see it in their trail.
+    """
     row = build_row(
         user_id=actor.user_id,
-        hospital_id=actor.hospital_id,
+        hospital_id=actor.hospital_id or concerns_hospital,
         client=actor.client,
         action_category=action_category,
         action_type=action_type,
@@ -123,7 +128,7 @@ def record(
     return row
 
 
-def _engine_of(db: Session) -> Engine:
+def engine_of(db: Session) -> Engine:
     bind = db.get_bind()
     return bind.engine if isinstance(bind, Connection) else bind
 
@@ -183,7 +188,7 @@ def record_export(
 
 def record_independent(db: Session, row: AuditLog) -> None:
     """Commit `row` on a separate connection, so it survives the caller's rollback."""
-    with Session(_engine_of(db)) as own, own.begin():
+    with Session(engine_of(db)) as own, own.begin():
         own.add(row)
 
 

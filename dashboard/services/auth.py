@@ -177,6 +177,17 @@ def _lock_throttle(db: Session, email: str) -> LoginThrottle:
     ).scalar_one()
 
 
+def _record_failure(throttle: LoginThrottle, policy: AuthPolicy, now: datetime) -> tuple[int, bool]:
+    """Count a failure in the email's window; at the limit pause sign-in. Returns (failures, locked)."""
+    recent = [t for t in (throttle.recent_failures or []) if t > now - policy.failure_window] + [now]
+    throttle.updated_at = now
+    locked = len(recent) >= policy.max_failures
+    throttle.recent_failures = [] if locked else recent
+    if locked:
+        throttle.locked_until = now + policy.lockout
+    return len(recent), locked
+
+
 def _signed_in(db: Session, session: AuthSession, user: User, profile: Profile) -> SignedIn:
     hospital_name = (
         db.scalar(select(Hospital.name).where(Hospital.id == profile.hospital_id)) if profile.hospital_id else None
@@ -268,18 +279,14 @@ def authenticate(
         )
 
     if not password_ok:
-        recent = [t for t in (throttle.recent_failures or []) if t > now - policy.failure_window] + [now]
-        throttle.updated_at = now
-        log("login_failed", "medium" if user else "low", failures_in_window=len(recent))
-        if len(recent) >= policy.max_failures:
-            throttle.recent_failures = []
-            throttle.locked_until = now + policy.lockout
+        failures, locked = _record_failure(throttle, policy, now)
+        log("login_failed", "medium" if user else "low", failures_in_window=failures)
+        if locked:
             log("account_locked", "high", locked_until=throttle.locked_until)
             return LoginResult(
                 LoginOutcome.LOCKED,
                 f"Too many failed sign-ins for this email. Sign-in is paused for {describe_minutes(policy.lockout)}.",
             )
-        throttle.recent_failures = recent
         return LoginResult(LoginOutcome.INVALID, GENERIC_FAILURE)
 
     throttle.recent_failures = []
@@ -304,6 +311,8 @@ _ENDED_MESSAGES = {
     "no_hospital": "Your account is no longer linked to a hospital, so you were signed out.",
     "password_changed": "Your password was changed, so this sign-in ended. Sign in with the new password.",
     "password_reset": "An administrator reset your password, so you were signed out. Sign in with the new password.",
+    "password_guesses": "Too many wrong current passwords were typed on My account, so you were signed out "
+    "everywhere and sign-in for this account is paused for a while.",
 }
 
 
@@ -402,12 +411,22 @@ def revoke_user_sessions(
     return db.execute(stmt.execution_options(synchronize_session=False)).rowcount
 
 
+@dataclass(frozen=True)
+class PasswordChange:
+    """The outcome of a password change: a new token for this browser, or why it was refused."""
+
+    token: str | None
+    refusal: str = ""
+
+
 def validate_new_password(password: str, repeated: str | None = None) -> None:
     """Raise InvalidInput with a sentence saying what to change."""
     if repeated is not None and password != repeated:
         raise InvalidInput("The two new passwords are not the same. Type the new password twice.")
     if len(password) < MIN_PASSWORD_CHARS:
         raise InvalidInput(f"Choose a password of at least {MIN_PASSWORD_CHARS} characters.")
+    if not password.strip():
+        raise InvalidInput("A password of only spaces is easy to guess. Choose one with letters, digits or signs.")
     if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
         raise InvalidInput(str(PasswordTooLong()))
 
@@ -421,34 +440,29 @@ def change_own_password(
     *,
     policy: AuthPolicy | None = None,
     now: datetime | None = None,
-) -> str:
-    """Change the actor's own password; returns a new token for this browser.
+) -> PasswordChange:
+    """Change the actor's own password.
 
-    Every session of the user is revoked (a stolen cookie dies with the old password) and this
-    browser gets a fresh one.
+    On success every session of the user is revoked (a stolen cookie dies with the old password)
+    and the result carries a fresh token for this browser. A new password that breaks the rules
+    raises InvalidInput (nothing is written). A wrong current password is a counted attempt, like a
+    failed sign-in: it is returned as a refusal, not raised, so the caller commits the count and
+    its audit row.
     """
     policy = policy or AuthPolicy.from_env()
     now = _now(now)
     user = db.get(User, actor.user_id, with_for_update=True)
     if user is None:
         raise NotFound("Your account no longer exists.")
-    if not verify_password(current_password or "", user.password):
-        audit.record_independent(
-            db,
-            audit.build_row(
-                user_id=actor.user_id,
-                hospital_id=actor.hospital_id,
-                client=actor.client,
-                action_category=audit.CATEGORY_AUTH,
-                action_type="password_change_failed",
-                resource_type="user",
-                resource_id=user.id,
-                impact_level="medium",
-                compliance_relevant=True,
-            ),
-        )
-        raise InvalidInput("Your current password is not right. Type it again.")
     validate_new_password(new_password, repeated)
+    if not verify_password(current_password or "", user.password):
+        if _count_wrong_current_password(db, actor, user, policy, now):
+            return PasswordChange(
+                None,
+                "Too many wrong current passwords. For safety you are signed out everywhere and sign-in "
+                f"for this account is paused for {describe_minutes(policy.lockout)}.",
+            )
+        return PasswordChange(None, "Your current password is not right. Type it again.")
     if verify_password(new_password, user.password):
         raise InvalidInput("The new password is the same as the current one. Choose a different one.")
     user.password = hash_password(new_password)
@@ -469,7 +483,33 @@ def change_own_password(
         impact_level="medium",
         compliance_relevant=True,
     )
-    return token
+    return PasswordChange(token)
+
+
+def _count_wrong_current_password(db: Session, actor: Actor, user: User, policy: AuthPolicy, now: datetime) -> bool:
+    """A wrong current password counts like a failed sign-in of the account; returns True when that locked it.
+
+    Someone at an unattended, signed-in browser could otherwise guess the password without limit. At
+    the limit the account's sign-in is paused and every session of it ends, this one included.
+    """
+    throttle = _lock_throttle(db, normalise_email(user.email))
+    failures, locked = _record_failure(throttle, policy, now)
+    details = {"failures_in_window": failures}
+    if locked:
+        revoke_user_sessions(db, user.id, "password_guesses", now=now)
+        details["locked_until"] = throttle.locked_until
+    audit.record(
+        db,
+        actor,
+        action_category=audit.CATEGORY_AUTH,
+        action_type="account_locked" if locked else "password_change_failed",
+        resource_type="user",
+        resource_id=user.id,
+        new_values=details,
+        impact_level="high" if locked else "medium",
+        compliance_relevant=True,
+    )
+    return locked
 
 
 def lock_account_in_scope(db: Session, actor: Actor, user_id: str) -> tuple[User, Profile]:
@@ -493,7 +533,7 @@ def reset_password(db: Session, actor: Actor, user_id: str, new_password: str, *
     if user_id == actor.user_id:
         # A reset skips the current-password check; an unattended session must not change its own password.
         raise InvalidInput("To change your own password, use My account: it asks for your current password.")
-    user, _profile = lock_account_in_scope(db, actor, user_id)
+    user, profile = lock_account_in_scope(db, actor, user_id)
     validate_new_password(new_password)
     user.password = hash_password(new_password)
     revoke_user_sessions(db, user.id, "password_reset", now=now)
@@ -510,6 +550,7 @@ def reset_password(db: Session, actor: Actor, user_id: str, new_password: str, *
         resource_type="user",
         resource_id=user.id,
         new_values={"email": user.email},
+        concerns_hospital=profile.hospital_id,
         impact_level="high",
         compliance_relevant=True,
     )

@@ -127,6 +127,7 @@ def set_active(db: Session, actor: Actor, user_id: str, active: bool) -> None:
         resource_id=user.id,
         old_values=old,
         new_values={**new, "email": user.email},
+        concerns_hospital=profile.hospital_id,
         impact_level="high",
         compliance_relevant=True,
     )
@@ -153,6 +154,9 @@ def change_role(db: Session, actor: Actor, user_id: str, role: UserRole, hospita
     )
     if not new:
         return
+    # The trail shows the change to the hospital the account works for from now on (or, made
+    # network-wide, the one it leaves); the row's values name both.
+    concerns = hospital_id or profile.hospital_id
     profile.role = role
     profile.hospital_id = hospital_id
     audit.record(
@@ -164,6 +168,7 @@ def change_role(db: Session, actor: Actor, user_id: str, role: UserRole, hospita
         resource_id=user.id,
         old_values=old,
         new_values={**new, "email": user.email},
+        concerns_hospital=concerns,
         impact_level="high",
         compliance_relevant=True,
     )
