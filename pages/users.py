@@ -91,7 +91,17 @@ def _ask(action: str, summary: str, **params) -> None:
     st.session_state[PENDING_KEY] = {"action": action, "user_id": account.user_id, "summary": summary, **params}
 
 
-reset_tab, status_tab, role_tab = st.tabs(["Reset password", "Activate or deactivate", "Change role"])
+def _role_phrase(role: UserRole, hospital_id: str | None) -> str:
+    """'an executive for Kano Medical Centre', 'a network administrator for all hospitals'."""
+    name = ROLE_NAMES[role].lower()
+    where = "all hospitals" if hospital_id is None else hospital_names.get(hospital_id, "the chosen hospital")
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name} for {where}"
+
+
+# Keyed so the open tab survives the rerun after a change (and the message shown above the tabs).
+reset_tab, status_tab, role_tab = st.tabs(
+    ["Reset password", "Activate or deactivate", "Change role"], key="users_tabs", on_change="rerun"
+)
 if account.user_id == viewer.user.user_id:
     # The services refuse these for one's own account; say so instead of offering them.
     reset_tab.info("This is your account. Change your own password on My account: it asks for the current one.")
@@ -117,27 +127,39 @@ if status_tab is not None:
     elif status_tab.button("Activate…", key="users_activate"):
         _ask("activate", f"Activate {account.email}: they can sign in again.")
 if role_tab is not None:
+    # Widget keys carry the account, so picking another account shows that account's own role and hospital.
     role = role_tab.selectbox(
-        "Role", ROLE_ORDER, index=ROLE_ORDER.index(account.role), format_func=ROLE_NAMES.get, key="users_role"
+        "Role",
+        ROLE_ORDER,
+        index=ROLE_ORDER.index(account.role),
+        format_func=ROLE_NAMES.get,
+        key=f"users_role_{account.user_id}",
     )
-    hospital_options = [None, *hospital_names]
-    hospital = role_tab.selectbox(
-        "Hospital",
-        hospital_options,
-        index=hospital_options.index(account.hospital_id) if account.hospital_id in hospital_options else 0,
-        format_func=lambda hid: "All hospitals (network-wide)" if hid is None else hospital_names.get(hid, hid),
-        key="users_role_hospital",
-        disabled=role is UserRole.ADMIN,
-        help="Network administrators are always network-wide.",
-    )
-    if role_tab.button("Change role…", key="users_change_role"):
-        where = "all hospitals" if hospital is None or role is UserRole.ADMIN else hospital_names.get(hospital, "")
-        _ask(
-            "role",
-            f"Make {account.email} a {ROLE_NAMES[role].lower()} for {where}. It takes effect on their next click.",
-            role=role.value,
-            hospital_id=None if role is UserRole.ADMIN else hospital,
+    hospital = None
+    if role is UserRole.ADMIN:
+        role_tab.caption("Network administrators are always network-wide.")
+    else:
+        hospital_options = [None, *hospital_names]
+        hospital = role_tab.selectbox(
+            "Hospital",
+            hospital_options,
+            index=hospital_options.index(account.hospital_id) if account.hospital_id in hospital_options else 0,
+            format_func=lambda hid: "All hospitals (network-wide)" if hid is None else hospital_names.get(hid, hid),
+            key=f"users_role_hospital_{account.user_id}",
         )
+    if role_tab.button("Change role…", key="users_change_role"):
+        problem = staff.role_change_problem(role, hospital)
+        if problem:
+            role_tab.error(problem)
+        elif (role, hospital) == (account.role, account.hospital_id):
+            role_tab.info(f"Nothing to change: {account.email} is already {_role_phrase(role, hospital)}.")
+        else:
+            _ask(
+                "role",
+                f"Make {account.email} {_role_phrase(role, hospital)}. It takes effect on their next click.",
+                role=role.value,
+                hospital_id=hospital,
+            )
 
 pending = st.session_state.get(PENDING_KEY)
 if pending and pending["user_id"] in accounts:

@@ -248,3 +248,57 @@ def test_users_page_offers_no_changes_to_ones_own_account(tokens, app_env):
     assert "My account" in infos and "cannot deactivate your own" in infos and "cannot change your own role" in infos
     keys = {b.key for b in at.button}
     assert not keys & {"users_reset", "users_deactivate", "users_change_role"}
+
+
+def _role_boxes(at: AppTest):
+    role = next(s for s in at.selectbox if s.key.startswith("users_role_") and "hospital" not in s.key)
+    hospital = next((s for s in at.selectbox if s.key.startswith("users_role_hospital_")), None)
+    return role, hospital
+
+
+def test_users_page_shows_each_chosen_accounts_own_role_and_hospital(tokens, app_env, engine):
+    prefix = "pair" + os.urandom(2).hex()
+    expected = {
+        add_user(engine, app_env, UserRole.EXECUTIVE, app_env.hospital_a, prefix=prefix): (
+            UserRole.EXECUTIVE,
+            app_env.hospital_a,
+        ),
+        add_user(engine, app_env, UserRole.COMPLIANCE_OFFICER, app_env.hospital_b, prefix=prefix): (
+            UserRole.COMPLIANCE_OFFICER,
+            app_env.hospital_b,
+        ),
+    }
+    at = _users_page_on(tokens[UserRole.ADMIN], prefix)
+    for index, label in enumerate(at.selectbox(key="users_account").options):
+        # Change the first account's boxes, then pick the next: its own values must show, not these.
+        at.selectbox(key="users_account").select_index(index).run()
+        role, hospital = _role_boxes(at)
+        email = next(e for e in expected if e in label)
+        assert (role.value, hospital.value) == expected[email], label
+        role.set_value(UserRole.HOSPITAL_ADMIN).run()
+
+
+def test_users_page_says_when_a_role_change_changes_nothing_or_is_impossible(tokens, app_env, engine):
+    email = add_user(engine, app_env, UserRole.EXECUTIVE, app_env.hospital_a, prefix="same")
+    at = _users_page_on(tokens[UserRole.ADMIN], email)
+    at.button(key="users_change_role").click().run()
+    assert any("Nothing to change" in i.value and "an executive for" in i.value for i in at.info)
+    assert "users_pending_action" not in at.session_state
+    role, hospital = _role_boxes(at)
+    role.set_value(UserRole.HOSPITAL_ADMIN).run()
+    _role_boxes(at)[1].select_index(0).run()  # "All hospitals (network-wide)"
+    at.button(key="users_change_role").click().run()
+    assert any("needs a hospital" in e.value for e in at.error)
+    assert "users_pending_action" not in at.session_state  # refused before any confirmation is offered
+    role, hospital = _role_boxes(at)
+    role.set_value(UserRole.ADMIN).run()
+    assert _role_boxes(at)[1] is None  # no hospital to pick for a network administrator
+    at.button(key="users_change_role").click().run()
+    assert any("a network administrator for all hospitals" in w.value for w in at.warning)
+    at.button(key="users_confirm").click().run()
+    assert not at.exception and any("Role changed" in s.value for s in at.success)
+    with engine.connect() as conn:
+        role_now = conn.execute(
+            select(Profile.role).join(User, User.id == Profile.user_id).where(User.email == email)
+        ).scalar_one()
+    assert role_now is UserRole.ADMIN

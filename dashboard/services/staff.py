@@ -133,17 +133,28 @@ def set_active(db: Session, actor: Actor, user_id: str, active: bool) -> None:
     )
 
 
+def role_change_problem(role: UserRole, hospital_id: str | None) -> str | None:
+    """What is wrong with giving an account this role and hospital, in words; None when it is allowed.
+
+    The page asks before offering the confirmation; change_role asks again, whatever the page did.
+    """
+    if role not in STAFF_ROLES:
+        return "Pick one of the dashboard roles."
+    if role is UserRole.HOSPITAL_ADMIN and hospital_id is None:
+        return "A hospital administrator needs a hospital. Pick one."
+    return None
+
+
 def change_role(db: Session, actor: Actor, user_id: str, role: UserRole, hospital_id: str | None) -> None:
     """Give a staff account another staff role and hospital (None: network-wide; not for HOSPITAL_ADMIN)."""
     require_role(db, actor, ADMINS_ONLY, "change roles")
-    if role not in STAFF_ROLES:
-        raise InvalidInput("Pick one of the dashboard roles.")
     if user_id == actor.user_id:
         raise InvalidInput("You cannot change your own role. Ask another network administrator.")
+    problem = role_change_problem(role, hospital_id)
+    if problem:
+        raise InvalidInput(problem)
     if role is UserRole.ADMIN:
         hospital_id = None  # network administrators are network-wide by definition
-    if role is UserRole.HOSPITAL_ADMIN and hospital_id is None:
-        raise InvalidInput("A hospital administrator needs a hospital. Pick one.")
     if hospital_id is not None:
         if db.scalar(select(Hospital.id).where(Hospital.id == hospital_id)) is None:
             raise NotFound("That hospital no longer exists.")
