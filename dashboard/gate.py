@@ -30,6 +30,7 @@ DEAD_COOKIE_KEY = "_auth_dead_cookie"
 BROWSER_SESSION_KEY = "_auth_browser_session"
 SCOPE_KEY = "_working_scope"  # an ADMIN's chosen hospital id, None for the whole network
 SCOPE_QUERY_PARAM = "hospital"
+ROLE_SEEN_KEY = "_role_seen"  # (role, hospital id) on the previous run, to notice an administrator's change
 ALL_HOSPITALS = "All hospitals"
 
 
@@ -165,8 +166,29 @@ def adopt_new_token(token: str, expires_at: datetime) -> None:
     _schedule_cookie(token, expires_at)
 
 
+def _note_a_changed_role(user: auth.SignedIn) -> None:
+    """Say so when an administrator changed this user's role or hospital since their last click.
+
+    A demoted network admin's session still holds the hospital they were working in, and their
+    address bar still names it; both go quietly, since the user did not ask for anything.
+    """
+    seen = (user.role, user.hospital_id)
+    previous = st.session_state.get(ROLE_SEEN_KEY)
+    st.session_state[ROLE_SEEN_KEY] = seen
+    if previous is None or previous == seen:
+        return
+    if user.role is not navigation.ADMIN:
+        st.session_state.pop(SCOPE_KEY, None)
+        if SCOPE_QUERY_PARAM in st.query_params:
+            del st.query_params[SCOPE_QUERY_PARAM]
+    where = user.hospital_name or ALL_HOSPITALS.lower()
+    role = ROLE_NAMES.get(user.role, user.role.value)
+    st.info(f"An administrator changed your account: you are now {role} for {where}. The menu shows what it opens.")
+
+
 def working_viewer(user: auth.SignedIn) -> Viewer:
     """The user's actor in their working scope: chosen by an ADMIN, fixed for everyone else."""
+    _note_a_changed_role(user)
     actor = user.actor(client_info(user.session_id))
     if user.role is not navigation.ADMIN:
         _refuse_scope_from_url(actor)

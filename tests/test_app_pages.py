@@ -302,3 +302,28 @@ def test_users_page_says_when_a_role_change_changes_nothing_or_is_impossible(tok
             select(Profile.role).join(User, User.id == Profile.user_id).where(User.email == email)
         ).scalar_one()
     assert role_now is UserRole.ADMIN
+
+
+def test_a_demoted_admin_is_told_and_their_old_scope_is_dropped_quietly(app_env, engine):
+    email = add_user(engine, app_env, UserRole.ADMIN, None, prefix="demoted")
+    at = AppTest.from_file(APP_FILE, default_timeout=30)
+    at.session_state[TOKEN_KEY] = sign_in(engine, email)
+    at.query_params["hospital"] = app_env.hospital_b
+    at.run()
+    assert not at.exception and at.query_params["hospital"] == app_env.hospital_b
+    with engine.begin() as conn:
+        user_id = conn.execute(select(User.id).where(User.email == email)).scalar_one()
+        conn.execute(
+            Profile.__table__.update()
+            .where(Profile.user_id == user_id)
+            .values(role=UserRole.EXECUTIVE, hospital_id=app_env.hospital_a)
+        )
+    at.run()
+    assert not at.exception
+    assert any(f"now Executive for {ALPHA}" in i.value for i in at.info)
+    assert not at.warning and "hospital" not in at.query_params
+    with engine.connect() as conn:
+        violations = conn.execute(
+            select(func.count()).where(AuditLog.user_id == user_id, AuditLog.action_type == "scope_violation")
+        ).scalar_one()
+    assert violations == 0  # the user asked for nothing; this is not an attempt to widen a scope
