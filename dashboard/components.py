@@ -13,13 +13,11 @@ from dashboard.gate import Viewer
 from dashboard.services.paging import EXPORT_LIMIT, Page
 
 
-def page_header(title: str, purpose: str, viewer: Viewer) -> None:
-    """Title, what the page is for, which scope it shows and when its figures were read."""
+def page_header(title: str, purpose: str, viewer: Viewer, *, shows_figures: bool = True) -> None:
+    """Title, what the page is for, which scope it shows and (where it shows figures) when they were read."""
     st.title(title)
-    st.caption(
-        f"{purpose} Scope: **{md_escape(viewer.scope_label)}**. "
-        f"Figures as of {lagos_datetime(datetime.now(UTC))} (Lagos time)."
-    )
+    when = f" Figures as of {lagos_datetime(datetime.now(UTC))} (Lagos time)." if shows_figures else ""
+    st.caption(f"{purpose} Scope: **{md_escape(viewer.scope_label)}**.{when}")
 
 
 def page_number(key: str, reset_on: object) -> int:

@@ -15,6 +15,7 @@ from dashboard.services import audit_trail  # noqa: E402
 
 PAGE_KEY = "audit_page"
 EXPORT_KEY = "audit_export"
+AS_OF_KEY = "audit_as_of"
 
 
 def _changes(old: object, new: object) -> str:
@@ -34,13 +35,20 @@ category = filters.selectbox(
     "Kind of action", [None, *categories], format_func=lambda c: "All kinds" if c is None else humanise(c)
 )
 search = search_column.text_input("Search by email or action", key="audit_search", placeholder="e.g. login failed")
+filters = (category, search, viewer.actor.scope_key)
+# The list ends where it stood when these filters were set, so paging through it never repeats or
+# skips a row as new ones arrive (reading the trail writes one); "Show newest" moves the end to now.
+if st.session_state.get(AS_OF_KEY, (None, None))[0] != filters:
+    st.session_state[AS_OF_KEY] = (filters, data.call(audit_trail.snapshot_time, viewer.actor))
+until = st.session_state[AS_OF_KEY][1]
 page = data.call(
     audit_trail.list_entries,
     viewer.actor,
     category=category,
     search=search,
-    page=page_number(PAGE_KEY, (category, search, viewer.actor.scope_key)),
+    page=page_number(PAGE_KEY, filters),
     page_size=50,
+    until=until,
 )
 
 
@@ -60,21 +68,32 @@ def _as_table(entries: list) -> pd.DataFrame:
     )
 
 
+as_of_note, newest = st.columns([3, 1], vertical_alignment="center")
+as_of_note.caption(f"Entries up to {lagos_datetime(until)} (Lagos time).")
+if newest.button("Show newest", key="audit_newest", width="stretch"):
+    st.session_state.pop(AS_OF_KEY, None)
+    st.session_state[PAGE_KEY] = 1
+    st.rerun()
 if page.total == 0:
-    st.info("Nothing has been recorded in this scope for these filters yet.")
+    if category or search.strip():
+        st.info("No entries match these filters. Clear the search or pick All kinds to see more.")
+    else:
+        st.info("Nothing has been recorded in this scope yet.")
 else:
     page_table(_as_table(page.rows))
 pager(PAGE_KEY, page, "entries")
 
 
 def _export() -> tuple[pd.DataFrame, bool]:
-    entries, truncated = data.call(audit_trail.export_entries, viewer.actor, category=category, search=search)
+    entries, truncated = data.call(
+        audit_trail.export_entries, viewer.actor, category=category, search=search, until=until
+    )
     return _as_table(entries), truncated
 
 
 csv_export(
     EXPORT_KEY,
-    filters=(category, search, viewer.actor.scope_key),
+    filters=(*filters, until),
     noun="entries",
     file_stem="audit-trail",
     disabled=page.total == 0,

@@ -16,7 +16,13 @@ from dashboard.services import hospitals  # noqa: E402
 PAGE_KEY = "hospitals_page"
 EXPORT_KEY = "hospitals_export"
 
-page_header("Hospitals", "The hospitals in the network, their status and who runs them.", viewer)
+page_header(
+    "Hospitals",
+    "The hospitals in the network, their status and who runs them."
+    if viewer.actor.network_wide
+    else "Your hospital: its status and who runs it.",
+    viewer,
+)
 search = st.text_input("Search by name, city or state", key="hospitals_search", placeholder="e.g. Ibadan")
 page = data.call(
     hospitals.list_hospitals,

@@ -14,12 +14,18 @@ from dashboard.services.errors import ServiceError  # noqa: E402
 
 DONE_KEY = "account_done_message"
 
-page_header("My account", "Your sign-in details and password.", viewer)
+
+def _as_code(text: str) -> str:
+    """Plain text in a code span: markdown would turn an email address into a mailto link."""
+    return f"`` {text.replace('`', '')} ``"
+
+
+page_header("My account", "Your sign-in details and password.", viewer, shows_figures=False)
 if st.session_state.get(DONE_KEY):
     st.success(st.session_state.pop(DONE_KEY))
 
 st.markdown(
-    f"**Name:** {md_escape(viewer.user.name)}  \n**Email:** {md_escape(viewer.user.email)}  \n"
+    f"**Name:** {md_escape(viewer.user.name)}  \n**Email:** {_as_code(viewer.user.email)}  \n"
     f"**Role:** {viewer.role_name}  \n**Scope:** {md_escape(viewer.scope_label)}  \n"
     f"**This sign-in ends by:** {lagos_datetime(viewer.user.expires_at)} (Lagos time), or after "
     f"{auth.describe_minutes(gate.policy().idle_timeout)} without activity."

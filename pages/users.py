@@ -27,7 +27,9 @@ DONE_KEY = "users_done_message"
 NEW_PASSWORD_KEY = "users_new_password"  # noqa: S105 (a widget key, not a secret)
 ROLE_ORDER = [UserRole.ADMIN, UserRole.HOSPITAL_ADMIN, UserRole.EXECUTIVE, UserRole.COMPLIANCE_OFFICER]
 
-page_header("Users & roles", "Dashboard accounts: reset passwords, deactivate, change roles.", viewer)
+page_header(
+    "Users & roles", "Dashboard accounts: reset passwords, deactivate, change roles.", viewer, shows_figures=False
+)
 if st.session_state.get(DONE_KEY):
     st.success(st.session_state.pop(DONE_KEY))
 
@@ -40,7 +42,7 @@ page = data.call(
     page_size=25,
 )
 if page.total == 0:
-    st.info("No dashboard accounts match this search in this scope.")
+    st.info("No dashboard accounts match this search in this scope. Clear the search to see them all.")
     pager(PAGE_KEY, page, "accounts")
     st.stop()
 

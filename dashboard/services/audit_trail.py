@@ -36,8 +36,12 @@ class AuditEntry:
     ip_address: str | None
 
 
-def _entries_query(actor: Actor, category: str | None, search: str) -> Select:
-    """The scoped, filtered audit rows, newest first: one query for the page and the export."""
+def _entries_query(actor: Actor, category: str | None, search: str, until: datetime | None = None) -> Select:
+    """The scoped, filtered audit rows, newest first: one query for the page and the export.
+
+    `until` holds the list still while someone pages through it: reading the trail writes a row,
+    and without a fixed end every page turn would push the list down by one.
+    """
     stmt = select(
         AuditLog.id,
         AuditLog.created_at,
@@ -54,6 +58,8 @@ def _entries_query(actor: Actor, category: str | None, search: str) -> Select:
         AuditLog.compliance_relevant,
         AuditLog.ip_address,
     ).outerjoin(User, User.id == AuditLog.user_id)
+    if until is not None:
+        stmt = stmt.where(AuditLog.created_at <= until)
     if category:
         stmt = stmt.where(AuditLog.action_category == category)
     if search.strip():
@@ -74,9 +80,10 @@ def list_entries(
     search: str = "",
     page: int = 1,
     page_size: int = 50,
+    until: datetime | None = None,
 ) -> Page[AuditEntry]:
     require_role(db, actor, AUDIT_READERS, "read the audit trail")
-    stmt = _entries_query(actor, category, search)
+    stmt = _entries_query(actor, category, search, until)
     rows, total, page, page_size = fetch_page(db, stmt, page=page, page_size=page_size)
     audit.record_read(
         db,
@@ -89,14 +96,14 @@ def list_entries(
 
 
 def export_entries(
-    db: Session, actor: Actor, *, category: str | None = None, search: str = ""
+    db: Session, actor: Actor, *, category: str | None = None, search: str = "", until: datetime | None = None
 ) -> tuple[list[AuditEntry], bool]:
     """Every matching entry up to paging.EXPORT_LIMIT, for a CSV download; the export is itself audited.
 
     Returns the entries and whether the limit cut the list short.
     """
     require_role(db, actor, AUDIT_READERS, "export the audit trail")
-    rows, truncated = fetch_capped(db, _entries_query(actor, category, search))
+    rows, truncated = fetch_capped(db, _entries_query(actor, category, search, until))
     filters = {"category": category, "search": search.strip() or None}
     audit.record_export(
         db, actor, action_type="audit_trail_exported", resource_type="audit_log", filters=filters, rows=len(rows)
@@ -108,3 +115,9 @@ def categories(db: Session, actor: Actor) -> list[str]:
     require_role(db, actor, AUDIT_READERS, "read the audit trail")
     stmt = limit_to_scope(select(AuditLog.action_category).distinct(), actor, AuditLog.hospital_id)
     return sorted(db.scalars(stmt))
+
+
+def snapshot_time(db: Session, actor: Actor) -> datetime:
+    """The database's clock now: the end of the list a reader pages through (see _entries_query)."""
+    require_role(db, actor, AUDIT_READERS, "read the audit trail")
+    return db.scalar(select(func.clock_timestamp()))
