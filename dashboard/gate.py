@@ -129,22 +129,23 @@ def render_cookie_ops() -> None:
 
 
 def login_form() -> None:
-    """The sign-in page: the only thing a signed-out visitor sees."""
-    st.title("Sign in")
-    st.caption("HealthDash for hospital administrators, executives and compliance officers.")
+    """The sign-in page: the only thing a signed-out visitor sees, in a narrow column of its own."""
+    _, column, _ = st.columns([1, 2, 1])
+    column.title("Sign in")
+    column.caption("HealthDash for hospital administrators, executives and compliance officers.")
     flash = st.session_state.get(FLASH_KEY)
     if flash:
-        st.info(flash)
-    with st.form("login", clear_on_submit=False, enter_to_submit=True):
+        column.info(flash)
+    with column.form("login", clear_on_submit=False, enter_to_submit=True):
         email = st.text_input("Email", key="login_email", autocomplete="username")
         password = st.text_input("Password", type="password", key="login_password", autocomplete="current-password")
         submitted = st.form_submit_button("Sign in", type="primary")
     if not submitted:
         return
-    with st.spinner("Checking your details…"), data.unit_of_work(data.engine()) as db:
+    with column, st.spinner("Checking your details…"), data.unit_of_work(data.engine()) as db:
         result = auth.authenticate(db, email, password, client_info(), policy=policy())
     if result.outcome is not auth.LoginOutcome.SUCCESS:
-        st.error(result.message)
+        column.error(result.message)
         return
     _clear_state()
     st.session_state[TOKEN_KEY] = result.token

@@ -14,7 +14,7 @@ import pandas as pd  # noqa: E402
 
 from dashboard import data  # noqa: E402
 from dashboard.components import csv_export, page_header, page_number, page_table, pager  # noqa: E402
-from dashboard.formatting import lagos_datetime  # noqa: E402
+from dashboard.formatting import lagos_datetime, lagos_time  # noqa: E402
 from dashboard.services import auth, staff  # noqa: E402
 from dashboard.services.errors import ServiceError  # noqa: E402
 from dashboard.services.scope import ROLE_NAMES  # noqa: E402
@@ -47,6 +47,14 @@ if page.total == 0:
     st.stop()
 
 
+def _status(row) -> str:
+    if not row.is_active:
+        return "Deactivated"
+    if row.locked_until is not None:
+        return f"Locked until {lagos_time(row.locked_until)} (a password reset unlocks)"
+    return "Active"
+
+
 def _as_table(rows: list) -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -54,7 +62,7 @@ def _as_table(rows: list) -> pd.DataFrame:
             "Email": [r.email for r in rows],
             "Role": [ROLE_NAMES[r.role] for r in rows],
             "Hospital": [r.hospital_name or "All hospitals" for r in rows],
-            "Status": ["Active" if r.is_active else "Deactivated" for r in rows],
+            "Status": [_status(r) for r in rows],
             "Last sign-in (Lagos)": [lagos_datetime(r.last_sign_in) for r in rows],
         }
     )
@@ -77,6 +85,7 @@ csv_export(
 )
 
 st.subheader("Change an account")
+st.caption("The accounts on this page of the list; search above to find another.")
 accounts = {r.user_id: r for r in page.rows}
 chosen_id = st.selectbox(
     "Account",

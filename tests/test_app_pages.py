@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from streamlit.testing.v1 import AppTest
 
 from dashboard.gate import TOKEN_KEY
@@ -327,3 +327,17 @@ def test_a_demoted_admin_is_told_and_their_old_scope_is_dropped_quietly(app_env,
             select(func.count()).where(AuditLog.user_id == user_id, AuditLog.action_type == "scope_violation")
         ).scalar_one()
     assert violations == 0  # the user asked for nothing; this is not an attempt to widen a scope
+
+
+def test_users_page_shows_a_locked_account_as_locked(tokens, app_env, engine):
+    from db.models import LoginThrottle
+
+    email = add_user(engine, app_env, UserRole.EXECUTIVE, app_env.hospital_a, prefix="Locked")
+    with engine.begin() as conn:
+        conn.execute(
+            LoginThrottle.__table__.insert().values(
+                email=email.lower(), recent_failures=[], locked_until=func.now() + text("interval '10 minutes'")
+            )
+        )
+    at = _users_page_on(tokens[UserRole.ADMIN], email)
+    assert list(at.dataframe[0].value["Status"])[0].startswith("Locked until")

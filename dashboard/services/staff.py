@@ -18,7 +18,7 @@ from dashboard.services.errors import InvalidInput, NotFound
 from dashboard.services.paging import Page, fetch_capped, fetch_page, like_pattern
 from dashboard.services.scope import STAFF_ROLES, Actor, limit_to_scope, require_in_scope, require_role
 from db.base import UserRole
-from db.models import AuthSession, Hospital, Profile, User
+from db.models import AuthSession, Hospital, LoginThrottle, Profile, User
 
 ADMINS_ONLY = frozenset({UserRole.ADMIN})
 
@@ -34,6 +34,7 @@ class StaffRow:
     hospital_name: str | None
     is_active: bool
     last_sign_in: datetime | None
+    locked_until: datetime | None  # sign-in paused after repeated failures; a password reset lifts it
 
     @property
     def name(self) -> str:
@@ -73,6 +74,13 @@ def _staff_query(actor: Actor, search: str) -> Select:
     last_sign_in = (
         select(func.max(AuthSession.created_at)).where(AuthSession.user_id == User.id).correlate(User).scalar_subquery()
     )
+    # Throttles are kept per lower-cased email (a lockout must not tell whether an address exists).
+    locked_until = (
+        select(LoginThrottle.locked_until)
+        .where(LoginThrottle.email == func.lower(User.email), LoginThrottle.locked_until > func.now())
+        .correlate(User)
+        .scalar_subquery()
+    )
     stmt = (
         select(
             User.id,
@@ -84,6 +92,7 @@ def _staff_query(actor: Actor, search: str) -> Select:
             Hospital.name,
             Profile.is_active,
             last_sign_in,
+            locked_until,
         )
         .join(Profile, Profile.user_id == User.id)
         .outerjoin(Hospital, Hospital.id == Profile.hospital_id)
