@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from db.base import UserRole
@@ -68,6 +68,9 @@ class SeedReport:
 def seed(session: Session) -> SeedReport:
     """Create what is missing of the four seed records; the caller commits."""
     report = SeedReport(created=[], existing=[])
+    # The hospital is found by name, which is not unique: two seeds at once must not both create it.
+    # The lock is held to the end of the caller's transaction.
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtext('healthdash.seed'))"))
     hospital = session.scalar(select(Hospital).where(Hospital.name == SEED_HOSPITAL["name"]))
     if hospital is None:
         hospital = Hospital(**SEED_HOSPITAL)

@@ -187,6 +187,7 @@ def test_sign_out_revokes(db_session, network):
     auth.sign_out(db_session, result.signed_in.actor(CLIENT), result.token, now=T0)
     ended = auth.resume(db_session, result.token, CLIENT, now=T0)
     assert isinstance(ended, auth.SessionEnded) and ended.reason == "logout"
+    assert "another tab" in ended.message  # what a second tab of that browser shows on its next click
 
 
 def test_deactivated_user_cannot_sign_in(db_session, network):

@@ -41,3 +41,29 @@ def test_seed_creates_the_four_records_and_twice_is_once(db_session):
     assert physician.hospital.name == "General Hospital Lagos"
     assert physician.hospital.latitude == Decimal("6.5244")
     assert len(SEED_ACCOUNTS) == 3
+
+
+def test_two_seeds_at_once_create_the_records_once(fresh_database):
+    # The hospital has no unique key to stop a second copy; the seed's lock must.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy.orm import Session
+
+    from db import migrate
+    from db.engine import make_engine
+
+    engine = make_engine(fresh_database)
+    try:
+        migrate.upgrade(engine)
+
+        def run_seed(_):
+            with Session(engine) as session, session.begin():
+                return len(seed(session).created)
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            created = sorted(pool.map(run_seed, range(2)))
+        with Session(engine) as session:
+            assert _counts(session) == (3, 3, 1)
+        assert created == [0, 4]
+    finally:
+        engine.dispose()

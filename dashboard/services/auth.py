@@ -304,6 +304,8 @@ def authenticate(
 
 
 _ENDED_MESSAGES = {
+    # Seen by the other tabs of a browser that signed out in one of them.
+    "logout": "This browser signed out (perhaps in another tab or window). Sign in again to continue.",
     "idle_timeout": "You were signed out after {idle} without activity. Sign in again to continue.",
     "absolute_timeout": "You have been signed in for {absolute}, the longest allowed. Sign in again to continue.",
     "deactivated": "Your account has been deactivated, so you were signed out.",
