@@ -52,6 +52,11 @@ page = data.call(
 )
 
 
+def _record(entry) -> str:
+    """'User ada@…', 'Hospital Kano Medical Centre': the record by name where it has one, else its id."""
+    return f"{humanise(entry.resource_type)} {entry.resource_label or entry.resource_id or ''}".strip()
+
+
 def _as_table(entries: list) -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -59,7 +64,7 @@ def _as_table(entries: list) -> pd.DataFrame:
             "Who": [e.user_email or ("Not signed in" if e.user_id == "anonymous" else e.user_id) for e in entries],
             "Kind": [humanise(e.action_category) for e in entries],
             "Action": [humanise(e.action_type) for e in entries],
-            "Record": [f"{humanise(e.resource_type)} {e.resource_id or ''}".strip() for e in entries],
+            "Record": [_record(e) for e in entries],
             "Details": [_changes(e.old_values, e.new_values) for e in entries],
             "Impact": [humanise(e.impact_level) for e in entries],
             "Compliance": ["Yes" if e.compliance_relevant else "" for e in entries],

@@ -118,6 +118,12 @@ def test_a_network_admins_change_to_a_hospitals_account_is_in_that_hospitals_tra
         for e in audit_trail.list_entries(db_session, hospital_b_admin, page_size=200).rows
     }
     assert {("password_reset", network.users["ha_b"]), ("role_changed", network.users["exec_a"])} <= seen
+    labels = {
+        e.action_type: e.resource_label
+        for e in audit_trail.list_entries(db_session, hospital_b_admin, page_size=200).rows
+        if e.action_type in ("password_reset", "role_changed")
+    }
+    assert labels == {"password_reset": network.emails["ha_b"], "role_changed": network.emails["exec_a"]}
 
 
 def _reads_by_admin(db_session, network, action_type: str, *where) -> list[AuditLog]:

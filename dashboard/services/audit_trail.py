@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ARRAY, Select, Text, any_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from dashboard.services import audit
 from dashboard.services.paging import Page, fetch_capped, fetch_page, like_pattern
 from dashboard.services.scope import Actor, limit_to_scope, require_role
 from db.base import UserRole
-from db.models import AuditLog, User
+from db.models import AuditLog, Hospital, User
 
 AUDIT_READERS = frozenset({UserRole.ADMIN, UserRole.HOSPITAL_ADMIN, UserRole.COMPLIANCE_OFFICER})
 
@@ -34,6 +34,24 @@ class AuditEntry:
     impact_level: str
     compliance_relevant: bool
     ip_address: str | None
+    resource_label: str | None = None  # a user's email or a hospital's name, where the record is one
+
+
+# The records a reader knows by name rather than by id: resource_type -> (model, the column to show).
+_LABELS = {"user": (User, User.email), "hospital": (Hospital, Hospital.name)}
+
+
+def _with_labels(db: Session, rows) -> list[AuditEntry]:
+    """Entries whose records are named, looked up for these rows only (not joined into the paged query)."""
+    entries = [AuditEntry(*r) for r in rows]
+    labels: dict[tuple[str, str], str] = {}
+    for resource_type, (model, column) in _LABELS.items():
+        ids = list({e.resource_id for e in entries if e.resource_type == resource_type and e.resource_id})
+        if ids:
+            # One array parameter, not one per id: an export can name tens of thousands.
+            found = db.execute(select(model.id, column).where(model.id == any_(bindparam("ids", ids, ARRAY(Text)))))
+            labels.update({(resource_type, rid): label for rid, label in found})
+    return [replace(e, resource_label=labels.get((e.resource_type, e.resource_id))) for e in entries]
 
 
 def _entries_query(actor: Actor, category: str | None, search: str, until: datetime | None = None) -> Select:
@@ -92,7 +110,7 @@ def list_entries(
         resource_type="audit_log",
         values={"category": category, "search": search.strip() or None, "page": page},
     )
-    return Page([AuditEntry(*r) for r in rows], total, page, page_size)
+    return Page(_with_labels(db, rows), total, page, page_size)
 
 
 def export_entries(
@@ -108,7 +126,7 @@ def export_entries(
     audit.record_export(
         db, actor, action_type="audit_trail_exported", resource_type="audit_log", filters=filters, rows=len(rows)
     )
-    return [AuditEntry(*r) for r in rows], truncated
+    return _with_labels(db, rows), truncated
 
 
 def categories(db: Session, actor: Actor) -> list[str]:
