@@ -79,10 +79,18 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
 def md_escape(text: str | None) -> str:
     """Escape user text for st.markdown/caption so it shows literally (no links or formatting of its own).
 
-    A bare email address is still shown as a mailto link by the Markdown renderer; use st.text where that
-    matters.
+    A bare email address is still shown as a mailto link by the Markdown renderer; use st.text, or
+    md_code inside Markdown, where that matters.
     """
     return _MD_SPECIAL.sub(r"\\\1", text or "")
+
+
+def md_code(text: str | None) -> str:
+    """User text as a Markdown code span: shown literally, an email address included (no mailto link).
+
+    Backticks are dropped, so the text cannot close the span early.
+    """
+    return f"`` {(text or '').replace('`', '')} ``"
 
 
 def humanise(code: str | None) -> str:

@@ -77,7 +77,8 @@ def reset_schema(engine: Engine) -> None:
         owner = conn.execute(text("SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = 'public'")).scalar()
         grants = conn.execute(
             text(
-                "SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(a.grantee::regrole::text) END, "
+                # regrole's text form is already a quoted identifier where quoting is needed
+                "SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END, "
                 "a.privilege_type FROM pg_namespace n, aclexplode(n.nspacl) a "
                 "WHERE n.nspname = 'public' AND a.grantee <> n.nspowner"
             )

@@ -8,16 +8,11 @@ viewer = require_page_access("my_account")
 
 from dashboard import data, gate  # noqa: E402
 from dashboard.components import page_header  # noqa: E402
-from dashboard.formatting import lagos_datetime, md_escape  # noqa: E402
+from dashboard.formatting import lagos_datetime, md_code, md_escape  # noqa: E402
 from dashboard.services import auth  # noqa: E402
 from dashboard.services.errors import ServiceError  # noqa: E402
 
 DONE_KEY = "account_done_message"
-
-
-def _as_code(text: str) -> str:
-    """Plain text in a code span: markdown would turn an email address into a mailto link."""
-    return f"`` {text.replace('`', '')} ``"
 
 
 page_header("My account", "Your sign-in details and password.", viewer, shows_figures=False)
@@ -25,7 +20,7 @@ if st.session_state.get(DONE_KEY):
     st.success(st.session_state.pop(DONE_KEY))
 
 st.markdown(
-    f"**Name:** {md_escape(viewer.user.name)}  \n**Email:** {_as_code(viewer.user.email)}  \n"
+    f"**Name:** {md_escape(viewer.user.name)}  \n**Email:** {md_code(viewer.user.email)}  \n"
     f"**Role:** {viewer.role_name}  \n**Scope:** {md_escape(viewer.scope_label)}  \n"
     f"**This sign-in ends by:** {lagos_datetime(viewer.user.expires_at)} (Lagos time), or after "
     f"{auth.describe_minutes(gate.policy().idle_timeout)} without activity."

@@ -102,3 +102,30 @@ def _query(url, sql):
             return conn.execute(text(sql)).one()
     finally:
         engine.dispose()
+
+
+def _run_sql(url, *statements):
+    from sqlalchemy import text
+
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            for statement in statements:
+                conn.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+def test_reset_keeps_a_grant_to_a_role_whose_name_needs_quotes(fresh_database):
+    url = fresh_database.render_as_string(hide_password=False)
+    role = f'"Report Reader {os.urandom(3).hex()}"'  # a space and capitals: only valid quoted
+    assert healthdash("db", "upgrade", database_url=url).returncode == 0
+    _run_sql(url, f"CREATE ROLE {role} NOLOGIN", f"GRANT USAGE ON SCHEMA public TO {role}")
+    try:
+        schema_acl = "SELECT nspacl::text FROM pg_namespace WHERE nspname = 'public'"
+        before = _query(fresh_database, schema_acl)
+        result = healthdash("db", "reset", "--yes", database_url=url)
+        assert result.returncode == 0, result.stderr
+        assert _query(fresh_database, schema_acl) == before and "Report Reader" in before[0]
+    finally:
+        _run_sql(url, f"REVOKE ALL ON SCHEMA public FROM {role}", f"DROP ROLE {role}")

@@ -36,3 +36,9 @@ def test_csv_safe_keeps_spreadsheet_formulas_as_text():
     assert csv_safe("@SUM(A1)") == "'@SUM(A1)"
     assert csv_safe("Login failed") == "Login failed"
     assert csv_safe(42) == 42
+
+
+def test_md_code_shows_text_literally_and_cannot_be_closed_early():
+    assert f.md_code("ada@hospital.ng") == "`` ada@hospital.ng ``"
+    assert f.md_code("a``b`c") == "`` abc ``"
+    assert f.md_code(None) == "``  ``"

@@ -128,7 +128,7 @@ def record(
     return row
 
 
-def engine_of(db: Session) -> Engine:
+def _engine_of(db: Session) -> Engine:
     bind = db.get_bind()
     return bind.engine if isinstance(bind, Connection) else bind
 
@@ -188,7 +188,7 @@ def record_export(
 
 def record_independent(db: Session, row: AuditLog) -> None:
     """Commit `row` on a separate connection, so it survives the caller's rollback."""
-    with Session(engine_of(db)) as own, own.begin():
+    with Session(_engine_of(db)) as own, own.begin():
         own.add(row)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -43,15 +43,14 @@ _LABELS = {"user": (User, User.email), "hospital": (Hospital, Hospital.name)}
 
 def _with_labels(db: Session, rows) -> list[AuditEntry]:
     """Entries whose records are named, looked up for these rows only (not joined into the paged query)."""
-    entries = [AuditEntry(*r) for r in rows]
     labels: dict[tuple[str, str], str] = {}
     for resource_type, (model, column) in _LABELS.items():
-        ids = list({e.resource_id for e in entries if e.resource_type == resource_type and e.resource_id})
+        ids = list({r.resource_id for r in rows if r.resource_type == resource_type and r.resource_id})
         if ids:
             # One array parameter, not one per id: an export can name tens of thousands.
             found = db.execute(select(model.id, column).where(model.id == any_(bindparam("ids", ids, ARRAY(Text)))))
             labels.update({(resource_type, rid): label for rid, label in found})
-    return [replace(e, resource_label=labels.get((e.resource_type, e.resource_id))) for e in entries]
+    return [AuditEntry(*r, resource_label=labels.get((r.resource_type, r.resource_id))) for r in rows]
 
 
 def _entries_query(actor: Actor, category: str | None, search: str, until: datetime | None = None) -> Select:

@@ -37,6 +37,7 @@ from db.demo.records import write_records
 from db.demo.report import DemoReport
 from db.errors import CommandError
 from db.passwords import hash_password
+from db.seed import SEED_ACCOUNTS, SEED_HOSPITAL, seed
 
 # In foreign-key order: each step only points at rows of earlier steps. Analytics come after the
 # appointments and emergencies it counts.
@@ -147,8 +148,6 @@ def _refuse_to_empty_other_data(conn: Connection, database: str | None) -> None:
     Demo accounts and hospitals have addresses at the demo domain, the seed's are known by address;
     anything else is somebody's data, and a demo rebuild must never be how it is lost.
     """
-    from db.seed import SEED_ACCOUNTS, SEED_HOSPITAL
-
     params = {"demo": "%@" + DEMO_EMAIL_DOMAIN, "seed_emails": [a["email"] for a in SEED_ACCOUNTS]}
     users = conn.execute(
         text("SELECT count(*) FROM users WHERE email NOT LIKE :demo AND NOT (email = ANY(:seed_emails))"), params
@@ -200,8 +199,6 @@ def _empty_application_tables(conn: Connection) -> int:
 
 
 def _reseed(conn: Connection) -> None:
-    from db.seed import seed
-
     # The session joins the connection's transaction: the seed commits (or not) with the build.
     with Session(bind=conn) as session:
         seed(session)
