@@ -66,6 +66,7 @@ def main() -> None:
         menu.setdefault(navigation.SECTIONS[-1], []).extend(refused)
     page = st.navigation(menu)
     sidebar.render(viewer)
+    gate.hand_to_page(viewer)
     page.run()
 
 

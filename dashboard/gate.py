@@ -30,6 +30,7 @@ DEAD_COOKIE_KEY = "_auth_dead_cookie"
 BROWSER_SESSION_KEY = "_auth_browser_session"
 SCOPE_KEY = "_working_scope"  # an ADMIN's chosen hospital id, None for the whole network
 SCOPE_QUERY_PARAM = "hospital"
+RUN_VIEWER_KEY = "_run_viewer"  # the viewer app.py resolved on this run, for the page it runs
 ROLE_SEEN_KEY = "_role_seen"  # (role, hospital id) on the previous run, to notice an administrator's change
 ALL_HOSPITALS = "All hospitals"
 
@@ -239,14 +240,27 @@ def _show_scope_in_url(hospital_id: str | None) -> None:
         st.query_params[SCOPE_QUERY_PARAM] = hospital_id
 
 
+def hand_to_page(viewer: Viewer) -> None:
+    """app.py resolved the user on this run (re-read from the database); the page it runs uses that."""
+    st.session_state[RUN_VIEWER_KEY] = viewer
+
+
 def require_page_access(page_key: str) -> Viewer:
-    """Each page's first line: signed in, and the role may open this page; otherwise stop here."""
-    user = current_user()
-    if user is None:
-        login_form()
-        render_cookie_ops()
-        st.stop()
-    viewer = working_viewer(user)
+    """Each page's first line: signed in, and the role may open this page; otherwise stop here.
+
+    Under app.py the user was resolved a moment ago on this same run, and is taken (once) from
+    there rather than read from the database twice per click; run any other way (a test of the
+    page alone), the page resolves the user itself. The role check below happens either way.
+    """
+    viewer = st.session_state.pop(RUN_VIEWER_KEY, None)
+    if viewer is None:
+        user = current_user()
+        if user is None:
+            login_form()
+            render_cookie_ops()
+            st.stop()
+        viewer = working_viewer(user)
+    user = viewer.user
     spec = navigation.PAGE_BY_KEY[page_key]
     if user.role not in spec.roles:
         try:  # the service refuses and audits the attempt

@@ -341,3 +341,24 @@ def test_users_page_shows_a_locked_account_as_locked(tokens, app_env, engine):
         )
     at = _users_page_on(tokens[UserRole.ADMIN], email)
     assert list(at.dataframe[0].value["Status"])[0].startswith("Locked until")
+
+
+def test_a_click_reads_the_session_once_not_once_for_the_app_and_again_for_the_page(tokens):
+    from sqlalchemy import event
+
+    from dashboard import data
+
+    at = signed_in_app(APP_FILE, tokens[UserRole.HOSPITAL_ADMIN])
+    session_reads = []
+
+    def count(conn, cursor, statement, *args):
+        if "FROM auth_sessions JOIN users" in statement:
+            session_reads.append(statement)
+
+    event.listen(data.engine(), "before_cursor_execute", count)
+    try:
+        at.switch_page(page_path("hospitals.py")).run()
+    finally:
+        event.remove(data.engine(), "before_cursor_execute", count)
+    assert not at.exception and [t.value for t in at.title] == ["Hospitals"]
+    assert len(session_reads) == 1  # the page's own role check used the user app.py re-read on this run
