@@ -11,7 +11,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from dashboard.services import hospitals, overview
-from dashboard.services.scope import Actor
+from dashboard.services.actors import Actor
 from db import migrate
 from db.engine import check_connection, get_engine, unit_of_work
 

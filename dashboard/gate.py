@@ -17,8 +17,8 @@ import streamlit as st
 
 from dashboard import data, navigation, session_cookie
 from dashboard.services import auth, scope
+from dashboard.services.actors import ROLE_NAMES, Actor, ClientInfo
 from dashboard.services.errors import NotFound, ServiceError
-from dashboard.services.scope import ROLE_NAMES, Actor, ClientInfo
 
 _log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def client_info(session_id: str | None = None) -> ClientInfo:
 
 
 def policy() -> auth.AuthPolicy:
-    return auth.AuthPolicy.from_env()
+    return auth.AuthPolicy.from_settings()
 
 
 def _clear_state() -> None:

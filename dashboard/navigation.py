@@ -9,15 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from dashboard.services.permissions import ADMIN, readers
 from db.base import UserRole
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 
-ADMIN = UserRole.ADMIN
-HOSPITAL_ADMIN = UserRole.HOSPITAL_ADMIN
-EXECUTIVE = UserRole.EXECUTIVE
-COMPLIANCE = UserRole.COMPLIANCE_OFFICER
-EVERY_STAFF_ROLE = frozenset({ADMIN, HOSPITAL_ADMIN, EXECUTIVE, COMPLIANCE})
+__all__ = ["ADMIN", "PAGES", "PAGE_BY_KEY", "SECTIONS", "PageSpec", "pages_for"]
 
 SECTIONS = ("Operations", "Management", "Administration")
 
@@ -40,26 +37,18 @@ class PageSpec:
         return self.key.replace("_", "-")
 
 
+
+def _page(key: str, title: str, section: str, icon: str) -> PageSpec:
+    """A page open to its area's readers in the permission table (services check the same sets)."""
+    return PageSpec(key, title, section, f"{key}.py", icon, readers(key))
+
+
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("overview", "Overview", "Operations", "overview.py", ":material/dashboard:", EVERY_STAFF_ROLE),
-    PageSpec(
-        "hospitals",
-        "Hospitals",
-        "Management",
-        "hospitals.py",
-        ":material/local_hospital:",
-        frozenset({ADMIN, HOSPITAL_ADMIN, COMPLIANCE}),
-    ),
-    PageSpec(
-        "audit_trail",
-        "Audit trail",
-        "Management",
-        "audit_trail.py",
-        ":material/policy:",
-        frozenset({ADMIN, HOSPITAL_ADMIN, COMPLIANCE}),
-    ),
-    PageSpec("users", "Users & roles", "Administration", "users.py", ":material/group:", frozenset({ADMIN})),
-    PageSpec("my_account", "My account", "Administration", "my_account.py", ":material/person:", EVERY_STAFF_ROLE),
+    _page("overview", "Overview", "Operations", ":material/dashboard:"),
+    _page("hospitals", "Hospitals", "Management", ":material/local_hospital:"),
+    _page("audit_trail", "Audit trail", "Management", ":material/policy:"),
+    _page("users", "Users & roles", "Administration", ":material/group:"),
+    _page("my_account", "My account", "Administration", ":material/person:"),
 )
 
 PAGE_BY_KEY = {p.key: p for p in PAGES}

@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import data, gate
 from dashboard.formatting import md_escape
 from dashboard.gate import Viewer
-from dashboard.services.scope import ROLE_NAMES
+from dashboard.services.actors import ROLE_NAMES
 
 SCOPE_WIDGET_KEY = "sidebar_scope_picker"
 # The whole network is the empty string in the picker, not None: a None option reads as "nothing

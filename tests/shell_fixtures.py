@@ -144,7 +144,7 @@ def _build_network(engine: Engine) -> Network:
 def sign_in(engine: Engine, email: str) -> str:
     """A session token for `email`, made through the real sign-in service."""
     from dashboard.services import auth
-    from dashboard.services.scope import ClientInfo
+    from dashboard.services.actors import ClientInfo
 
     with Session(engine) as session, session.begin():
         result = auth.authenticate(session, email, PASSWORD, ClientInfo(session_id="test"))

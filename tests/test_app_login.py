@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.gate import TOKEN_KEY
 from dashboard.services import auth, staff
-from dashboard.services.scope import Actor
+from dashboard.services.actors import Actor
 from db.base import UserRole
 from db.models import AuditLog, AuthSession
 from tests import shell_fixtures

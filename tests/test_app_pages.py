@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.gate import TOKEN_KEY
 from dashboard.navigation import PAGES
-from dashboard.services.scope import ROLE_NAMES
+from dashboard.services.actors import ROLE_NAMES
 from db.base import UserRole
 from db.models import AuditLog, Profile, User
 from tests import shell_fixtures

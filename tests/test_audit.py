@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from dashboard.services import audit, staff
-from dashboard.services.scope import Actor, ClientInfo
+from dashboard.services.actors import Actor, ClientInfo
 from db.base import UserRole
 from db.models import AuditLog, Profile
 from tests import shell_fixtures

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from dashboard.services import auth
+from dashboard.services import auth, settings
+from dashboard.services.actors import Actor, ClientInfo
 from dashboard.services.errors import InvalidInput, NotPermitted, OutOfScope
-from dashboard.services.scope import Actor, ClientInfo
 from db.base import UserRole
 from db.models import AuditLog, AuthSession, LoginThrottle, User
 from tests import shell_fixtures
@@ -129,10 +129,9 @@ def test_resume_rereads_role_and_enforces_idle_and_absolute_limits(db_session, n
     assert outcome.reason == "absolute_timeout" and moment >= T0 + timedelta(hours=12)
 
 
-def test_idle_limit_is_configurable(monkeypatch):
-    monkeypatch.setenv("HEALTHDASH_IDLE_TIMEOUT_MINUTES", "5")
-    monkeypatch.setenv("HEALTHDASH_SESSION_MAX_HOURS", "2")
-    policy = auth.AuthPolicy.from_env()
+def test_idle_limit_is_configurable():
+    values = settings.build({"HEALTHDASH_IDLE_TIMEOUT_MINUTES": "5", "HEALTHDASH_SESSION_MAX_HOURS": "2"})
+    policy = auth.AuthPolicy.from_settings(values)
     assert policy.idle_timeout == timedelta(minutes=5) and policy.absolute_timeout == timedelta(hours=2)
 
 

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard.services import audit_trail, auth, hospitals, overview, paging, scope, staff
+from dashboard.services.actors import Actor, ClientInfo
 from dashboard.services.errors import NotPermitted, OutOfScope
-from dashboard.services.scope import Actor, ClientInfo
 from db.base import UserRole
 from db.models import AuditLog, Hospital
 from tests import shell_fixtures

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, exists, func, select
 from sqlalchemy.orm import Session
 
-from dashboard.services.scope import Actor, ClientInfo
+from dashboard.services.actors import Actor, ClientInfo
 from db.models import AuditLog
 
 _log = logging.getLogger(__name__)

@@ -9,13 +9,13 @@ from typing import Any
 from sqlalchemy import ARRAY, Select, Text, any_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from dashboard.services import audit
+from dashboard.services import audit, permissions
+from dashboard.services.actors import Actor
 from dashboard.services.paging import Page, fetch_capped, fetch_page, like_pattern
-from dashboard.services.scope import Actor, limit_to_scope, require_role
-from db.base import UserRole
+from dashboard.services.scope import limit_to_scope, require_role
 from db.models import AuditLog, Hospital, User
 
-AUDIT_READERS = frozenset({UserRole.ADMIN, UserRole.HOSPITAL_ADMIN, UserRole.COMPLIANCE_OFFICER})
+AUDIT_READERS = permissions.readers("audit_trail")
 
 
 @dataclass(frozen=True)

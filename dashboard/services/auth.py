@@ -13,7 +13,6 @@ from __future__ import annotations
 import enum
 import functools
 import hashlib
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,15 +21,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
-from dashboard.services import audit
+from dashboard.services import audit, settings
+from dashboard.services.actors import STAFF_ROLES, Actor, ClientInfo
 from dashboard.services.errors import InvalidInput, NotFound
-from dashboard.services.scope import (
-    STAFF_ROLES,
-    Actor,
-    ClientInfo,
-    require_in_scope,
-    require_role,
-)
+from dashboard.services.scope import require_in_scope, require_role
 from db.base import UserRole
 from db.models import AuthSession, Hospital, LoginThrottle, Profile, User
 from db.passwords import MAX_PASSWORD_BYTES, PasswordTooLong, hash_password, verify_password
@@ -43,15 +37,6 @@ LAST_SEEN_RESOLUTION = timedelta(seconds=30)
 GENERIC_FAILURE = "That email and password do not match an account. Check both and try again."
 
 
-def _env_minutes(name: str, default: float) -> timedelta:
-    raw = os.environ.get(name, "").strip()
-    try:
-        value = float(raw) if raw else default
-    except ValueError:
-        value = default
-    return timedelta(minutes=value if value > 0 else default)
-
-
 @dataclass(frozen=True)
 class AuthPolicy:
     max_failures: int = 5
@@ -61,11 +46,12 @@ class AuthPolicy:
     absolute_timeout: timedelta = timedelta(hours=12)
 
     @classmethod
-    def from_env(cls) -> AuthPolicy:
-        """HEALTHDASH_IDLE_TIMEOUT_MINUTES and HEALTHDASH_SESSION_MAX_HOURS override the defaults."""
+    def from_settings(cls, values: settings.Settings | None = None) -> AuthPolicy:
+        """The sign-in limits of the settings (HEALTHDASH_IDLE_TIMEOUT_MINUTES, HEALTHDASH_SESSION_MAX_HOURS)."""
+        values = values or settings.current()
         return cls(
-            idle_timeout=_env_minutes("HEALTHDASH_IDLE_TIMEOUT_MINUTES", 15),
-            absolute_timeout=_env_minutes("HEALTHDASH_SESSION_MAX_HOURS", 12) * 60,
+            idle_timeout=timedelta(minutes=values.idle_timeout_minutes),
+            absolute_timeout=timedelta(hours=values.session_max_hours),
         )
 
 
@@ -238,7 +224,7 @@ def authenticate(
     now: datetime | None = None,
 ) -> LoginResult:
     """Check a sign-in; never raises on user input. The caller commits (throttle, audit, session)."""
-    policy = policy or AuthPolicy.from_env()
+    policy = policy or AuthPolicy.from_settings()
     now = _now(now)
     key = normalise_email(email)
     password = password or ""
@@ -334,7 +320,7 @@ def resume(
     now: datetime | None = None,
 ) -> SignedIn | SessionEnded:
     """Validate a session token on every run, re-reading role, hospital and active flag."""
-    policy = policy or AuthPolicy.from_env()
+    policy = policy or AuthPolicy.from_settings()
     now = _now(now)
     row = db.execute(
         select(AuthSession, User, Profile)
@@ -451,7 +437,7 @@ def change_own_password(
     failed sign-in: it is returned as a refusal, not raised, so the caller commits the count and
     its audit row.
     """
-    policy = policy or AuthPolicy.from_env()
+    policy = policy or AuthPolicy.from_settings()
     now = _now(now)
     user = db.get(User, actor.user_id, with_for_update=True)
     if user is None:

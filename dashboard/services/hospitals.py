@@ -8,14 +8,15 @@ from datetime import datetime
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from dashboard.services import audit
+from dashboard.services import audit, permissions
+from dashboard.services.actors import STAFF_ROLES, Actor
 from dashboard.services.errors import NotFound
 from dashboard.services.paging import Page, fetch_capped, fetch_page, like_pattern
-from dashboard.services.scope import STAFF_ROLES, Actor, limit_to_scope, require_in_scope, require_role
+from dashboard.services.scope import limit_to_scope, require_in_scope, require_role
 from db.base import UserRole
 from db.models import Hospital, PatientWaitlist, Profile
 
-HOSPITAL_READERS = frozenset({UserRole.ADMIN, UserRole.HOSPITAL_ADMIN, UserRole.COMPLIANCE_OFFICER})
+HOSPITAL_READERS = permissions.readers("hospitals")
 
 
 @dataclass(frozen=True)

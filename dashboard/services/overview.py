@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dashboard.services.scope import STAFF_ROLES, Actor, limit_to_scope, require_role
+from dashboard.services import permissions
+from dashboard.services.actors import Actor
+from dashboard.services.scope import limit_to_scope, require_role
 from db.models import Appointment, EmergencyRequest, Hospital, PatientWaitlist
 
 LAGOS = ZoneInfo("Africa/Lagos")
@@ -41,7 +43,7 @@ def _lagos_midnight(day: date) -> datetime:
 
 
 def overview_counts(db: Session, actor: Actor, *, today: date | None = None) -> OverviewCounts:
-    require_role(db, actor, STAFF_ROLES, "see the overview")
+    require_role(db, actor, permissions.readers("overview"), "see the overview")
     today = today or datetime.now(LAGOS).date()
     this_month = _month_start(today)
     last_month = _previous_month_start(today)

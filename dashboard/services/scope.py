@@ -8,54 +8,16 @@ never filter by hospital themselves: services call `limit_to_scope` on every sta
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
+from dashboard.services import audit
+from dashboard.services.actors import ROLE_NAMES, Actor
 from dashboard.services.errors import NotFound, NotPermitted, OutOfScope
 from db.base import UserRole
 from db.models import Hospital
-
-STAFF_ROLES = frozenset({UserRole.ADMIN, UserRole.HOSPITAL_ADMIN, UserRole.EXECUTIVE, UserRole.COMPLIANCE_OFFICER})
-
-ROLE_NAMES = {
-    UserRole.ADMIN: "Network administrator",
-    UserRole.HOSPITAL_ADMIN: "Hospital administrator",
-    UserRole.EXECUTIVE: "Executive",
-    UserRole.COMPLIANCE_OFFICER: "Compliance officer",
-    UserRole.PHYSICIAN: "Physician",
-    UserRole.PATIENT: "Patient",
-    UserRole.AGENT: "Agent",
-}
-
-
-@dataclass(frozen=True)
-class ClientInfo:
-    """Where a request came from, for the audit trail; each part only when Streamlit exposes it."""
-
-    session_id: str | None = None
-    ip_address: str | None = None
-    user_agent: str | None = None
-
-
-@dataclass(frozen=True)
-class Actor:
-    """The acting user. `hospital_id` is the working scope; None means the whole network."""
-
-    user_id: str
-    role: UserRole
-    hospital_id: str | None
-    client: ClientInfo = field(default_factory=ClientInfo)
-
-    @property
-    def network_wide(self) -> bool:
-        return self.hospital_id is None
-
-    @property
-    def scope_key(self) -> str:
-        """A cache key part: results shared between users of the same scope only."""
-        return self.hospital_id or "network"
 
 
 def limit_to_scope(stmt: Select, actor: Actor, hospital_column: ColumnElement) -> Select:
@@ -72,8 +34,6 @@ def require_role(db: Session, actor: Actor, allowed: frozenset[UserRole] | set[U
     """Refuse (and audit the refusal) unless the actor's role is one of `allowed`."""
     if actor.role in allowed:
         return
-    from dashboard.services import audit
-
     audit.record_refusal(
         db, actor, action_type="permission_denied", resource_type=None, resource_id=None, detail={"attempted": what}
     )
@@ -86,8 +46,6 @@ def require_in_scope(
     """Refuse (and audit the refusal) when a single row lies outside the actor's scope."""
     if actor.network_wide or row_hospital_id == actor.hospital_id:
         return
-    from dashboard.services import audit
-
     audit.record_refusal(
         db,
         actor,
@@ -108,8 +66,6 @@ def with_working_scope(db: Session, actor: Actor, hospital_id: str | None) -> Ac
     if hospital_id == actor.hospital_id:
         return actor
     if actor.role is not UserRole.ADMIN:
-        from dashboard.services import audit
-
         audit.record_refusal(
             db,
             actor,
@@ -125,3 +81,4 @@ def with_working_scope(db: Session, actor: Actor, hospital_id: str | None) -> Ac
     ):
         raise NotFound("No hospital matches this link or choice; showing all hospitals instead.")
     return replace(actor, hospital_id=hospital_id)
+

@@ -12,15 +12,16 @@ from datetime import datetime
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from dashboard.services import audit
+from dashboard.services import audit, permissions
+from dashboard.services.actors import STAFF_ROLES, Actor
 from dashboard.services.auth import lock_account_in_scope, revoke_user_sessions
 from dashboard.services.errors import InvalidInput, NotFound
 from dashboard.services.paging import Page, fetch_capped, fetch_page, like_pattern
-from dashboard.services.scope import STAFF_ROLES, Actor, limit_to_scope, require_in_scope, require_role
+from dashboard.services.scope import limit_to_scope, require_in_scope, require_role
 from db.base import UserRole
 from db.models import AuthSession, Hospital, LoginThrottle, Profile, User
 
-ADMINS_ONLY = frozenset({UserRole.ADMIN})
+ADMINS_ONLY = permissions.writers("users")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,46 @@
+"""The one table of who may do what: each area's readers and writers.
+
+`navigation.PAGES` opens a page to its area's readers, and the services check the same sets with
+`scope.require_role`, so the menu and the server can never disagree about a role.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from db.base import UserRole
+
+ADMIN = UserRole.ADMIN
+HOSPITAL_ADMIN = UserRole.HOSPITAL_ADMIN
+EXECUTIVE = UserRole.EXECUTIVE
+COMPLIANCE = UserRole.COMPLIANCE_OFFICER
+EVERY_STAFF_ROLE = frozenset({ADMIN, HOSPITAL_ADMIN, EXECUTIVE, COMPLIANCE})
+NOBODY: frozenset[UserRole] = frozenset()
+
+
+@dataclass(frozen=True)
+class Access:
+    read: frozenset[UserRole]
+    write: frozenset[UserRole]
+
+
+ACCESS: dict[str, Access] = {
+    "overview": Access(read=EVERY_STAFF_ROLE, write=NOBODY),
+    # Executives and compliance officers read capacity (it bears on finance and on licensing); only
+    # those who run the hospital change it.
+    "resources": Access(read=EVERY_STAFF_ROLE, write=frozenset({ADMIN, HOSPITAL_ADMIN})),
+    "admissions": Access(read=frozenset({ADMIN, HOSPITAL_ADMIN, EXECUTIVE}), write=frozenset({ADMIN, HOSPITAL_ADMIN})),
+    "waitlist": Access(read=frozenset({ADMIN, HOSPITAL_ADMIN}), write=frozenset({ADMIN, HOSPITAL_ADMIN})),
+    "hospitals": Access(read=frozenset({ADMIN, HOSPITAL_ADMIN, COMPLIANCE}), write=frozenset({ADMIN})),
+    "audit_trail": Access(read=frozenset({ADMIN, HOSPITAL_ADMIN, COMPLIANCE}), write=NOBODY),
+    "users": Access(read=frozenset({ADMIN}), write=frozenset({ADMIN})),
+    "my_account": Access(read=EVERY_STAFF_ROLE, write=EVERY_STAFF_ROLE),
+}
+
+
+def readers(area: str) -> frozenset[UserRole]:
+    return ACCESS[area].read
+
+
+def writers(area: str) -> frozenset[UserRole]:
+    return ACCESS[area].write

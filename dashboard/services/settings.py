@@ -1,0 +1,145 @@
+"""Every tunable number in one typed object, read once: thresholds for alerts, and the sign-in limits.
+
+Defaults live here in code. A TOML file (`HEALTHDASH_SETTINGS_FILE`, or `healthdash.toml` in the
+working folder when present) overrides them, and environment variables named `HEALTHDASH_` plus
+the field's name in capitals override the file (`HEALTHDASH_STALE_HOURS=12`). A value that is not a
+positive number, or a name that is not a setting, stops the start with one sentence naming it.
+
+Alerts have separate raise and clear levels (hysteresis): a figure hovering at the line raises
+its alert once, and the alert clears only when the figure is clearly back, so it does not flap.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from db.settings import SettingsError
+
+ENV_PREFIX = "HEALTHDASH_"
+FILE_VARIABLE = "HEALTHDASH_SETTINGS_FILE"
+DEFAULT_FILE = "healthdash.toml"
+WAIT_PRIORITIES = ("urgent", "high", "medium", "low")
+
+
+@dataclass(frozen=True)
+class Level:
+    """An alert's raise and clear levels. `higher_is_worse` says which side of them is bad."""
+
+    raise_at: float
+    clear_at: float
+    higher_is_worse: bool = True
+
+    def breached(self, value: float | None, *, was_raised: bool = False) -> bool:
+        """Whether the alert stands at `value`, given whether it stood a moment ago."""
+        if value is None:
+            return False
+        if self.higher_is_worse:
+            return value >= self.raise_at or (was_raised and value > self.clear_at)
+        return value <= self.raise_at or (was_raised and value < self.clear_at)
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Sign-in (see services/auth.AuthPolicy).
+    idle_timeout_minutes: float = 15
+    session_max_hours: float = 12
+    # Resources: a resource whose free share of its usable units falls to this percent raises
+    # an alert, cleared above the clear level.
+    low_availability_raise_percent: float = 10
+    low_availability_clear_percent: float = 15
+    # Beds: occupancy of a hospital's beds (in use of usable).
+    occupancy_raise_percent: float = 90
+    occupancy_clear_percent: float = 85
+    # Counts older than this are stale (flagged, ranked below fresh ones); the alert clears once
+    # the count is this much younger again.
+    stale_hours: float = 24
+    stale_clear_hours: float = 20
+    # The waitlist: longest acceptable wait per priority, minutes; an alert clears below the
+    # target times wait_clear_ratio.
+    wait_target_urgent_minutes: float = 15
+    wait_target_high_minutes: float = 45
+    wait_target_medium_minutes: float = 90
+    wait_target_low_minutes: float = 180
+    wait_clear_ratio: float = 0.9
+    # Anything with a due date (compliance reviews, corrective actions) is overdue this many days after it.
+    overdue_days: float = 0
+    # Reporting completeness: how often each hospital is expected to report.
+    beds_report_hours: float = 24
+    finance_report_days: float = 35
+    compliance_report_days: float = 120
+
+    @property
+    def low_availability(self) -> Level:
+        return Level(self.low_availability_raise_percent, self.low_availability_clear_percent, higher_is_worse=False)
+
+    @property
+    def occupancy(self) -> Level:
+        return Level(self.occupancy_raise_percent, self.occupancy_clear_percent)
+
+    @property
+    def stale(self) -> Level:
+        return Level(self.stale_hours, self.stale_clear_hours)
+
+    def wait_target(self, priority: str) -> Level:
+        """The wait alert of one priority, in minutes (an unknown priority gets the medium target)."""
+        name = priority if priority in WAIT_PRIORITIES else "medium"
+        target = float(getattr(self, f"wait_target_{name}_minutes"))
+        return Level(target, target * self.wait_clear_ratio)
+
+
+def _read_file(environ: Mapping[str, str]) -> dict[str, object]:
+    named = environ.get(FILE_VARIABLE, "").strip()
+    path = Path(named) if named else Path(DEFAULT_FILE)
+    if not path.is_file():
+        if named:
+            raise SettingsError(f"The settings file {named} named by {FILE_VARIABLE} does not exist.")
+        return {}
+    try:
+        content = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"The settings file {path} is not valid TOML: {exc}.") from exc
+    # Sections are for people's reading only ([thresholds], [sign_in]); names are unique across them.
+    flat: dict[str, object] = {}
+    for key, value in content.items():
+        flat.update(value if isinstance(value, dict) else {key: value})
+    return flat
+
+
+def _number(name: str, raw: object, where: str) -> float:
+    try:
+        value = float(raw)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise SettingsError(f"The setting {name} ({where}) must be a number, not {raw!r}.") from None
+    if not value >= 0 or value == float("inf"):
+        raise SettingsError(f"The setting {name} ({where}) must be zero or more, not {raw!r}.")
+    return value
+
+
+def build(environ: Mapping[str, str] | None = None) -> Settings:
+    """Defaults, then the file, then the environment; refuses unknown names and non-numbers."""
+    environ = os.environ if environ is None else environ
+    known = {f.name for f in fields(Settings)}
+    changes: dict[str, float] = {}
+    for name, raw in _read_file(environ).items():
+        if name not in known:
+            raise SettingsError(f"The settings file names {name!r}, which is not a setting.")
+        changes[name] = _number(name, raw, "settings file")
+    for name in known:
+        raw = environ.get(ENV_PREFIX + name.upper(), "").strip()
+        if raw:
+            changes[name] = _number(name, raw, ENV_PREFIX + name.upper())
+    for name in ("idle_timeout_minutes", "session_max_hours", "wait_clear_ratio"):
+        if changes.get(name) == 0:
+            raise SettingsError(f"The setting {name} must be more than zero.")
+    return replace(Settings(), **changes)
+
+
+@functools.cache
+def current() -> Settings:
+    """The settings of this process, read once."""
+    return build()
