@@ -21,13 +21,40 @@ if _ROOT not in sys.path:
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
 from dashboard import data, gate, navigation, sidebar  # noqa: E402
+from dashboard.formatting import md_escape  # noqa: E402
 from dashboard.services.errors import ServiceError  # noqa: E402
 from db.engine import DatabaseUnavailable  # noqa: E402
 from db.settings import SettingsError  # noqa: E402
 
 _log = logging.getLogger("dashboard.app")
 
-st.set_page_config(page_title="HealthDash", page_icon=":material/local_hospital:", layout="wide")
+# A file the app ships: a Material or emoji icon here makes the browser fetch it from an outside font
+# service, which fails offline.
+FAVICON = str(Path(__file__).resolve().parent / "assets" / "favicon.png")
+st.set_page_config(page_title="HealthDash", page_icon=FAVICON, layout="wide")
+
+
+def _unknown_address() -> str | None:
+    """The address the browser asked for when it names no page (/finance, /no-such-page).
+
+    Streamlit quietly runs the default page for an unknown address and rewrites the URL; the
+    reader must be told instead. Streamlit keeps the asked-for name only on the run that loads the
+    page, from its pages manager (no public API exposes it).
+    """
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        asked = get_script_run_ctx().pages_manager.intended_page_name
+    except Exception:  # an internal that moved: lose the message, never the page
+        return None
+    known = {"login", *(spec.url_path for spec in navigation.PAGES)}
+    return asked if isinstance(asked, str) and asked and asked not in known else None
+
+
+def _say_unknown_address(asked: str | None) -> None:
+    if asked:
+        shown = md_escape(asked.replace("\x00", "")[:80])
+        st.error(f"There is no page at /{shown}. Pick a page from the menu on the left.", icon=":material/link_off:")
 
 
 def _login_page() -> None:
@@ -42,7 +69,9 @@ def main() -> None:
         st.error(str(exc))
         st.stop()
     gate.render_cookie_ops()
+    unknown = _unknown_address()
     if user is None:
+        _say_unknown_address(unknown)
         # Every page's address leads to the sign-in form, so a shared link such as /hospitals shows the
         # form (not a "page not found" box over it) and, once signed in, opens the page it named.
         sign_in = [st.Page(_login_page, title="Sign in", url_path="login", default=True)]
@@ -65,6 +94,7 @@ def main() -> None:
     if refused:
         menu.setdefault(navigation.SECTIONS[-1], []).extend(refused)
     page = st.navigation(menu)
+    _say_unknown_address(unknown)
     sidebar.render(viewer)
     gate.hand_to_page(viewer)
     page.run()

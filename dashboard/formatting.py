@@ -6,6 +6,7 @@ Plain functions, no streamlit, so they are unit-tested directly.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -66,11 +67,42 @@ def lagos_time(moment: datetime) -> str:
     return f"{moment.astimezone(LAGOS):%H:%M}"
 
 
-def range_caption(first: int, last: int, total: int, noun: str) -> str:
-    """'1–50 of 12,480 hospitals', or 'No hospitals' when empty."""
+@dataclass(frozen=True)
+class Noun:
+    """A counted thing, so that "1 hospital" and "2 hospitals" both read right."""
+
+    singular: str
+    plural: str
+
+    def of(self, n: int) -> str:
+        return self.singular if n == 1 else self.plural
+
+    def count(self, n: int) -> str:
+        """'1 hospital', '12,480 hospitals'."""
+        return f"{n:,} {self.of(n)}"
+
+
+def range_caption(first: int, last: int, total: int, noun: Noun) -> str:
+    """'1–50 of 12,480 hospitals'; '3 hospitals' when they all fit; 'No hospitals' when empty."""
     if total == 0:
-        return f"No {noun}"
-    return f"{first:,}\u2013{last:,} of {total:,} {noun}"
+        return f"No {noun.plural}"
+    if first == 1 and last == total:
+        return noun.count(total)
+    return f"{first:,}\u2013{last:,} of {total:,} {noun.of(total)}"
+
+
+def minutes_words(minutes: float | None) -> str:
+    """'42 min', '2 h 5 min', '3 d 4 h' for waits and ages."""
+    if minutes is None:
+        return "—"
+    minutes = max(0, round(minutes))
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {rest} min" if rest else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")

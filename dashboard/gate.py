@@ -210,7 +210,7 @@ def working_viewer(user: auth.SignedIn) -> Viewer:
         _show_scope_in_url(None)
         st.warning(str(exc))
         return Viewer(user, actor, ALL_HOSPITALS)
-    names = dict(data.hospital_choices(actor.scope_key, actor.role.value, actor))
+    names = dict(data.hospital_choices(actor))
     return Viewer(user, scoped, names.get(chosen, "Selected hospital"))
 
 

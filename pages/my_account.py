@@ -7,7 +7,7 @@ from dashboard.gate import require_page_access
 viewer = require_page_access("my_account")
 
 from dashboard import data, gate  # noqa: E402
-from dashboard.components import page_header  # noqa: E402
+from dashboard.components.header import page_header  # noqa: E402
 from dashboard.formatting import lagos_datetime, md_code, md_escape  # noqa: E402
 from dashboard.services import auth  # noqa: E402
 from dashboard.services.errors import ServiceError  # noqa: E402

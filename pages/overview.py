@@ -7,11 +7,12 @@ from dashboard.gate import require_page_access
 viewer = require_page_access("overview")
 
 from dashboard import data  # noqa: E402
-from dashboard.components import page_header  # noqa: E402
+from dashboard.components.header import page_header  # noqa: E402
 from dashboard.formatting import count, lagos_date  # noqa: E402
+from dashboard.services import overview  # noqa: E402
 
 page_header("Overview", "What needs attention now.", viewer)
-counts = data.overview_counts(viewer.actor.scope_key, viewer.actor)
+counts = data.cached(overview.overview_counts, viewer.actor)
 
 hospitals, appointments, waiting, emergencies = st.columns(4)
 hospitals.metric("Active hospitals", count(counts.active_hospitals), border=True)

@@ -13,38 +13,18 @@ viewer = require_page_access("users")
 import pandas as pd  # noqa: E402
 
 from dashboard import data  # noqa: E402
-from dashboard.components import csv_export, page_header, page_number, page_table, pager  # noqa: E402
-from dashboard.formatting import lagos_datetime, lagos_time  # noqa: E402
+from dashboard.components import listing  # noqa: E402
+from dashboard.components.header import page_header  # noqa: E402
+from dashboard.formatting import Noun, lagos_datetime, lagos_time  # noqa: E402
 from dashboard.services import auth, staff  # noqa: E402
+from dashboard.services.actors import ROLE_NAMES  # noqa: E402
 from dashboard.services.errors import ServiceError  # noqa: E402
-from dashboard.services.scope import ROLE_NAMES  # noqa: E402
 from db.base import UserRole  # noqa: E402
 
-PAGE_KEY = "users_page"
-EXPORT_KEY = "users_export"
 PENDING_KEY = "users_pending_action"
 DONE_KEY = "users_done_message"
 NEW_PASSWORD_KEY = "users_new_password"  # noqa: S105 (a widget key, not a secret)
 ROLE_ORDER = [UserRole.ADMIN, UserRole.HOSPITAL_ADMIN, UserRole.EXECUTIVE, UserRole.COMPLIANCE_OFFICER]
-
-page_header(
-    "Users & roles", "Dashboard accounts: reset passwords, deactivate, change roles.", viewer, shows_figures=False
-)
-if st.session_state.get(DONE_KEY):
-    st.success(st.session_state.pop(DONE_KEY))
-
-search = st.text_input("Search by name or email", key="users_search")
-page = data.call(
-    staff.list_staff,
-    viewer.actor,
-    search=search,
-    page=page_number(PAGE_KEY, (search, viewer.actor.scope_key)),
-    page_size=25,
-)
-if page.total == 0:
-    st.info("No dashboard accounts match this search in this scope. Clear the search to see them all.")
-    pager(PAGE_KEY, page, "accounts")
-    st.stop()
 
 
 def _status(row) -> str:
@@ -68,21 +48,27 @@ def _as_table(rows: list) -> pd.DataFrame:
     )
 
 
-def _export() -> tuple[pd.DataFrame, bool]:
-    rows, truncated = data.call(staff.export_staff, viewer.actor, search=search)
-    return _as_table(rows), truncated
-
-
-page_table(_as_table(page.rows))
-pager(PAGE_KEY, page, "accounts")
-csv_export(
-    EXPORT_KEY,
-    filters=(search, viewer.actor.scope_key),
-    noun="accounts",
+ACCOUNTS = listing.Listing(
+    key="users",
+    noun=Noun("account", "accounts"),
+    list_service=staff.list_staff,
+    export_service=staff.export_staff,
+    to_frame=_as_table,
     file_stem="dashboard-accounts",
-    disabled=False,
-    prepare=_export,
+    search_label="Search by name or email",
+    empty="There are no dashboard accounts in this scope yet.",
+    empty_filtered="No dashboard accounts match this search in this scope. Clear the search to see them all.",
+    column_config={"Email": st.column_config.TextColumn(width="medium")},
 )
+
+page_header(
+    "Users & roles", "Dashboard accounts: reset passwords, deactivate, change roles.", viewer, shows_figures=False
+)
+if st.session_state.get(DONE_KEY):
+    st.success(st.session_state.pop(DONE_KEY))
+page = listing.show(ACCOUNTS, viewer)
+if page.total == 0:
+    st.stop()
 
 st.subheader("Change an account")
 st.caption("The accounts on this page of the list; search above to find another.")
@@ -95,7 +81,7 @@ chosen_id = st.selectbox(
 )
 account = accounts[chosen_id]
 # Only hospitals in the working scope are offered: the service would refuse any other.
-hospital_names = dict(data.hospital_choices(viewer.actor.scope_key, viewer.actor.role.value, viewer.actor))
+hospital_names = dict(data.hospital_choices(viewer.actor))
 
 
 def _ask(action: str, summary: str, **params) -> None:

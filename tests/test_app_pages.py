@@ -85,7 +85,7 @@ def test_hospital_admin_sees_own_hospital_only(tokens):
     at = signed_in_app(os.path.join(PAGES_DIR, "hospitals.py"), tokens[UserRole.HOSPITAL_ADMIN])
     (table,) = at.dataframe
     assert list(table.value["Hospital"]) == [ALPHA]
-    assert "1\u20131 of 1 hospitals" in [c.value for c in at.caption]
+    assert "1 hospital" in [c.value for c in at.caption]  # not "1–1 of 1 hospitals"
 
 
 def test_admin_sees_both_hospitals_and_can_narrow_the_scope(tokens, app_env):
@@ -162,14 +162,27 @@ def test_a_link_with_a_nul_byte_is_refused_like_any_other_hospital(tokens, app_e
     assert any("Only a network administrator" in w.value for w in at.warning)
 
 
-def test_audit_trail_export_offers_a_csv_of_the_scope(tokens):
+def listing_key(listing: str, scope: str, part: str) -> str:
+    """The kit's listing keys carry the scope (dashboard/components/listing.py)."""
+    return f"{listing}__{scope}__{part}"
+
+
+def prepared_csv(at: AppTest, key: str) -> str:
+    _filters, (csv, xlsx), _rows, _truncated = at.session_state[key]
+    assert xlsx.startswith(b"PK")  # the Excel file is a real workbook (a zip), made alongside
+    return csv.decode("utf-8-sig")
+
+
+def test_audit_trail_export_offers_a_csv_of_the_scope(tokens, app_env):
     at = signed_in_app(os.path.join(PAGES_DIR, "audit_trail.py"), tokens[UserRole.HOSPITAL_ADMIN])
     assert not at.download_button  # nothing is exported until asked
-    at.button(key="audit_export_prepare").click().run()
+    key = listing_key("audit", app_env.hospital_a, "export")
+    at.button(key=f"{key}_prepare").click().run()
     assert not at.exception
-    (download,) = at.download_button
-    assert download.label.startswith("Download ") and download.label.endswith(" entries (CSV)")
-    csv_text = at.session_state["audit_export"][1].decode("utf-8")
+    as_csv, as_excel = at.download_button
+    assert as_csv.label.startswith("Download ") and as_csv.label.endswith(" entries (CSV)")
+    assert as_excel.label.endswith(" entries (Excel)")
+    csv_text = prepared_csv(at, key)
     assert csv_text.startswith("When (Lagos),Who,Kind,Action")
     assert "Fixture row alpha" in csv_text and "Fixture row beta" not in csv_text
 
@@ -177,31 +190,36 @@ def test_audit_trail_export_offers_a_csv_of_the_scope(tokens):
 @pytest.mark.parametrize(
     ("page_file", "role", "key", "header", "ours", "theirs"),
     [
-        ("hospitals.py", UserRole.HOSPITAL_ADMIN, "hospitals_export", "Hospital,City,State", ALPHA, BETA),
-        ("users.py", UserRole.ADMIN, "users_export", "Name,Email,Role", None, None),
+        ("hospitals.py", UserRole.HOSPITAL_ADMIN, "hospitals", "Hospital,City,State", ALPHA, BETA),
+        ("users.py", UserRole.ADMIN, "users", "Name,Email,Role", None, None),
     ],
 )
 def test_directory_exports_offer_a_csv_of_the_scope(tokens, app_env, page_file, role, key, header, ours, theirs):
     at = signed_in_app(os.path.join(PAGES_DIR, page_file), tokens[role])
     assert not at.download_button  # nothing is exported until asked
+    scope = app_env.hospital_a if role is UserRole.HOSPITAL_ADMIN else "network"
+    listing = key
+    key = listing_key(listing, scope, "export")
     at.button(key=f"{key}_prepare").click().run()
     assert not at.exception
-    (download,) = at.download_button
-    csv_text = at.session_state[key][1].decode("utf-8")
+    download, _excel = at.download_button
+    csv_text = prepared_csv(at, key)
     lines = csv_text.strip().splitlines()
     assert lines[0].startswith(header)
-    assert download.label == f"Download {len(lines) - 1:,} {'hospitals' if ours else 'accounts'} (CSV)"
+    rows = len(lines) - 1
+    noun = ("hospital" if ours else "account") + ("" if rows == 1 else "s")
+    assert download.label == f"Download {rows:,} {noun} (CSV)"
     if ours:
         assert ours in csv_text and theirs not in csv_text
     else:
         assert app_env.emails["ha_a"] in csv_text and app_env.emails["ha_b"] in csv_text  # a network admin's list
-    at.text_input(key=f"{key.split('_')[0]}_search").input("zzz-no-match").run()
+    at.text_input(key=listing_key(listing, scope, "search")).input("zzz-no-match").run()
     assert not at.download_button  # a file made for other filters is never offered
 
 
 def _users_page_on(token: str, search: str) -> AppTest:
     at = signed_in_app(os.path.join(PAGES_DIR, "users.py"), token)
-    at.text_input(key="users_search").input(search).run()
+    at.text_input(key=listing_key("users", "network", "search")).input(search).run()
     return at
 
 

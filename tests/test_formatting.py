@@ -22,8 +22,14 @@ def test_dates_in_lagos():
 
 
 def test_range_caption_and_escape():
-    assert f.range_caption(1, 50, 12480, "hospitals") == "1–50 of 12,480 hospitals"
-    assert f.range_caption(0, 0, 0, "hospitals") == "No hospitals"
+    hospitals = f.Noun("hospital", "hospitals")
+    assert f.range_caption(1, 50, 12480, hospitals) == "1–50 of 12,480 hospitals"
+    assert f.range_caption(0, 0, 0, hospitals) == "No hospitals"
+    assert f.range_caption(1, 1, 1, hospitals) == "1 hospital"  # not "1–1 of 1 hospitals"
+    assert f.range_caption(1, 12, 12, hospitals) == "12 hospitals"
+    assert f.range_caption(51, 51, 51, hospitals) == "51–51 of 51 hospitals"
+    assert f.minutes_words(42) == "42 min" and f.minutes_words(125) == "2 h 5 min"
+    assert f.minutes_words(3000) == "2 d 2 h"
     assert f.md_escape("[click](http://x)") == r"\[click\]\(http\:\/\/x\)".replace(r"\/", "/")
     assert f.humanise("login_failed") == "Login failed"
 

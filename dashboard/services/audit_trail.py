@@ -6,14 +6,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Select, Text, any_, bindparam, func, or_, select
+from sqlalchemy import ARRAY, Select, Text, any_, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from dashboard.services import audit, permissions
 from dashboard.services.actors import Actor
 from dashboard.services.paging import Page, fetch_capped, fetch_page, like_pattern
 from dashboard.services.scope import limit_to_scope, require_role
-from db.models import AuditLog, Hospital, User
+from db.models import (
+    AuditLog,
+    Hospital,
+    HospitalComplianceTracking,
+    HospitalPatient,
+    HospitalResource,
+    PatientWaitlist,
+    Profile,
+    User,
+)
 
 AUDIT_READERS = permissions.readers("audit_trail")
 
@@ -34,23 +43,67 @@ class AuditEntry:
     impact_level: str
     compliance_relevant: bool
     ip_address: str | None
-    resource_label: str | None = None  # a user's email or a hospital's name, where the record is one
+    resource_label: str | None = None  # the record by name (an email, a hospital, a resource, a patient)
+    resource_hidden: bool = False  # a named kind of record the reader may not see (or that is gone)
 
 
-# The records a reader knows by name rather than by id: resource_type -> (model, the column to show).
-_LABELS = {"user": (User, User.email), "hospital": (Hospital, Hospital.name)}
+def _patient_name():
+    return func.concat_ws(" ", Profile.first_name, Profile.last_name)
 
 
-def _with_labels(db: Session, rows) -> list[AuditEntry]:
+def _label_queries(actor: Actor) -> dict[str, Select]:
+    """resource_type -> a query of (id, label), limited to what the reader may see.
+
+    A record outside the reader's scope gets no label, so the trail never names another hospital,
+    its staff or its patients to a hospital-scoped reader (the page says "outside your scope").
+    """
+    queries = {
+        "user": (select(User.id, User.email).join(Profile, Profile.user_id == User.id), Profile.hospital_id),
+        "hospital": (select(Hospital.id, Hospital.name), Hospital.id),
+        "hospital_resource": (select(HospitalResource.id, HospitalResource.name), HospitalResource.hospital_id),
+        "hospital_patient": (
+            select(HospitalPatient.id, _patient_name()).join(Profile, Profile.user_id == HospitalPatient.patient_id),
+            HospitalPatient.hospital_id,
+        ),
+        "patient_waitlist": (
+            select(PatientWaitlist.id, func.concat(_patient_name(), " (", PatientWaitlist.department, ")")).join(
+                Profile, Profile.user_id == PatientWaitlist.patient_id
+            ),
+            PatientWaitlist.hospital_id,
+        ),
+        "hospital_compliance_tracking": (
+            select(HospitalComplianceTracking.id, func.replace(HospitalComplianceTracking.compliance_type, "_", " ")),
+            HospitalComplianceTracking.hospital_id,
+        ),
+    }
+    return {kind: limit_to_scope(stmt, actor, column) for kind, (stmt, column) in queries.items()}
+
+
+def _with_labels(db: Session, actor: Actor, rows) -> list[AuditEntry]:
     """Entries whose records are named, looked up for these rows only (not joined into the paged query)."""
     labels: dict[tuple[str, str], str] = {}
-    for resource_type, (model, column) in _LABELS.items():
+    for resource_type, stmt in _label_queries(actor).items():
         ids = list({r.resource_id for r in rows if r.resource_type == resource_type and r.resource_id})
         if ids:
             # One array parameter, not one per id: an export can name tens of thousands.
-            found = db.execute(select(model.id, column).where(model.id == any_(bindparam("ids", ids, ARRAY(Text)))))
+            model_id = stmt.selected_columns[0]
+            found = db.execute(stmt.where(model_id == any_(bindparam("ids", ids, ARRAY(Text)))))
             labels.update({(resource_type, rid): label for rid, label in found})
-    return [AuditEntry(*r, resource_label=labels.get((r.resource_type, r.resource_id))) for r in rows]
+    return [
+        AuditEntry(
+            *r,
+            resource_label=labels.get((r.resource_type, r.resource_id)),
+            resource_hidden=bool(r.resource_id)
+            and r.resource_type in _LABELLED
+            and (r.resource_type, r.resource_id) not in labels,
+        )
+        for r in rows
+    ]
+
+
+_LABELLED = frozenset(
+    {"user", "hospital", "hospital_resource", "hospital_patient", "patient_waitlist", "hospital_compliance_tracking"}
+)
 
 
 def _entries_query(actor: Actor, category: str | None, search: str, until: datetime | None = None) -> Select:
@@ -59,11 +112,18 @@ def _entries_query(actor: Actor, category: str | None, search: str, until: datet
     `until` holds the list still while someone pages through it: reading the trail writes a row,
     and without a fixed end every page turn would push the list down by one.
     """
+    # A hospital-scoped reader sees the emails of their own hospital's accounts only: network staff
+    # who worked in the hospital appear without their address.
+    email = (
+        User.email
+        if actor.network_wide
+        else case((Profile.hospital_id == actor.hospital_id, User.email), else_=None)
+    )
     stmt = select(
         AuditLog.id,
         AuditLog.created_at,
         AuditLog.user_id,
-        User.email,
+        email,
         AuditLog.hospital_id,
         AuditLog.action_category,
         AuditLog.action_type,
@@ -75,6 +135,8 @@ def _entries_query(actor: Actor, category: str | None, search: str, until: datet
         AuditLog.compliance_relevant,
         AuditLog.ip_address,
     ).outerjoin(User, User.id == AuditLog.user_id)
+    if not actor.network_wide:
+        stmt = stmt.outerjoin(Profile, Profile.user_id == User.id)
     if until is not None:
         stmt = stmt.where(AuditLog.created_at <= until)
     if category:
@@ -84,7 +146,7 @@ def _entries_query(actor: Actor, category: str | None, search: str, until: datet
         # The page shows "Login failed" for login_failed: the words people read must find the row too.
         action_words = func.replace(AuditLog.action_type, "_", " ")
         stmt = stmt.where(
-            or_(User.email.ilike(pattern), AuditLog.action_type.ilike(pattern), action_words.ilike(pattern))
+            or_(email.ilike(pattern), AuditLog.action_type.ilike(pattern), action_words.ilike(pattern))
         )
     return limit_to_scope(stmt, actor, AuditLog.hospital_id).order_by(AuditLog.created_at.desc(), AuditLog.id)
 
@@ -109,7 +171,7 @@ def list_entries(
         resource_type="audit_log",
         values={"category": category, "search": search.strip() or None, "page": page},
     )
-    return Page(_with_labels(db, rows), total, page, page_size)
+    return Page(_with_labels(db, actor, rows), total, page, page_size)
 
 
 def export_entries(
@@ -125,7 +187,7 @@ def export_entries(
     audit.record_export(
         db, actor, action_type="audit_trail_exported", resource_type="audit_log", filters=filters, rows=len(rows)
     )
-    return _with_labels(db, rows), truncated
+    return _with_labels(db, actor, rows), truncated
 
 
 def categories(db: Session, actor: Actor) -> list[str]:

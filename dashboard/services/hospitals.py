@@ -100,6 +100,7 @@ def get_hospital_name(db: Session, actor: Actor, hospital_id: str) -> str:
     return name
 
 
+@permissions.reads(STAFF_ROLES)
 def hospital_choices(db: Session, actor: Actor) -> list[tuple[str, str]]:
     """(id, name) of the hospitals the actor may pick: all for an ADMIN, else their own."""
     require_role(db, actor, STAFF_ROLES, "see hospitals")

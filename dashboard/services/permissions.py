@@ -44,3 +44,17 @@ def readers(area: str) -> frozenset[UserRole]:
 
 def writers(area: str) -> frozenset[UserRole]:
     return ACCESS[area].write
+
+
+def reads(area: str | frozenset[UserRole]):
+    """Mark a read service with the roles that may call it, so a cache in front of it can check them too.
+
+    The service still checks the role itself (and audits a refusal); the mark lets
+    `dashboard.data.cached` refuse on a cache hit, when the service is not run at all.
+    """
+
+    def mark(service):
+        service.required_roles = readers(area) if isinstance(area, str) else area
+        return service
+
+    return mark

@@ -19,7 +19,7 @@ from dashboard.services.errors import InvalidInput, NotFound
 from dashboard.services.paging import Page, fetch_capped, fetch_page, like_pattern
 from dashboard.services.scope import limit_to_scope, require_in_scope, require_role
 from db.base import UserRole
-from db.models import AuthSession, Hospital, LoginThrottle, Profile, User
+from db.models import AuditLog, AuthSession, Hospital, LoginThrottle, Profile, User
 
 ADMINS_ONLY = permissions.writers("users")
 
@@ -72,9 +72,18 @@ def export_staff(db: Session, actor: Actor, *, search: str = "") -> tuple[list[S
 
 
 def _staff_query(actor: Actor, search: str) -> Select:
-    last_sign_in = (
+    # The audit trail records every sign-in (this dashboard's and, in the demo, a year of history);
+    # sessions alone would miss sign-ins whose session rows were cleaned up or never written.
+    session_started = (
         select(func.max(AuthSession.created_at)).where(AuthSession.user_id == User.id).correlate(User).scalar_subquery()
     )
+    signed_in_on_record = (
+        select(func.max(AuditLog.created_at))
+        .where(AuditLog.user_id == User.id, AuditLog.action_type == "login_succeeded")
+        .correlate(User)
+        .scalar_subquery()
+    )
+    last_sign_in = func.greatest(session_started, signed_in_on_record)
     # Throttles are kept per lower-cased email (a lockout must not tell whether an address exists).
     locked_until = (
         select(LoginThrottle.locked_until)

@@ -1,0 +1,73 @@
+"""Threshold alerts that raise and clear at separate levels, and the panel that lists them.
+
+Whether an alert stood a moment ago is remembered per process (scope and alert key), so a figure
+hovering at its line raises once and clears only when it is clearly back (settings.Level). The
+memory is shared by every user of the same scope, as the figures themselves are.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import streamlit as st
+
+from dashboard import navigation
+from dashboard.gate import Viewer
+from dashboard.services.settings import Level
+
+
+@dataclass(frozen=True)
+class Alert:
+    key: str  # stable across reruns: what the alert is about, e.g. "low:<resource id>"
+    text: str  # one plain sentence, already formatted
+    value: float
+    level: Level
+    page: str | None = None  # the page key where it is dealt with
+
+
+class _Memory:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._raised: dict[tuple[str, str], bool] = {}
+
+    def update(self, scope_key: str, key: str, value: float | None, level: Level) -> bool:
+        with self._lock:
+            was = self._raised.get((scope_key, key), False)
+            now = level.breached(value, was_raised=was)
+            if len(self._raised) > 50_000:  # bounded: forget everything rather than grow without end
+                self._raised.clear()
+            self._raised[(scope_key, key)] = now
+            return now
+
+
+@st.cache_resource(show_spinner=False)
+def _memory() -> _Memory:
+    return _Memory()
+
+
+def standing(viewer: Viewer, key: str, value: float | None, level: Level) -> bool:
+    """Whether the alert `key` stands at `value` in the viewer's scope, given whether it stood before."""
+    return _memory().update(viewer.actor.scope_key, key, value, level)
+
+
+def standing_alerts(viewer: Viewer, candidates: list[Alert]) -> list[Alert]:
+    return [a for a in candidates if standing(viewer, a.key, a.value, a.level)]
+
+
+def panel(viewer: Viewer, alerts: list[Alert], *, title: str = "Needs attention", empty: str | None = None) -> None:
+    """The standing alerts, each a sentence with a link to where it is dealt with."""
+    if not alerts:
+        if empty:
+            st.success(empty, icon=":material/check_circle:")
+        return
+    with st.container(border=True):
+        st.markdown(f"**{title}** ({len(alerts):,})")
+        for alert in alerts[:12]:
+            text, link = st.columns([5, 1], vertical_alignment="center")
+            text.markdown(f":orange[:material/warning:] {alert.text}")
+            spec = navigation.PAGE_BY_KEY.get(alert.page or "")
+            if spec and viewer.user.role in spec.roles:
+                link.page_link(str(spec.path), label=f"Open {spec.title}")
+        if len(alerts) > 12:
+            st.caption(f"…and {len(alerts) - 12:,} more on their pages.")

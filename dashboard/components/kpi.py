@@ -1,0 +1,76 @@
+"""Metric cards: a value, its change against the previous period, a status from thresholds, a link.
+
+Status is told by icon and word as well as colour (blue for normal, orange for attention, grey for
+no data), so it reads the same to colour-blind users and on every page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Literal
+
+import streamlit as st
+
+from dashboard import navigation
+from dashboard.gate import Viewer
+
+
+class Status(Enum):
+    NORMAL = ("Normal", ":material/check_circle:", "blue")
+    ATTENTION = ("Needs attention", ":material/warning:", "orange")
+    NO_DATA = ("No data", ":material/help:", "gray")
+
+    @property
+    def word(self) -> str:
+        return self.value[0]
+
+
+@dataclass(frozen=True)
+class Card:
+    label: str
+    value: str
+    delta: str | None = None
+    delta_description: str | None = None
+    # "normal": up is good (green/up); "inverse": up is bad; "off": a change with no judgement.
+    delta_color: Literal["normal", "inverse", "off"] = "off"
+    help: str | None = None
+    status: Status | None = None
+    status_note: str | None = None  # what the status is measured against, e.g. "alert at 90%"
+    page: str | None = None  # the page key that explains the figure
+
+
+def _badge(status: Status, note: str | None) -> None:
+    word, icon, colour = status.value
+    st.badge(f"{word}{f' · {note}' if note else ''}", icon=icon, color=colour)
+
+
+def card_row(viewer: Viewer, cards: list[Card], *, per_row: int = 4) -> None:
+    """Cards in rows of `per_row`; each links to its page when the viewer's role opens it."""
+    for start in range(0, len(cards), per_row):
+        columns = st.columns(per_row)
+        for column, card in zip(columns, cards[start : start + per_row], strict=False):
+            with column.container(border=True):
+                st.metric(
+                    card.label,
+                    card.value,
+                    delta=card.delta,
+                    delta_color=card.delta_color,
+                    delta_description=card.delta_description,
+                    delta_arrow="auto" if card.delta_color != "off" else "off",
+                    help=card.help,
+                )
+                if card.status is not None:
+                    _badge(card.status, card.status_note)
+                spec = navigation.PAGE_BY_KEY.get(card.page or "")
+                if spec and viewer.user.role in spec.roles:
+                    st.page_link(str(spec.path), label=f"Open {spec.title}", icon=":material/arrow_forward:")
+
+
+def signed_change(now: float | None, before: float | None, *, unit: str = "", digits: int = 0) -> str | None:
+    """'+12', '-3.5 min', or None when there is nothing to compare with."""
+    if now is None or before is None:
+        return None
+    change = now - before
+    text = f"{change:+,.{digits}f}"
+    return f"{text} {unit}".strip()
