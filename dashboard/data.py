@@ -21,7 +21,7 @@ from dashboard.services.actors import Actor
 from db import migrate
 from db.engine import check_connection, get_engine, unit_of_work
 
-__all__ = ["SchemaOutdated", "cached", "call", "engine", "hospital_choices", "unit_of_work", "write"]
+__all__ = ["SchemaOutdated", "cached", "call", "clear_cache", "engine", "hospital_choices", "unit_of_work", "write"]
 
 T = TypeVar("T")
 CACHE_TTL_SECONDS = 60
@@ -113,6 +113,11 @@ def write(service: Callable[..., T], actor: Actor, *args, affects: str | None = 
     else:
         _generations().bump(hospital, NETWORK)
     return result
+
+
+def clear_cache() -> None:
+    """Forget every cached result (rows changed behind the dashboard's back: a demo rebuild, a test)."""
+    _cached_result.clear()
 
 
 def hospital_choices(actor: Actor) -> list[tuple[str, str]]:

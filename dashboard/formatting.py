@@ -37,6 +37,13 @@ def naira_short(amount: Decimal | float | int | None) -> str:
     return f"{sign}{NAIRA}{value:,.0f}"
 
 
+def naira_change(change: Decimal | float | int | None) -> str | None:
+    """A change in money for a card's delta: '+₦1.2M', '-₦350.0K'; None when there is nothing to compare."""
+    if change is None:
+        return None
+    return ("+" if change >= 0 else "") + naira_short(change)
+
+
 def count(n: int | None) -> str:
     return "—" if n is None else f"{n:,}"
 

@@ -45,6 +45,9 @@ def _page(key: str, title: str, section: str, icon: str) -> PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     _page("overview", "Overview", "Operations", ":material/dashboard:"),
+    _page("resources", "Resources & beds", "Operations", ":material/bed:"),
+    _page("admissions", "Admissions", "Operations", ":material/personal_injury:"),
+    _page("waitlist", "Waitlist", "Operations", ":material/queue:"),
     _page("hospitals", "Hospitals", "Management", ":material/local_hospital:"),
     _page("audit_trail", "Audit trail", "Management", ":material/policy:"),
     _page("users", "Users & roles", "Administration", ":material/group:"),

@@ -1,4 +1,4 @@
-"""Overview: the day's headline figures for the working scope."""
+"""Overview: what needs attention now in the working scope, each figure leading to its page."""
 
 import streamlit as st
 
@@ -6,36 +6,201 @@ from dashboard.gate import require_page_access
 
 viewer = require_page_access("overview")
 
+import pandas as pd  # noqa: E402
+
 from dashboard import data  # noqa: E402
+from dashboard.components import alerts, kpi  # noqa: E402
 from dashboard.components.header import page_header  # noqa: E402
-from dashboard.formatting import count, lagos_date  # noqa: E402
-from dashboard.services import overview  # noqa: E402
+from dashboard.formatting import (  # noqa: E402
+    count,
+    humanise,
+    lagos_date,
+    md_escape,
+    minutes_words,
+    naira,
+    naira_change,
+    naira_short,
+    percent,
+)
+from dashboard.services import overview, permissions, resources, settings, waitlist  # noqa: E402
+from dashboard.services.settings import Level  # noqa: E402
+
+actor = viewer.actor
+role = viewer.user.role
+limits = settings.current()
 
 page_header("Overview", "What needs attention now.", viewer)
-counts = data.cached(overview.overview_counts, viewer.actor)
+figures = data.cached(overview.overview_figures, actor)
 
-hospitals, appointments, waiting, emergencies = st.columns(4)
-hospitals.metric("Active hospitals", count(counts.active_hospitals), border=True)
-appointments.metric(
-    "Appointments this month",
-    count(counts.appointments_this_month),
-    delta=f"{counts.appointments_this_month - counts.appointments_last_month:+,}",
-    delta_color="off",
-    delta_description="vs last month",
-    help=(
-        f"Booked for {lagos_date(counts.month_start)} to today, cancelled ones left out; compared with the same "
-        "days of last month."
+
+def _status(key: str, value: float | None, level: Level) -> kpi.Status:
+    if value is None:
+        return kpi.Status.NO_DATA
+    return kpi.Status.ATTENTION if alerts.standing(viewer, key, value, level) else kpi.Status.NORMAL
+
+
+occupancy = figures.bed_occupancy_percent
+free_share_status = {"alert": kpi.Status.ATTENTION, "watch": kpi.Status.ATTENTION, "ok": kpi.Status.NORMAL}
+cards = [
+    kpi.Card(
+        "Free beds now",
+        count(figures.free_beds.value),
+        status=free_share_status.get(figures.free_beds.status or "", kpi.Status.NO_DATA),
+        status_note=f"alert at {limits.low_availability.raise_at:.0f}% free",
+        help="Beds available now across every ward, from each resource's latest count.",
+        page="resources",
     ),
-    border=True,
-)
-waiting.metric("Patients waiting", count(counts.patients_waiting), border=True)
-emergencies.metric(
-    "Open emergencies",
-    count(counts.open_emergencies),
-    delta=f"{counts.critical_emergencies:,} critical" if counts.critical_emergencies else None,
-    delta_color="off",
-    delta_arrow="off",  # a breakdown, not a trend
-    border=True,
-)
-if counts.active_hospitals == 0:
-    st.info("There are no active hospitals in this scope yet. Hospitals added to the network appear here.")
+    kpi.Card(
+        "Bed occupancy",
+        percent(None if occupancy.value is None else float(occupancy.value) / 100),
+        delta=kpi.signed_change(occupancy.value, occupancy.comparison, unit="points", digits=1),
+        delta_color="inverse",
+        delta_description="vs the network" if occupancy.comparison is not None else None,
+        status=_status("occupancy", occupancy.value, limits.occupancy),
+        status_note=f"alert at {limits.occupancy.raise_at:.0f}%",
+        help="Beds in use out of beds that can be used (total less those in maintenance).",
+        page="resources",
+    ),
+    kpi.Card(
+        "Patients waiting",
+        count(figures.patients_waiting.value),
+        status=kpi.Status.ATTENTION if figures.patients_over_target else kpi.Status.NORMAL,
+        status_note=f"{count(figures.patients_over_target)} past target",
+        page="waitlist",
+    ),
+    kpi.Card(
+        "Median wait today",
+        minutes_words(figures.median_wait_minutes.value),
+        delta=kpi.signed_change(figures.median_wait_minutes.value, figures.median_wait_minutes.comparison, unit="min"),
+        delta_color="inverse",
+        delta_description="vs the previous 7 days",
+        help="From arrival to being called, for patients called today.",
+        page="waitlist",
+    ),
+    kpi.Card(
+        "Appointments today",
+        count(figures.appointments_today.value),
+        delta=kpi.signed_change(figures.appointments_today.value, figures.appointments_today.comparison),
+        delta_description="vs the same day last week",
+        help="Booked for today, cancelled ones left out.",
+        page="appointments",
+    ),
+    kpi.Card(
+        "Open emergencies",
+        count(figures.open_emergencies.value),
+        delta=f"{count(figures.critical_emergencies.value)} critical" if figures.critical_emergencies.value else None,
+        delta_color="off",
+        status=kpi.Status.ATTENTION if figures.critical_emergencies.value else kpi.Status.NORMAL,
+        status_note="any critical open",
+        help=(
+            f"Pending, dispatched or in progress. Opened in the last 7 days: "
+            f"{count(figures.emergencies_opened_7_days.value)} "
+            f"(the 7 before: {count(figures.emergencies_opened_7_days.comparison)})."
+        ),
+        page="emergencies",
+    ),
+    kpi.Card(
+        "Revenue this month",
+        naira_short(figures.revenue_month_to_date.value),
+        delta=naira_change(figures.revenue_month_to_date.change),
+        delta_color="normal",
+        delta_description="vs the same days last month",
+        help=(
+            f"Ledger revenue from {lagos_date(figures.month_start)} to today: "
+            f"{naira(figures.revenue_month_to_date.value)}."
+        ),
+        page="financials",
+    ),
+    kpi.Card(
+        "Awaiting verification",
+        count(figures.documents_awaiting_verification.value),
+        delta=f"{count(figures.hospitals_awaiting_verification.value)} hospitals"
+        if actor.network_wide and figures.hospitals_awaiting_verification.value
+        else None,
+        delta_color="off",
+        help="Staff and patient documents (licences and the like) waiting for a reviewer"
+        + ("; and hospitals waiting to be verified." if actor.network_wide else "."),
+        page="verification",
+    ),
+]
+kpi.card_row(viewer, cards)
+
+# The alerts panel: everything in scope past a threshold, each leading to where it is dealt with.
+candidates: list[alerts.Alert] = []
+for low in data.cached(resources.low_availability_alerts, actor):
+    where = f" at {md_escape(low.hospital_name)}" if actor.network_wide else ""
+    candidates.append(
+        alerts.Alert(
+            key=f"low:{low.resource_id}",
+            text=f"{md_escape(low.name)}{where}: {count(low.available)} of {count(low.usable)} free "
+            f"({low.free_percent:.0f}%).",
+            value=low.free_percent,
+            level=limits.low_availability,
+            page="resources",
+        )
+    )
+for beds in data.cached(resources.beds_by_hospital, actor):
+    if beds.stale:
+        hours = beds.hours_since_update
+        age = "never reported" if hours is None else f"last counted {minutes_words(hours * 60)} ago"
+        candidates.append(
+            alerts.Alert(
+                key=f"stale:{beds.hospital_id}",
+                text=f"Bed counts at {md_escape(beds.hospital_name)} are stale ({age}).",
+                value=beds.hours_since_update if beds.hours_since_update is not None else 1e9,
+                level=limits.stale,
+                page="resources",
+            )
+        )
+if role in permissions.readers("waitlist"):
+    for breach in data.cached(waitlist.breaches, actor):
+        candidates.append(
+            alerts.Alert(
+                key=f"wait:{breach.id}",
+                text=f"{md_escape(breach.patient_name)} ({humanise(breach.priority)}, "
+                f"{md_escape(breach.department)}) has waited {minutes_words(breach.waited_minutes)}.",
+                value=breach.waited_minutes,
+                level=limits.wait_target(breach.priority),
+                page="waitlist",
+            )
+        )
+standing = alerts.standing_alerts(viewer, candidates)
+alerts.panel(viewer, standing, empty="Nothing in this scope breaches a threshold right now.")
+
+if actor.network_wide:
+    st.subheader("Reporting completeness")
+    st.caption(
+        f"Which hospitals have not reported within the expected period: beds every "
+        f"{limits.beds_report_hours:.0f} hours, finances every {limits.finance_report_days:.0f} days, compliance "
+        f"every {limits.compliance_report_days:.0f} days. Most overdue first."
+    )
+    reporting = data.cached(overview.reporting_completeness, actor)
+
+    def _late(lateness) -> str:
+        if lateness.last is None:
+            return "Never reported"
+        if lateness.late_by is None:
+            return f"On time ({lagos_date(lateness.last)})"
+        return f"{minutes_words(lateness.late_by.total_seconds() / 60)} late"
+
+    overdue = [r for r in reporting if r.overdue_reports]
+    if not overdue:
+        st.success(f"All {count(len(reporting))} hospitals have reported on time.", icon=":material/check_circle:")
+    else:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Hospital": [r.hospital_name for r in overdue],
+                    "Beds": [_late(r.beds) for r in overdue],
+                    "Finances": [_late(r.finance) for r in overdue],
+                    "Compliance": [_late(r.compliance) for r in overdue],
+                    "Reports overdue": [r.overdue_reports for r in overdue],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            height="content" if len(overdue) <= 25 else 600,
+        )
+        st.caption(f"{count(len(overdue))} of {count(len(reporting))} hospitals have a report overdue.")
+if figures.free_beds.value is None and not actor.network_wide:
+    st.info("This hospital has recorded no resources yet. Add its beds on the Resources & beds page.")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from dashboard import navigation
+from dashboard.components import kpi
 from dashboard.gate import Viewer
 from dashboard.services.settings import Level
 
@@ -66,8 +66,6 @@ def panel(viewer: Viewer, alerts: list[Alert], *, title: str = "Needs attention"
         for alert in alerts[:12]:
             text, link = st.columns([5, 1], vertical_alignment="center")
             text.markdown(f":orange[:material/warning:] {alert.text}")
-            spec = navigation.PAGE_BY_KEY.get(alert.page or "")
-            if spec and viewer.user.role in spec.roles:
-                link.page_link(str(spec.path), label=f"Open {spec.title}")
+            kpi.link_to(viewer, alert.page, link)
         if len(alerts) > 12:
             st.caption(f"…and {len(alerts) - 12:,} more on their pages.")

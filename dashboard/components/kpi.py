@@ -6,11 +6,13 @@ no data), so it reads the same to colour-blind users and on every page.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
 
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 from dashboard import navigation
 from dashboard.gate import Viewer
@@ -62,9 +64,19 @@ def card_row(viewer: Viewer, cards: list[Card], *, per_row: int = 4) -> None:
                 )
                 if card.status is not None:
                     _badge(card.status, card.status_note)
-                spec = navigation.PAGE_BY_KEY.get(card.page or "")
-                if spec and viewer.user.role in spec.roles:
-                    st.page_link(str(spec.path), label=f"Open {spec.title}", icon=":material/arrow_forward:")
+                link_to(viewer, card.page)
+
+
+def link_to(viewer: Viewer, page_key: str | None, container=None) -> None:
+    """A link to a page the viewer's role opens; nothing for a page that does not exist (yet) or is closed.
+
+    A page run on its own (a test, a bare run) has no navigation to link into; the link is left out.
+    """
+    spec = navigation.PAGE_BY_KEY.get(page_key or "")
+    if spec is None or viewer.user.role not in spec.roles:
+        return
+    with contextlib.suppress(StreamlitPageNotFoundError):
+        (container or st).page_link(str(spec.path), label=f"Open {spec.title}", icon=":material/arrow_forward:")
 
 
 def signed_change(now: float | None, before: float | None, *, unit: str = "", digits: int = 0) -> str | None:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 from db.demo.clock import LAGOS
 from db.demo.copy_writer import CopyWriter
 from db.demo.documents import HOSPITAL_DOCUMENT_TYPES, hospital_document_id
-from db.demo.identifiers import IdMaker
+from db.demo.identifiers import IdMaker, demo_id
 from db.demo.logins import DEMO_EMAIL_DOMAIN
 from db.demo.network import HospitalNode, Network, Person
+from db.demo.plan import RESOURCES_PER_HOSPITAL
+from db.rules import GENERAL_WARD_BEDS, ICU_BEDS, MATERNITY_BEDS, PAEDIATRIC_BEDS, resource_status
 
 HOSPITAL_COLUMNS = (
     "id", "name", "address", "phone", "email", "city", "state", "latitude", "longitude", "is_active",
@@ -24,8 +28,9 @@ RESOURCE_COLUMNS = (
 )  # fmt: skip
 ADMISSION_COLUMNS = (
     "id", "hospital_id", "patient_id", "assigned_physician_id", "status", "admission_date", "discharge_date",
-    "room_number", "notes", "created_at", "updated_at",
+    "room_number", "notes", "created_at", "updated_at", "bed_resource_id",
 )  # fmt: skip
+BED_COLUMN = ADMISSION_COLUMNS.index("bed_resource_id")
 WAITLIST_COLUMNS = (
     "id", "hospital_id", "patient_id", "department", "reason", "priority", "status", "estimated_wait_time",
     "called_at", "completed_at", "created_at", "updated_at",
@@ -33,10 +38,10 @@ WAITLIST_COLUMNS = (
 
 # (category, name, quantity at a size-1.0 hospital, share usually in maintenance)
 RESOURCE_CATALOGUE = (
-    ("beds", "General ward beds", 70, 0.02),
-    ("beds", "Maternity beds", 18, 0.02),
-    ("beds", "Paediatric beds", 14, 0.02),
-    ("beds", "ICU beds", 6, 0.05),
+    ("beds", GENERAL_WARD_BEDS, 70, 0.02),
+    ("beds", MATERNITY_BEDS, 18, 0.02),
+    ("beds", PAEDIATRIC_BEDS, 14, 0.02),
+    ("beds", ICU_BEDS, 6, 0.05),
     ("beds", "Isolation beds", 4, 0.05),
     ("equipment", "Ventilators", 4, 0.15),
     ("equipment", "Oxygen concentrators", 12, 0.12),
@@ -83,6 +88,12 @@ DEPARTMENTS = (
     ("Radiology", ("X-ray", "Ultrasound scan"), 5),
     ("Eye Clinic", ("Blurred vision", "Eye pain"), 4),
 )
+# The bed resource a ward's patients hold, by the ward prefix of their room.
+WARD_BEDS = {"A": GENERAL_WARD_BEDS, "S": GENERAL_WARD_BEDS, "M": MATERNITY_BEDS, "P": PAEDIATRIC_BEDS, "ICU": ICU_BEDS}
+# About one current admission in 15 is still waiting for a bed (admitted from the emergency desk).
+WAITING_FOR_BED_SHARE = 1 / 15
+# Hospitals drawn before their rows are written: a batch holds its admissions (~150 a hospital) in memory.
+HOSPITAL_BATCH = 100
 PRIORITIES = (("low", 25), ("medium", 45), ("high", 22), ("urgent", 8))
 PRIORITY_WAIT_MINUTES = {"urgent": (5, 15), "high": (15, 40), "medium": (30, 90), "low": (60, 180)}
 
@@ -93,10 +104,24 @@ def write_hospitals(network: Network, writer: CopyWriter) -> None:
 
 
 def write_hospital_operations(network: Network, writer: CopyWriter) -> None:
-    writer.write("hospital_resources", RESOURCE_COLUMNS, _resources(network))
-    writer.finish("hospital_resources")
-    writer.write("hospital_patients", ADMISSION_COLUMNS, _admissions(network))
-    writer.finish("hospital_patients")
+    # A current admission holds a bed, so a hospital's bed counts are settled only once its admissions
+    # are drawn; admissions point at their bed resource, so each batch writes resources first.
+    draw_resources = _resource_drawer(network)
+    draw_admissions = _admission_drawer(network)
+    counts = network.share_by_size(network.plan.admissions)
+    for start in range(0, len(network.hospitals), HOSPITAL_BATCH):
+        resource_rows: list[tuple] = []
+        admission_rows: list[tuple] = []
+        for hospital, count in zip(
+            network.hospitals[start : start + HOSPITAL_BATCH], counts[start : start + HOSPITAL_BATCH], strict=True
+        ):
+            admissions = draw_admissions(hospital, count)
+            beds_held = Counter(row[BED_COLUMN] for row in admissions if row[BED_COLUMN] is not None)
+            resource_rows.extend(draw_resources(hospital, beds_held))
+            admission_rows.extend(admissions)
+        writer.write("hospital_resources", RESOURCE_COLUMNS, resource_rows)
+        writer.write("hospital_patients", ADMISSION_COLUMNS, admission_rows)
+    writer.finish("hospital_resources", "hospital_patients")
     writer.write("patient_waitlist", WAITLIST_COLUMNS, _waitlist(network))
     writer.finish("patient_waitlist")
 
@@ -140,21 +165,20 @@ def _hospitals(network: Network) -> Iterator[tuple]:
         )
 
 
-def resource_status(total: int, available: int, maintenance: int) -> str:
-    if total > 0 and maintenance == total:
-        return "maintenance"
-    if available == 0:
-        return "unavailable"
-    return "limited" if available < 0.2 * total else "available"
+def resource_id(hospital: HospitalNode, position: int) -> str:
+    """The id of a hospital's resource at `position` of RESOURCE_CATALOGUE."""
+    return demo_id("hospital_resources", hospital.index * RESOURCES_PER_HOSPITAL + position)
 
 
-def _resources(network: Network) -> Iterator[tuple]:
+def _resource_drawer(network: Network) -> Callable[[HospitalNode, Counter[str]], list[tuple]]:
+    """Draws one hospital's resources at a time, in hospital order, from one random stream."""
     rng = network.rng("hospital_resources")
     ids = IdMaker("hospital_resources")
     clock = network.clock
-    number = 0
-    for hospital in network.hospitals:
-        for category, name, base, maintenance_share in RESOURCE_CATALOGUE:
+
+    def draw(hospital: HospitalNode, beds_held: Counter[str]) -> list[tuple]:
+        rows = []
+        for position, (category, name, base, maintenance_share) in enumerate(RESOURCE_CATALOGUE):
             total = max(1, round(base * hospital.size * rng.uniform(0.8, 1.2)))
             maintenance = min(total, round(total * maintenance_share * rng.uniform(0, 2)))
             usable = total - maintenance
@@ -167,21 +191,29 @@ def _resources(network: Network) -> Iterator[tuple]:
             if rng.random() < 0.08:  # a stock-out or a full ward: the shortages a dashboard should show
                 share = rng.uniform(0.9, 1.0)
             in_use = min(usable, max(0, round(usable * share)))
+            number = hospital.index * RESOURCES_PER_HOSPITAL + position
+            # Every bed a current admission holds is in use; a ward fuller than its beds gets more beds.
+            in_use = max(in_use, beds_held[ids(number)])
+            total = max(total, in_use + maintenance)
             available = total - in_use - maintenance
-            yield (
-                ids(number),
-                hospital.id,
-                name,
-                category,
-                total,
-                available,
-                in_use,
-                maintenance,
-                resource_status(total, available, maintenance),
-                hospital.joined_at + timedelta(days=rng.uniform(0, 3)),
-                clock.now - timedelta(minutes=rng.randint(5, 48 * 60)),
+            rows.append(
+                (
+                    ids(number),
+                    hospital.id,
+                    name,
+                    category,
+                    total,
+                    available,
+                    in_use,
+                    maintenance,
+                    resource_status(total, available, maintenance),
+                    hospital.joined_at + timedelta(days=rng.uniform(0, 3)),
+                    clock.now - timedelta(minutes=rng.randint(5, 48 * 60)),
+                )
             )
-            number += 1
+        return rows
+
+    return draw
 
 
 def _patient_since(rng, hospital: HospitalNode, moment) -> Person:
@@ -193,12 +225,16 @@ def _patient_since(rng, hospital: HospitalNode, moment) -> Person:
     return min(hospital.patients, key=lambda p: p.created_at)
 
 
-def _admissions(network: Network) -> Iterator[tuple]:
+def _admission_drawer(network: Network) -> Callable[[HospitalNode, int], list[tuple]]:
+    """Draws one hospital's `count` admissions at a time, in hospital order, from one random stream."""
     rng = network.rng("hospital_patients")
     ids = IdMaker("hospital_patients")
     clock = network.clock
-    number = 0
-    for hospital, count in zip(network.hospitals, network.share_by_size(network.plan.admissions), strict=True):
+    bed_positions = {name: position for position, (_, name, _, _) in enumerate(RESOURCE_CATALOGUE)}
+    numbers = itertools.count()
+
+    def draw(hospital: HospitalNode, count: int) -> list[tuple]:
+        rows = []
         current = max(1, round(count * 0.05))  # every ward has someone in it today
         for position in range(count):
             reason, specialization, ward = rng.choice(ADMISSION_REASONS)
@@ -218,20 +254,31 @@ def _admissions(network: Network) -> Iterator[tuple]:
             physician = rng.choice(hospital.physicians_in(specialization))
             room = f"{ward}{rng.randint(1, 4)}-{rng.randint(1, 30):02d}"
             note = reason if status != "transferred" else f"{reason}; transferred for specialist care"
-            yield (
-                ids(number),
-                hospital.id,
-                patient.user_id,
-                physician.profile_id,
-                status,
-                admitted,
-                discharged,
-                room,
-                note,
-                admitted,
-                discharged or admitted,
+            bed = None
+            if status == "admitted":
+                if rng.random() < WAITING_FOR_BED_SHARE:
+                    room = None  # no bed, no room yet: the ward's waiting-for-bed list
+                else:
+                    bed = resource_id(hospital, bed_positions[WARD_BEDS[ward]])
+            rows.append(
+                (
+                    ids(next(numbers)),
+                    hospital.id,
+                    patient.user_id,
+                    physician.profile_id,
+                    status,
+                    admitted,
+                    discharged,
+                    room,
+                    note,
+                    admitted,
+                    discharged or admitted,
+                    bed,
+                )
             )
-            number += 1
+        return rows
+
+    return draw
 
 
 def _waitlist(network: Network) -> Iterator[tuple]:

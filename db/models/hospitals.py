@@ -100,10 +100,11 @@ class HospitalResource(Base):
     updated_at: Mapped[datetime] = updated_at_column()
 
     hospital: Mapped[Hospital] = relationship(back_populates="resources")
+    admissions: Mapped[list[HospitalPatient]] = relationship(back_populates="bed_resource")
 
 
 class HospitalPatient(Base):
-    """An admission: a patient under a hospital's care, with a room and an assigned physician."""
+    """An admission: a patient under a hospital's care, with a room, an assigned physician and the bed it holds."""
 
     __tablename__ = "hospital_patients"
     __table_args__ = (
@@ -112,6 +113,7 @@ class HospitalPatient(Base):
         Index(None, "hospital_id", "status"),
         Index(None, "patient_id"),
         Index(None, "assigned_physician_id"),
+        Index(None, "bed_resource_id"),
     )
 
     id: Mapped[str] = id_column()
@@ -125,10 +127,13 @@ class HospitalPatient(Base):
     notes: Mapped[str | None]
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = updated_at_column()
+    # ERRATA addition (migration 0004): the bed resource this admission holds; None while waiting for a bed.
+    bed_resource_id: Mapped[str | None] = mapped_column(ForeignKey("hospital_resources.id"))
 
     hospital: Mapped[Hospital] = relationship(back_populates="patients")
     patient: Mapped[User] = relationship(back_populates="hospital_admissions")
     assigned_physician: Mapped[Profile | None] = relationship(back_populates="assigned_hospital_patients")
+    bed_resource: Mapped[HospitalResource | None] = relationship(back_populates="admissions")
 
 
 class PatientWaitlist(Base):

@@ -1,0 +1,43 @@
+"""A confirm step for destructive or irreversible actions: say what will change, then Confirm or Cancel.
+
+`ask` remembers the pending action under the page's key; `confirmed` draws the warning with its two
+buttons and returns the action's details once, when Confirm is pressed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+
+def ask(key: str, summary: str, **details: Any) -> None:
+    st.session_state[f"{key}__pending"] = {"summary": summary, **details}
+
+
+def confirmed(key: str) -> dict[str, Any] | None:
+    pending = st.session_state.get(f"{key}__pending")
+    if not pending:
+        return None
+    with st.container(border=True):
+        st.warning(pending["summary"], icon=":material/warning:")
+        yes, no = st.columns(2)
+        if yes.button("Confirm", type="primary", key=f"{key}__confirm", width="stretch"):
+            return st.session_state.pop(f"{key}__pending")
+        if no.button("Cancel", key=f"{key}__cancel", width="stretch"):
+            st.session_state.pop(f"{key}__pending")
+            st.rerun()
+    return None
+
+
+def done(message: str, key: str) -> None:
+    """After a write: a toast now, and the same words above the refreshed page."""
+    st.toast(message, icon=":material/check_circle:")
+    st.session_state[f"{key}__done"] = message
+    st.rerun()
+
+
+def show_done(key: str) -> None:
+    message = st.session_state.pop(f"{key}__done", None)
+    if message:
+        st.success(message, icon=":material/check_circle:")

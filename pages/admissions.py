@@ -1,0 +1,288 @@
+"""Admissions: who is in hospital now and where, admissions and discharges over time, admit, discharge, transfer.
+
+Admitting takes a bed from the chosen ward's free count, discharging gives it back, and a transfer
+moves it, each in the same transaction as the admission's own change (the services lock the beds).
+"""
+
+import streamlit as st
+
+from dashboard.gate import require_page_access
+
+viewer = require_page_access("admissions")
+
+import pandas as pd  # noqa: E402
+
+from dashboard import data  # noqa: E402
+from dashboard.components import charts, confirm, filters, kpi, listing  # noqa: E402
+from dashboard.components.header import page_header  # noqa: E402
+from dashboard.formatting import Noun, count, lagos_datetime, md_escape  # noqa: E402
+from dashboard.services import admissions, permissions  # noqa: E402
+from dashboard.services.errors import ServiceError  # noqa: E402
+
+KEY = "admissions"
+NONCE_KEY = f"{KEY}_form_nonce"  # bumped after an admission, so the form's widgets start empty
+actor = viewer.actor
+may_write = viewer.user.role in permissions.writers("admissions")
+period = filters.current_range()
+
+
+def _days(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.1f} days"
+
+
+page_header("Admissions", f"Patients in hospital now, and admissions and discharges over {period.label}.", viewer)
+confirm.show_done(KEY)
+
+stay = data.cached(admissions.stay_figures, actor, start=period.start, end=period.end)
+kpi.card_row(
+    viewer,
+    [
+        kpi.Card("In hospital now", count(stay.current_census), help="Admitted patients not yet discharged."),
+        kpi.Card(
+            "Average length of stay",
+            _days(stay.average_stay_days),
+            delta=kpi.signed_change(stay.average_stay_days, stay.previous_average_stay_days, unit="days", digits=1),
+            delta_color="inverse",
+            delta_description="vs the previous period",
+            help="Of the patients discharged in the date range.",
+        ),
+        kpi.Card(
+            "Discharges",
+            count(stay.discharges),
+            delta=kpi.signed_change(stay.discharges, stay.previous_discharges),
+            delta_color="off",
+            delta_description="vs the previous period",
+        ),
+        kpi.Card(
+            "Bed turnover",
+            "—" if stay.bed_turnover is None else f"{stay.bed_turnover:.2f}",
+            delta=kpi.signed_change(stay.bed_turnover, stay.previous_bed_turnover, digits=2),
+            delta_color="off",
+            delta_description="vs the previous period",
+            help=f"Discharges per bed over the date range ({count(stay.beds)} beds in scope).",
+        ),
+    ],
+)
+
+flow = data.cached(admissions.flow_by_day, actor, start=period.start, end=period.end)
+chart_column, census_column = st.columns([3, 2])
+with chart_column:
+    if flow and any(f.admissions or f.discharges for f in flow):
+        frame = pd.DataFrame(
+            {
+                "Day": [f.day for f in flow],
+                "Admissions": [f.admissions for f in flow],
+                "Discharges": [f.discharges for f in flow],
+            }
+        )
+        charts.show(
+            charts.line(
+                frame,
+                x="Day",
+                y=["Admissions", "Discharges"],
+                title="Admissions and discharges per day",
+                x_title="Day (Lagos)",
+                y_title="Patients",
+                colours={"Admissions": charts.BLUE, "Discharges": charts.ORANGE},
+            ),
+            key=f"{KEY}_flow",
+        )
+    else:
+        st.info(f"No admissions or discharges between {period.label}. Pick a wider date range in the sidebar.")
+with census_column:
+    st.markdown("**Census by ward now**")
+    wards = data.cached(admissions.census, actor, by_room=False)
+    if wards:
+        census = pd.DataFrame(
+            {
+                "Ward": [w.ward for w in wards],
+                "Patients": [w.patients for w in wards],
+                "Average stay so far": [_days(w.average_days) for w in wards],
+                "Longest": [_days(w.longest_days) for w in wards],
+            }
+        )
+        if actor.network_wide:
+            census.insert(0, "Hospital", [w.hospital_name for w in wards])
+        st.dataframe(census, hide_index=True, width="stretch", height="content" if len(wards) <= 12 else 420)
+    else:
+        st.info("Nobody is admitted in this scope now.")
+
+waiting = data.call(admissions.waiting_for_bed, actor)
+if waiting:
+    st.warning(
+        f"{count(len(waiting))} admitted {'patient is' if len(waiting) == 1 else 'patients are'} waiting for a bed: "
+        + ", ".join(md_escape(w.patient_name) for w in waiting[:8])
+        + ("…" if len(waiting) > 8 else "")
+        + ". Give one a bed with Transfer below.",
+        icon=":material/hotel:",
+    )
+
+
+def _as_table(rows: list) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "Patient": [r.patient_name for r in rows],
+            "Ward": [r.ward or "Waiting for a bed" for r in rows],
+            "Room": [r.room_number or "—" for r in rows],
+            "Physician": [r.physician_name or "—" for r in rows],
+            "Admitted (Lagos)": [lagos_datetime(r.admitted_at) for r in rows],
+            "Days so far": [round(r.days_so_far, 1) for r in rows],
+        }
+    )
+    if actor.network_wide:
+        frame.insert(1, "Hospital", [r.hospital_name for r in rows])
+    return frame
+
+
+def _as_export(rows: list) -> pd.DataFrame:
+    frame = _as_table(rows)
+    frame["Notes"] = [r.notes or "" for r in rows]
+    return frame
+
+
+ADMITTED = listing.Listing(
+    key="admitted",
+    noun=Noun("admitted patient", "admitted patients"),
+    list_service=admissions.list_admitted,
+    export_service=admissions.export_admitted,
+    to_frame=_as_table,
+    export_frame=_as_export,
+    file_stem="admitted-patients",
+    search_label="Search by patient or room",
+    search_placeholder="e.g. Adebayo or A2-14",
+    empty="Nobody is admitted in this scope now. Admit a patient below.",
+    empty_filtered="No admitted patient matches this search. Clear it to see everyone.",
+)
+
+st.subheader("Admitted patients")
+page = listing.show(ADMITTED, viewer)
+
+
+def _write(command, *args, message: str, affects: str, **kwargs) -> None:
+    try:
+        data.write(command, actor, *args, affects=affects, **kwargs)
+    except ServiceError as exc:
+        st.error(str(exc))
+        return
+    st.session_state[NONCE_KEY] = st.session_state.get(NONCE_KEY, 0) + 1
+    confirm.done(message, KEY)
+
+
+def _hospital_picker(key: str) -> str | None:
+    if not actor.network_wide:
+        return actor.hospital_id
+    choices = dict(data.hospital_choices(actor))
+    return st.selectbox("Hospital", list(choices), format_func=choices.get, key=key, index=None,
+                        placeholder="Pick the hospital")  # fmt: skip
+
+
+def _admit_form() -> None:
+    nonce = st.session_state.get(NONCE_KEY, 0)
+    hospital_id = _hospital_picker(f"{KEY}_admit_hospital_{nonce}")
+    typed = st.text_input(
+        "Find the patient", key=f"{KEY}_patient_search_{nonce}", placeholder="Name or email, at least 2 characters"
+    )
+    patient = None
+    if len(typed.strip()) >= 2:
+        try:
+            found = data.call(admissions.find_patients, actor, typed)
+        except ServiceError as exc:
+            st.error(str(exc))
+            found = []
+        if not found:
+            st.caption("No patient matches. Check the spelling, or search by email.")
+        else:
+            by_id = {p.user_id: p for p in found}
+            patient = st.selectbox(
+                "Patient",
+                list(by_id),
+                format_func=lambda i: f"{by_id[i].name} ({by_id[i].email})"
+                + (f" · already admitted at {by_id[i].admitted_at_hospital}" if by_id[i].already_admitted else ""),
+                key=f"{KEY}_patient_{nonce}",
+            )
+    if hospital_id is None:
+        st.caption("Pick a hospital to see its wards and physicians.")
+        return
+    beds = data.call(admissions.bed_choices, actor, hospital_id)
+    bed_ids = [None, *(b.resource_id for b in beds)]
+    names = {b.resource_id: f"{b.name} ({count(b.free)} free)" for b in beds}
+    ward_column, room_column = st.columns(2)
+    bed = ward_column.selectbox(
+        "Ward", bed_ids, format_func=lambda i: "No bed yet (waiting for a bed)" if i is None else names[i],
+        index=1 if len(bed_ids) > 1 else 0, key=f"{KEY}_bed_{hospital_id}_{nonce}",
+    )  # fmt: skip
+    room = room_column.text_input("Room", max_chars=20, key=f"{KEY}_room_{nonce}", placeholder="e.g. A2-14")
+    physicians = dict(data.call(admissions.physician_choices, actor, hospital_id))
+    physician = st.selectbox(
+        "Physician", [None, *physicians], format_func=lambda i: "Not yet assigned" if i is None else physicians[i],
+        key=f"{KEY}_physician_{hospital_id}_{nonce}",
+    )  # fmt: skip
+    notes = st.text_area("Notes", max_chars=1000, key=f"{KEY}_notes_{nonce}", height=80)
+    if st.button("Admit", type="primary", key=f"{KEY}_admit"):
+        if patient is None:
+            st.error("Find and pick the patient to admit first.")
+            return
+        _write(
+            admissions.admit, hospital_id=hospital_id, patient_id=patient, bed_resource_id=bed,
+            room_number=room or None, physician_id=physician, notes=notes or None,
+            message="Patient admitted" + (f" to {names[bed].split(' (')[0]}." if bed else "; waiting for a bed."),
+            affects=hospital_id,
+        )  # fmt: skip
+
+
+def _discharge_and_transfer(rows: list) -> None:
+    by_id = {r.admission_id: r for r in rows}
+    chosen = st.selectbox(
+        "Patient",
+        list(by_id),
+        format_func=lambda i: f"{by_id[i].patient_name} · {by_id[i].ward or 'waiting for a bed'}"
+        + (f" · {by_id[i].hospital_name}" if actor.network_wide else ""),
+        key=f"{KEY}_chosen",
+    )
+    row = by_id[chosen]
+    discharge_tab, transfer_tab = st.tabs(["Discharge", "Transfer"])
+    with discharge_tab:
+        if st.button("Discharge…", key=f"{KEY}_discharge"):
+            confirm.ask(
+                f"{KEY}_discharge",
+                f"Discharge {row.patient_name} now? "
+                + (f"Their bed in {row.ward} becomes free." if row.ward else "They hold no bed."),
+                admission_id=row.admission_id,
+                hospital_id=row.hospital_id,
+                name=row.patient_name,
+            )
+        pending = confirm.confirmed(f"{KEY}_discharge")
+        if pending:
+            _write(
+                admissions.discharge, pending["admission_id"], message=f"{pending['name']} discharged.",
+                affects=pending["hospital_id"],
+            )  # fmt: skip
+    with transfer_tab:
+        beds = data.call(admissions.bed_choices, actor, row.hospital_id)
+        names = {b.resource_id: f"{b.name} ({count(b.free)} free)" for b in beds}
+        if not beds:
+            st.caption("This hospital has no beds recorded.")
+            return
+        ward_column, room_column = st.columns(2)
+        target = ward_column.selectbox(
+            "To ward", list(names), format_func=names.get, key=f"{KEY}_to_ward_{row.admission_id}"
+        )
+        room = room_column.text_input("To room", max_chars=20, key=f"{KEY}_to_room_{row.admission_id}")
+        if st.button("Transfer", key=f"{KEY}_transfer"):
+            _write(
+                admissions.transfer, row.admission_id, bed_resource_id=target, room_number=room or None,
+                message=f"{row.patient_name} moved to {names[target].split(' (')[0]}.", affects=row.hospital_id,
+            )  # fmt: skip
+
+
+if may_write:
+    admit_column, change_column = st.columns(2)
+    with admit_column.expander("Admit a patient", expanded=page.total == 0, icon=":material/add:"):
+        _admit_form()
+    with change_column.expander("Discharge or transfer", expanded=False, icon=":material/swap_horiz:"):
+        candidates = list({r.admission_id: r for r in [*waiting, *page.rows]}.values())
+        if candidates:
+            st.caption("Patients on this page of the list and those waiting for a bed; search above for others.")
+            _discharge_and_transfer(candidates)
+        else:
+            st.caption("Nobody is admitted in this scope.")

@@ -1,0 +1,256 @@
+"""Resources & beds: what is free, in use and in maintenance, where free ICU beds are, and how fresh each count is.
+
+Counts go stale when nobody updates them, and staff elsewhere then phone the hospital anyway: every
+count shows its age, stale ones are flagged, and an administrator can confirm an unchanged count
+with one click (recorded with the time, audited).
+"""
+
+import streamlit as st
+
+from dashboard.gate import require_page_access
+
+viewer = require_page_access("resources")
+
+import pandas as pd  # noqa: E402
+
+from dashboard import data  # noqa: E402
+from dashboard.components import alerts, charts, confirm, kpi, listing  # noqa: E402
+from dashboard.components.header import page_header  # noqa: E402
+from dashboard.formatting import Noun, count, humanise, md_escape, minutes_words, percent  # noqa: E402
+from dashboard.services import permissions, resources, settings  # noqa: E402
+from dashboard.services.errors import ServiceError  # noqa: E402
+from db.vocab import RESOURCE_CATEGORIES  # noqa: E402
+
+KEY = "resources"
+actor = viewer.actor
+limits = settings.current()
+may_write = viewer.user.role in permissions.writers("resources")
+
+
+def _age(hours: float | None) -> str:
+    return "never" if hours is None else f"{minutes_words(hours * 60)} ago"
+
+
+page_header(
+    "Resources & beds",
+    "Beds, equipment, medicines and staff: what is free now, what is in use, and how fresh each count is.",
+    viewer,
+)
+confirm.show_done(KEY)
+
+# Low availability first: the resources a hospital is about to run out of.
+lows = data.cached(resources.low_availability_alerts, actor)
+standing = alerts.standing_alerts(
+    viewer,
+    [
+        alerts.Alert(
+            key=f"low:{low.resource_id}",
+            text=(
+                f"{md_escape(low.name)}{' at ' + md_escape(low.hospital_name) if actor.network_wide else ''}: "
+                f"{count(low.available)} of {count(low.usable)} free ({low.free_percent:.0f}%)."
+            ),
+            value=low.free_percent,
+            level=limits.low_availability,
+        )
+        for low in lows
+    ],
+)
+alerts.panel(viewer, standing, title="Running low", empty=None)
+
+summary = data.cached(resources.category_summary, actor)
+beds = next((c for c in summary if c.category == "beds"), None)
+by_hospital = data.cached(resources.beds_by_hospital, actor)
+free_icu = sum(h.free_icu for h in by_hospital)
+stale_hospitals = sum(h.stale for h in by_hospital)
+occupancy = beds.utilisation if beds else None
+kpi.card_row(
+    viewer,
+    [
+        kpi.Card(
+            "Free beds now",
+            count(beds.available if beds else 0),
+            help="Every ward's beds that are neither in use nor in maintenance.",
+            status=None if beds else kpi.Status.NO_DATA,
+        ),
+        kpi.Card(
+            "Free ICU beds",
+            count(free_icu),
+            status=kpi.Status.ATTENTION if by_hospital and free_icu == 0 else kpi.Status.NORMAL,
+            status_note="none free" if by_hospital and free_icu == 0 else None,
+        ),
+        kpi.Card(
+            "Bed occupancy",
+            percent(None if occupancy is None else occupancy / 100),
+            status=(
+                kpi.Status.NO_DATA
+                if occupancy is None
+                else kpi.Status.ATTENTION
+                if alerts.standing(viewer, "occupancy", occupancy, limits.occupancy)
+                else kpi.Status.NORMAL
+            ),
+            status_note=f"alert at {limits.occupancy.raise_at:.0f}%",
+            help="Beds in use out of beds that can be used (total less those in maintenance).",
+        ),
+        kpi.Card(
+            "Hospitals with stale bed counts" if actor.network_wide else "Bed counts",
+            count(stale_hospitals) if actor.network_wide else ("Stale" if stale_hospitals else "Fresh"),
+            status=kpi.Status.ATTENTION if stale_hospitals else kpi.Status.NORMAL,
+            status_note=f"stale after {limits.stale_hours:.0f} h",
+            help="A count nobody has updated or confirmed within the stale threshold is flagged.",
+        ),
+    ],
+)
+
+if actor.network_wide:
+    st.subheader("Where are free ICU beds now")
+    icu = data.cached(resources.free_icu_beds, actor)
+    if not icu:
+        st.warning("No hospital in scope reports a free ICU bed right now.", icon=":material/warning:")
+    else:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Hospital": [h.hospital_name for h in icu],
+                    "City": [", ".join(p for p in (h.city, h.state) if p) or "—" for h in icu],
+                    "Free ICU beds": [h.free_icu for h in icu],
+                    "Counted": [_age(h.hours_since_update) for h in icu],
+                    "Fresh": ["Stale" if h.stale else "Yes" for h in icu],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            height="content" if len(icu) <= 10 else 400,
+        )
+        st.caption("Most free first; a hospital whose count is stale is listed after fresh ones.")
+
+left, right = st.columns([3, 2]) if actor.network_wide else (st.container(), None)
+with left:
+    if summary:
+        frame = pd.DataFrame(
+            {
+                "Category": [humanise(c.category) for c in summary],
+                "Free": [100 * c.available / c.total if c.total else 0 for c in summary],
+                "In use": [100 * c.in_use / c.total if c.total else 0 for c in summary],
+                "Maintenance": [100 * c.maintenance / c.total if c.total else 0 for c in summary],
+            }
+        )
+        figure = charts.bar(
+            frame,
+            x="Category",
+            y=["Free", "In use", "Maintenance"],
+            title="Share of each category free, in use and in maintenance",
+            x_title="",
+            y_title="Share of units (%)",
+            colours={"Free": charts.BLUE, "In use": charts.ORANGE, "Maintenance": charts.GREY},
+            horizontal=True,
+            hover_format=".1f",
+            height=320,
+        )
+        charts.show(figure, key=f"{KEY}_categories")
+    else:
+        st.info("No resources are recorded in this scope yet. Hospitals add them as they report their capacity.")
+if right is not None:
+    with right:
+        st.markdown("**Beds by hospital**")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Hospital": [h.hospital_name for h in by_hospital],
+                    "Free": [h.free_total for h in by_hospital],
+                    "ICU": [h.free_icu for h in by_hospital],
+                    "Occupancy": [percent(None if h.occupancy is None else h.occupancy / 100) for h in by_hospital],
+                    "Counted": [("Stale · " if h.stale else "") + _age(h.hours_since_update) for h in by_hospital],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            height=320,
+        )
+
+
+def _as_table(rows: list) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "Resource": [r.name for r in rows],
+            "Category": [humanise(r.category) for r in rows],
+            "Total": [r.total for r in rows],
+            "Free": [r.available for r in rows],
+            "In use": [r.in_use for r in rows],
+            "Maintenance": [r.maintenance for r in rows],
+            "Use": [percent(None if r.utilisation is None else r.utilisation / 100) for r in rows],
+            "Status": [("Low · " if r.low else "") + humanise(r.status) for r in rows],
+            "Counted": [("Stale · " if r.stale else "") + _age(r.hours_since_update) for r in rows],
+        }
+    )
+    if actor.network_wide:
+        frame.insert(1, "Hospital", [r.hospital_name for r in rows])
+    return frame
+
+
+RESOURCES = listing.Listing(
+    key="resources",
+    noun=Noun("resource", "resources"),
+    list_service=resources.list_resources,
+    export_service=resources.export_resources,
+    to_frame=_as_table,
+    file_stem="resources",
+    search_label="Search by resource or hospital",
+    search_placeholder="e.g. ICU",
+    empty="No resources are recorded in this scope yet.",
+    empty_filtered="No resources match. Clear the search or pick All categories.",
+)
+
+st.subheader("Every resource")
+category_column, search_column = st.columns([1, 2])
+category = category_column.selectbox(
+    "Category", [None, *RESOURCE_CATEGORIES], format_func=lambda c: "All categories" if c is None else humanise(c),
+    key=f"{KEY}_category",
+)  # fmt: skip
+with search_column:
+    search = listing.search_box(RESOURCES, viewer)
+page = listing.show(RESOURCES, viewer, filters={"category": category}, search=search)
+
+if may_write and page.rows:
+    st.subheader("Update a count")
+    st.caption("The resources on this page of the list; search above to find another.")
+    by_id = {r.id: r for r in page.rows}
+    chosen = st.selectbox(
+        "Resource",
+        list(by_id),
+        format_func=lambda i: f"{by_id[i].name}" + (f" — {by_id[i].hospital_name}" if actor.network_wide else ""),
+        key=f"{KEY}_edit_choice",
+    )
+    row = by_id[chosen]
+    st.caption(
+        f"Counted {_age(row.hours_since_update)}{' (stale)' if row.stale else ''}. "
+        "Free, in use and in maintenance must add up to the total."
+    )
+    with st.form(f"{KEY}_edit_{row.id}", border=True):
+        total_col, free_col, use_col, maintenance_col = st.columns(4)
+        limits_kw = {"min_value": 0, "max_value": 100_000, "step": 1}
+        total = total_col.number_input("Total", value=row.total, **limits_kw)
+        available = free_col.number_input("Free", value=row.available, **limits_kw)
+        in_use = use_col.number_input("In use", value=row.in_use, **limits_kw)
+        maintenance = maintenance_col.number_input("In maintenance", value=row.maintenance, **limits_kw)
+        save, unchanged = st.columns(2)
+        saved = save.form_submit_button("Save counts", type="primary", width="stretch")
+        confirmed = unchanged.form_submit_button(
+            "Confirm count unchanged", width="stretch", help="Records that the counts were checked now."
+        )
+    if saved:
+        try:
+            data.write(
+                resources.update_quantities, actor, row.id, total=total, available=available, in_use=in_use,
+                maintenance=maintenance, affects=row.hospital_id,
+            )  # fmt: skip
+        except ServiceError as exc:
+            st.error(str(exc))
+        else:
+            confirm.done(f"{row.name} updated: {count(available)} free of {count(total)}.", KEY)
+    if confirmed:
+        try:
+            data.write(resources.confirm_count, actor, row.id, affects=row.hospital_id)
+        except ServiceError as exc:
+            st.error(str(exc))
+        else:
+            confirm.done(f"{row.name}: count confirmed as unchanged just now.", KEY)

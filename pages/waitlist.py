@@ -1,0 +1,244 @@
+"""Waitlist: the live queue by department and priority, call next, and the waits against their targets.
+
+The queue refreshes itself every 30 seconds without reloading the page (a fragment); actions are
+one service call each (one transaction, one audit row), and call-next is safe when two
+administrators press it at once (the service locks with SKIP LOCKED).
+"""
+
+import streamlit as st
+
+from dashboard.gate import require_page_access
+
+viewer = require_page_access("waitlist")
+
+import pandas as pd  # noqa: E402
+
+from dashboard import data  # noqa: E402
+from dashboard.components import alerts, charts, confirm, kpi  # noqa: E402
+from dashboard.components.header import page_header  # noqa: E402
+from dashboard.formatting import count, humanise, lagos_time, md_escape, minutes_words  # noqa: E402
+from dashboard.services import permissions, settings, waitlist  # noqa: E402
+from dashboard.services.errors import ServiceError  # noqa: E402
+
+KEY = "waitlist"
+PRIORITIES = ("urgent", "high", "medium", "low")
+REFRESH_SECONDS = 30
+may_write = viewer.user.role in permissions.writers("waitlist")
+actor = viewer.actor
+
+page_header("Waitlist", "Who is waiting, where, and for how long; call the next patient.", viewer)
+confirm.show_done(KEY)
+
+# Breaches first: a patient past the wait target for their priority (alerts raise and clear apart).
+breaches = data.call(waitlist.breaches, actor)
+standing = alerts.standing_alerts(
+    viewer,
+    [
+        alerts.Alert(
+            key=f"wait:{b.id}",
+            text=(
+                f"{md_escape(b.patient_name)} ({humanise(b.priority)}, {md_escape(b.department)}"
+                f"{'' if not actor.network_wide else ', ' + md_escape(b.hospital_name)}) has waited "
+                f"{minutes_words(b.waited_minutes)}; the target is {minutes_words(b.target_minutes)}."
+            ),
+            value=b.waited_minutes,
+            level=settings.current().wait_target(b.priority),
+        )
+        for b in breaches
+    ],
+)
+alerts.panel(viewer, standing, title="Waiting past the target")
+
+medians = data.call(waitlist.median_waits, actor)
+summary = data.call(waitlist.queue_summary, actor)
+waiting_now = sum(s.waiting for s in summary)
+over_target = sum(s.over_target for s in summary)
+kpi.card_row(
+    viewer,
+    [
+        kpi.Card("Waiting now", count(waiting_now), help="Patients not yet called, in every department in scope."),
+        kpi.Card(
+            "Past the wait target",
+            count(over_target),
+            status=kpi.Status.ATTENTION if over_target else kpi.Status.NORMAL,
+            status_note="targets by priority",
+            help="Targets: " + ", ".join(f"{p} {minutes_words(settings.current().wait_target(p).raise_at)}"
+                                          for p in PRIORITIES) + ".",
+        ),
+        kpi.Card(
+            "Median wait today",
+            minutes_words(medians.today_minutes),
+            delta=kpi.signed_change(medians.today_minutes, medians.previous_7_days_minutes, unit="min"),
+            delta_color="inverse",
+            delta_description="vs the previous 7 days",
+            help=f"From arrival to being called; {count(medians.today_count)} called today.",
+        ),
+        kpi.Card(
+            "Longest wait now",
+            minutes_words(max((s.longest_wait_minutes for s in summary), default=None)),
+        ),
+    ],
+)
+
+departments = data.call(waitlist.departments, actor)
+
+
+def _queue_frame(entries: list) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "Patient": [e.patient_name for e in entries],
+            "Department": [e.department for e in entries],
+            "Priority": [humanise(e.priority) for e in entries],
+            "Waiting": [minutes_words(e.waited_minutes) for e in entries],
+            "Target": [minutes_words(e.target_minutes) for e in entries],
+            "Past target": ["Yes" if e.over_target else "" for e in entries],
+            "Arrived": [lagos_time(e.arrived_at) for e in entries],
+            "Reason": [e.reason for e in entries],
+        }
+    )
+    if actor.network_wide:
+        frame.insert(1, "Hospital", [e.hospital_name for e in entries])
+    return frame
+
+
+def _call_next_controls(department: str | None) -> None:
+    """Call the next patient: a hospital (network scope only) and a department, then one click."""
+    if actor.network_wide:
+        choices = dict(data.hospital_choices(actor))
+        hospital_id = st.selectbox(
+            "Hospital", list(choices), format_func=choices.get, key=f"{KEY}_call_hospital",
+            help="Calling a patient happens in one hospital's queue.",
+        )  # fmt: skip
+    else:
+        hospital_id = actor.hospital_id
+    target = st.selectbox(
+        "Department to call from", departments, index=departments.index(department) if department in departments else 0,
+        key=f"{KEY}_call_department",
+    )  # fmt: skip
+    if st.button("Call next patient", type="primary", key=f"{KEY}_call_next", icon=":material/campaign:",
+                 disabled=not departments):  # fmt: skip
+        try:
+            called = data.write(waitlist.call_next, actor, hospital_id=hospital_id, department=target,
+                                affects=hospital_id)  # fmt: skip
+        except ServiceError as exc:
+            st.error(str(exc))
+            return
+        if called is None:
+            st.info(f"Nobody is waiting in {target} now. New arrivals appear here within {REFRESH_SECONDS} seconds.")
+            return
+        confirm.done(
+            f"Called {called.patient_name} ({humanise(called.priority)}, waited "
+            f"{minutes_words(called.waited_minutes)}) to {called.department}.",
+            KEY,
+        )
+
+
+def _entry_actions(entries: list) -> None:
+    """Complete, cancel or re-prioritise one entry of the queue shown."""
+    by_id = {e.id: e for e in entries}
+    chosen = st.selectbox(
+        "Patient",
+        list(by_id),
+        format_func=lambda i: f"{by_id[i].patient_name} · {by_id[i].department} · {humanise(by_id[i].status)}",
+        key=f"{KEY}_entry",
+    )
+    entry = by_id[chosen]
+    complete_tab, priority_tab, cancel_tab = st.tabs(["Complete", "Change priority", "Cancel"])
+    with complete_tab:
+        if entry.waiting:
+            st.caption(f"{entry.patient_name} has not been called yet; call them first.")
+        elif st.button("Mark as seen", key=f"{KEY}_complete"):
+            _write(waitlist.complete, entry, f"{entry.patient_name} is marked as seen.")
+    with priority_tab:
+        if not entry.waiting:
+            st.caption("Only a patient who is still waiting can change priority.")
+        else:
+            priority = st.selectbox("New priority", PRIORITIES, index=PRIORITIES.index(entry.priority)
+                                    if entry.priority in PRIORITIES else 2, format_func=humanise,
+                                    key=f"{KEY}_priority_{entry.id}")  # fmt: skip
+            if st.button("Change priority", key=f"{KEY}_change_priority"):
+                _write(waitlist.change_priority, entry, f"{entry.patient_name} is now {priority}.", priority=priority)
+    with cancel_tab:
+        reason = st.text_input("Reason", max_chars=200, key=f"{KEY}_cancel_reason_{entry.id}",
+                               placeholder="e.g. left before being seen")  # fmt: skip
+        if st.button("Cancel this visit…", key=f"{KEY}_cancel"):
+            if not reason.strip():
+                st.error("Give a reason for cancelling (at most 200 characters).")
+            else:
+                confirm.ask(KEY, f"Cancel {entry.patient_name}'s visit to {entry.department}? They leave the queue.",
+                            entry_id=entry.id, reason=reason)  # fmt: skip
+    pending = confirm.confirmed(KEY)
+    if pending:
+        target = by_id.get(pending["entry_id"], entry)
+        _write(waitlist.cancel, target, f"{target.patient_name}'s visit is cancelled.", reason=pending["reason"])
+
+
+def _write(command, entry, message: str, **kwargs) -> None:
+    try:
+        data.write(command, actor, entry.id, affects=entry.hospital_id, **kwargs)
+    except ServiceError as exc:
+        st.error(str(exc))
+        return
+    confirm.done(message, KEY)
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def live_queue() -> None:
+    """The queue itself, re-read every 30 seconds without reloading the page."""
+    department = st.selectbox(
+        "Department", [None, *departments], format_func=lambda d: "All departments" if d is None else d,
+        key=f"{KEY}_department",
+    )  # fmt: skip
+    entries = data.call(waitlist.queue, actor, department=department)
+    waiting = [e for e in entries if e.waiting]
+    with_staff = [e for e in entries if not e.waiting]
+    where = department or "any department"
+    st.caption(f"{count(len(waiting))} waiting in {md_escape(where)}, in the order call-next takes them. "
+               f"Refreshes every {REFRESH_SECONDS} seconds.")  # fmt: skip
+    if waiting:
+        st.dataframe(_queue_frame(waiting), hide_index=True, width="stretch",
+                     height=min(600, 38 + 35 * len(waiting)))  # fmt: skip
+    else:
+        st.info(
+            f"No patients waiting in {md_escape(where)}. New arrivals appear here within {REFRESH_SECONDS} seconds."
+        )
+    if with_staff:
+        st.markdown(f"**Called or being seen** ({count(len(with_staff))})")
+        st.dataframe(_queue_frame(with_staff).drop(columns=["Target", "Past target"]), hide_index=True,
+                     width="stretch", height=min(400, 38 + 35 * len(with_staff)))  # fmt: skip
+    if may_write:
+        call_column, act_column = st.columns(2)
+        with call_column.container(border=True):
+            st.markdown("**Call the next patient**")
+            _call_next_controls(department)
+        with act_column.container(border=True):
+            st.markdown("**Update a patient**")
+            if entries:
+                _entry_actions(entries)
+            else:
+                st.caption("Nobody is in this queue.")
+
+
+st.subheader("The queue")
+live_queue()
+
+st.subheader("How long patients waited today")
+buckets = data.call(waitlist.wait_distribution, actor)
+if sum(b.patients for b in buckets) == 0:
+    st.info("Nobody has been called yet today. The distribution fills in as patients are called.")
+else:
+    frame = pd.DataFrame([{"Wait": b.label, "Priority": humanise(b.priority), "Patients": b.patients} for b in buckets])
+    table = frame.pivot_table(index="Wait", columns="Priority", values="Patients", aggfunc="sum", sort=False)
+    table = table.reindex(columns=[humanise(p) for p in PRIORITIES]).fillna(0).reset_index()
+    charts.show(
+        charts.bar(
+            table,
+            x="Wait",
+            y=[humanise(p) for p in PRIORITIES],
+            title="Patients called today, by how long they waited",
+            x_title="Wait from arrival to call",
+            y_title="Patients",
+            colours={humanise(p): c for p, c in charts.PRIORITY_COLOURS.items()},
+        ),
+        key=f"{KEY}_distribution",
+    )

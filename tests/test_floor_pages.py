@@ -1,0 +1,209 @@
+"""AppTest of the hospital floor: Resources & beds, Admissions, Waitlist and the Overview, as each role.
+
+The two-hospital network of shell_fixtures gains beds and a queue here (committed once per
+module, named so other tests' counts do not move). Every page is checked for scope (hospital A's
+administrator sees nothing of B), for its writes (a count fixed, a patient called), for who may
+write, and for how many SQL statements it runs (a bound, so a query per row would fail it).
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
+
+from dashboard import data
+from dashboard.gate import TOKEN_KEY
+from dashboard.services import resources
+from db.base import UserRole
+from db.models import AuditLog, HospitalResource, PatientWaitlist
+from tests import shell_fixtures
+from tests.shell_fixtures import PAGES_DIR, sign_in
+
+network = shell_fixtures.network
+app_env = shell_fixtures.app_env
+
+ROLE_ACCOUNTS = {
+    UserRole.ADMIN: "admin",
+    UserRole.HOSPITAL_ADMIN: "ha_a",
+    UserRole.EXECUTIVE: "exec_a",
+    UserRole.COMPLIANCE_OFFICER: "comp_a",
+}
+# The services know ICU and general beds by these names (as the demo's catalogue has them).
+A_ICU = B_ICU = "ICU beds"
+A_WARD = "General ward beds"
+B_ONLY = "Isolation beds (Beta only)"
+
+
+@pytest.fixture(scope="module")
+def floor(app_env, engine):
+    """Beds in both hospitals and a Radiology queue in A; removed after the module."""
+    with Session(engine) as session, session.begin():
+        rows = [
+            HospitalResource(hospital_id=app_env.hospital_a, name=A_ICU, category="beds", total_quantity=4,
+                             available_quantity=2, in_use_quantity=2),
+            HospitalResource(hospital_id=app_env.hospital_a, name=A_WARD, category="beds", total_quantity=10,
+                             available_quantity=5, in_use_quantity=5),
+            HospitalResource(hospital_id=app_env.hospital_b, name=B_ICU, category="beds", total_quantity=6,
+                             available_quantity=3, in_use_quantity=3),
+            HospitalResource(hospital_id=app_env.hospital_b, name=B_ONLY, category="beds", total_quantity=2,
+                             available_quantity=1, in_use_quantity=1),
+        ]  # fmt: skip
+        queue = [
+            PatientWaitlist(hospital_id=app_env.hospital_a, patient_id=app_env.users["patient"], department="Radiology",
+                            reason=f"scan {i}", priority=priority)
+            for i, priority in enumerate(("low", "urgent"))
+        ]  # fmt: skip
+        session.add_all([*rows, *queue])
+        session.flush()
+        ids = {r.name: r.id for r in rows[:2]} | {"queue": [q.id for q in queue], "all": [r.id for r in rows]}
+    data.clear_cache()  # written behind the dashboard's back: figures cached by earlier tests are stale
+    yield ids
+    with Session(engine) as session, session.begin():
+        session.query(PatientWaitlist).filter(PatientWaitlist.id.in_(ids["queue"])).delete()
+        session.query(HospitalResource).filter(HospitalResource.id.in_(ids["all"])).delete()
+
+
+@pytest.fixture(scope="module")
+def tokens(app_env, engine, floor):
+    return {role: sign_in(engine, app_env.emails[label]) for role, label in ROLE_ACCOUNTS.items()}
+
+
+def page(file: str, token: str) -> AppTest:
+    at = AppTest.from_file(os.path.join(PAGES_DIR, file), default_timeout=30)
+    at.session_state[TOKEN_KEY] = token
+    return at.run()
+
+
+@contextmanager
+def counted_statements():
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    engine = data.engine()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def test_resources_page_is_scoped_to_the_hospital_admins_hospital(tokens):
+    at = page("resources.py", tokens[UserRole.HOSPITAL_ADMIN])
+    assert not at.exception
+    names = set(at.dataframe[-1].value["Resource"])
+    assert {A_ICU, A_WARD} <= names and B_ONLY not in names
+    assert "Hospital" not in at.dataframe[-1].value.columns  # one hospital: no column for it
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Free ICU beds"] == "2"  # B's 3 free ICU beds must not count
+    assert at.get("plotly_chart")
+
+
+def test_network_admin_sees_where_free_icu_beds_are(tokens):
+    at = page("resources.py", tokens[UserRole.ADMIN])
+    assert not at.exception
+    icu = at.dataframe[0].value
+    assert list(icu.columns[:3]) == ["Hospital", "City", "Free ICU beds"]
+    assert {shell_fixtures.ALPHA, shell_fixtures.BETA} <= set(icu["Hospital"])
+
+
+def test_fixing_a_count_names_the_field_that_breaks_and_then_saves(tokens, engine, floor, app_env):
+    at = page("resources.py", tokens[UserRole.HOSPITAL_ADMIN])
+    at.text_input(key=f"resources__{app_env.hospital_a}__search").input(A_ICU).run()
+    assert at.selectbox(key="resources_edit_choice").value == floor[A_ICU]
+    inputs = {n.label: n for n in at.number_input}
+    inputs["Free"].set_value(3)  # inside a form: sent with the submit
+    at.button[[b.label for b in at.button].index("Save counts")].click().run()
+    assert any("add up to 5, not the total of 4" in e.value for e in at.error), [e.value for e in at.error]
+    with Session(engine) as session:
+        assert session.get(HospitalResource, floor[A_ICU]).available_quantity == 2  # nothing written
+    inputs = {n.label: n for n in at.number_input}
+    inputs["Free"].set_value(3)
+    inputs["In use"].set_value(1)
+    at.button[[b.label for b in at.button].index("Save counts")].click().run()
+    assert not at.error and not at.exception
+    assert any("updated: 3 free of 4" in s.value for s in at.success)
+    with Session(engine) as session:
+        saved = session.get(HospitalResource, floor[A_ICU])
+        assert (saved.available_quantity, saved.in_use_quantity) == (3, 1)
+        audited = session.scalars(
+            select(AuditLog).where(AuditLog.resource_id == floor[A_ICU], AuditLog.action_type == "resource_updated")
+        ).all()
+    assert len(audited) == 1 and audited[0].old_values["available_quantity"] == 2
+
+
+@pytest.mark.parametrize("role", [UserRole.EXECUTIVE, UserRole.COMPLIANCE_OFFICER])
+def test_readers_of_resources_get_no_edit_form(tokens, role):
+    at = page("resources.py", tokens[role])
+    assert not at.exception and at.dataframe
+    assert "Save counts" not in [b.label for b in at.button]
+
+
+def test_waitlist_calls_the_most_urgent_patient_first(tokens, engine, floor):
+    at = page("waitlist.py", tokens[UserRole.HOSPITAL_ADMIN])
+    assert not at.exception
+    at.selectbox(key="waitlist_call_department").set_value("Radiology").run()
+    at.button(key="waitlist_call_next").click().run()
+    assert not at.exception and not at.error
+    assert any("Called" in s.value and "Urgent" in s.value for s in at.success), [s.value for s in at.success]
+    low, urgent = floor["queue"]
+    with Session(engine) as session:
+        assert session.get(PatientWaitlist, urgent).status == "called"
+        assert session.get(PatientWaitlist, low).status == "waiting"
+
+
+def test_waitlist_is_closed_to_executives(tokens):
+    at = page("waitlist.py", tokens[UserRole.EXECUTIVE])
+    assert not at.title and any("cannot open the Waitlist page" in e.value for e in at.error)
+
+
+def test_admissions_page_shows_census_and_the_admit_form_to_writers_only(tokens):
+    admin_view = page("admissions.py", tokens[UserRole.HOSPITAL_ADMIN])
+    assert not admin_view.exception
+    assert "In hospital now" in {m.label for m in admin_view.metric}
+    assert "Admit" in [b.label for b in admin_view.button] or any(
+        "Admit a patient" in e.label for e in admin_view.expander
+    )
+    reader = page("admissions.py", tokens[UserRole.EXECUTIVE])
+    assert not reader.exception
+    assert not any("Admit a patient" in e.label for e in reader.expander)
+
+
+def test_overview_figures_are_scoped_and_lead_to_their_pages(tokens):
+    at = page("overview.py", tokens[UserRole.HOSPITAL_ADMIN])
+    assert not at.exception
+    values = {m.label: m.value for m in at.metric}
+    assert values["Patients waiting"] in {"3", "4"}  # A's two from the shell and up to two here, never B's
+    assert values["Free beds now"] != "—"
+    assert "Reporting completeness" not in [s.value for s in at.subheader]  # network scope only
+
+
+def test_overview_in_network_scope_lists_reporting_completeness(tokens):
+    at = page("overview.py", tokens[UserRole.ADMIN])
+    assert not at.exception
+    assert "Reporting completeness" in [s.value for s in at.subheader]
+
+
+@pytest.mark.parametrize("file", ["overview.py", "resources.py", "admissions.py", "waitlist.py"])
+def test_each_floor_page_runs_a_bounded_number_of_statements(tokens, file):
+    page(file, tokens[UserRole.ADMIN])  # warm: the session and the caches
+    with counted_statements() as statements:
+        page(file, tokens[UserRole.ADMIN])
+    # Session checks, scope, a few aggregates and one page of rows; a query per row would pass 60 here.
+    assert len(statements) <= 40, (file, len(statements))
+
+
+def test_cached_reads_check_the_role_even_on_a_hit(app_env, tokens):
+    from dashboard.services.actors import Actor
+
+    admin = Actor(app_env.users["admin"], UserRole.ADMIN, None)
+    data.cached(resources.category_summary, admin)  # now in the cache
+    outsider = Actor(app_env.users["patient"], UserRole.PATIENT, None)
+    with pytest.raises(Exception, match="cannot"):
+        data.cached(resources.category_summary, outsider)
