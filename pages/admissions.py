@@ -90,15 +90,15 @@ with chart_column:
     else:
         st.info(f"No admissions or discharges between {period.label}. Pick a wider date range in the sidebar.")
 with census_column:
-    st.markdown("**Census by ward now**")
+    st.markdown("**Census by ward now** (days in hospital so far)")
     wards = data.cached(admissions.census, actor, by_room=False)
     if wards:
         census = pd.DataFrame(
             {
                 "Ward": [w.ward for w in wards],
                 "Patients": [w.patients for w in wards],
-                "Average stay so far": [_days(w.average_days) for w in wards],
-                "Longest": [_days(w.longest_days) for w in wards],
+                "Avg days": [round(w.average_days, 1) for w in wards],
+                "Longest": [round(w.longest_days, 1) for w in wards],
             }
         )
         if actor.network_wide:

@@ -102,9 +102,10 @@ cards = [
     kpi.Card(
         "Revenue this month",
         naira_short(figures.revenue_month_to_date.value),
-        delta=naira_change(figures.revenue_month_to_date.change),
+        # A ledger posted at each month's close has nothing for "the same days last month": no delta then.
+        delta=naira_change(figures.revenue_month_to_date.change) if figures.revenue_month_to_date.comparison else None,
         delta_color="normal",
-        delta_description="vs the same days last month",
+        delta_description="vs the same days last month" if figures.revenue_month_to_date.comparison else None,
         help=(
             f"Ledger revenue from {lagos_date(figures.month_start)} to today: "
             f"{naira(figures.revenue_month_to_date.value)}."
@@ -137,6 +138,8 @@ for low in data.cached(resources.low_availability_alerts, actor):
             value=low.free_percent,
             level=limits.low_availability,
             page="resources",
+            kind="Running low",
+            short=f"{md_escape(low.name)}{where} ({low.free_percent:.0f}% free)",
         )
     )
 for beds in data.cached(resources.beds_by_hospital, actor):
@@ -150,6 +153,8 @@ for beds in data.cached(resources.beds_by_hospital, actor):
                 value=beds.hours_since_update if beds.hours_since_update is not None else 1e9,
                 level=limits.stale,
                 page="resources",
+                kind="Stale bed counts",
+                short=md_escape(beds.hospital_name),
             )
         )
 if role in permissions.readers("waitlist"):
@@ -157,11 +162,14 @@ if role in permissions.readers("waitlist"):
         candidates.append(
             alerts.Alert(
                 key=f"wait:{breach.id}",
-                text=f"{md_escape(breach.patient_name)} ({humanise(breach.priority)}, "
-                f"{md_escape(breach.department)}) has waited {minutes_words(breach.waited_minutes)}.",
+                text=f"{md_escape(breach.patient_name)} ({humanise(breach.priority)}, {md_escape(breach.department)}"
+                f"{', ' + md_escape(breach.hospital_name) if actor.network_wide else ''}) has waited "
+                f"{minutes_words(breach.waited_minutes)}.",
                 value=breach.waited_minutes,
                 level=limits.wait_target(breach.priority),
                 page="waitlist",
+                kind="Waiting past the target",
+                short=f"{md_escape(breach.patient_name)} ({minutes_words(breach.waited_minutes)})",
             )
         )
 standing = alerts.standing_alerts(viewer, candidates)

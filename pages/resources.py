@@ -51,6 +51,8 @@ standing = alerts.standing_alerts(
             ),
             value=low.free_percent,
             level=limits.low_availability,
+            kind="Running low",
+            short=f"{md_escape(low.name)}{' at ' + md_escape(low.hospital_name) if actor.network_wide else ''}",
         )
         for low in lows
     ],
@@ -62,6 +64,8 @@ beds = next((c for c in summary if c.category == "beds"), None)
 by_hospital = data.cached(resources.beds_by_hospital, actor)
 free_icu = sum(h.free_icu for h in by_hospital)
 stale_hospitals = sum(h.stale for h in by_hospital)
+stale_resources = sum(c.stale for c in summary)
+all_resources = sum(c.resources for c in summary)
 occupancy = beds.utilisation if beds else None
 kpi.card_row(
     viewer,
@@ -92,11 +96,14 @@ kpi.card_row(
             help="Beds in use out of beds that can be used (total less those in maintenance).",
         ),
         kpi.Card(
-            "Hospitals with stale bed counts" if actor.network_wide else "Bed counts",
-            count(stale_hospitals) if actor.network_wide else ("Stale" if stale_hospitals else "Fresh"),
-            status=kpi.Status.ATTENTION if stale_hospitals else kpi.Status.NORMAL,
+            "Stale counts",
+            f"{count(stale_resources)} of {count(all_resources)}",
+            status=kpi.Status.ATTENTION if stale_resources else kpi.Status.NORMAL,
             status_note=f"stale after {limits.stale_hours:.0f} h",
-            help="A count nobody has updated or confirmed within the stale threshold is flagged.",
+            help=(
+                "Resources whose count nobody has updated or confirmed within the stale threshold. "
+                + (f"{count(stale_hospitals)} hospitals have no fresh bed count at all." if actor.network_wide else "")
+            ),
         ),
     ],
 )

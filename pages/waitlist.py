@@ -43,6 +43,8 @@ standing = alerts.standing_alerts(
             ),
             value=b.waited_minutes,
             level=settings.current().wait_target(b.priority),
+            kind="Waiting past the target",
+            short=f"{md_escape(b.patient_name)} ({minutes_words(b.waited_minutes)})",
         )
         for b in breaches
     ],

@@ -24,6 +24,8 @@ class Alert:
     value: float
     level: Level
     page: str | None = None  # the page key where it is dealt with
+    kind: str = "Needs attention"  # alerts of one kind are summed up together when there are many
+    short: str | None = None  # a few words naming the record, for that summary
 
 
 class _Memory:
@@ -55,17 +57,39 @@ def standing_alerts(viewer: Viewer, candidates: list[Alert]) -> list[Alert]:
     return [a for a in candidates if standing(viewer, a.key, a.value, a.level)]
 
 
-def panel(viewer: Viewer, alerts: list[Alert], *, title: str = "Needs attention", empty: str | None = None) -> None:
-    """The standing alerts, each a sentence with a link to where it is dealt with."""
+def panel(
+    viewer: Viewer,
+    alerts: list[Alert],
+    *,
+    title: str = "Needs attention",
+    empty: str | None = None,
+    most_lines: int = 8,
+) -> None:
+    """The standing alerts, each a sentence with a link to where it is dealt with.
+
+    More than `most_lines` alerts (a network's worth) are summed up per kind, one line each with
+    the first few named, so the panel stays one screen and still says where to go.
+    """
     if not alerts:
         if empty:
             st.success(empty, icon=":material/check_circle:")
         return
     with st.container(border=True):
         st.markdown(f"**{title}** ({len(alerts):,})")
-        for alert in alerts[:12]:
-            text, link = st.columns([5, 1], vertical_alignment="center")
-            text.markdown(f":orange[:material/warning:] {alert.text}")
-            kpi.link_to(viewer, alert.page, link)
-        if len(alerts) > 12:
-            st.caption(f"…and {len(alerts) - 12:,} more on their pages.")
+        if len(alerts) <= most_lines:
+            for alert in alerts:
+                _line(viewer, alert.text, alert.page)
+            return
+        kinds: dict[str, list[Alert]] = {}
+        for alert in alerts:
+            kinds.setdefault(alert.kind, []).append(alert)
+        for kind, members in kinds.items():
+            named = ", ".join(a.short or a.text for a in members[:3])
+            more = f" and {len(members) - 3:,} more" if len(members) > 3 else ""
+            _line(viewer, f"**{kind}** ({len(members):,}): {named}{more}.", members[0].page)
+
+
+def _line(viewer: Viewer, text: str, page: str | None) -> None:
+    words, link = st.columns([5, 1], vertical_alignment="center")
+    words.markdown(f":orange[:material/warning:] {text}")
+    kpi.link_to(viewer, page, link, label="Open")

@@ -67,7 +67,7 @@ def card_row(viewer: Viewer, cards: list[Card], *, per_row: int = 4) -> None:
                 link_to(viewer, card.page)
 
 
-def link_to(viewer: Viewer, page_key: str | None, container=None) -> None:
+def link_to(viewer: Viewer, page_key: str | None, container=None, *, label: str | None = None) -> None:
     """A link to a page the viewer's role opens; nothing for a page that does not exist (yet) or is closed.
 
     A page run on its own (a test, a bare run) has no navigation to link into; the link is left out.
@@ -76,7 +76,9 @@ def link_to(viewer: Viewer, page_key: str | None, container=None) -> None:
     if spec is None or viewer.user.role not in spec.roles:
         return
     with contextlib.suppress(StreamlitPageNotFoundError):
-        (container or st).page_link(str(spec.path), label=f"Open {spec.title}", icon=":material/arrow_forward:")
+        (container or st).page_link(
+            str(spec.path), label=label or f"Open {spec.title}", icon=":material/arrow_forward:", help=spec.title
+        )
 
 
 def signed_change(now: float | None, before: float | None, *, unit: str = "", digits: int = 0) -> str | None:

@@ -64,6 +64,7 @@ class CategorySummary:
     in_use: int
     maintenance: int
     utilisation: float | None  # percent of usable units in use; None when nothing is usable
+    stale: int = 0  # resources whose count is older than the `stale` level
 
 
 @dataclass(frozen=True)
@@ -134,10 +135,13 @@ class FreeIcuBeds:
 
 
 @permissions.reads("resources")
-def category_summary(db: Session, actor: Actor) -> list[CategorySummary]:
+def category_summary(
+    db: Session, actor: Actor, *, values: settings.Settings | None = None
+) -> list[CategorySummary]:
     """Totals per category (beds, equipment, ...), in the order of db.vocab.RESOURCE_CATEGORIES."""
     require_role(db, actor, RESOURCE_READERS, "see resources")
     usable = func.sum(_usable)
+    stale_hours = (values or settings.current()).stale.raise_at
     stmt = select(
         HospitalResource.category,
         func.count(),
@@ -146,6 +150,7 @@ def category_summary(db: Session, actor: Actor) -> list[CategorySummary]:
         func.sum(HospitalResource.in_use_quantity),
         func.sum(HospitalResource.maintenance_quantity),
         100.0 * func.sum(HospitalResource.in_use_quantity) / cast(func.nullif(usable, 0), Float),
+        func.count().filter(_hours_since_update >= literal(stale_hours)),
     ).group_by(HospitalResource.category)
     rows = db.execute(limit_to_scope(stmt, actor, HospitalResource.hospital_id)).all()
     known = {c: i for i, c in enumerate(RESOURCE_CATEGORIES)}
@@ -159,6 +164,7 @@ def category_summary(db: Session, actor: Actor) -> list[CategorySummary]:
             in_use=int(r[4]),
             maintenance=int(r[5]),
             utilisation=_float(r[6]),
+            stale=r[7],
         )
         for r in rows
     ]
