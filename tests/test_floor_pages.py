@@ -66,6 +66,7 @@ def floor(app_env, engine):
     with Session(engine) as session, session.begin():
         session.query(PatientWaitlist).filter(PatientWaitlist.id.in_(ids["queue"])).delete()
         session.query(HospitalResource).filter(HospitalResource.id.in_(ids["all"])).delete()
+    data.clear_cache()  # and gone again: no later test may see them from the cache
 
 
 @pytest.fixture(scope="module")
