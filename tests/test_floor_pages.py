@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
+from datetime import date
 
 import pytest
 from sqlalchemy import event, select
@@ -208,3 +209,36 @@ def test_cached_reads_check_the_role_even_on_a_hit(app_env, tokens):
     outsider = Actor(app_env.users["patient"], UserRole.PATIENT, None)
     with pytest.raises(Exception, match="cannot"):
         data.cached(resources.category_summary, outsider)
+
+
+def _app_with_link(token: str, **params: str) -> AppTest:
+    at = AppTest.from_file(shell_fixtures.APP_FILE, default_timeout=30)
+    at.session_state[TOKEN_KEY] = token
+    for name, value in params.items():
+        at.query_params[name] = value
+    return at.run()
+
+
+def test_a_shared_link_opens_the_same_date_range(tokens):
+    at = _app_with_link(tokens[UserRole.HOSPITAL_ADMIN], **{"from": "2026-10-01", "to": "2026-10-31"})
+    assert not at.exception
+    assert tuple(at.session_state["_date_range"]) == (date(2026, 10, 1), date(2026, 10, 31))
+    # AppTest keeps each parameter as a list of values; the address keeps the link's range.
+    assert at.query_params["from"] in ("2026-10-01", ["2026-10-01"])
+    assert at.query_params["to"] in ("2026-10-31", ["2026-10-31"])
+
+
+@pytest.mark.parametrize(
+    ("params", "words"),
+    [
+        ({"from": "2026-02-30", "to": "2026-03-01"}, "could not be read"),
+        ({"from": "2026-11-20", "to": "2026-11-01"}, "ends before it starts"),
+        ({"from": "1976-01-01", "to": "2026-01-01"}, "longer than three years"),
+    ],
+)
+def test_a_link_with_unusable_dates_is_refused_in_a_sentence(tokens, params, words):
+    at = _app_with_link(tokens[UserRole.HOSPITAL_ADMIN], **params)
+    assert not at.exception
+    assert any(words in w.value for w in at.sidebar.warning), [w.value for w in at.sidebar.warning]
+    start, end = at.session_state["_date_range"]
+    assert (end - start).days == 29  # the default 30 days, not the link's

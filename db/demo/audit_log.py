@@ -105,7 +105,8 @@ def _audit_action(rng, network: Network, actor: Person, hospital: HospitalNode |
         position = rng.randrange(RESOURCES_PER_HOSPITAL)
         category, name, _, _ = RESOURCE_CATALOGUE[position]
         before = rng.randint(0, 40)
-        after = max(0, before + rng.randint(-10, 10))
+        change = rng.randint(1, 10)  # an update changes the count: a no-op is not a change to record
+        after = before + change if before < change or rng.random() < 0.5 else before - change
         resource_id = demo_id("hospital_resources", hospital.index * RESOURCES_PER_HOSPITAL + position)
         return _action(
             "resource_management",
