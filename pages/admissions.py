@@ -240,7 +240,7 @@ def _discharge_and_transfer(rows: list) -> None:
         key=f"{KEY}_chosen",
     )
     row = by_id[chosen]
-    discharge_tab, transfer_tab = st.tabs(["Discharge", "Transfer"])
+    discharge_tab, transfer_tab = st.tabs(["Discharge", "Transfer"], key=f"{KEY}_change_tabs", on_change="rerun")
     with discharge_tab:
         if st.button("Discharge…", key=f"{KEY}_discharge"):
             confirm.ask(
@@ -277,9 +277,14 @@ def _discharge_and_transfer(rows: list) -> None:
 
 if may_write:
     admit_column, change_column = st.columns(2)
-    with admit_column.expander("Admit a patient", expanded=page.total == 0, icon=":material/add:"):
+    # Keyed, with their state kept: a message above them that comes and goes must not fold them shut.
+    with admit_column.expander(
+        "Admit a patient", expanded=page.total == 0, icon=":material/add:", key=f"{KEY}_admit_panel", on_change="rerun"
+    ):
         _admit_form()
-    with change_column.expander("Discharge or transfer", expanded=False, icon=":material/swap_horiz:"):
+    with change_column.expander(
+        "Discharge or transfer", icon=":material/swap_horiz:", key=f"{KEY}_change_panel", on_change="rerun"
+    ):
         candidates = list({r.admission_id: r for r in [*waiting, *page.rows]}.values())
         if candidates:
             st.caption("Patients on this page of the list and those waiting for a bed; search above for others.")

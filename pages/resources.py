@@ -130,49 +130,51 @@ if actor.network_wide:
         )
         st.caption("Most free first; a hospital whose count is stale is listed after fresh ones.")
 
-left, right = st.columns([3, 2]) if actor.network_wide else (st.container(), None)
-with left:
-    if summary:
-        frame = pd.DataFrame(
+if summary:
+    frame = pd.DataFrame(
+        {
+            "Category": [humanise(c.category) for c in summary],
+            "Free": [100 * c.available / c.total if c.total else 0 for c in summary],
+            "In use": [100 * c.in_use / c.total if c.total else 0 for c in summary],
+            "Maintenance": [100 * c.maintenance / c.total if c.total else 0 for c in summary],
+        }
+    )
+    figure = charts.bar(
+        frame,
+        x="Category",
+        y=["Free", "In use", "Maintenance"],
+        title="Share of each category free, in use and in maintenance",
+        x_title="",
+        y_title="Share of units (%)",
+        colours={"Free": charts.BLUE, "In use": charts.ORANGE, "Maintenance": charts.GREY},
+        horizontal=True,
+        hover_format=".1f",
+        height=300,
+    )
+    charts.show(figure, key=f"{KEY}_categories")
+else:
+    st.info("No resources are recorded in this scope yet. Hospitals add them as they report their capacity.")
+
+if actor.network_wide and by_hospital:
+    st.subheader("Beds by hospital")
+    st.dataframe(
+        pd.DataFrame(
             {
-                "Category": [humanise(c.category) for c in summary],
-                "Free": [100 * c.available / c.total if c.total else 0 for c in summary],
-                "In use": [100 * c.in_use / c.total if c.total else 0 for c in summary],
-                "Maintenance": [100 * c.maintenance / c.total if c.total else 0 for c in summary],
+                "Hospital": [h.hospital_name for h in by_hospital],
+                "Free beds": [h.free_total for h in by_hospital],
+                "General": [h.free_general for h in by_hospital],
+                "ICU": [h.free_icu for h in by_hospital],
+                "Maternity": [h.free_maternity for h in by_hospital],
+                "Paediatric": [h.free_paediatric for h in by_hospital],
+                "Occupancy": [percent(None if h.occupancy is None else h.occupancy / 100) for h in by_hospital],
+                "Counted": [("Stale · " if h.stale else "") + _age(h.hours_since_update) for h in by_hospital],
             }
-        )
-        figure = charts.bar(
-            frame,
-            x="Category",
-            y=["Free", "In use", "Maintenance"],
-            title="Share of each category free, in use and in maintenance",
-            x_title="",
-            y_title="Share of units (%)",
-            colours={"Free": charts.BLUE, "In use": charts.ORANGE, "Maintenance": charts.GREY},
-            horizontal=True,
-            hover_format=".1f",
-            height=320,
-        )
-        charts.show(figure, key=f"{KEY}_categories")
-    else:
-        st.info("No resources are recorded in this scope yet. Hospitals add them as they report their capacity.")
-if right is not None:
-    with right:
-        st.markdown("**Beds by hospital**")
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "Hospital": [h.hospital_name for h in by_hospital],
-                    "Free": [h.free_total for h in by_hospital],
-                    "ICU": [h.free_icu for h in by_hospital],
-                    "Occupancy": [percent(None if h.occupancy is None else h.occupancy / 100) for h in by_hospital],
-                    "Counted": [("Stale · " if h.stale else "") + _age(h.hours_since_update) for h in by_hospital],
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-            height=320,
-        )
+        ),
+        hide_index=True,
+        width="stretch",
+        height="content" if len(by_hospital) <= 12 else 450,
+    )
+    st.caption("Free beds by ward; occupancy is beds in use out of beds that can be used.")
 
 
 def _as_table(rows: list) -> pd.DataFrame:

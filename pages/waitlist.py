@@ -145,7 +145,9 @@ def _entry_actions(entries: list) -> None:
         key=f"{KEY}_entry",
     )
     entry = by_id[chosen]
-    complete_tab, priority_tab, cancel_tab = st.tabs(["Complete", "Change priority", "Cancel"])
+    complete_tab, priority_tab, cancel_tab = st.tabs(
+        ["Complete", "Change priority", "Cancel"], key=f"{KEY}_entry_tabs", on_change="rerun"
+    )
     with complete_tab:
         if entry.waiting:
             st.caption(f"{entry.patient_name} has not been called yet; call them first.")

@@ -58,7 +58,7 @@ def export_panel(
     prepare: Callable[[], tuple[pd.DataFrame, bool]],
 ) -> None:
     """An "Export" expander under a table: prepare once, then download as CSV or Excel."""
-    with st.expander("Export (CSV or Excel)"):
+    with st.expander("Export (CSV or Excel)", key=f"{key}_panel", on_change="rerun"):
         st.caption(
             f"All {noun.plural} matching the filters above, up to {EXPORT_LIMIT:,}. "
             "Preparing an export is itself recorded in the audit trail."

@@ -94,6 +94,12 @@ def current_range() -> DateRange:
 
 
 def _show_range_in_url(chosen: DateRange) -> None:
+    """The range in the address bar, so a copied link opens it; the default (last 30 days) keeps it clean."""
+    if chosen == default_range():
+        for param in (FROM_PARAM, TO_PARAM):
+            if param in st.query_params:
+                del st.query_params[param]
+        return
     for param, value in ((FROM_PARAM, chosen.start.isoformat()), (TO_PARAM, chosen.end.isoformat())):
         if st.query_params.get(param) != value:
             st.query_params[param] = value

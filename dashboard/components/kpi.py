@@ -43,8 +43,11 @@ class Card:
 
 
 def _badge(status: Status, note: str | None) -> None:
+    # The note goes on its own line: beside the word it was cut off in a card a quarter of 1400 px wide.
     word, icon, colour = status.value
-    st.badge(f"{word}{f' · {note}' if note else ''}", icon=icon, color=colour)
+    st.badge(word, icon=icon, color=colour)
+    if note:
+        st.caption(note)
 
 
 def card_row(viewer: Viewer, cards: list[Card], *, per_row: int = 4) -> None:
