@@ -9,6 +9,7 @@ ORM objects or sessions in the cache: services return plain dataclasses.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -18,12 +19,14 @@ from sqlalchemy import Engine
 
 from dashboard.services import hospitals
 from dashboard.services.actors import Actor
-from db import migrate
+from db import migrate, roles
 from db.engine import check_connection, get_engine, unit_of_work
+from db.row_scope import apply_scope
 
 __all__ = ["SchemaOutdated", "cached", "call", "clear_cache", "engine", "hospital_choices", "unit_of_work", "write"]
 
 T = TypeVar("T")
+_log = logging.getLogger("dashboard.data")
 CACHE_TTL_SECONDS = 60
 CACHE_MAX_ENTRIES = 2_000
 NETWORK = "network"
@@ -37,6 +40,9 @@ class SchemaOutdated(RuntimeError):
 def engine() -> Engine:
     eng = get_engine()
     check_connection(eng)
+    with eng.connect() as conn:
+        for warning in roles.privilege_warnings(conn):  # loud, in the server log, once per process
+            _log.warning("%s: row-level security and the append-only audit trail are not enforced on it", warning)
     if not migrate.is_up_to_date(eng):
         raise SchemaOutdated(
             "The database is not at the current version. Run `healthdash db upgrade` (or `healthdash run "
@@ -46,8 +52,14 @@ def engine() -> Engine:
 
 
 def call(service: Callable[..., T], *args, **kwargs) -> T:
-    """Run one service function in its own unit of work: it commits once, or rolls back on error."""
+    """Run one service function in its own unit of work: it commits once, or rolls back on error.
+
+    A service called for an actor runs under that actor's scope in the database too (row-level
+    security, db/row_scope.py): set first in the transaction, gone with it.
+    """
     with unit_of_work(engine()) as db:
+        if args and isinstance(args[0], Actor):
+            apply_scope(db, args[0].hospital_id)
         return service(db, *args, **kwargs)
 
 

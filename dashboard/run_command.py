@@ -20,10 +20,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from db import demo, migrate
-from db.engine import check_connection, describe_host, make_engine
+from db import demo, migrate, roles
+from db.engine import check_connection, describe_host, make_engine, make_owner_engine
 from db.errors import CommandError
-from db.settings import database_url_from_env
+from db.settings import database_url_from_env, owner_url_from_env
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 APP = REPO_ROOT / "dashboard" / "app.py"
@@ -57,20 +57,29 @@ def _load_demo(engine: Engine, scale: float) -> None:
 
 
 def prepare_database(args: argparse.Namespace) -> str:
-    """Return the URL Streamlit should use, after migrating and loading data as the options say."""
+    """Return the URL Streamlit should use, after migrating and loading data as the options say.
+
+    Migrations and data loading run as the owner role; the dashboard connects as the app role
+    (db/roles.py). On the embedded server both roles are made here; with DATABASE_URL, the owner is
+    HEALTHDASH_OWNER_URL when set, else the same login (and the app is warned that it is too powerful).
+    """
     raw = database_url_from_env()
     embedded = raw is None
     if embedded:
         from db import embedded as embedded_server
 
         print("DATABASE_URL is not set: starting the embedded PostgreSQL…", flush=True)
-        raw = embedded_server.ensure_running()
-    engine = make_engine(raw)
+        owner_raw, app_raw = embedded_server.role_urls()
+    else:
+        owner_raw, app_raw = owner_url_from_env() or raw, raw
+    engine = make_owner_engine(owner_raw)
+    app = make_engine(app_raw)
     try:
         check_connection(engine)
         where = f"{engine.url.database} on {describe_host(engine.url)}"
         if embedded or args.migrate:
             migrate.upgrade(engine)
+            roles.refresh_grants(engine)
         elif not migrate.is_up_to_date(engine):
             raise CommandError(
                 f"Database {where} is at revision {migrate.current_revision(engine) or 'base'}, not "
@@ -80,9 +89,14 @@ def prepare_database(args: argparse.Namespace) -> str:
             _load_seed(engine)
             _load_demo(engine, args.demo_scale)
         print(f"Database: {where} (revision {migrate.current_revision(engine)}).", flush=True)
-        return engine.url.render_as_string(hide_password=False)
+        check_connection(app)
+        with app.connect() as conn:
+            for warning in roles.privilege_warnings(conn):
+                print(f"WARNING: {warning}. Connect as a least-privilege role: see `healthdash db roles`.", flush=True)
+        return app.url.render_as_string(hide_password=False)
     finally:
         engine.dispose()
+        app.dispose()
 
 
 def streamlit_command(args: argparse.Namespace) -> list[str]:

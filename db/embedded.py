@@ -19,6 +19,7 @@ from pathlib import Path
 import psutil
 import psycopg
 from psycopg import sql
+from sqlalchemy.engine import make_url
 
 from db.settings import default_data_dir
 
@@ -88,9 +89,39 @@ def ensure_running(data_dir: Path | None = None) -> str:
     return server_uri(_server, DATABASE_NAME)
 
 
+_role_urls: tuple[str, str] | None = None
+
+
+def role_urls(data_dir: Path | None = None) -> tuple[str, str]:
+    """(owner URL, app URL) of the embedded database, after creating both roles and handing it over.
+
+    The server trusts local connections on its own socket, so the roles need no password. Done
+    once per process, and idempotent across starts: an older data folder is handed over too.
+    """
+    global _role_urls
+    if _role_urls is None:
+        from sqlalchemy import create_engine
+
+        from db import roles
+
+        superuser = ensure_running(data_dir)
+        engine = create_engine(superuser.replace("postgresql://", "postgresql+psycopg://", 1))
+        try:
+            roles.apply_as_superuser(engine)
+        finally:
+            engine.dispose()
+        url = make_url(superuser)
+        _role_urls = (
+            url.set(username=roles.OWNER_ROLE).render_as_string(hide_password=False),
+            url.set(username=roles.APP_ROLE).render_as_string(hide_password=False),
+        )
+    return _role_urls
+
+
 def stop() -> None:
     """Stop this process's handle now (the server stops if no other process uses it)."""
-    global _server
+    global _server, _role_urls
+    _role_urls = None
     if _server is not None:
         _server.cleanup()
         _server = None

@@ -10,12 +10,13 @@ import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.settings import SettingsError, database_url_from_env
+from db import row_scope
+from db.settings import SettingsError, database_url_from_env, owner_url_from_env
 
 APPLICATION_NAME = "healthdash"
 
@@ -81,18 +82,53 @@ def _cause(exc: DBAPIError) -> str:
 
 
 def resolve_url() -> URL:
-    """DATABASE_URL if set, else the embedded server (started on first use)."""
+    """The dashboard's own login: DATABASE_URL if set, else the embedded server's app role."""
     raw = database_url_from_env()
     if raw:
         return normalise_url(raw)
     from db import embedded  # imported lazily: starting a server is a side effect
 
-    return normalise_url(embedded.ensure_running())
+    return normalise_url(embedded.role_urls()[1])
+
+
+def resolve_owner_url() -> URL:
+    """Who migrates and loads data: HEALTHDASH_OWNER_URL, else DATABASE_URL, else the embedded owner role.
+
+    With DATABASE_URL alone, one role does both (a warning at start says it is too powerful).
+    """
+    raw = owner_url_from_env() or database_url_from_env()
+    if raw:
+        return normalise_url(raw)
+    from db import embedded
+
+    return normalise_url(embedded.role_urls()[0])
+
+
+def make_owner_engine(url: str | URL, **kwargs) -> Engine:
+    """An engine for migrations, the seed and the demo builder: the whole network's scope.
+
+    Loading data is no one user's act, so these sessions may write every hospital's rows under
+    row-level security (a role with BYPASSRLS is not held to it anyway).
+    """
+    engine = make_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _network_scope(dbapi_connection, _record) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SELECT set_config('{row_scope.SETTING}', '{row_scope.NETWORK}', false)")
+        dbapi_connection.commit()
+
+    return engine
 
 
 @functools.cache
 def get_engine() -> Engine:
     return make_engine(resolve_url())
+
+
+@functools.cache
+def get_owner_engine() -> Engine:
+    return make_owner_engine(resolve_owner_url())
 
 
 @functools.cache

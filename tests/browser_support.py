@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -16,11 +17,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
 
-from db import migrate
-from db.engine import make_engine
+from db import migrate, roles
+from db.engine import make_engine, make_owner_engine
 from tests.servers import free_port, wait_for_health
 from tests.shell_fixtures import PASSWORD
 from tests.throwaway import create_database, drop_database
@@ -43,27 +44,41 @@ PASSWORD_INPUT = 'input[type="password"]'
 
 @contextmanager
 def running_server(admin_url: URL, log: Path, fill: Callable[[Engine], object]) -> Iterator[tuple[str, URL, object]]:
-    """A migrated throwaway database filled by `fill(engine)`, and `healthdash run` on it.
+    """A migrated throwaway database filled by `fill(engine)`, and `healthdash run` on it, as in production.
 
-    Yields (base address, database URL, what `fill` returned); stops the server and drops the
-    database afterwards, and fails if the server did not stop cleanly.
+    Two roles of its own (db/roles.py): the owner migrates and fills; the dashboard connects as the
+    least-privilege app role, so every page runs under row-level security. Yields (base address,
+    the superuser's database URL, what `fill` returned); stops the server, drops the database and
+    the roles afterwards, and fails if the server did not stop cleanly.
     """
     url = create_database(admin_url, prefix="healthdash_browser")
+    suffix = secrets.token_hex(3)
+    names = roles.RoleNames(owner=f"hd_owner_{suffix}", app=f"hd_app_{suffix}")
     try:
-        engine = make_engine(url)
+        superuser = make_engine(url)
+        roles.apply_as_superuser(superuser, names)
+        superuser.dispose()
+        owner_url = roles.as_role(url, names.owner)
+        engine = make_owner_engine(owner_url)
         try:
             migrate.upgrade(engine)
+            roles.refresh_grants(engine, names)
             filled = fill(engine)
         finally:
             engine.dispose()
         port = free_port()
-        env = dict(os.environ, DATABASE_URL=url.render_as_string(hide_password=False))
+        env = dict(
+            os.environ,
+            DATABASE_URL=roles.as_role(url, names.app).render_as_string(hide_password=False),
+            HEALTHDASH_OWNER_URL=owner_url.render_as_string(hide_password=False),
+        )
         command = [sys.executable, "-m", "dashboard.cli", "run", "--port", str(port), "--headless", "--migrate"]
         with log.open("w") as out:
             process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:
             wait_for_health(base, process, log.read_text)
+            assert "WARNING" not in log.read_text(), log.read_text()  # least privilege: no loud warning
             yield base, url, filled
         finally:
             process.send_signal(signal.SIGTERM)
@@ -75,6 +90,10 @@ def running_server(admin_url: URL, log: Path, fill: Callable[[Engine], object]) 
         assert process.returncode == 0, log.read_text()[-3000:]
     finally:
         drop_database(admin_url, url.database)
+        with make_engine(admin_url).connect() as conn:
+            for role in (names.app, names.owner):
+                conn.execute(text(f"DROP ROLE IF EXISTS {role}"))
+            conn.commit()
 
 
 @contextmanager

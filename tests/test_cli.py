@@ -129,3 +129,19 @@ def test_reset_keeps_a_grant_to_a_role_whose_name_needs_quotes(fresh_database):
         assert _query(fresh_database, schema_acl) == before and "Report Reader" in before[0]
     finally:
         _run_sql(url, f"REVOKE ALL ON SCHEMA public FROM {role}", f"DROP ROLE {role}")
+
+
+def test_db_roles_prints_the_least_privilege_sql_for_an_administrator():
+    result = healthdash("db", "roles", "--print", database_url="postgresql://postgres@127.0.0.1:5432/clinic")
+    assert result.returncode == 0, result.stderr
+    sql = result.stdout
+    assert "CREATE ROLE healthdash_app" in sql and "NOBYPASSRLS" in sql and "NOSUPERUSER" in sql
+    assert "REVOKE UPDATE, DELETE, TRUNCATE ON audit_logs FROM healthdash_app" in sql
+    assert 'ALTER DATABASE "clinic" OWNER TO healthdash_owner' in sql
+    assert "statement_timeout" in sql
+
+
+def test_db_roles_refuses_a_role_name_that_is_not_plain():
+    result = healthdash("db", "roles", "--print", "--app-role", "x; DROP TABLE users", database_url="postgresql://h/d")
+    assert result.returncode != 0 and "not a plain role name" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -15,8 +15,9 @@ import time
 
 import psutil
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
+from db import roles
 from db.engine import make_engine
 from db.models import Hospital, User
 from tests.servers import free_port, postmaster_pid, wait_for_health
@@ -47,6 +48,13 @@ def test_run_on_the_embedded_database_and_stop_cleanly(tmp_path, how):
             assert conn.scalar(select(func.count()).select_from(Hospital)) >= 3  # seed + demo hospitals
             assert conn.scalar(select(func.count()).where(User.email == "admin@healthcare.com")) == 1
             assert conn.scalar(select(func.count()).where(User.email == "admin@demo.healthdash.ng")) == 1
+            # Least privilege: the owner role migrated and owns the tables; the app role owns nothing.
+            owner = conn.scalar(text("SELECT tableowner FROM pg_tables WHERE tablename = 'hospitals'"))
+            assert owner == roles.OWNER_ROLE
+            app = conn.execute(
+                text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = :name"), {"name": roles.APP_ROLE}
+            ).one()
+            assert tuple(app) == (False, False)
         engine.dispose()
 
         if how == "ctrl-c":
@@ -60,6 +68,7 @@ def test_run_on_the_embedded_database_and_stop_cleanly(tmp_path, how):
     output = log.read_text()
     assert "http://localhost:" in output and "Demo logins" in output
     assert "Traceback" not in output
+    assert "WARNING" not in output  # the dashboard did not connect as a superuser or the tables' owner
 
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and (psutil.pid_exists(server_pid) or postmaster_pid(data_dir)):

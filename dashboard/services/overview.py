@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, cast, func, literal, or_, select
+from sqlalchemy import Integer, cast, func, literal, or_, select, text
 from sqlalchemy.dialects.postgresql import INTERVAL, TIMESTAMP
 from sqlalchemy.orm import Session
 
@@ -221,7 +221,9 @@ def overview_figures(
     network_occupancy = None
     if not actor.network_wide:
         # An aggregate of the whole network, for comparison only: no other hospital's rows are shown.
-        _, network_in_use, network_usable = _bed_totals(db, None)
+        # Through a function the database runs as its owner: row-level security keeps this scope's
+        # transaction from other hospitals' rows, and only the two sums come back.
+        network_in_use, network_usable = db.execute(text("SELECT * FROM healthdash_network_bed_totals()")).one()
         network_occupancy = _percent(network_in_use, network_usable)
 
     waited = waitlist.wait_minutes()
