@@ -21,7 +21,7 @@ if _ROOT not in sys.path:
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
 from dashboard import data, gate, navigation, sidebar  # noqa: E402
-from dashboard.formatting import md_escape  # noqa: E402
+from dashboard.components import say  # noqa: E402
 from dashboard.services.errors import ServiceError  # noqa: E402
 from db.engine import DatabaseUnavailable  # noqa: E402
 from db.settings import SettingsError  # noqa: E402
@@ -53,8 +53,13 @@ def _unknown_address() -> str | None:
 
 def _say_unknown_address(asked: str | None) -> None:
     if asked:
-        shown = md_escape(asked.replace("\x00", "")[:80])
-        st.error(f"There is no page at /{shown}. Pick a page from the menu on the left.", icon=":material/link_off:")
+        shown = asked.replace("\x00", "")[:80]
+        say.error(f"There is no page at /{shown}. Pick a page from the menu on the left.", icon=":material/link_off:")
+
+
+UNREACHABLE = (
+    "The database cannot be reached right now. Try again in a minute; if it persists, tell your system administrator."
+)
 
 
 def _login_page() -> None:
@@ -65,8 +70,14 @@ def main() -> None:
     try:
         user = gate.current_user()
     except (DatabaseUnavailable, SettingsError, data.SchemaOutdated) as exc:
+        # Where the database lives (host, name, user) is for the server log, not for a visitor.
         _log.error("database not usable: %s", exc)
-        st.error(str(exc))
+        st.error(
+            UNREACHABLE
+            if isinstance(exc, DatabaseUnavailable)
+            else "The dashboard is not set up to use its database yet. Tell your system administrator; the "
+            "server log says what to change."
+        )
         st.stop()
     gate.render_cookie_ops()
     unknown = _unknown_address()
@@ -104,12 +115,9 @@ try:
     main()
 except (DatabaseUnavailable, OperationalError):
     _log.exception("database unavailable")
-    st.error(
-        "The database cannot be reached right now. Try again in a minute; if it persists, tell your "
-        "system administrator."
-    )
+    st.error(UNREACHABLE)
 except ServiceError as exc:  # a page let a plain-words refusal through: show it as it is
-    st.error(str(exc))
+    say.error(str(exc))
 except Exception:
     # The traceback is for the server log; the user gets a sentence (client.showErrorDetails = "none").
     _log.exception("page failed")

@@ -16,6 +16,7 @@ from datetime import datetime
 import streamlit as st
 
 from dashboard import data, navigation, session_cookie
+from dashboard.components import say
 from dashboard.services import auth, scope
 from dashboard.services.actors import ROLE_NAMES, Actor, ClientInfo
 from dashboard.services.errors import NotFound, ServiceError
@@ -136,7 +137,7 @@ def login_form() -> None:
     column.caption("HealthDash for hospital administrators, executives and compliance officers.")
     flash = st.session_state.get(FLASH_KEY)
     if flash:
-        column.info(flash)
+        say.info(flash, where=column)
     with column.form("login", clear_on_submit=False, enter_to_submit=True):
         email = st.text_input("Email", key="login_email", autocomplete="username")
         password = st.text_input("Password", type="password", key="login_password", autocomplete="current-password")
@@ -146,7 +147,7 @@ def login_form() -> None:
     with column, st.spinner("Checking your details…"), data.unit_of_work(data.engine()) as db:
         result = auth.authenticate(db, email, password, client_info(), policy=policy())
     if result.outcome is not auth.LoginOutcome.SUCCESS:
-        column.error(result.message)
+        say.error(result.message, where=column)
         return
     _clear_state()
     st.session_state[TOKEN_KEY] = result.token
@@ -185,7 +186,7 @@ def _note_a_changed_role(user: auth.SignedIn) -> None:
             del st.query_params[SCOPE_QUERY_PARAM]
     where = user.hospital_name or ALL_HOSPITALS.lower()
     role = ROLE_NAMES.get(user.role, user.role.value)
-    st.info(f"An administrator changed your account: you are now {role} for {where}. The menu shows what it opens.")
+    say.info(f"An administrator changed your account: you are now {role} for {where}. The menu shows what it opens.")
 
 
 def working_viewer(user: auth.SignedIn) -> Viewer:
@@ -208,7 +209,7 @@ def working_viewer(user: auth.SignedIn) -> Viewer:
     except NotFound as exc:
         st.session_state[SCOPE_KEY] = None
         _show_scope_in_url(None)
-        st.warning(str(exc))
+        say.warning(str(exc))
         return Viewer(user, actor, ALL_HOSPITALS)
     names = dict(data.hospital_choices(actor))
     return Viewer(user, scoped, names.get(chosen, "Selected hospital"))
@@ -228,7 +229,7 @@ def _refuse_scope_from_url(actor: Actor) -> None:
     try:
         data.call(scope.with_working_scope, actor, asked)
     except ServiceError as exc:
-        st.warning(f"{exc} This link named another hospital; you are seeing your own scope.")
+        say.warning(f"{exc} This link named another hospital; you are seeing your own scope.")
 
 
 def _show_scope_in_url(hospital_id: str | None) -> None:
@@ -266,7 +267,7 @@ def require_page_access(page_key: str) -> Viewer:
         try:  # the service refuses and audits the attempt
             data.call(scope.require_role, viewer.actor, spec.roles, f"open the {spec.title} page")
         except ServiceError as exc:
-            st.error(str(exc))
+            say.error(str(exc))
             st.caption("The menu on the left lists the pages your role opens.")
         st.stop()
     return viewer

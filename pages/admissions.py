@@ -13,9 +13,9 @@ viewer = require_page_access("admissions")
 import pandas as pd  # noqa: E402
 
 from dashboard import data  # noqa: E402
-from dashboard.components import charts, confirm, filters, kpi, listing  # noqa: E402
+from dashboard.components import charts, confirm, filters, kpi, listing, say  # noqa: E402
 from dashboard.components.header import page_header  # noqa: E402
-from dashboard.formatting import Noun, count, lagos_datetime, md_escape  # noqa: E402
+from dashboard.formatting import Noun, count, lagos_datetime  # noqa: E402
 from dashboard.services import admissions, permissions  # noqa: E402
 from dashboard.services.errors import ServiceError  # noqa: E402
 
@@ -88,7 +88,7 @@ with chart_column:
             key=f"{KEY}_flow",
         )
     else:
-        st.info(f"No admissions or discharges between {period.label}. Pick a wider date range in the sidebar.")
+        say.info(f"No admissions or discharges between {period.label}. Pick a wider date range in the sidebar.")
 with census_column:
     st.markdown("**Census by ward now** (days in hospital so far)")
     wards = data.cached(admissions.census, actor, by_room=False)
@@ -109,9 +109,9 @@ with census_column:
 
 waiting = data.call(admissions.waiting_for_bed, actor)
 if waiting:
-    st.warning(
+    say.warning(
         f"{count(len(waiting))} admitted {'patient is' if len(waiting) == 1 else 'patients are'} waiting for a bed: "
-        + ", ".join(md_escape(w.patient_name) for w in waiting[:8])
+        + ", ".join(w.patient_name for w in waiting[:8])
         + ("…" if len(waiting) > 8 else "")
         + ". Give one a bed with Transfer below.",
         icon=":material/hotel:",
@@ -162,7 +162,7 @@ def _write(command, *args, message: str, affects: str, **kwargs) -> None:
     try:
         data.write(command, actor, *args, affects=affects, **kwargs)
     except ServiceError as exc:
-        st.error(str(exc))
+        say.error(str(exc))
         return
     st.session_state[NONCE_KEY] = st.session_state.get(NONCE_KEY, 0) + 1
     confirm.done(message, KEY)
@@ -187,7 +187,7 @@ def _admit_form() -> None:
         try:
             found = data.call(admissions.find_patients, actor, typed)
         except ServiceError as exc:
-            st.error(str(exc))
+            say.error(str(exc))
             found = []
         if not found:
             st.caption("No patient matches. Check the spelling, or search by email.")

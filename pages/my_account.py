@@ -7,6 +7,7 @@ from dashboard.gate import require_page_access
 viewer = require_page_access("my_account")
 
 from dashboard import data, gate  # noqa: E402
+from dashboard.components import say  # noqa: E402
 from dashboard.components.header import page_header  # noqa: E402
 from dashboard.formatting import lagos_datetime, md_code, md_escape  # noqa: E402
 from dashboard.services import auth  # noqa: E402
@@ -17,7 +18,7 @@ DONE_KEY = "account_done_message"
 
 page_header("My account", "Your sign-in details and password.", viewer, shows_figures=False)
 if st.session_state.get(DONE_KEY):
-    st.success(st.session_state.pop(DONE_KEY))
+    say.success(st.session_state.pop(DONE_KEY))
 
 st.markdown(
     f"**Name:** {md_escape(viewer.user.name)}  \n**Email:** {md_code(viewer.user.email)}  \n"
@@ -38,10 +39,10 @@ if submitted:
     try:
         outcome = data.call(auth.change_own_password, viewer.actor, current, new, repeated, policy=gate.policy())
     except ServiceError as exc:
-        st.error(str(exc))
+        say.error(str(exc))
     else:
         if outcome.token is None:  # a wrong current password; it was counted, and may have ended this sign-in
-            st.error(outcome.refusal)
+            say.error(outcome.refusal)
             st.stop()
         # Every other sign-in of this account has ended; this browser continues with a new token.
         gate.adopt_new_token(outcome.token, viewer.user.expires_at)

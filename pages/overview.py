@@ -9,7 +9,7 @@ viewer = require_page_access("overview")
 import pandas as pd  # noqa: E402
 
 from dashboard import data  # noqa: E402
-from dashboard.components import alerts, kpi  # noqa: E402
+from dashboard.components import alerts, kpi, say  # noqa: E402
 from dashboard.components.header import page_header  # noqa: E402
 from dashboard.formatting import (  # noqa: E402
     count,
@@ -193,7 +193,7 @@ if actor.network_wide:
 
     overdue = [r for r in reporting if r.overdue_reports]
     if not overdue:
-        st.success(f"All {count(len(reporting))} hospitals have reported on time.", icon=":material/check_circle:")
+        say.success(f"All {count(len(reporting))} hospitals have reported on time.", icon=":material/check_circle:")
     else:
         st.dataframe(
             pd.DataFrame(

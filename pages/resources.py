@@ -14,7 +14,7 @@ viewer = require_page_access("resources")
 import pandas as pd  # noqa: E402
 
 from dashboard import data  # noqa: E402
-from dashboard.components import alerts, charts, confirm, kpi, listing  # noqa: E402
+from dashboard.components import alerts, charts, confirm, kpi, listing, say  # noqa: E402
 from dashboard.components.header import page_header  # noqa: E402
 from dashboard.formatting import Noun, count, humanise, md_escape, minutes_words, percent  # noqa: E402
 from dashboard.services import permissions, resources, settings  # noqa: E402
@@ -253,13 +253,13 @@ if may_write and page.rows:
                 maintenance=maintenance, affects=row.hospital_id,
             )  # fmt: skip
         except ServiceError as exc:
-            st.error(str(exc))
+            say.error(str(exc))
         else:
             confirm.done(f"{row.name} updated: {count(available)} free of {count(total)}.", KEY)
     if confirmed:
         try:
             data.write(resources.confirm_count, actor, row.id, affects=row.hospital_id)
         except ServiceError as exc:
-            st.error(str(exc))
+            say.error(str(exc))
         else:
             confirm.done(f"{row.name}: count confirmed as unchanged just now.", KEY)

@@ -13,7 +13,7 @@ viewer = require_page_access("users")
 import pandas as pd  # noqa: E402
 
 from dashboard import data  # noqa: E402
-from dashboard.components import listing  # noqa: E402
+from dashboard.components import listing, say  # noqa: E402
 from dashboard.components.header import page_header  # noqa: E402
 from dashboard.formatting import Noun, lagos_datetime, lagos_time  # noqa: E402
 from dashboard.services import auth, staff  # noqa: E402
@@ -65,7 +65,7 @@ page_header(
     "Users & roles", "Dashboard accounts: reset passwords, deactivate, change roles.", viewer, shows_figures=False
 )
 if st.session_state.get(DONE_KEY):
-    st.success(st.session_state.pop(DONE_KEY))
+    say.success(st.session_state.pop(DONE_KEY))
 page = listing.show(ACCOUNTS, viewer)
 if page.total == 0:
     st.stop()
@@ -113,7 +113,7 @@ if reset_tab is not None:
         try:
             auth.validate_new_password(new_password)
         except ServiceError as exc:
-            reset_tab.error(str(exc))
+            say.error(str(exc), where=reset_tab)
         else:
             # The password stays in its widget only, never in the pending action: it goes with the page.
             _ask("reset", f"Set a new password for {account.email} and sign them out everywhere.")
@@ -147,9 +147,9 @@ if role_tab is not None:
     if role_tab.button("Change role…", key="users_change_role"):
         problem = staff.role_change_problem(role, hospital)
         if problem:
-            role_tab.error(problem)
+            say.error(problem, where=role_tab)
         elif (role, hospital) == (account.role, account.hospital_id):
-            role_tab.info(f"Nothing to change: {account.email} is already {_role_phrase(role, hospital)}.")
+            say.info(f"Nothing to change: {account.email} is already {_role_phrase(role, hospital)}.", where=role_tab)
         else:
             _ask(
                 "role",
@@ -161,7 +161,7 @@ if role_tab is not None:
 pending = st.session_state.get(PENDING_KEY)
 if pending and pending["user_id"] in accounts:
     with st.container(border=True):
-        st.warning(pending["summary"], icon=":material/warning:")
+        say.warning(pending["summary"], icon=":material/warning:")
         confirm, cancel = st.columns(2)
         if confirm.button("Confirm", type="primary", key="users_confirm", width="stretch"):
             st.session_state.pop(PENDING_KEY)
@@ -178,9 +178,9 @@ if pending and pending["user_id"] in accounts:
                     data.call(staff.change_role, viewer.actor, pending["user_id"], role_value, pending["hospital_id"])
                     message = "Role changed."
             except ServiceError as exc:
-                st.error(str(exc))
+                say.error(str(exc))
             else:
-                st.toast(message)
+                say.toast(message)
                 st.session_state[DONE_KEY] = message
                 st.session_state.pop(NEW_PASSWORD_KEY, None)
                 st.rerun()

@@ -14,7 +14,7 @@ viewer = require_page_access("waitlist")
 import pandas as pd  # noqa: E402
 
 from dashboard import data  # noqa: E402
-from dashboard.components import alerts, charts, confirm, kpi  # noqa: E402
+from dashboard.components import alerts, charts, confirm, kpi, say  # noqa: E402
 from dashboard.components.header import page_header  # noqa: E402
 from dashboard.formatting import count, humanise, lagos_time, md_escape, minutes_words  # noqa: E402
 from dashboard.services import permissions, settings, waitlist  # noqa: E402
@@ -123,10 +123,10 @@ def _call_next_controls(department: str | None) -> None:
             called = data.write(waitlist.call_next, actor, hospital_id=hospital_id, department=target,
                                 affects=hospital_id)  # fmt: skip
         except ServiceError as exc:
-            st.error(str(exc))
+            say.error(str(exc))
             return
         if called is None:
-            st.info(f"Nobody is waiting in {target} now. New arrivals appear here within {REFRESH_SECONDS} seconds.")
+            say.info(f"Nobody is waiting in {target} now. New arrivals appear here within {REFRESH_SECONDS} seconds.")
             return
         confirm.done(
             f"Called {called.patient_name} ({humanise(called.priority)}, waited "
@@ -181,7 +181,7 @@ def _write(command, entry, message: str, **kwargs) -> None:
     try:
         data.write(command, actor, entry.id, affects=entry.hospital_id, **kwargs)
     except ServiceError as exc:
-        st.error(str(exc))
+        say.error(str(exc))
         return
     confirm.done(message, KEY)
 
@@ -203,9 +203,7 @@ def live_queue() -> None:
         st.dataframe(_queue_frame(waiting), hide_index=True, width="stretch",
                      height=min(600, 38 + 35 * len(waiting)))  # fmt: skip
     else:
-        st.info(
-            f"No patients waiting in {md_escape(where)}. New arrivals appear here within {REFRESH_SECONDS} seconds."
-        )
+        say.info(f"No patients waiting in {where}. New arrivals appear here within {REFRESH_SECONDS} seconds.")
     if with_staff:
         st.markdown(f"**Called or being seen** ({count(len(with_staff))})")
         st.dataframe(_queue_frame(with_staff).drop(columns=["Target", "Past target"]), hide_index=True,

@@ -8,6 +8,7 @@ B to leak. bcrypt is slow on purpose (cost 12), so every account shares one hash
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -54,6 +55,11 @@ def _add_user(session: Session, email: str, password_hash: str, role: UserRole, 
     session.add(user)
     session.flush()
     return user
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of a message: its Markdown source less the escapes (components/say.py)."""
+    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 def add_user(engine: Engine, network: Network, role: UserRole, hospital_id: str | None, *, prefix: str) -> str:

@@ -15,7 +15,7 @@ from dashboard.services.actors import Actor
 from db.base import UserRole
 from db.models import AuditLog, AuthSession
 from tests import shell_fixtures
-from tests.shell_fixtures import ALPHA, APP_FILE, PASSWORD, add_user, age_session
+from tests.shell_fixtures import ALPHA, APP_FILE, PASSWORD, add_user, age_session, shown
 
 # Fixtures shared with the other shell tests.
 network = shell_fixtures.network
@@ -43,7 +43,7 @@ def titles(at: AppTest) -> list[str]:
 
 
 def errors(at: AppTest) -> list[str]:
-    return [e.value for e in at.error]
+    return [shown(e.value) for e in at.error]
 
 
 def sidebar_text(at: AppTest) -> str:
@@ -135,7 +135,7 @@ def test_log_out_revokes_the_session_and_clears_state(app_env, engine):
     token = at.session_state[TOKEN_KEY]
     next(b for b in at.sidebar.button if b.label == "Log out").click().run()
     assert titles(at) == ["Sign in"]
-    assert at.info[0].value == "You are signed out."
+    assert shown(at.info[0].value) == "You are signed out."
     assert TOKEN_KEY not in at.session_state
     with Session(engine) as session:
         row = session.scalar(select(AuthSession).where(AuthSession.token_hash == auth.hash_token(token)))
@@ -171,3 +171,23 @@ def test_deactivation_and_role_change_take_effect_on_the_next_click(app_env, eng
 def test_each_staff_role_can_sign_in(app_env, label):
     at = submit_login(new_app(), app_env.emails[label], PASSWORD)
     assert titles(at) == ["Overview"], errors(at)
+
+
+def test_a_visitor_is_not_told_where_the_database_lives(monkeypatch):
+    """Database down on first use: a plain sentence on the page, the host and name only in the log."""
+    from dashboard import data
+    from db.engine import make_engine
+
+    unreachable = make_engine("postgresql://secret_user@127.0.0.1:1/secret_db")
+    monkeypatch.setattr(data, "get_engine", lambda: unreachable)
+    data.engine.clear()
+    try:
+        at = AppTest.from_file(APP_FILE, default_timeout=30)
+        at.session_state[TOKEN_KEY] = "a-token-from-an-earlier-visit"  # resuming it needs the database
+        at.run()
+    finally:
+        data.engine.clear()
+        unreachable.dispose()
+    shown_text = " ".join(shown(e.value) for e in at.error)
+    assert "cannot be reached right now" in shown_text
+    assert "127.0.0.1" not in shown_text and "secret_db" not in shown_text and "secret_user" not in shown_text

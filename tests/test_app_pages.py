@@ -10,15 +10,17 @@ import os
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
+from dashboard import data
 from dashboard.gate import TOKEN_KEY
 from dashboard.navigation import PAGES
 from dashboard.services.actors import ROLE_NAMES
 from db.base import UserRole
-from db.models import AuditLog, Profile, User
+from db.models import AuditLog, Hospital, Profile, User
 from tests import shell_fixtures
-from tests.shell_fixtures import ALPHA, APP_FILE, BETA, PAGES_DIR, add_user, sign_in
+from tests.shell_fixtures import ALPHA, APP_FILE, BETA, PAGES_DIR, add_user, shown, sign_in
 
 network = shell_fixtures.network
 app_env = shell_fixtures.app_env
@@ -58,7 +60,8 @@ def test_navigation_opens_the_roles_pages_and_refuses_the_rest_at_their_address(
         else:  # reachable at its address (hidden from the menu), and the page itself refuses
             at.switch_page(page_path(spec.file)).run()
             assert not at.exception and not at.title, (role, spec.key)
-            assert [e.value for e in at.error] == [f"Your role ({ROLE_NAMES[role]}) cannot open the {spec.title} page."]
+            refusal = f"Your role ({ROLE_NAMES[role]}) cannot open the {spec.title} page."
+            assert [shown(e.value) for e in at.error] == [refusal]
 
 
 @pytest.mark.parametrize("spec", PAGES, ids=[p.key for p in PAGES])
@@ -110,8 +113,9 @@ def test_overview_counts_are_scoped(tokens):
     assert values["Open emergencies"] == "2"
 
 
-def test_audit_trail_of_hospital_admin_shows_no_other_hospital(tokens):
+def test_audit_trail_of_hospital_admin_shows_no_other_hospital(tokens, app_env):
     at = signed_in_app(os.path.join(PAGES_DIR, "audit_trail.py"), tokens[UserRole.HOSPITAL_ADMIN])
+    at.text_input(key=f"audit_search_{app_env.hospital_a}").input("fixture row").run()  # older than page 1
     actions = set(at.dataframe[0].value["Action"])
     assert "Fixture row alpha" in actions and "Fixture row beta" not in actions
 
@@ -228,7 +232,7 @@ def test_users_page_resets_a_password_only_after_confirmation(tokens, app_env, e
     at.text_input(key="users_new_password").input("brand-new-pass-1").run()
     at.button(key="users_reset").click().run()
     assert not at.exception
-    assert any(email in w.value and "sign them out" in w.value for w in at.warning)
+    assert any(email in shown(w.value) and "sign them out" in shown(w.value) for w in at.warning)
     assert "brand-new-pass-1" not in repr(at.session_state["users_pending_action"])  # only in its widget
     with engine.connect() as conn:  # nothing changed yet: the confirmation is still open
         before = conn.execute(select(User.password).where(User.email == email)).scalar_one()
@@ -379,3 +383,45 @@ def test_a_click_reads_the_session_once_not_once_for_the_app_and_again_for_the_p
         event.remove(data.engine(), "before_cursor_execute", count)
     assert not at.exception and [t.value for t in at.title] == ["Hospitals"]
     assert len(session_reads) == 1  # the page's own role check used the user app.py re-read on this run
+
+
+def test_the_trail_never_names_what_its_reader_may_not_see(tokens, app_env, engine):
+    # A refused link to hospital B lands in A's trail; and a network admin acted in hospital A.
+    _hospitals_page_with_link(tokens[UserRole.HOSPITAL_ADMIN], app_env.hospital_b)
+    with Session(engine) as session, session.begin():
+        session.add(AuditLog(user_id=app_env.users["admin"], hospital_id=app_env.hospital_a,
+                             action_category="fixture", action_type="network_admin_in_alpha"))  # fmt: skip
+    at = signed_in_app(os.path.join(PAGES_DIR, "audit_trail.py"), tokens[UserRole.HOSPITAL_ADMIN])
+    table = at.dataframe[0].value
+    assert "Hospital outside your scope" in set(table["Record"])
+    assert not any(BETA in str(cell) for cell in table.to_numpy().ravel())
+    admins_row = table[table["Action"] == "Network admin in alpha"]
+    assert list(admins_row["Who"]) == ["Network staff (outside your scope)"]
+    assert app_env.emails["admin"] not in set(table["Who"])
+    key = listing_key("audit", app_env.hospital_a, "export")
+    at.button(key=f"{key}_prepare").click().run()
+    exported = prepared_csv(at, key)
+    assert BETA not in exported and app_env.emails["admin"] not in exported  # the export names no more
+
+
+def test_messages_show_names_as_text_not_markdown(tokens, app_env, engine):
+    """A hospital named like a link and an image: Users & roles' confirmation shows it as text."""
+    payload = "Evil [click](http://evil.example) ![x](http://evil.example/x.png)"
+    with Session(engine) as session, session.begin():
+        hospital = session.get(Hospital, app_env.hospital_b)
+        original, hospital.name = hospital.name, payload
+    data.clear_cache()  # the hospital's name is cached for the scope picker and forms
+    try:
+        email = add_user(engine, app_env, UserRole.EXECUTIVE, app_env.hospital_a, prefix="markdown")
+        at = signed_in_app(os.path.join(PAGES_DIR, "users.py"), tokens[UserRole.ADMIN])
+        at.text_input(key=listing_key("users", "network", "search")).input(email).run()
+        at.selectbox(key=f"users_role_hospital_{at.selectbox(key='users_account').value}").set_value(
+            app_env.hospital_b
+        ).run()
+        at.button(key="users_change_role").click().run()
+        (warning,) = [w.value for w in at.warning if "Make" in w.value]
+        assert "](http" not in warning and r"\[click\]" in warning  # escaped: shown as text, no link or image
+    finally:
+        with Session(engine) as session, session.begin():
+            session.get(Hospital, app_env.hospital_b).name = original
+        data.clear_cache()

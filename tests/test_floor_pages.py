@@ -23,7 +23,7 @@ from dashboard.services import resources
 from db.base import UserRole
 from db.models import AuditLog, HospitalResource, PatientWaitlist
 from tests import shell_fixtures
-from tests.shell_fixtures import PAGES_DIR, sign_in
+from tests.shell_fixtures import PAGES_DIR, shown, sign_in
 
 network = shell_fixtures.network
 app_env = shell_fixtures.app_env
@@ -130,7 +130,7 @@ def test_fixing_a_count_names_the_field_that_breaks_and_then_saves(tokens, engin
     inputs["In use"].set_value(1)
     at.button[[b.label for b in at.button].index("Save counts")].click().run()
     assert not at.error and not at.exception
-    assert any("updated: 3 free of 4" in s.value for s in at.success)
+    assert any("updated: 3 free of 4" in shown(s.value) for s in at.success)
     with Session(engine) as session:
         saved = session.get(HospitalResource, floor[A_ICU])
         assert (saved.available_quantity, saved.in_use_quantity) == (3, 1)

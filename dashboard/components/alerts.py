@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from dashboard.components import kpi
+from dashboard.components import kpi, say
 from dashboard.gate import Viewer
 from dashboard.services.settings import Level
 
@@ -72,7 +72,7 @@ def panel(
     """
     if not alerts:
         if empty:
-            st.success(empty, icon=":material/check_circle:")
+            say.success(empty, icon=":material/check_circle:")
         return
     with st.container(border=True):
         st.markdown(f"**{title}** ({len(alerts):,})")

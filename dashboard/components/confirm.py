@@ -10,6 +10,8 @@ from typing import Any
 
 import streamlit as st
 
+from dashboard.components import say
+
 
 def ask(key: str, summary: str, **details: Any) -> None:
     st.session_state[f"{key}__pending"] = {"summary": summary, **details}
@@ -20,7 +22,7 @@ def confirmed(key: str) -> dict[str, Any] | None:
     if not pending:
         return None
     with st.container(border=True):
-        st.warning(pending["summary"], icon=":material/warning:")
+        say.warning(pending["summary"], icon=":material/warning:")
         yes, no = st.columns(2)
         if yes.button("Confirm", type="primary", key=f"{key}__confirm", width="stretch"):
             return st.session_state.pop(f"{key}__pending")
@@ -32,7 +34,7 @@ def confirmed(key: str) -> dict[str, Any] | None:
 
 def done(message: str, key: str) -> None:
     """After a write: a toast now, and the same words above the refreshed page."""
-    st.toast(message, icon=":material/check_circle:")
+    say.toast(message, icon=":material/check_circle:")
     st.session_state[f"{key}__done"] = message
     st.rerun()
 
@@ -40,4 +42,4 @@ def done(message: str, key: str) -> None:
 def show_done(key: str) -> None:
     message = st.session_state.pop(f"{key}__done", None)
     if message:
-        st.success(message, icon=":material/check_circle:")
+        say.success(message, icon=":material/check_circle:")

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
+from dashboard.components import say
 from dashboard.formatting import Noun, csv_safe
 from dashboard.services.paging import EXPORT_LIMIT
 
@@ -73,7 +74,7 @@ def export_panel(
             return
         _, (csv, xlsx), rows, truncated = prepared
         if truncated:
-            st.warning(f"Only the first {noun.count(rows)} are in the file; narrow the filters to get the rest.")
+            say.warning(f"Only the first {noun.count(rows)} are in the file; narrow the filters to get the rest.")
         stamp = f"{file_stem}-{datetime.now(UTC):%Y-%m-%d}"
         as_csv, as_xlsx = st.columns(2)
         as_csv.download_button(

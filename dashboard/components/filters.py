@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 import streamlit as st
 
 from dashboard import data, gate
+from dashboard.components import say
 from dashboard.formatting import LAGOS, lagos_date
 from dashboard.gate import Viewer
 
@@ -130,7 +131,7 @@ def date_range_picker() -> DateRange:
     )
     note = st.session_state.pop(RANGE_NOTE_KEY, None)
     if note:
-        st.warning(f"{note} Showing {chosen.label}.")
+        say.warning(f"{note} Showing {chosen.label}.")
     _show_range_in_url(chosen)
     return chosen
 

@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
+from dashboard.components import say
 from dashboard.components.export import export_panel
 from dashboard.formatting import Noun, range_caption
 from dashboard.gate import Viewer
@@ -106,7 +107,7 @@ def show(
     )
     if page.total == 0:
         filtered = bool(search.strip()) or any(v not in (None, "", [], ()) for v in filters.values())
-        st.info(listing.empty_filtered if filtered else listing.empty)
+        say.info(listing.empty_filtered if filtered else listing.empty)
     else:
         page_table(listing.to_frame(page.rows), listing.column_config)
         pager(page_key, page, listing.noun)

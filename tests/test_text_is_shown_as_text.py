@@ -1,0 +1,80 @@
+"""No text from users or the database reaches Streamlit as Markdown or HTML unescaped.
+
+A static check of every page and dashboard module: messages (error, warning, info, success, toast)
+carry only constant words unless they go through components/say.py, which escapes; nothing uses
+unsafe_allow_html or st.html. Markdown built by hand (st.markdown, st.caption) is checked by the
+pages' own tests with names that look like links.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = sorted([*ROOT.joinpath("pages").glob("*.py"), *ROOT.joinpath("dashboard").rglob("*.py")])
+MESSAGES = {"error", "warning", "info", "success", "toast"}
+ESCAPING_MODULE = ROOT / "dashboard" / "components" / "say.py"
+
+
+def _constant_text(node: ast.AST) -> bool:
+    """A literal, a module's CONSTANT, or a choice or sum of them: words written in the code."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.Name):
+        return node.id.isupper()
+    if isinstance(node, ast.IfExp):
+        return _constant_text(node.body) and _constant_text(node.orelse)
+    return isinstance(node, ast.BinOp) and _constant_text(node.left) and _constant_text(node.right)
+
+
+def _findings(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        owner = func.value.id if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) else ""
+        where = f"{path.relative_to(ROOT)}:{node.lineno}"
+        for keyword in node.keywords:
+            if keyword.arg == "unsafe_allow_html" and not (
+                isinstance(keyword.value, ast.Constant) and keyword.value.value is False
+            ):
+                found.append(f"{where} passes unsafe_allow_html")
+        if name == "html" and owner == "st" and not (node.args and _constant_text(node.args[0])):
+            found.append(f"{where} calls st.html")
+        if (
+            name in MESSAGES
+            and owner not in {"say", "_log", "log", "logging", "warnings"}
+            and path != ESCAPING_MODULE
+            and node.args
+            and not _constant_text(node.args[0])
+        ):
+            found.append(f"{where} shows non-constant text with .{name}(); use dashboard.components.say")
+    return found
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=[str(p.relative_to(ROOT)) for p in SOURCES])
+def test_messages_carry_user_text_only_through_the_escaping_helper(path):
+    assert _findings(path) == []
+
+
+def test_the_check_catches_what_it_is_for(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        "import streamlit as st\n"
+        "st.error(str(exc))\n"
+        "st.warning(f'{name} was saved')\n"
+        "st.markdown(text, unsafe_allow_html=True)\n"
+        "st.html(text)\n"
+        "st.info('A constant sentence is fine.')\n"
+    )
+    global ROOT
+    saved, ROOT = ROOT, tmp_path
+    try:
+        assert len(_findings(bad)) == 4
+    finally:
+        ROOT = saved
