@@ -65,7 +65,8 @@ kpi.card_row(
 )
 
 flow = data.cached(admissions.flow_by_day, actor, start=period.start, end=period.end)
-chart_column, census_column = st.columns([3, 2])
+# In network scope the census names each hospital too: it gets the page's width to fit.
+chart_column, census_column = (st.container(), st.container()) if actor.network_wide else st.columns([3, 2])
 with chart_column:
     if flow and any(f.admissions or f.discharges for f in flow):
         frame = pd.DataFrame(
@@ -112,7 +113,7 @@ if waiting:
     say.warning(
         f"{count(len(waiting))} admitted {'patient is' if len(waiting) == 1 else 'patients are'} waiting for a bed: "
         + ", ".join(w.patient_name for w in waiting[:8])
-        + ("…" if len(waiting) > 8 else "")
+        + (f" and {count(len(waiting) - 8)} more" if len(waiting) > 8 else "")
         + ". Give one a bed with Transfer below.",
         icon=":material/hotel:",
     )
@@ -183,6 +184,7 @@ def _admit_form() -> None:
         "Find the patient", key=f"{KEY}_patient_search_{nonce}", placeholder="Name or email, at least 2 characters"
     )
     patient = None
+    patient_names: dict[str, str] = {}
     if len(typed.strip()) >= 2:
         try:
             found = data.call(admissions.find_patients, actor, typed)
@@ -193,6 +195,7 @@ def _admit_form() -> None:
             st.caption("No patient matches. Check the spelling, or search by email.")
         else:
             by_id = {p.user_id: p for p in found}
+            patient_names = {p.user_id: p.name for p in found}
             patient = st.selectbox(
                 "Patient",
                 list(by_id),
@@ -225,7 +228,8 @@ def _admit_form() -> None:
         _write(
             admissions.admit, hospital_id=hospital_id, patient_id=patient, bed_resource_id=bed,
             room_number=room or None, physician_id=physician, notes=notes or None,
-            message="Patient admitted" + (f" to {names[bed].split(' (')[0]}." if bed else "; waiting for a bed."),
+            message=f"{patient_names[patient]} admitted"
+            + (f" to {names[bed].split(' (')[0]}." if bed else "; waiting for a bed."),
             affects=hospital_id,
         )  # fmt: skip
 

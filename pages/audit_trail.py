@@ -6,6 +6,8 @@ from dashboard.gate import require_page_access
 
 viewer = require_page_access("audit_trail")
 
+from datetime import datetime  # noqa: E402
+
 import pandas as pd  # noqa: E402
 
 from dashboard import data  # noqa: E402
@@ -17,16 +19,30 @@ from dashboard.services import audit_trail  # noqa: E402
 AS_OF_KEY = "audit_as_of"
 
 
+def _value(value: object) -> str:
+    """A recorded value as a reader reads it: moments in Lagos time, nothing as a dash."""
+    if value is None:
+        return "—"
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        try:
+            return lagos_datetime(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    return str(value)
+
+
 def _changes(old: object, new: object) -> str:
-    """'Available quantity: 12 → 9'; fields whose value did not change are left out."""
+    """'Available quantity: 12 → 9'; unchanged fields and raw ids (never shown) are left out."""
     old = old if isinstance(old, dict) else {}
     new = new if isinstance(new, dict) else {}
     parts = []
     for key, after in new.items():
+        if key == "id" or key.endswith("_id"):
+            continue
         if key not in old:
-            parts.append(f"{humanise(key)}: {after}")
+            parts.append(f"{humanise(key)}: {_value(after)}")
         elif old[key] != after:
-            parts.append(f"{humanise(key)}: {old[key]} → {after}")
+            parts.append(f"{humanise(key)}: {_value(old[key])} → {_value(after)}")
     return "; ".join(parts)
 
 

@@ -12,6 +12,7 @@ from dashboard import data  # noqa: E402
 from dashboard.components import alerts, kpi, say  # noqa: E402
 from dashboard.components.header import page_header  # noqa: E402
 from dashboard.formatting import (  # noqa: E402
+    Noun,
     count,
     humanise,
     lagos_date,
@@ -27,6 +28,7 @@ from dashboard.services.settings import Level  # noqa: E402
 
 actor = viewer.actor
 role = viewer.user.role
+HOSPITALS = Noun("hospital", "hospitals")
 limits = settings.current()
 
 page_header("Overview", "What needs attention now.", viewer)
@@ -40,7 +42,7 @@ def _status(key: str, value: float | None, level: Level) -> kpi.Status:
 
 
 occupancy = figures.bed_occupancy_percent
-free_share_status = {"alert": kpi.Status.ATTENTION, "watch": kpi.Status.ATTENTION, "ok": kpi.Status.NORMAL}
+free_share_status = {"alert": kpi.Status.ATTENTION, "watch": kpi.Status.NORMAL, "ok": kpi.Status.NORMAL}
 cards = [
     kpi.Card(
         "Free beds now",
@@ -115,7 +117,7 @@ cards = [
     kpi.Card(
         "Awaiting verification",
         count(figures.documents_awaiting_verification.value),
-        delta=f"{count(figures.hospitals_awaiting_verification.value)} hospitals"
+        delta=HOSPITALS.count(figures.hospitals_awaiting_verification.value)
         if actor.network_wide and figures.hospitals_awaiting_verification.value
         else None,
         delta_color="off",
@@ -209,6 +211,6 @@ if actor.network_wide:
             width="stretch",
             height="content" if len(overdue) <= 25 else 600,
         )
-        st.caption(f"{count(len(overdue))} of {count(len(reporting))} hospitals have a report overdue.")
+        st.caption(f"{count(len(overdue))} of {HOSPITALS.count(len(reporting))} have a report overdue.")
 if figures.free_beds.value is None and not actor.network_wide:
     st.info("This hospital has recorded no resources yet. Add its beds on the Resources & beds page.")

@@ -31,6 +31,14 @@ def _age(hours: float | None) -> str:
     return "never" if hours is None else f"{minutes_words(hours * 60)} ago"
 
 
+def _age_short(hours: float | None, stale: bool) -> str:
+    """'3 h', '2 d', 'Stale: 27 h': short enough for a table that fits 1400 px."""
+    if hours is None:
+        return "Never"
+    words = "< 1 h" if hours < 1 else f"{hours:,.0f} h" if hours < 48 else f"{hours / 24:,.0f} d"
+    return f"Stale: {words}" if stale else words
+
+
 page_header(
     "Resources & beds",
     "Beds, equipment, medicines and staff: what is free now, what is in use, and how fresh each count is.",
@@ -79,8 +87,12 @@ kpi.card_row(
         kpi.Card(
             "Free ICU beds",
             count(free_icu),
-            status=kpi.Status.ATTENTION if by_hospital and free_icu == 0 else kpi.Status.NORMAL,
-            status_note="none free" if by_hospital and free_icu == 0 else None,
+            status=kpi.Status.NO_DATA
+            if not beds
+            else kpi.Status.ATTENTION
+            if free_icu == 0
+            else kpi.Status.NORMAL,
+            status_note="none free" if beds and free_icu == 0 else None,
         ),
         kpi.Card(
             "Bed occupancy",
@@ -139,6 +151,7 @@ if summary:
             "Maintenance": [100 * c.maintenance / c.total if c.total else 0 for c in summary],
         }
     )
+    chart_column, table_column = st.columns([3, 2])
     figure = charts.bar(
         frame,
         x="Category",
@@ -149,9 +162,31 @@ if summary:
         colours={"Free": charts.BLUE, "In use": charts.ORANGE, "Maintenance": charts.GREY},
         horizontal=True,
         hover_format=".1f",
+        value_suffix="%",
         height=300,
+        notes={
+            "Free": [f"({c.available:,} of {c.total:,})" for c in summary],
+            "In use": [f"({c.in_use:,} of {c.total:,})" for c in summary],
+            "Maintenance": [f"({c.maintenance:,} of {c.total:,})" for c in summary],
+        },
     )
-    charts.show(figure, key=f"{KEY}_categories")
+    with chart_column:
+        charts.show(figure, key=f"{KEY}_categories")
+    table_column.markdown("**By category**")
+    table_column.dataframe(
+        pd.DataFrame(
+            {
+                "Category": [humanise(c.category) for c in summary],
+                "Total": [c.total for c in summary],
+                "Free": [c.available for c in summary],
+                "In use": [c.in_use for c in summary],
+                "Maint.": [c.maintenance for c in summary],
+                "Use": [percent(None if c.utilisation is None else c.utilisation / 100) for c in summary],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
 else:
     st.info("No resources are recorded in this scope yet. Hospitals add them as they report their capacity.")
 
@@ -187,8 +222,8 @@ def _as_table(rows: list) -> pd.DataFrame:
             "In use": [r.in_use for r in rows],
             "Maintenance": [r.maintenance for r in rows],
             "Use": [percent(None if r.utilisation is None else r.utilisation / 100) for r in rows],
-            "Status": [("Low · " if r.low else "") + humanise(r.status) for r in rows],
-            "Counted": [("Stale · " if r.stale else "") + _age(r.hours_since_update) for r in rows],
+            "Status": ["Low" if r.low else humanise(r.status) for r in rows],
+            "Counted": [_age_short(r.hours_since_update, r.stale) for r in rows],
         }
     )
     if actor.network_wide:
@@ -236,7 +271,9 @@ if may_write and page.rows:
     )
     with st.form(f"{KEY}_edit_{row.id}", border=True):
         total_col, free_col, use_col, maintenance_col = st.columns(4)
-        limits_kw = {"min_value": 0, "max_value": 100_000, "step": 1}
+        # No bounds on the inputs: a number out of range is refused by the service with a sentence,
+        # where the widget would only show a small red mark and save nothing.
+        limits_kw = {"step": 1}
         total = total_col.number_input("Total", value=row.total, **limits_kw)
         available = free_col.number_input("Free", value=row.available, **limits_kw)
         in_use = use_col.number_input("In use", value=row.in_use, **limits_kw)

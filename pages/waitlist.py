@@ -29,60 +29,64 @@ actor = viewer.actor
 page_header("Waitlist", "Who is waiting, where, and for how long; call the next patient.", viewer)
 confirm.show_done(KEY)
 
-# Breaches first: a patient past the wait target for their priority (alerts raise and clear apart).
-breaches = data.call(waitlist.breaches, actor)
-standing = alerts.standing_alerts(
-    viewer,
-    [
-        alerts.Alert(
-            key=f"wait:{b.id}",
-            text=(
-                f"{md_escape(b.patient_name)} ({humanise(b.priority)}, {md_escape(b.department)}"
-                f"{'' if not actor.network_wide else ', ' + md_escape(b.hospital_name)}) has waited "
-                f"{minutes_words(b.waited_minutes)}; the target is {minutes_words(b.target_minutes)}."
-            ),
-            value=b.waited_minutes,
-            level=settings.current().wait_target(b.priority),
-            kind="Waiting past the target",
-            short=f"{md_escape(b.patient_name)} ({minutes_words(b.waited_minutes)})",
-        )
-        for b in breaches
-    ],
-)
-alerts.panel(viewer, standing, title="Waiting past the target")
-
-medians = data.call(waitlist.median_waits, actor)
-summary = data.call(waitlist.queue_summary, actor)
-waiting_now = sum(s.waiting for s in summary)
-over_target = sum(s.over_target for s in summary)
-kpi.card_row(
-    viewer,
-    [
-        kpi.Card("Waiting now", count(waiting_now), help="Patients not yet called, in every department in scope."),
-        kpi.Card(
-            "Past the wait target",
-            count(over_target),
-            status=kpi.Status.ATTENTION if over_target else kpi.Status.NORMAL,
-            status_note="targets by priority",
-            help="Targets: " + ", ".join(f"{p} {minutes_words(settings.current().wait_target(p).raise_at)}"
-                                          for p in PRIORITIES) + ".",
-        ),
-        kpi.Card(
-            "Median wait today",
-            minutes_words(medians.today_minutes),
-            delta=kpi.signed_change(medians.today_minutes, medians.previous_7_days_minutes, unit="min"),
-            delta_color="inverse",
-            delta_description="vs the previous 7 days",
-            help=f"From arrival to being called; {count(medians.today_count)} called today.",
-        ),
-        kpi.Card(
-            "Longest wait now",
-            minutes_words(max((s.longest_wait_minutes for s in summary), default=None)),
-        ),
-    ],
-)
-
 departments = data.call(waitlist.departments, actor)
+
+
+def _figures_at_the_top() -> list:
+    """The breaches and the cards: re-read with the queue, so the top never lags behind it."""
+    # Breaches first: a patient past the wait target for their priority (alerts raise and clear apart).
+    breaches = data.call(waitlist.breaches, actor)
+    standing = alerts.standing_alerts(
+        viewer,
+        [
+            alerts.Alert(
+                key=f"wait:{b.id}",
+                text=(
+                    f"{md_escape(b.patient_name)} ({humanise(b.priority)}, {md_escape(b.department)}"
+                    f"{'' if not actor.network_wide else ', ' + md_escape(b.hospital_name)}) has waited "
+                    f"{minutes_words(b.waited_minutes)}; the target is {minutes_words(b.target_minutes)}."
+                ),
+                value=b.waited_minutes,
+                level=settings.current().wait_target(b.priority),
+                kind="Waiting past the target",
+                short=f"{md_escape(b.patient_name)} ({minutes_words(b.waited_minutes)})",
+            )
+            for b in breaches
+        ],
+    )
+    alerts.panel(viewer, standing, title="Waiting past the target")
+
+    medians = data.call(waitlist.median_waits, actor)
+    summary = data.call(waitlist.queue_summary, actor)
+    waiting_now = sum(s.waiting for s in summary)
+    over_target = sum(s.over_target for s in summary)
+    kpi.card_row(
+        viewer,
+        [
+            kpi.Card("Waiting now", count(waiting_now), help="Patients not yet called, in every department in scope."),
+            kpi.Card(
+                "Past the wait target",
+                count(over_target),
+                status=kpi.Status.ATTENTION if over_target else kpi.Status.NORMAL,
+                status_note="targets by priority",
+                help="Targets: " + ", ".join(f"{p} {minutes_words(settings.current().wait_target(p).raise_at)}"
+                                              for p in PRIORITIES) + ".",
+            ),
+            kpi.Card(
+                "Median wait today",
+                minutes_words(medians.today_minutes),
+                delta=kpi.signed_change(medians.today_minutes, medians.previous_7_days_minutes, unit="min"),
+                delta_color="inverse",
+                delta_description="vs the previous 7 days",
+                help=f"From arrival to being called; {count(medians.today_count)} called today.",
+            ),
+            kpi.Card(
+                "Longest wait now",
+                minutes_words(max((s.longest_wait_minutes for s in summary), default=None)),
+            ),
+        ],
+    )
+    return summary
 
 
 def _queue_frame(entries: list) -> pd.DataFrame:
@@ -92,7 +96,6 @@ def _queue_frame(entries: list) -> pd.DataFrame:
             "Department": [e.department for e in entries],
             "Priority": [humanise(e.priority) for e in entries],
             "Waiting": [minutes_words(e.waited_minutes) for e in entries],
-            "Target": [minutes_words(e.target_minutes) for e in entries],
             "Past target": ["Yes" if e.over_target else "" for e in entries],
             "Arrived": [lagos_time(e.arrived_at) for e in entries],
             "Reason": [e.reason for e in entries],
@@ -103,7 +106,7 @@ def _queue_frame(entries: list) -> pd.DataFrame:
     return frame
 
 
-def _call_next_controls(department: str | None) -> None:
+def _call_next_controls(department: str | None, summary: list) -> None:
     """Call the next patient: a hospital (network scope only) and a department, then one click."""
     if actor.network_wide:
         choices = dict(data.hospital_choices(actor))
@@ -113,10 +116,16 @@ def _call_next_controls(department: str | None) -> None:
         )  # fmt: skip
     else:
         hospital_id = actor.hospital_id
-    target = st.selectbox(
-        "Department to call from", departments, index=departments.index(department) if department in departments else 0,
-        key=f"{KEY}_call_department",
-    )  # fmt: skip
+    # The department to call from follows the queue's filter; with none, the one with most waiting.
+    waiting_by_department: dict[str, int] = {}
+    for row in summary:
+        waiting_by_department[row.department] = waiting_by_department.get(row.department, 0) + row.waiting
+    busiest = max(waiting_by_department, key=waiting_by_department.get, default=None)
+    follows = department or busiest
+    if st.session_state.get(f"{KEY}_call_follows") != follows and follows in departments:
+        st.session_state[f"{KEY}_call_follows"] = follows
+        st.session_state[f"{KEY}_call_department"] = follows
+    target = st.selectbox("Department to call from", departments, key=f"{KEY}_call_department")
     if st.button("Call next patient", type="primary", key=f"{KEY}_call_next", icon=":material/campaign:",
                  disabled=not departments):  # fmt: skip
         try:
@@ -161,7 +170,8 @@ def _entry_actions(entries: list) -> None:
                                     if entry.priority in PRIORITIES else 2, format_func=humanise,
                                     key=f"{KEY}_priority_{entry.id}")  # fmt: skip
             if st.button("Change priority", key=f"{KEY}_change_priority"):
-                _write(waitlist.change_priority, entry, f"{entry.patient_name} is now {priority}.", priority=priority)
+                _write(waitlist.change_priority, entry, f"{entry.patient_name} is now {humanise(priority)} priority.",
+                       priority=priority)  # fmt: skip
     with cancel_tab:
         reason = st.text_input("Reason", max_chars=200, key=f"{KEY}_cancel_reason_{entry.id}",
                                placeholder="e.g. left before being seen")  # fmt: skip
@@ -170,11 +180,20 @@ def _entry_actions(entries: list) -> None:
                 st.error("Give a reason for cancelling (at most 200 characters).")
             else:
                 confirm.ask(KEY, f"Cancel {entry.patient_name}'s visit to {entry.department}? They leave the queue.",
-                            entry_id=entry.id, reason=reason)  # fmt: skip
+                            entry_id=entry.id, hospital_id=entry.hospital_id, name=entry.patient_name,
+                            reason=reason)  # fmt: skip
     pending = confirm.confirmed(KEY)
     if pending:
-        target = by_id.get(pending["entry_id"], entry)
-        _write(waitlist.cancel, target, f"{target.patient_name}'s visit is cancelled.", reason=pending["reason"])
+        # Exactly the visit the question named, whatever is selected now; the service refuses in a
+        # sentence if it has left the queue meanwhile (called and seen by someone else).
+        try:
+            data.write(
+                waitlist.cancel, actor, pending["entry_id"], affects=pending["hospital_id"], reason=pending["reason"]
+            )
+        except ServiceError as exc:
+            say.error(str(exc))
+            return
+        confirm.done(f"{pending['name']}'s visit is cancelled.", KEY)
 
 
 def _write(command, entry, message: str, **kwargs) -> None:
@@ -188,7 +207,9 @@ def _write(command, entry, message: str, **kwargs) -> None:
 
 @st.fragment(run_every=REFRESH_SECONDS)
 def live_queue() -> None:
-    """The queue itself, re-read every 30 seconds without reloading the page."""
+    """The breaches, the cards and the queue, re-read every 30 seconds without reloading the page."""
+    summary = _figures_at_the_top()
+    st.subheader("The queue")
     department = st.selectbox(
         "Department", [None, *departments], format_func=lambda d: "All departments" if d is None else d,
         key=f"{KEY}_department",
@@ -206,13 +227,13 @@ def live_queue() -> None:
         say.info(f"No patients waiting in {where}. New arrivals appear here within {REFRESH_SECONDS} seconds.")
     if with_staff:
         st.markdown(f"**Called or being seen** ({count(len(with_staff))})")
-        st.dataframe(_queue_frame(with_staff).drop(columns=["Target", "Past target"]), hide_index=True,
+        st.dataframe(_queue_frame(with_staff).drop(columns=["Past target"]), hide_index=True,
                      width="stretch", height=min(400, 38 + 35 * len(with_staff)))  # fmt: skip
     if may_write:
         call_column, act_column = st.columns(2)
         with call_column.container(border=True):
             st.markdown("**Call the next patient**")
-            _call_next_controls(department)
+            _call_next_controls(department, summary)
         with act_column.container(border=True):
             st.markdown("**Update a patient**")
             if entries:
@@ -221,7 +242,6 @@ def live_queue() -> None:
                 st.caption("Nobody is in this queue.")
 
 
-st.subheader("The queue")
 live_queue()
 
 st.subheader("How long patients waited today")
@@ -241,6 +261,7 @@ else:
             x_title="Wait from arrival to call",
             y_title="Patients",
             colours={humanise(p): c for p, c in charts.PRIORITY_COLOURS.items()},
+            counts=True,
         ),
         key=f"{KEY}_distribution",
     )

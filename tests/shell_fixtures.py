@@ -108,6 +108,7 @@ def _build_network(engine: Engine) -> Network:
             users[label] = _add_user(session, email, password_hash, role, hospital_id).id
             emails[label] = email
         physician = session.get(User, users["physician_a"]).profile
+        slots = iter(("08:00", "08:30", "09:00", "09:30", "10:00"))  # one physician: never one slot twice
         for hospital, n in ((a, 2), (b, 3)):
             for i in range(n):
                 session.add(
@@ -116,7 +117,7 @@ def _build_network(engine: Engine) -> Network:
                         physician_id=physician.id,
                         hospital_id=hospital.id,
                         appointment_date=now,
-                        appointment_time="10:00",
+                        appointment_time=next(slots),
                     )
                 )
                 session.add(

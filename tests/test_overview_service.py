@@ -135,7 +135,7 @@ def data(db_session):
     book(db, a, patient, doctor.id, TODAY, status="cancelled")
     book(db, a, patient, doctor.id, TODAY - timedelta(days=7))
     book(db, a, patient, doctor.id, TODAY - timedelta(days=6))  # last Tuesday: neither day
-    book(db, b, patient, doctor.id, TODAY)
+    book(db, b, patient, doctor.id, TODAY, hour=12)  # the same doctor cannot hold 10:00 twice
 
     # Emergencies. A: open 3 (1 critical); opened 4–10 March: 2, 25 Feb–3 March: 1. B: 1 open critical.
     emergency(db, a, patient, TODAY - timedelta(days=1), severity="critical")

@@ -293,8 +293,8 @@ def test_counts_that_do_not_add_up_are_refused_in_a_sentence(db_session, floor):
             maintenance=1,
         )
     assert str(refused.value) == (
-        "General ward beds available (5), in use (6) and in maintenance (1) add up to 12, not the total of 10: "
-        "change one of them."
+        "General ward beds: Free (5), In use (6) and In maintenance (1) add up to 12, not the total of 10. "
+        "With the other counts as they are, In use should be 4."
     )
     assert resource_counts(db_session, floor.resources["a_general"]) == (10, 5, 4, 1, "available")
     assert audit_count(db_session) == before

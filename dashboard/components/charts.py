@@ -71,8 +71,16 @@ def bar(
     horizontal: bool = False,
     hover_format: str = ",.0f",
     height: int = 360,
+    counts: bool = False,
+    value_suffix: str = "",
+    notes: dict[str, Sequence[str]] | None = None,
 ) -> go.Figure:
-    """Bars of one or more series (each column in `y` a series, named by its column)."""
+    """Bars of one or more series (each column in `y` a series, named by its column).
+
+    `counts`: the values are whole things (patients, beds): the value axis shows no halves.
+    `value_suffix`: a unit after each value, on the axis and in hover text (e.g. "%").
+    `notes`: per series, a few words per bar added to its hover text (e.g. "(9 of 74)").
+    """
     series = [y] if isinstance(y, str) else list(y)
     category_axis, value_axis = ("y", "x") if horizontal else ("x", "y")
     fig = go.Figure()
@@ -85,7 +93,10 @@ def bar(
             name=name,
             orientation="h" if horizontal else "v",
             marker_color=colour,
-            hovertemplate=f"%{{{category_axis}}}<br>{name}: %{{{value_axis}:{hover_format}}}<extra></extra>",
+            customdata=(notes or {}).get(name),
+            hovertemplate=f"%{{{category_axis}}}<br>{name}: %{{{value_axis}:{hover_format}}}{value_suffix}"
+            + (" %{customdata}" if (notes or {}).get(name) is not None else "")
+            + "<extra></extra>",
         )
     fig.update_layout(
         template=TEMPLATE,
@@ -96,8 +107,16 @@ def bar(
         xaxis_title=y_title if horizontal else x_title,
         yaxis_title=x_title if horizontal else y_title,
     )
+    value_axis_name = "xaxis" if horizontal else "yaxis"
+    if counts:
+        fig.update_layout({value_axis_name: {"tickformat": ",d", "rangemode": "tozero"}})
+        if len(frame) and frame[series].sum(axis=1).max() <= 10:
+            fig.update_layout({value_axis_name: {"dtick": 1}})
+    if value_suffix:
+        fig.update_layout({value_axis_name: {"ticksuffix": value_suffix}})
     if horizontal:
         fig.update_yaxes(autorange="reversed")
+        fig.update_layout(legend={"traceorder": "normal"})
     return fig
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
 
 from dashboard.components import say
-from dashboard.formatting import Noun, csv_safe
+from dashboard.formatting import LAGOS, Noun, csv_safe
 from dashboard.services.paging import EXPORT_LIMIT
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -75,7 +75,7 @@ def export_panel(
         _, (csv, xlsx), rows, truncated = prepared
         if truncated:
             say.warning(f"Only the first {noun.count(rows)} are in the file; narrow the filters to get the rest.")
-        stamp = f"{file_stem}-{datetime.now(UTC):%Y-%m-%d}"
+        stamp = f"{file_stem}-{datetime.now(LAGOS):%Y-%m-%d}"  # the reader's day, not UTC's
         as_csv, as_xlsx = st.columns(2)
         as_csv.download_button(
             f"Download {noun.count(rows)} (CSV)",

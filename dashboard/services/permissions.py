@@ -30,6 +30,9 @@ ACCESS: dict[str, Access] = {
     # those who run the hospital change it.
     "resources": Access(read=EVERY_STAFF_ROLE, write=frozenset({ADMIN, HOSPITAL_ADMIN})),
     "admissions": Access(read=frozenset({ADMIN, HOSPITAL_ADMIN, EXECUTIVE}), write=frozenset({ADMIN, HOSPITAL_ADMIN})),
+    "appointments": Access(
+        read=frozenset({ADMIN, HOSPITAL_ADMIN, EXECUTIVE}), write=frozenset({ADMIN, HOSPITAL_ADMIN})
+    ),
     "waitlist": Access(read=frozenset({ADMIN, HOSPITAL_ADMIN}), write=frozenset({ADMIN, HOSPITAL_ADMIN})),
     "hospitals": Access(read=frozenset({ADMIN, HOSPITAL_ADMIN, COMPLIANCE}), write=frozenset({ADMIN})),
     "audit_trail": Access(read=frozenset({ADMIN, HOSPITAL_ADMIN, COMPLIANCE}), write=NOBODY),

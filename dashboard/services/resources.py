@@ -42,6 +42,8 @@ QUANTITY_FIELDS = {
     "in_use": "The number in use",
     "maintenance": "The number in maintenance",
 }
+# The words the edit form uses for each count, so a refusal names the field the reader typed in.
+FORM_WORDS = {"total": "Total", "available": "Free", "in_use": "In use", "maintenance": "In maintenance"}
 
 _usable = HospitalResource.total_quantity - HospitalResource.maintenance_quantity
 _hours_since_update = cast(func.extract("epoch", func.now() - HospitalResource.updated_at), Float) / 3600.0
@@ -405,10 +407,7 @@ def update_quantities(
     }
     added = new["available"] + new["in_use"] + new["maintenance"]
     if added != new["total"]:
-        raise InvalidInput(
-            f"{resource.name} available ({new['available']}), in use ({new['in_use']}) and in maintenance "
-            f"({new['maintenance']}) add up to {added}, not the total of {new['total']}: change one of them."
-        )
+        raise InvalidInput(_sum_refusal(resource, new, added))
     held = _beds_held(db, resource.id)
     if new["in_use"] < held:
         holders = (
@@ -557,6 +556,27 @@ def _category(category: str | None) -> str | None:
     if category not in RESOURCE_CATEGORIES:
         raise InvalidInput(f"Pick one of the resource categories: {', '.join(RESOURCE_CATEGORIES)}.")
     return category
+
+
+def _sum_refusal(resource: HospitalResource, new: dict[str, int], added: int) -> str:
+    """Why the four counts cannot stand, naming the one field that was changed when only one was."""
+    sentence = (
+        f"{resource.name}: Free ({new['available']:,}), In use ({new['in_use']:,}) and In maintenance "
+        f"({new['maintenance']:,}) add up to {added:,}, not the total of {new['total']:,}"
+    )
+    stored = {
+        "total": resource.total_quantity,
+        "available": resource.available_quantity,
+        "in_use": resource.in_use_quantity,
+        "maintenance": resource.maintenance_quantity,
+    }
+    changed = [field for field, value in new.items() if value != stored[field]]
+    if len(changed) == 1:
+        field = changed[0]
+        fits = added if field == "total" else new["total"] - (added - new[field])
+        if fits >= 0:
+            return f"{sentence}. With the other counts as they are, {FORM_WORDS[field]} should be {fits:,}."
+    return f"{sentence}: change one of them."
 
 
 def _quantity(field: str, value: Any) -> int:

@@ -71,6 +71,9 @@ def write_appointments(network: Network, writer: CopyWriter) -> None:
     soon, three_days = timedelta(days=2), timedelta(days=3)
     total = network.plan.appointments
     session_number = 0
+    # Every physician's (day, slot) already booked: the no-double-booking index (migration 0006)
+    # refuses a second booking of one, cancelled or not, so none is drawn twice.
+    taken: set[int] = set()
     for start in range(0, total, APPOINTMENT_BATCH):
         appointments, sessions, rooms = [], [], []
         for number in range(start, min(total, start + APPOINTMENT_BATCH)):
@@ -88,11 +91,14 @@ def write_appointments(network: Network, writer: CopyWriter) -> None:
             day = randint(min(clock.day_index(earliest), last_day), last_day)
             if not virtual and clock.weekday(day) == 6 and random() < 0.8 and day < last_day:
                 day += 1  # few clinics open on Sunday
-            slot, minutes = choice(VIRTUAL_SLOTS if virtual else IN_PERSON_SLOTS)
-            moment = clock.lagos_moment(day, minutes)
-            if moment < earliest and day < last_day:
+            slots = VIRTUAL_SLOTS if virtual else IN_PERSON_SLOTS
+            slot, minutes = choice(slots)
+            if clock.lagos_moment(day, minutes) < earliest and day < last_day:
                 day += 1
-                moment = clock.lagos_moment(day, minutes)
+            if _slot_key(physician, day, minutes) in taken:
+                day, slot, minutes = _free_slot(rng, taken, physician, slots, day, last_day)
+            taken.add(_slot_key(physician, day, minutes))
+            moment = clock.lagos_moment(day, minutes)
             booked = moment - timedelta(hours=rng.uniform(1, 21 * 24))
             booked = min(max(booked, earliest - one_hour), now - five_minutes, moment - five_minutes)
             draw = random()
@@ -145,6 +151,30 @@ def write_appointments(network: Network, writer: CopyWriter) -> None:
         writer.write("consultation_sessions", SESSION_COLUMNS, sessions)
         writer.write("consultation_rooms", ROOM_COLUMNS, rooms)
     writer.finish("appointments", "consultation_sessions", "consultation_rooms")
+
+
+def _slot_key(physician, day: int, minutes: int) -> int:
+    """One int per physician, day and slot: a million of them fit in a set of modest size."""
+    return (physician.number * 4096 + day) * 1440 + minutes
+
+
+def _free_slot(rng, taken: set[int], physician, slots, day: int, last_day: int) -> tuple[int, str, int]:
+    """Another slot of the physician on `day` (a few draws, then in order), else on the next days.
+
+    A physician has about one booking every four or five days against 36 clinic slots a day, so a
+    clash is rare and the first redraw nearly always settles it; the scan only makes "never" certain.
+    Days after `last_day` are not used (a closed account books nothing after it), so the scan goes back
+    from there instead.
+    """
+    for _ in range(8):
+        slot, minutes = rng.choice(slots)
+        if _slot_key(physician, day, minutes) not in taken:
+            return day, slot, minutes
+    for candidate in [*range(day, last_day + 1), *range(day - 1, -1, -1)]:
+        for slot, minutes in slots:
+            if _slot_key(physician, candidate, minutes) not in taken:
+                return candidate, slot, minutes
+    raise RuntimeError(f"physician {physician.profile_id} has no free slot left in the demo's booking window")
 
 
 def _consultation(

@@ -235,6 +235,7 @@ def _admission_drawer(network: Network) -> Callable[[HospitalNode, int], list[tu
 
     def draw(hospital: HospitalNode, count: int) -> list[tuple]:
         rows = []
+        in_hospital: set[str] = set()  # a patient is admitted once at a time (migration 0007)
         current = max(1, round(count * 0.05))  # every ward has someone in it today
         for position in range(count):
             reason, specialization, ward = rng.choice(ADMISSION_REASONS)
@@ -245,11 +246,20 @@ def _admission_drawer(network: Network) -> Callable[[HospitalNode, int], list[tu
                 earliest = max(hospital.joined_at, clock.history_start)
                 admitted = clock.between(rng, earliest, clock.now - timedelta(hours=2))
             patient = _patient_since(rng, hospital, admitted)
+            for _ in range(8):  # someone not in hospital already, if the draw allows
+                if patient.user_id not in in_hospital:
+                    break
+                patient = _patient_since(rng, hospital, admitted)
             admitted = max(admitted, patient.created_at + timedelta(minutes=30))
             discharged = admitted + stay
-            if position < current or discharged >= clock.now:
+            if (position < current or discharged >= clock.now) and patient.user_id not in in_hospital:
                 status, discharged = "admitted", None
+                in_hospital.add(patient.user_id)
             else:
+                # A stay that would overlap the patient's current one ended before today instead.
+                discharged = min(discharged, clock.now - timedelta(minutes=30))
+                if discharged < admitted:
+                    admitted = discharged - timedelta(hours=6)
                 status = "transferred" if rng.random() < 0.07 else "discharged"
             physician = rng.choice(hospital.physicians_in(specialization))
             room = f"{ward}{rng.randint(1, 4)}-{rng.randint(1, 30):02d}"

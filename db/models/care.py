@@ -48,6 +48,16 @@ class Appointment(Base):
         Index("idx_appointments_physician_date", "physician_id", "appointment_date"),
         Index(None, "hospital_id", "appointment_date"),
         Index(None, "agent_id"),
+        # Migration 0006: a physician's slot holds one appointment that is not cancelled. The slot's day is
+        # the Lagos day, as appointment_time is Lagos wall-clock time.
+        Index(
+            "uq_appointments_physician_slot",
+            "physician_id",
+            text("(timezone('Africa/Lagos', appointment_date)::date)"),
+            "appointment_time",
+            unique=True,
+            postgresql_where=text("status <> 'cancelled'"),
+        ),
     )
 
     id: Mapped[str] = id_column()
