@@ -48,6 +48,7 @@ PAGES: tuple[PageSpec, ...] = (
     _page("resources", "Resources & beds", "Operations", ":material/bed:"),
     _page("admissions", "Admissions", "Operations", ":material/personal_injury:"),
     _page("waitlist", "Waitlist", "Operations", ":material/queue:"),
+    _page("appointments", "Appointments", "Operations", ":material/event:"),
     _page("hospitals", "Hospitals", "Management", ":material/local_hospital:"),
     _page("audit_trail", "Audit trail", "Management", ":material/policy:"),
     _page("users", "Users & roles", "Administration", ":material/group:"),

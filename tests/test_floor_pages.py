@@ -192,7 +192,7 @@ def test_overview_in_network_scope_lists_reporting_completeness(tokens):
     assert "Reporting completeness" in [s.value for s in at.subheader]
 
 
-@pytest.mark.parametrize("file", ["overview.py", "resources.py", "admissions.py", "waitlist.py"])
+@pytest.mark.parametrize("file", ["overview.py", "resources.py", "admissions.py", "waitlist.py", "appointments.py"])
 def test_each_floor_page_runs_a_bounded_number_of_statements(tokens, file):
     page(file, tokens[UserRole.ADMIN])  # warm: the session and the caches
     with counted_statements() as statements:

@@ -154,6 +154,50 @@ def line(
     return fig
 
 
+def occupancy_grid(
+    *,
+    columns: Sequence[str],
+    rows: Sequence[str],
+    filled: Sequence[Sequence[float]],
+    hover: Sequence[Sequence[str]],
+    title: str,
+    x_title: str,
+    scale_max: float = 1.0,
+    labels: Sequence[Sequence[str]] | None = None,
+) -> go.Figure:
+    """A grid of who is busy when: one row per person, one column per slot or day; busier is darker blue.
+
+    Fits any width (a table of twelve physicians would not), and hover names what fills each cell.
+    """
+    fig = go.Figure(
+        go.Heatmap(
+            x=list(columns),
+            y=list(rows),
+            z=[list(r) for r in filled],
+            zmin=0,
+            zmax=scale_max,
+            colorscale=[[0.0, "#f3f6f8"], [1.0, BLUE]],
+            showscale=False,
+            xgap=2,
+            ygap=2,
+            customdata=[list(r) for r in hover],
+            hovertemplate="%{y}<br>%{x}: %{customdata}<extra></extra>",
+            text=[list(r) for r in labels] if labels is not None else None,
+            texttemplate="%{text}" if labels is not None else None,
+        )
+    )
+    fig.update_layout(
+        template=TEMPLATE,
+        title=title,
+        height=max(220, 60 + 28 * len(rows)),
+        xaxis_title=x_title,
+        xaxis={"side": "top", "type": "category", "gridcolor": "rgba(0,0,0,0)"},
+        yaxis={"autorange": "reversed", "type": "category", "gridcolor": "rgba(0,0,0,0)"},
+        margin={"l": 10, "r": 10, "t": 90, "b": 10},
+    )
+    return fig
+
+
 def show(fig: go.Figure, *, key: str | None = None) -> None:
     """Draw with our template (not Streamlit's theme), without Plotly's logo or cloud buttons."""
     st.plotly_chart(

@@ -1,0 +1,384 @@
+"""Appointments: each physician's day and week, booking without double-booking, and what patients are told.
+
+The database refuses a physician's slot twice (migration 0006), so two administrators booking the
+same slot at once get one booking and one sentence. Every booking, move and cancellation tells the
+patient in the same transaction (a notification the platform's apps deliver).
+"""
+
+import streamlit as st
+
+from dashboard.gate import require_page_access
+
+viewer = require_page_access("appointments")
+
+from datetime import timedelta  # noqa: E402
+
+import pandas as pd  # noqa: E402
+
+from dashboard import data  # noqa: E402
+from dashboard.components import charts, confirm, filters, kpi, listing, say  # noqa: E402
+from dashboard.components.header import page_header  # noqa: E402
+from dashboard.formatting import Noun, count, lagos_date, percent  # noqa: E402
+from dashboard.services import appointments, permissions  # noqa: E402
+from dashboard.services.errors import ServiceError  # noqa: E402
+from db.vocab import APPOINTMENT_STATUSES, APPOINTMENT_TYPES, CONSULTATION_TYPES  # noqa: E402
+
+KEY = "appointments"
+NONCE_KEY = f"{KEY}_form_nonce"  # bumped after a booking, so the form's widgets start empty
+actor = viewer.actor
+may_write = viewer.user.role in permissions.writers("appointments")
+period = filters.current_range()
+STATUS_COLOURS = {
+    "Pending": charts.SKY,
+    "Confirmed": charts.BLUE,
+    "Completed": charts.GREEN,
+    "No-show": charts.VERMILLION,
+    "Cancelled": charts.GREY,
+}
+
+page_header("Appointments", f"Who is booked with whom, and how bookings went over {period.label}.", viewer)
+confirm.show_done(KEY)
+
+share = data.cached(appointments.virtual_share, actor, start=period.start, end=period.end)
+rates = data.cached(appointments.monthly_rates, actor, start=period.start, end=period.end)
+per_day = data.cached(appointments.per_day_by_status, actor, start=period.start, end=period.end)
+booked = sum(d.total for d in per_day)
+latest = rates[-1] if rates else None
+kpi.card_row(
+    viewer,
+    [
+        kpi.Card("Appointments", count(booked), help=f"Dated {period.label}, cancelled ones included."),
+        kpi.Card(
+            "No-show rate",
+            percent(latest.no_show_rate if latest else None),
+            help="No-shows out of the appointments whose outcome is known (completed or no-show), this month.",
+        ),
+        kpi.Card(
+            "Cancellation rate",
+            percent(latest.cancellation_rate if latest else None),
+            help="Cancelled out of every appointment dated this month.",
+        ),
+        kpi.Card(
+            "Virtual",
+            percent(share.virtual_share),
+            help=f"{count(share.virtual)} virtual and {count(share.in_person)} in person, cancelled ones left out.",
+        ),
+    ],
+)
+
+# --- Each physician's day or week ---------------------------------------------------------------------
+st.subheader("Who is free when")
+if actor.network_wide:
+    choices = dict(data.hospital_choices(actor))
+    hospital_id = st.selectbox(
+        "Hospital", list(choices), format_func=choices.get, key=f"{KEY}_schedule_hospital",
+        help="A schedule is one hospital's physicians.",
+    )  # fmt: skip
+else:
+    hospital_id = actor.hospital_id
+view_column, day_column = st.columns([1, 2])
+view = view_column.segmented_control("View", ["Day", "Week"], default="Day", key=f"{KEY}_view") or "Day"
+first_day = day_column.date_input(
+    "Day" if view == "Day" else "Week from", value=filters.today(), format="DD/MM/YYYY", key=f"{KEY}_day"
+)
+week = data.call(
+    appointments.schedule, actor, hospital_id=hospital_id, start=first_day, days=1 if view == "Day" else 7
+)
+
+
+def _cell(slot) -> str:
+    kind = "video" if slot.virtual else ""
+    status = "" if slot.status == "confirmed" else appointments.STATUS_LABELS.get(slot.status, slot.status).lower()
+    extras = ", ".join(part for part in (kind, status) if part)
+    return f"{slot.patient_name}" + (f" ({extras})" if extras else "")
+
+
+if not week.physicians:
+    say.info(f"{week.hospital_name} has no active physicians to book. Physicians are added by the platform.")
+elif view == "Day":
+    cells = {(s.physician_id, s.time): s for s in week.slots}
+    rows = [p.label for p in week.physicians]
+    charts.show(
+        charts.occupancy_grid(
+            columns=week.slot_times,
+            rows=rows,
+            filled=[[1 if (p.physician_id, t) in cells else 0 for t in week.slot_times] for p in week.physicians],
+            hover=[
+                [_cell(cells[(p.physician_id, t)]) if (p.physician_id, t) in cells else "free" for t in week.slot_times]
+                for p in week.physicians
+            ],
+            title=f"{lagos_date(first_day)}, Lagos time: booked slots blue, free ones pale",
+            x_title="",
+        ),
+        key=f"{KEY}_day_grid",
+    )
+    st.caption(
+        f"{count(len(week.slots))} booked of {count(len(week.physicians) * len(week.slot_times))} slots at "
+        f"{week.hospital_name}. Point at a slot to see who is booked."
+    )
+else:
+    booked_per: dict[tuple[str, object], int] = {}
+    for slot in week.slots:
+        booked_per[(slot.physician_id, slot.day)] = booked_per.get((slot.physician_id, slot.day), 0) + 1
+    slots_a_day = len(week.slot_times)
+    day_names = [f"{d:%a} {d.day} {d:%b}" for d in week.days]
+    taken = [[booked_per.get((p.physician_id, d), 0) for d in week.days] for p in week.physicians]
+    charts.show(
+        charts.occupancy_grid(
+            columns=day_names,
+            rows=[p.label for p in week.physicians],
+            filled=taken,
+            hover=[[f"{n} booked, {slots_a_day - n} free" for n in row] for row in taken],
+            labels=[[f"{n}/{slots_a_day}" for n in row] for row in taken],
+            scale_max=slots_a_day,
+            title=f"Booked slots a day, the week from {lagos_date(first_day)}",
+            x_title="",
+        ),
+        key=f"{KEY}_week_grid",
+    )
+    st.caption("Each cell: slots booked out of the day's slots. Pick Day to see the times.")
+
+# --- Booking -----------------------------------------------------------------------------------------
+
+
+def _write(command, *args, message: str, affects: str | None, **kwargs) -> None:
+    try:
+        data.write(command, actor, *args, affects=affects, **kwargs)
+    except ServiceError as exc:
+        say.error(str(exc))
+        return
+    st.session_state[NONCE_KEY] = st.session_state.get(NONCE_KEY, 0) + 1
+    confirm.done(message, KEY)
+
+
+def _booking_form() -> None:
+    nonce = st.session_state.get(NONCE_KEY, 0)
+    typed = st.text_input("Find the patient", key=f"{KEY}_patient_search_{nonce}",
+                          placeholder="Name or email, at least 2 characters")  # fmt: skip
+    patient = None
+    names: dict[str, str] = {}
+    if len(typed.strip()) >= 2:
+        found = data.call(appointments.find_patients, actor, typed)
+        names = {p.user_id: p.name for p in found}
+        if not found:
+            st.caption("No patient matches. Check the spelling, or search by email.")
+        else:
+            by_id = {p.user_id: p for p in found}
+            patient = st.selectbox("Patient", list(by_id), format_func=lambda i: f"{by_id[i].name} ({by_id[i].email})",
+                                   key=f"{KEY}_patient_{nonce}")  # fmt: skip
+    physicians = {p.physician_id: p.label for p in week.physicians}
+    if not physicians:
+        st.caption("This hospital has no active physicians to book.")
+        return
+    physician = st.selectbox("Physician", list(physicians), format_func=physicians.get, key=f"{KEY}_physician_{nonce}")
+    day_column, time_column = st.columns(2)
+    day = day_column.date_input("Date", value=filters.today() + timedelta(days=1), min_value=filters.today(),
+                                max_value=filters.today() + timedelta(days=appointments.MAX_DAYS_AHEAD),
+                                format="DD/MM/YYYY", key=f"{KEY}_date_{nonce}")  # fmt: skip
+    taken = {
+        s.time
+        for s in data.call(appointments.schedule, actor, hospital_id=hospital_id, start=day, days=1).slots
+        if s.physician_id == physician
+    }
+    free = [t for t in appointments.SLOT_TIMES if t not in taken]
+    time_slot = time_column.selectbox(
+        "Time", list(appointments.SLOT_TIMES), index=appointments.SLOT_TIMES.index(free[0]) if free else 0,
+        format_func=lambda t: t + ("  (booked)" if t in taken else ""), key=f"{KEY}_time_{physician}_{day}_{nonce}",
+        help="Booked times are marked; booking one is refused.",
+    )  # fmt: skip
+    type_column, how_column = st.columns(2)
+    kind = type_column.selectbox(
+        "Type", APPOINTMENT_TYPES, format_func=lambda t: appointments.TYPE_LABELS[t].capitalize(),
+        key=f"{KEY}_type_{nonce}",
+    )  # fmt: skip
+    how = how_column.radio(
+        "How", CONSULTATION_TYPES, format_func=lambda c: appointments.CONSULTATION_LABELS[c].capitalize(),
+        horizontal=True, key=f"{KEY}_how_{nonce}",
+    )  # fmt: skip
+    notes = st.text_area("Notes", max_chars=appointments.MAX_NOTES_CHARS, height=68, key=f"{KEY}_notes_{nonce}")
+    if st.button("Book", type="primary", key=f"{KEY}_book"):
+        if patient is None:
+            say.error("Find and pick the patient to book first.")
+            return
+        _write(
+            appointments.book, hospital_id=hospital_id, patient_id=patient, physician_id=physician, day=day,
+            time=time_slot, appointment_type=kind, consultation_type=how, notes=notes or None,
+            message=f"Booked {names.get(patient, 'the patient')} with {physicians[physician]} at {time_slot} on "
+            f"{lagos_date(day)}. The patient has been told.",
+            affects=hospital_id,
+        )  # fmt: skip
+
+
+if may_write:
+    with st.expander("Book an appointment", icon=":material/event_available:", key=f"{KEY}_book_panel",
+                     on_change="rerun"):  # fmt: skip
+        _booking_form()
+
+# --- The list ----------------------------------------------------------------------------------------
+st.subheader("Appointments in the date range")
+physician_column, status_column, how_column = st.columns(3)
+physician_filter = physician_column.selectbox(
+    "Physician", [None, *(p.physician_id for p in week.physicians)],
+    format_func=lambda i: "All physicians" if i is None else {p.physician_id: p.label for p in week.physicians}[i],
+    key=f"{KEY}_filter_physician",
+)  # fmt: skip
+status_filter = status_column.selectbox(
+    "Status", [None, *APPOINTMENT_STATUSES], format_func=lambda s: "Any status" if s is None
+    else appointments.STATUS_LABELS[s], key=f"{KEY}_filter_status",
+)  # fmt: skip
+how_filter = how_column.selectbox(
+    "In person or virtual", [None, *CONSULTATION_TYPES], format_func=lambda c: "Both" if c is None
+    else appointments.CONSULTATION_LABELS[c].capitalize(), key=f"{KEY}_filter_how",
+)  # fmt: skip
+
+
+def _as_table(rows: list) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "Date": [lagos_date(r.day) for r in rows],
+            "Time": [r.time for r in rows],
+            "Patient": [r.patient_name for r in rows],
+            "Physician": [r.physician_name for r in rows],
+            "Type": [appointments.TYPE_LABELS.get(r.appointment_type, r.appointment_type).capitalize() for r in rows],
+            "How": ["Virtual" if r.virtual else "In person" for r in rows],
+            "Status": [appointments.STATUS_LABELS.get(r.status, r.status) for r in rows],
+        }
+    )
+    if actor.network_wide:
+        frame.insert(2, "Hospital", [r.hospital_name or "—" for r in rows])
+    return frame
+
+
+def _as_export(rows: list) -> pd.DataFrame:
+    frame = _as_table(rows)
+    frame["Notes"] = [r.notes or "" for r in rows]
+    return frame
+
+
+APPOINTMENTS = listing.Listing(
+    key="appointments",
+    noun=Noun("appointment", "appointments"),
+    list_service=appointments.list_appointments,
+    export_service=appointments.export_appointments,
+    to_frame=_as_table,
+    export_frame=_as_export,
+    file_stem="appointments",
+    search_label="Search by patient",
+    search_placeholder="Name or email",
+    empty=f"No appointments between {period.label}. Pick another date range in the sidebar, or book one above.",
+    empty_filtered="No appointments match these filters. Clear them to see every appointment in the range.",
+)
+page = listing.show(
+    APPOINTMENTS,
+    viewer,
+    filters={
+        "start": period.start,
+        "end": period.end,
+        "physician_id": physician_filter,
+        "status": status_filter,
+        "consultation_type": how_filter,
+    },
+)
+
+
+def _actions(rows: list) -> None:
+    by_id = {r.appointment_id: r for r in rows}
+    chosen = st.selectbox(
+        "Appointment",
+        list(by_id),
+        format_func=lambda i: f"{lagos_date(by_id[i].day)} {by_id[i].time} · {by_id[i].patient_name} with "
+        f"{by_id[i].physician_name} · {appointments.STATUS_LABELS.get(by_id[i].status, by_id[i].status)}",
+        key=f"{KEY}_chosen",
+    )
+    row = by_id[chosen]
+    status_tab, move_tab, cancel_tab = st.tabs(["Confirm or close", "Reschedule", "Cancel"], key=f"{KEY}_tabs",
+                                               on_change="rerun")  # fmt: skip
+    with status_tab:
+        confirm_col, done_col, missed_col = st.columns(3)
+        if confirm_col.button("Confirm", key=f"{KEY}_confirm", width="stretch"):
+            _write(appointments.confirm, row.appointment_id, message=f"{row.patient_name}'s appointment is confirmed.",
+                   affects=row.hospital_id)  # fmt: skip
+        if done_col.button("Completed", key=f"{KEY}_complete", width="stretch"):
+            _write(appointments.complete, row.appointment_id, message=f"{row.patient_name}'s appointment is completed.",
+                   affects=row.hospital_id)  # fmt: skip
+        if missed_col.button("No-show", key=f"{KEY}_no_show", width="stretch"):
+            _write(appointments.mark_no_show, row.appointment_id, message=f"{row.patient_name} is marked as a no-show.",
+                   affects=row.hospital_id)  # fmt: skip
+    with move_tab:
+        day_column, time_column = st.columns(2)
+        new_day = day_column.date_input("New date", value=max(row.day, filters.today()), min_value=filters.today(),
+                                        format="DD/MM/YYYY", key=f"{KEY}_move_day_{row.appointment_id}")  # fmt: skip
+        new_time = time_column.selectbox("New time", appointments.SLOT_TIMES,
+                                         key=f"{KEY}_move_time_{row.appointment_id}")  # fmt: skip
+        if st.button("Reschedule", key=f"{KEY}_reschedule"):
+            _write(appointments.reschedule, row.appointment_id, day=new_day, time=new_time,
+                   message=f"{row.patient_name}'s appointment moved to {new_time} on {lagos_date(new_day)}. "
+                   "The patient has been told.", affects=row.hospital_id)  # fmt: skip
+    with cancel_tab:
+        reason = st.text_input("Reason", max_chars=appointments.MAX_REASON_CHARS,
+                               key=f"{KEY}_cancel_reason_{row.appointment_id}")  # fmt: skip
+        if st.button("Cancel appointment…", key=f"{KEY}_cancel"):
+            if not reason.strip():
+                say.error("Give a reason for cancelling: the patient is told it.")
+            else:
+                confirm.ask(f"{KEY}_cancel", f"Cancel {row.patient_name}'s appointment at {row.time} on "
+                            f"{lagos_date(row.day)}? The patient is told.", appointment_id=row.appointment_id,
+                            hospital_id=row.hospital_id, name=row.patient_name, reason=reason)  # fmt: skip
+        pending = confirm.confirmed(f"{KEY}_cancel")
+        if pending:
+            _write(appointments.cancel, pending["appointment_id"], reason=pending["reason"],
+                   message=f"{pending['name']}'s appointment is cancelled. The patient has been told.",
+                   affects=pending["hospital_id"])  # fmt: skip
+
+
+if may_write and page.rows:
+    with st.expander("Change an appointment", icon=":material/edit_calendar:", key=f"{KEY}_change_panel",
+                     on_change="rerun"):  # fmt: skip
+        st.caption("The appointments on this page of the list; search or filter above to find another.")
+        _actions(page.rows)
+
+# --- Figures -----------------------------------------------------------------------------------------
+st.subheader("How bookings went")
+by_status_column, load_column = st.columns([3, 2])
+with by_status_column:
+    if booked:
+        frame = pd.DataFrame(
+            {
+                "Day": [d.day for d in per_day],
+                **{
+                    label: [getattr(d, status) for d in per_day]
+                    for status, label in appointments.STATUS_LABELS.items()
+                },
+            }
+        )
+        charts.show(
+            charts.bar(frame, x="Day", y=list(appointments.STATUS_LABELS.values()),
+                       title="Appointments per day, by status", x_title="Day (Lagos)", y_title="Appointments",
+                       colours=STATUS_COLOURS, counts=True),
+            key=f"{KEY}_per_day",
+        )  # fmt: skip
+    else:
+        say.info(f"No appointments between {period.label}.")
+with load_column:
+    busiest = data.cached(appointments.busiest_physicians, actor, start=period.start, end=period.end, limit=8)
+    if busiest:
+        frame = pd.DataFrame({"Physician": [f"Dr. {p.physician_name}" for p in busiest],
+                              "Appointments": [p.appointments for p in busiest]})  # fmt: skip
+        charts.show(
+            charts.bar(frame, x="Physician", y="Appointments", title="Busiest physicians", x_title="",
+                       y_title="Appointments (not cancelled)", horizontal=True, counts=True, height=320),
+            key=f"{KEY}_busiest",
+        )  # fmt: skip
+if len(rates) > 1:
+    frame = pd.DataFrame(
+        {
+            "Month": [r.month for r in rates],
+            "No-show rate": [100 * (r.no_show_rate or 0) for r in rates],
+            "Cancellation rate": [100 * (r.cancellation_rate or 0) for r in rates],
+        }
+    )
+    figure = charts.line(frame, x="Month", y=["No-show rate", "Cancellation rate"],
+                         title="No-shows and cancellations by month", x_title="Month",
+                         y_title="Share of appointments (%)", hover_format=".1f",
+                         colours={"No-show rate": charts.VERMILLION, "Cancellation rate": charts.GREY})  # fmt: skip
+    charts.show(figure, key=f"{KEY}_rates")
