@@ -370,7 +370,9 @@ def test_admitting_without_a_bed_puts_the_patient_on_the_waiting_list(db_session
     assert [r.patient_name for r in waiting] == ["Ngozi Obi", "Funke Adeyemi"]  # longest waiting first
 
 
-def test_a_patient_discharged_here_and_admitted_elsewhere_can_be_admitted_here(db_session, floor):
+def test_a_patient_discharged_elsewhere_can_be_admitted_here(db_session, floor):
+    # Musa left A (discharged) and is in B: B discharges him, then A may admit him again.
+    admissions.discharge(db_session, floor.actor("ha_b"), floor.admissions["musa_b"])
     row = admissions.admit(
         db_session,
         floor.actor("ha_a"),
@@ -717,3 +719,206 @@ def test_current_demo_admissions_hold_a_bed_their_ward_counts_in_use(scale):
     if scale == 1:  # enough admissions for the share to show: about 1 in 15 waits for a bed
         waiting = sum(a["bed_resource_id"] is None for a in current)
         assert 0.02 * len(current) <= waiting <= 0.15 * len(current)
+
+
+# --- One open admission per patient in the network (migration 0007) ---------------------------------------
+
+ELSEWHERE = "is already admitted at another hospital; they must be discharged or transferred there first."
+
+
+def test_the_open_admission_index_is_unique_and_partial(db_session):
+    definition = db_session.scalar(
+        text("SELECT indexdef FROM pg_indexes WHERE indexname = 'uq_hospital_patients_open_admission'")
+    )
+    assert definition == (
+        "CREATE UNIQUE INDEX uq_hospital_patients_open_admission ON public.hospital_patients USING btree "
+        "(patient_id) WHERE ((status = ANY (ARRAY['admitted'::text, 'active'::text])) AND (discharge_date IS NULL))"
+    )
+
+
+def test_a_raw_second_open_admission_fails_and_a_closed_one_does_not_count(db_session):
+    from sqlalchemy.exc import IntegrityError
+
+    from tests import rows
+
+    first = rows.create(db_session, "hospital_patients", status="admitted")
+    patient = first["patient_id"]
+
+    def another(**values):
+        return rows.create(db_session, "hospital_patients", patient_id=patient, **values)
+
+    # Another hospital, or the document's default status "active": still a second open admission.
+    for status in ("admitted", "active"):
+        with pytest.raises(IntegrityError, match="uq_hospital_patients_open_admission"), db_session.begin_nested():
+            another(status=status)
+    # Closed admissions do not count: discharged, transferred, or with a discharge date whatever the status.
+    another(status="discharged", discharge_date=datetime.now(UTC))
+    another(status="transferred", discharge_date=datetime.now(UTC))
+    another(status="admitted", admission_date=NOW - timedelta(days=3), discharge_date=NOW - timedelta(days=2))
+    # Once the first is discharged, the patient may be admitted again.
+    db_session.execute(
+        text("UPDATE hospital_patients SET status = 'discharged', discharge_date = now() WHERE id = :id"),
+        {"id": first["id"]},
+    )
+    another(status="active")
+
+
+def test_the_upgrade_refuses_existing_open_admission_clashes_and_changes_nothing(fresh_database):
+    from db import migrate
+    from db.engine import make_engine
+    from db.errors import CommandError
+    from tests import rows
+
+    engine = make_engine(fresh_database)
+    try:
+        migrate.upgrade(engine, "0006")
+        with Session(engine) as db, db.begin():
+            first = rows.create(db, "hospital_patients", status="admitted")
+            clash = rows.create(db, "hospital_patients", patient_id=first["patient_id"], status="active")
+            rows.create(
+                db,
+                "hospital_patients",
+                patient_id=first["patient_id"],
+                status="discharged",
+                discharge_date=datetime.now(UTC),
+            )  # closed: not a clash
+        with pytest.raises(CommandError) as refused:
+            migrate.upgrade(engine, "0007")
+        message = str(refused.value)
+        assert message.startswith("Cannot add the one-open-admission index: 1 patient(s) already have more than one")
+        assert "(2 admissions in all)" in message and "SELECT patient_id" in message
+        assert "run the upgrade again" in message
+        assert migrate.current_revision(engine) == "0006"
+        with Session(engine) as db, db.begin():
+            statuses = db.scalars(text("SELECT status FROM hospital_patients ORDER BY status")).all()
+            assert statuses == ["active", "admitted", "discharged"]  # nothing discharged or deleted
+            assert db.scalar(text("SELECT to_regclass('uq_hospital_patients_open_admission')")) is None
+            db.execute(
+                text("UPDATE hospital_patients SET status = 'discharged', discharge_date = now() WHERE id = :id"),
+                {"id": clash["id"]},
+            )
+        migrate.upgrade(engine, "0007")
+        assert migrate.current_revision(engine) == "0007"
+        with engine.connect() as conn:
+            assert conn.scalar(text("SELECT to_regclass('uq_hospital_patients_open_admission')")) is not None
+        migrate.downgrade(engine, "0006")
+        with engine.connect() as conn:
+            assert conn.scalar(text("SELECT to_regclass('uq_hospital_patients_open_admission')")) is None
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("who", ["ha_a", "admin"])
+def test_a_patient_admitted_at_another_hospital_is_refused_and_nothing_is_written(db_session, floor, who):
+    """Musa is in B. A's administrator cannot see B's admissions (the index refuses); the network's can."""
+    before, beds = written(db_session), all_bed_counts(db_session, floor)
+    with pytest.raises(InvalidInput) as refused:
+        admissions.admit(
+            db_session,
+            floor.actor(who),
+            hospital_id=floor.hospital_a,
+            patient_id=floor.users["patient_4"],
+            bed_resource_id=floor.resources["a_general"],
+            room_number="A1-05",
+            notes="Readmitted",
+        )
+    assert str(refused.value) == f"Musa Danjuma {ELSEWHERE}"
+    assert HOSPITAL_B not in str(refused.value)
+    assert written(db_session) == before and all_bed_counts(db_session, floor) == beds
+    assert audit_rows(db_session, floor.users[who], "patient_admitted") == []
+    # The session is still usable, and the patient still has his one admission, at B.
+    open_ones = db_session.scalars(
+        select(HospitalPatient.hospital_id).where(
+            HospitalPatient.patient_id == floor.users["patient_4"], HospitalPatient.discharge_date.is_(None)
+        )
+    ).all()
+    assert open_ones == [floor.hospital_b]
+
+
+def test_under_row_level_security_a_hospital_admin_is_refused_without_seeing_the_other_hospital(db_session, floor):
+    """As the dashboard runs: a role held to the policies, scoped to hospital A. B's admission is invisible."""
+    from db.row_scope import apply_scope
+
+    role = f"hd_rls_{floor.hospital_a[:8].lower()}".replace("-", "_")
+    db_session.execute(text(f"CREATE ROLE {role} NOLOGIN NOSUPERUSER NOBYPASSRLS"))
+    db_session.execute(text(f"GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO {role}"))
+    before, beds = written(db_session), all_bed_counts(db_session, floor)
+    db_session.execute(text(f"SET LOCAL ROLE {role}"))
+    apply_scope(db_session, floor.hospital_a)
+    try:
+        assert not db_session.scalar(
+            select(func.count()).where(
+                HospitalPatient.patient_id == floor.users["patient_4"], HospitalPatient.discharge_date.is_(None)
+            )
+        )
+        with pytest.raises(InvalidInput) as refused:
+            admissions.admit(
+                db_session,
+                floor.actor("ha_a"),
+                hospital_id=floor.hospital_a,
+                patient_id=floor.users["patient_4"],
+                bed_resource_id=floor.resources["a_general"],
+            )
+        assert str(refused.value) == f"Musa Danjuma {ELSEWHERE}"
+    finally:
+        db_session.execute(text("RESET ROLE"))
+    assert written(db_session) == before and all_bed_counts(db_session, floor) == beds
+
+
+def test_transfer_keeps_the_one_open_admission(db_session, floor):
+    admissions.transfer(
+        db_session,
+        floor.actor("ha_a"),
+        floor.admissions["ngozi_waiting"],
+        bed_resource_id=floor.resources["a_maternity"],
+        room_number="M1-07",
+    )
+    open_ones = db_session.scalars(
+        select(HospitalPatient.id).where(
+            HospitalPatient.patient_id == floor.users["patient_3"], HospitalPatient.discharge_date.is_(None)
+        )
+    ).all()
+    assert open_ones == [floor.admissions["ngozi_waiting"]]
+
+
+def test_one_patient_admitted_at_two_hospitals_at_once_is_admitted_once(engine):
+    """Two hospitals' administrators admit the same patient at the same moment: exactly one wins."""
+    with (
+        floor_rows.committed_ward(engine, free_beds=2, patients=1) as first_ward,
+        floor_rows.committed_ward(engine, free_beds=2, patients=0) as second_ward,
+    ):
+        patient = first_ward.patients[0]
+        wards = [first_ward, second_ward]
+        start = threading.Barrier(2)
+        outcomes: list[object] = [None, None]
+
+        def admit(slot: int) -> None:
+            ward = wards[slot]
+            actor = Actor(f"race-ha-{slot}", UserRole.HOSPITAL_ADMIN, ward.hospital_id)
+            try:
+                with Session(engine) as db, db.begin():
+                    start.wait(timeout=10)
+                    admissions.admit(
+                        db, actor, hospital_id=ward.hospital_id, patient_id=patient, bed_resource_id=ward.bed_id
+                    )
+                outcomes[slot] = "done"
+            except InvalidInput as exc:
+                outcomes[slot] = str(exc)
+            except Exception as exc:  # reported by the assertion below
+                outcomes[slot] = exc
+
+        threads = [threading.Thread(target=admit, args=(slot,)) for slot in (0, 1)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert not any(thread.is_alive() for thread in threads)
+        assert sorted(outcomes, key=str) == ["Race Patient 0 " + ELSEWHERE, "done"], outcomes
+        winner = outcomes.index("done")
+        with Session(engine) as db:
+            admitted = db.scalars(
+                select(HospitalPatient.hospital_id).where(HospitalPatient.patient_id == patient)
+            ).all()
+            assert admitted == [wards[winner].hospital_id]
+            assert resource_counts(db, wards[winner].bed_id)[:4] == (5, 1, 4, 0)
+            assert resource_counts(db, wards[1 - winner].bed_id)[:4] == (5, 2, 3, 0)

@@ -143,7 +143,7 @@ def test_the_upgrade_refuses_existing_clashes_with_a_sentence_and_changes_nothin
         with Session(engine) as db, db.begin():
             assert db.scalar(text("SELECT count(*) FROM appointments")) == 3  # nothing cancelled or deleted
             db.execute(text("UPDATE appointments SET status = 'cancelled' WHERE id = :id"), {"id": clash["id"]})
-        migrate.upgrade(engine)
+        migrate.upgrade(engine, "0006")
         assert migrate.current_revision(engine) == "0006"
         migrate.downgrade(engine, "0005")
         with engine.connect() as conn:

@@ -5,16 +5,22 @@ date. It holds one unit of a bed resource (`bed_resource_id`), or none while the
 a bed. Admitting, discharging and moving a patient move that resource's counts in the same
 transaction, with the resource row locked, so the free-bed figures of Resources & beds stay true
 and two administrators cannot both take the last bed.
+
+A patient is in at most one hospital at a time: the partial unique index of migration 0007 allows
+one current admission per patient in the whole network, so admit is refused for a patient admitted
+anywhere, even at a hospital the actor may not see (and then without naming it). Transfer moves an
+admission within its hospital and leaves it the one current admission it was.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, Float, Select, and_, cast, func, literal, null, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from dashboard.services import audit, permissions
@@ -30,6 +36,9 @@ LAGOS = ZoneInfo("Africa/Lagos")
 ADMISSION_READERS = permissions.readers("admissions")
 ADMISSION_WRITERS = permissions.writers("admissions")
 CATEGORY_PATIENTS = "patient_management"
+# The unique index of migration 0007 (one open admission per patient); its violation, and only its, is a
+# patient already admitted.
+OPEN_ADMISSION_INDEX = "uq_hospital_patients_open_admission"
 WAITING_FOR_BED = "Waiting for a bed"
 MAX_ROOM_CHARS = 20
 MAX_NOTES_CHARS = 1000
@@ -384,26 +393,12 @@ def admit(
     room_number = _text(room_number, "The room number", MAX_ROOM_CHARS)
     notes = _text(notes, "The notes", MAX_NOTES_CHARS)
     patient_name = _lock_patient(db, patient_id)
-    existing = db.execute(
-        select(HospitalPatient.admission_date, HospitalResource.name, HospitalPatient.room_number)
-        .outerjoin(HospitalResource, HospitalResource.id == HospitalPatient.bed_resource_id)
-        .where(HospitalPatient.patient_id == patient_id, HospitalPatient.hospital_id == hospital_id, _current)
-    ).first()
-    if existing is not None:
-        raise InvalidInput(
-            f"{patient_name} is already admitted at {hospital_name} ({_where(existing[1], existing[2])}) since "
-            f"{_day(existing[0])}. Move or discharge that admission instead."
-        )
+    _refuse_if_admitted(db, actor, patient_id, patient_name, hospital_id, hospital_name)
     if physician_id is not None:
         _require_physician_of(db, physician_id, hospital_id, hospital_name)
     bed = None
     if bed_resource_id is not None:
         bed = _lock_beds(db, [bed_resource_id], hospital_id, hospital_name)[bed_resource_id]
-        _take_bed(
-            bed,
-            hospital_name,
-            "Pick another ward or add the patient to the waiting-for-bed list by admitting without a bed.",
-        )
     admission = HospitalPatient(
         hospital_id=hospital_id,
         patient_id=patient_id,
@@ -413,8 +408,23 @@ def admit(
         room_number=room_number,
         notes=notes,
     )
-    db.add(admission)
-    db.flush()
+    # The bed is taken and the admission written in one savepoint: a refusal in it undoes both.
+    try:
+        with db.begin_nested():
+            if bed is not None:
+                _take_bed(
+                    bed,
+                    hospital_name,
+                    "Pick another ward or add the patient to the waiting-for-bed list by admitting without a bed.",
+                )
+            db.add(admission)
+            db.flush()
+    except IntegrityError as exc:
+        if getattr(getattr(exc.orig, "diag", None), "constraint_name", None) != OPEN_ADMISSION_INDEX:
+            raise
+        # Admitted by someone else since the check above, or at a hospital this actor may not see.
+        _refuse_if_admitted(db, actor, patient_id, patient_name, hospital_id, hospital_name)
+        _refuse_admitted_elsewhere(patient_name)
     audit.record(
         db,
         actor,
@@ -674,6 +684,44 @@ def _lock_patient(db: Session, patient_id: str) -> str:
     if row[2] is not UserRole.PATIENT:
         raise InvalidInput(f"{row[0] or row[1]} is not registered as a patient: pick a patient account.")
     return row[0] or row[1]
+
+
+def _refuse_if_admitted(
+    db: Session, actor: Actor, patient_id: str, patient_name: str, hospital_id: str, hospital_name: str
+) -> None:
+    """Refuse to admit a patient who has an open admission the actor may see (at this hospital first).
+
+    The friendly check; the index of migration 0007 stands behind it for the admissions the actor may not see.
+    """
+    existing = db.execute(
+        limit_to_scope(
+            select(
+                HospitalPatient.hospital_id,
+                HospitalPatient.admission_date,
+                HospitalResource.name,
+                HospitalPatient.room_number,
+            )
+            .outerjoin(HospitalResource, HospitalResource.id == HospitalPatient.bed_resource_id)
+            .where(HospitalPatient.patient_id == patient_id, _current),
+            actor,
+            HospitalPatient.hospital_id,
+        ).order_by(HospitalPatient.hospital_id != hospital_id, HospitalPatient.admission_date)
+    ).first()
+    if existing is None:
+        return
+    if existing[0] != hospital_id:
+        _refuse_admitted_elsewhere(patient_name)
+    raise InvalidInput(
+        f"{patient_name} is already admitted at {hospital_name} ({_where(existing[2], existing[3])}) since "
+        f"{_day(existing[1])}. Move or discharge that admission instead."
+    )
+
+
+def _refuse_admitted_elsewhere(patient_name: str) -> NoReturn:
+    # Not named: a hospital's administrator may not see another hospital's admissions.
+    raise InvalidInput(
+        f"{patient_name} is already admitted at another hospital; they must be discharged or transferred there first."
+    )
 
 
 def _patient_name_of(db: Session, patient_id: str) -> str:

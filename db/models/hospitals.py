@@ -19,6 +19,7 @@ from db.base import (
     json_default,
     updated_at_column,
 )
+from db.rules import CURRENT_ADMISSION_STATUSES
 from db.vocab import (
     ADMISSION_STATUSES,
     HOSPITAL_VERIFICATION_STATUSES,
@@ -114,6 +115,13 @@ class HospitalPatient(Base):
         Index(None, "patient_id"),
         Index(None, "assigned_physician_id"),
         Index(None, "bed_resource_id"),
+        # Migration 0007: a patient has at most one open admission in the whole network.
+        Index(
+            "uq_hospital_patients_open_admission",
+            "patient_id",
+            unique=True,
+            postgresql_where=text(f"{in_list('status', CURRENT_ADMISSION_STATUSES)} AND discharge_date IS NULL"),
+        ),
     )
 
     id: Mapped[str] = id_column()
