@@ -20,7 +20,6 @@ from dashboard.services import admissions, permissions  # noqa: E402
 from dashboard.services.errors import ServiceError  # noqa: E402
 
 KEY = "admissions"
-NONCE_KEY = f"{KEY}_form_nonce"  # bumped after an admission, so the form's widgets start empty
 actor = viewer.actor
 may_write = viewer.user.role in permissions.writers("admissions")
 period = filters.current_range()
@@ -160,13 +159,7 @@ page = listing.show(ADMITTED, viewer)
 
 
 def _write(command, *args, message: str, affects: str, **kwargs) -> None:
-    try:
-        data.write(command, actor, *args, affects=affects, **kwargs)
-    except ServiceError as exc:
-        say.error(str(exc))
-        return
-    st.session_state[NONCE_KEY] = st.session_state.get(NONCE_KEY, 0) + 1
-    confirm.done(message, KEY)
+    confirm.perform(KEY, command, actor, *args, message=message, affects=affects, **kwargs)
 
 
 def _hospital_picker(key: str) -> str | None:
@@ -178,7 +171,7 @@ def _hospital_picker(key: str) -> str | None:
 
 
 def _admit_form() -> None:
-    nonce = st.session_state.get(NONCE_KEY, 0)
+    nonce = confirm.nonce(KEY)
     hospital_id = _hospital_picker(f"{KEY}_admit_hospital_{nonce}")
     typed = st.text_input(
         "Find the patient", key=f"{KEY}_patient_search_{nonce}", placeholder="Name or email, at least 2 characters"

@@ -20,11 +20,9 @@ from dashboard.components import charts, confirm, filters, kpi, listing, say  # 
 from dashboard.components.header import page_header  # noqa: E402
 from dashboard.formatting import Noun, count, lagos_date, percent  # noqa: E402
 from dashboard.services import appointments, permissions  # noqa: E402
-from dashboard.services.errors import ServiceError  # noqa: E402
 from db.vocab import APPOINTMENT_STATUSES, APPOINTMENT_TYPES, CONSULTATION_TYPES  # noqa: E402
 
 KEY = "appointments"
-NONCE_KEY = f"{KEY}_form_nonce"  # bumped after a booking, so the form's widgets start empty
 actor = viewer.actor
 may_write = viewer.user.role in permissions.writers("appointments")
 period = filters.current_range()
@@ -142,17 +140,11 @@ else:
 
 
 def _write(command, *args, message: str, affects: str | None, **kwargs) -> None:
-    try:
-        data.write(command, actor, *args, affects=affects, **kwargs)
-    except ServiceError as exc:
-        say.error(str(exc))
-        return
-    st.session_state[NONCE_KEY] = st.session_state.get(NONCE_KEY, 0) + 1
-    confirm.done(message, KEY)
+    confirm.perform(KEY, command, actor, *args, message=message, affects=affects, **kwargs)
 
 
 def _booking_form() -> None:
-    nonce = st.session_state.get(NONCE_KEY, 0)
+    nonce = confirm.nonce(KEY)
     typed = st.text_input("Find the patient", key=f"{KEY}_patient_search_{nonce}",
                           placeholder="Name or email, at least 2 characters")  # fmt: skip
     patient = None

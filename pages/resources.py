@@ -14,11 +14,10 @@ viewer = require_page_access("resources")
 import pandas as pd  # noqa: E402
 
 from dashboard import data  # noqa: E402
-from dashboard.components import alerts, charts, confirm, kpi, listing, say  # noqa: E402
+from dashboard.components import alerts, charts, confirm, kpi, listing  # noqa: E402
 from dashboard.components.header import page_header  # noqa: E402
 from dashboard.formatting import Noun, count, humanise, md_escape, minutes_words, percent  # noqa: E402
 from dashboard.services import permissions, resources, settings  # noqa: E402
-from dashboard.services.errors import ServiceError  # noqa: E402
 from db.vocab import RESOURCE_CATEGORIES  # noqa: E402
 
 KEY = "resources"
@@ -284,19 +283,11 @@ if may_write and page.rows:
             "Confirm count unchanged", width="stretch", help="Records that the counts were checked now."
         )
     if saved:
-        try:
-            data.write(
-                resources.update_quantities, actor, row.id, total=total, available=available, in_use=in_use,
-                maintenance=maintenance, affects=row.hospital_id,
-            )  # fmt: skip
-        except ServiceError as exc:
-            say.error(str(exc))
-        else:
-            confirm.done(f"{row.name} updated: {count(available)} free of {count(total)}.", KEY)
+        confirm.perform(
+            KEY, resources.update_quantities, actor, row.id, total=total, available=available, in_use=in_use,
+            maintenance=maintenance, affects=row.hospital_id,
+            message=f"{row.name} updated: {count(available)} free of {count(total)}.",
+        )  # fmt: skip
     if confirmed:
-        try:
-            data.write(resources.confirm_count, actor, row.id, affects=row.hospital_id)
-        except ServiceError as exc:
-            say.error(str(exc))
-        else:
-            confirm.done(f"{row.name}: count confirmed as unchanged just now.", KEY)
+        confirm.perform(KEY, resources.confirm_count, actor, row.id, affects=row.hospital_id,
+                        message=f"{row.name}: count confirmed as unchanged just now.")  # fmt: skip

@@ -197,12 +197,7 @@ def _entry_actions(entries: list) -> None:
 
 
 def _write(command, entry, message: str, **kwargs) -> None:
-    try:
-        data.write(command, actor, entry.id, affects=entry.hospital_id, **kwargs)
-    except ServiceError as exc:
-        say.error(str(exc))
-        return
-    confirm.done(message, KEY)
+    confirm.perform(KEY, command, actor, entry.id, message=message, affects=entry.hospital_id, **kwargs)
 
 
 @st.fragment(run_every=REFRESH_SECONDS)

@@ -10,7 +10,9 @@ from typing import Any
 
 import streamlit as st
 
+from dashboard import data
 from dashboard.components import say
+from dashboard.services.errors import ServiceError
 
 
 def ask(key: str, summary: str, **details: Any) -> None:
@@ -30,6 +32,23 @@ def confirmed(key: str) -> dict[str, Any] | None:
             st.session_state.pop(f"{key}__pending")
             st.rerun()
     return None
+
+
+def nonce(key: str) -> int:
+    """A number in a form's widget keys: it changes after each write, so the form starts empty again."""
+    return int(st.session_state.get(f"{key}__nonce", 0))
+
+
+def perform(key: str, command, actor, *args, message: str, affects: str | None = None, **kwargs) -> bool:
+    """One command through data.write: refused in a sentence, or done (toast, forms cleared, page re-read)."""
+    try:
+        data.write(command, actor, *args, affects=affects, **kwargs)
+    except ServiceError as exc:
+        say.error(str(exc))
+        return False
+    st.session_state[f"{key}__nonce"] = nonce(key) + 1
+    done(message, key)
+    return True
 
 
 def done(message: str, key: str) -> None:
