@@ -23,6 +23,7 @@ from dashboard.services import appointments, permissions  # noqa: E402
 from db.vocab import APPOINTMENT_STATUSES, APPOINTMENT_TYPES, CONSULTATION_TYPES  # noqa: E402
 
 KEY = "appointments"
+UPCOMING_DAYS = 60
 actor = viewer.actor
 may_write = viewer.user.role in permissions.writers("appointments")
 period = filters.current_range()
@@ -207,7 +208,11 @@ if may_write:
         _booking_form()
 
 # --- The list ----------------------------------------------------------------------------------------
-st.subheader("Appointments in the date range")
+st.subheader("Booked appointments")
+# The sidebar's range usually ends today, and a booking is for the days ahead: the list reaches into
+# the coming weeks too unless the reader asks for the range alone, so a new booking can be changed.
+upcoming = st.toggle(f"Include the next {UPCOMING_DAYS} days", value=True, key=f"{KEY}_upcoming")
+list_end = max(period.end, filters.today() + timedelta(days=UPCOMING_DAYS)) if upcoming else period.end
 physician_column, status_column, how_column = st.columns(3)
 physician_filter = physician_column.selectbox(
     "Physician", [None, *(p.physician_id for p in week.physicians)],
@@ -265,7 +270,7 @@ page = listing.show(
     viewer,
     filters={
         "start": period.start,
-        "end": period.end,
+        "end": list_end,
         "physician_id": physician_filter,
         "status": status_filter,
         "consultation_type": how_filter,

@@ -351,7 +351,7 @@ def _admit(page, name: str, email: str, ward: str, *, physician: str | None = No
         field.press("Enter")
     wait_until_idle(page)
     admit.get_by_role("button", name="Admit", exact=True).click()
-    alert(page, SUCCESS, f"Patient admitted to {ward.split(' (')[0]}.").wait_for()
+    alert(page, SUCCESS, f"{name} admitted to {ward.split(' (')[0]}.").wait_for()  # the success names the patient
     wait_until_idle(page)
 
 
