@@ -15,9 +15,8 @@ admission within its hospital and leaves it the one current admission it was.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, NoReturn
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, Float, Select, and_, cast, func, literal, null, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +24,7 @@ from sqlalchemy.orm import Session, aliased
 
 from dashboard.services import audit, permissions
 from dashboard.services.actors import Actor
+from dashboard.services.dates import LAGOS, checked_range, lagos_midnight
 from dashboard.services.errors import InvalidInput, NotFound
 from dashboard.services.paging import Page, fetch_capped, fetch_page, like_pattern
 from dashboard.services.scope import limit_to_scope, require_in_scope, require_role
@@ -32,7 +32,6 @@ from db.base import UserRole
 from db.models import Hospital, HospitalPatient, HospitalResource, Profile, User
 from db.rules import BED_CATEGORY, CURRENT_ADMISSION_STATUSES, resource_status
 
-LAGOS = ZoneInfo("Africa/Lagos")
 ADMISSION_READERS = permissions.readers("admissions")
 ADMISSION_WRITERS = permissions.writers("admissions")
 CATEGORY_PATIENTS = "patient_management"
@@ -42,7 +41,6 @@ OPEN_ADMISSION_INDEX = "uq_hospital_patients_open_admission"
 WAITING_FOR_BED = "Waiting for a bed"
 MAX_ROOM_CHARS = 20
 MAX_NOTES_CHARS = 1000
-MAX_RANGE_DAYS = 5 * 366  # a day-by-day series longer than this is a mistyped year, not a question
 MAX_PATIENT_MATCHES = 50
 # A discharge time a little ahead of the server's clock is a clock difference, not the future.
 CLOCK_TOLERANCE = timedelta(minutes=5)
@@ -197,7 +195,7 @@ def census(db: Session, actor: Actor, *, by_room: bool = True) -> list[WardCensu
 def flow_by_day(db: Session, actor: Actor, *, start: date, end: date) -> list[DayFlow]:
     """Admissions and discharges per Lagos day from `start` to `end` (inclusive); a quiet day is a zero."""
     require_role(db, actor, ADMISSION_READERS, "see admissions")
-    start, end = _date_range(start, end)
+    start, end = checked_range(start, end)
     series = (
         func.generate_series(literal(start, Date), literal(end, Date), literal(timedelta(days=1)))
         .table_valued("value")
@@ -220,10 +218,10 @@ def flow_by_day(db: Session, actor: Actor, *, start: date, end: date) -> list[Da
 def stay_figures(db: Session, actor: Actor, *, start: date, end: date) -> StayFigures:
     """Length of stay and bed turnover of the discharges from `start` to `end`, against the period before."""
     require_role(db, actor, ADMISSION_READERS, "see admissions")
-    start, end = _date_range(start, end)
+    start, end = checked_range(start, end)
     length = end - start + timedelta(days=1)
     previous_start, previous_end = start - length, start - timedelta(days=1)
-    this_period = HospitalPatient.discharge_date >= _lagos_midnight(start)
+    this_period = HospitalPatient.discharge_date >= lagos_midnight(start)
     stay_days = (
         cast(func.extract("epoch", HospitalPatient.discharge_date - HospitalPatient.admission_date), Float) / 86400.0
     )
@@ -235,8 +233,8 @@ def stay_figures(db: Session, actor: Actor, *, start: date, end: date) -> StayFi
                 func.count().filter(~this_period),
                 func.avg(stay_days).filter(~this_period),
             ).where(
-                HospitalPatient.discharge_date >= _lagos_midnight(previous_start),
-                HospitalPatient.discharge_date < _lagos_midnight(end + timedelta(days=1)),
+                HospitalPatient.discharge_date >= lagos_midnight(previous_start),
+                HospitalPatient.discharge_date < lagos_midnight(end + timedelta(days=1)),
             ),
             actor,
             HospitalPatient.hospital_id,
@@ -598,26 +596,14 @@ def _per_day(actor: Actor, column: Any, start: date, end: date) -> Any:
     day = cast(func.timezone("Africa/Lagos", column), Date)
     stmt = (
         select(day.label("day"), func.count().label("n"))
-        .where(column >= _lagos_midnight(start), column < _lagos_midnight(end + timedelta(days=1)))
+        .where(column >= lagos_midnight(start), column < lagos_midnight(end + timedelta(days=1)))
         .group_by(day)
     )
     return limit_to_scope(stmt, actor, HospitalPatient.hospital_id).subquery()
 
 
-def _date_range(start: Any, end: Any) -> tuple[date, date]:
-    if not isinstance(start, date) or not isinstance(end, date):
-        raise InvalidInput("Pick a start and an end date.")
-    start = start.date() if isinstance(start, datetime) else start
-    end = end.date() if isinstance(end, datetime) else end
-    if start > end:
-        raise InvalidInput("The start date is after the end date: pick a start on or before the end.")
-    if (end - start).days >= MAX_RANGE_DAYS:
-        raise InvalidInput("Pick a date range of at most five years.")
-    return start, end
 
 
-def _lagos_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=LAGOS)
 
 
 def _moment(value: Any) -> datetime:

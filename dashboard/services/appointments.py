@@ -22,7 +22,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NoReturn
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, Select, cast, func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +29,7 @@ from sqlalchemy.orm import Session, aliased
 
 from dashboard.services import audit, permissions
 from dashboard.services.actors import Actor
+from dashboard.services.dates import LAGOS, checked_range, day_text, lagos_midnight
 from dashboard.services.errors import InvalidInput, NotFound
 from dashboard.services.paging import Page, fetch_capped, fetch_page, like_pattern
 from dashboard.services.scope import limit_to_scope, require_in_scope, require_role
@@ -37,7 +37,6 @@ from db.base import UserRole
 from db.models import Appointment, ConsultationRoom, ConsultationSession, Hospital, Notification, Profile, User
 from db.vocab import APPOINTMENT_STATUSES, APPOINTMENT_TYPES, CONSULTATION_TYPES
 
-LAGOS = ZoneInfo("Africa/Lagos")
 READERS = permissions.readers("appointments")
 WRITERS = permissions.writers("appointments")
 AUDIT_CATEGORY = "patient_management"
@@ -50,7 +49,6 @@ CLINIC_OPENS = time(8, 0)
 CLINIC_CLOSES = time(17, 0)  # the last slot ends here
 MAX_DAYS_AHEAD = 365  # a booking further ahead is a mistyped year
 MAX_SCHEDULE_DAYS = 7
-MAX_RANGE_DAYS = 5 * 366
 MAX_NOTES_CHARS = 1000
 MAX_REASON_CHARS = 200
 MAX_PATIENT_MATCHES = 50
@@ -316,8 +314,8 @@ def schedule(db: Session, actor: Actor, *, hospital_id: str, start: date, days: 
             _not_cancelled,
             PhysicianProfile.hospital_id == hospital_id,
             PhysicianProfile.is_active,
-            Appointment.appointment_date >= _lagos_midnight(start),
-            Appointment.appointment_date < _lagos_midnight(start + timedelta(days=days)),
+            Appointment.appointment_date >= lagos_midnight(start),
+            Appointment.appointment_date < lagos_midnight(start + timedelta(days=days)),
         )
     )
     stmt = limit_to_scope(stmt, actor, Appointment.hospital_id).order_by(
@@ -399,7 +397,7 @@ def find_patients(db: Session, actor: Actor, text: str, *, limit: int = 20) -> l
 def per_day_by_status(db: Session, actor: Actor, *, start: date, end: date) -> list[DayByStatus]:
     """Appointments per Lagos day from `start` to `end` (inclusive) by status; a day with none is zeros."""
     require_role(db, actor, READERS, "see appointment figures")
-    start, end = _date_range(start, end)
+    start, end = checked_range(start, end)
     series = (
         func.generate_series(literal(start, Date), literal(end, Date), literal(timedelta(days=1)))
         .table_valued("value")
@@ -433,7 +431,7 @@ def per_day_by_status(db: Session, actor: Actor, *, start: date, end: date) -> l
 def monthly_rates(db: Session, actor: Actor, *, start: date, end: date) -> list[MonthRates]:
     """No-show and cancellation rates by month, of the appointments dated from `start` to `end`; every month shown."""
     require_role(db, actor, READERS, "see appointment figures")
-    start, end = _date_range(start, end)
+    start, end = checked_range(start, end)
     series = (
         func.generate_series(
             literal(start.replace(day=1), Date), literal(end.replace(day=1), Date), func.make_interval(0, 1)
@@ -489,7 +487,7 @@ def monthly_rates(db: Session, actor: Actor, *, start: date, end: date) -> list[
 def virtual_share(db: Session, actor: Actor, *, start: date, end: date) -> VirtualShare:
     """Virtual against in-person appointments dated from `start` to `end`, cancelled ones left out."""
     require_role(db, actor, READERS, "see appointment figures")
-    start, end = _date_range(start, end)
+    start, end = checked_range(start, end)
     virtual, in_person = db.execute(
         limit_to_scope(
             select(
@@ -508,7 +506,7 @@ def virtual_share(db: Session, actor: Actor, *, start: date, end: date) -> Virtu
 def busiest_physicians(db: Session, actor: Actor, *, start: date, end: date, limit: int = 10) -> list[PhysicianLoad]:
     """The physicians with the most appointments (not cancelled) dated from `start` to `end`, busiest first."""
     require_role(db, actor, READERS, "see appointment figures")
-    start, end = _date_range(start, end)
+    start, end = checked_range(start, end)
     limit = max(1, min(int(limit), MAX_BUSIEST))
     booked = func.count()
     stmt = (
@@ -599,7 +597,7 @@ def book(
         patient_id,
         "info",
         "Appointment booked",
-        f"Your {TYPE_LABELS[appointment_type]} with {doctor} is booked for {slot_time} on {_day_text(day)}, {how}.",
+        f"Your {TYPE_LABELS[appointment_type]} with {doctor} is booked for {slot_time} on {day_text(day)}, {how}.",
     )
     db.flush()
     audit.record(
@@ -663,8 +661,8 @@ def reschedule(db: Session, actor: Actor, appointment_id: str, *, day: date, tim
         appointment.patient_id,
         "info",
         "Appointment moved",
-        f"Your appointment with {doctor} has moved from {old_time} on {_day_text(old_day)} to {slot_time} on "
-        f"{_day_text(day)}.",
+        f"Your appointment with {doctor} has moved from {old_time} on {day_text(old_day)} to {slot_time} on "
+        f"{day_text(day)}.",
     )
     db.flush()
     audit.record(
@@ -704,7 +702,7 @@ def cancel(db: Session, actor: Actor, appointment_id: str, *, reason: str) -> Ap
         "warning",
         "Appointment cancelled",
         f"Your appointment with {doctor} at {appointment.appointment_time} on "
-        f"{_day_text(_appointment_day(appointment))} is cancelled: {reason}",
+        f"{day_text(_appointment_day(appointment))} is cancelled: {reason}",
     )
     db.flush()
     return row
@@ -777,7 +775,7 @@ def _listing(
     consultation_type: str | None,
     search: str,
 ) -> Select:
-    start, end = _date_range(start, end)
+    start, end = checked_range(start, end)
     stmt = _select().where(*_dated_within(start, end))
     if physician_id is not None:
         if not _usable_id(physician_id):
@@ -815,8 +813,8 @@ def _filters(start, end, physician_id, status, consultation_type, search) -> dic
 def _dated_within(start: date, end: date) -> tuple[Any, Any]:
     # A range on the column itself (not on its Lagos date), so the (hospital_id, appointment_date) index serves it.
     return (
-        Appointment.appointment_date >= _lagos_midnight(start),
-        Appointment.appointment_date < _lagos_midnight(end + timedelta(days=1)),
+        Appointment.appointment_date >= lagos_midnight(start),
+        Appointment.appointment_date < lagos_midnight(end + timedelta(days=1)),
     )
 
 
@@ -890,25 +888,25 @@ def _bookable_slot(doctor: str, day: Any, slot_time: Any) -> str:
         opens, last = SLOT_TIMES[0], SLOT_TIMES[-1]
         if not CLINIC_OPENS <= time(hours, minutes) < CLINIC_CLOSES:
             raise InvalidInput(
-                f"{doctor} sees patients from {opens} to {CLINIC_CLOSES:%H:%M}, and {slot_time} on {_day_text(day)} "
+                f"{doctor} sees patients from {opens} to {CLINIC_CLOSES:%H:%M}, and {slot_time} on {day_text(day)} "
                 f"is outside those hours. Pick a time from {opens} to {last}."
             )
         raise InvalidInput(
             f"{doctor} can be booked every {SLOT_MINUTES} minutes from {opens}, and {slot_time} on "
-            f"{_day_text(day)} is not one of those times. Pick a time such as {_nearest_slot(hours, minutes)}."
+            f"{day_text(day)} is not one of those times. Pick a time such as {_nearest_slot(hours, minutes)}."
         )
     today = datetime.now(LAGOS).date()
     if day < today:
         raise InvalidInput(
-            f"{_day_text(day)} has passed, so {doctor} cannot be booked at {slot_time} that day. "
+            f"{day_text(day)} has passed, so {doctor} cannot be booked at {slot_time} that day. "
             "Pick today or a later date."
         )
     if _slot_moment(day, slot_time) <= datetime.now(UTC):
-        raise InvalidInput(f"{slot_time} on {_day_text(day)} has already passed. Pick a later time for {doctor}.")
+        raise InvalidInput(f"{slot_time} on {day_text(day)} has already passed. Pick a later time for {doctor}.")
     if (day - today).days > MAX_DAYS_AHEAD:
         raise InvalidInput(
-            f"{doctor} cannot be booked on {_day_text(day)}, more than a year ahead. "
-            f"Pick a date up to {_day_text(today + timedelta(days=MAX_DAYS_AHEAD))}."
+            f"{doctor} cannot be booked on {day_text(day)}, more than a year ahead. "
+            f"Pick a date up to {day_text(today + timedelta(days=MAX_DAYS_AHEAD))}."
         )
     return slot_time
 
@@ -936,7 +934,7 @@ def _require_free(
 
 
 def _refuse_taken(doctor: str, day: date, slot_time: str) -> NoReturn:
-    raise InvalidInput(f"{doctor} already has an appointment at {slot_time} on {_day_text(day)}. Pick another time.")
+    raise InvalidInput(f"{doctor} already has an appointment at {slot_time} on {day_text(day)}. Pick another time.")
 
 
 def _write_slot(db: Session, doctor: str, day: date, slot_time: str, change) -> None:
@@ -986,7 +984,7 @@ def _about(db: Session, appointment: Appointment) -> str:
     )
     return (
         f"{patient or 'the patient'}'s appointment with {_doctor_of(db, appointment.physician_id)} at "
-        f"{appointment.appointment_time} on {_day_text(_appointment_day(appointment))}"
+        f"{appointment.appointment_time} on {day_text(_appointment_day(appointment))}"
     )
 
 
@@ -1031,7 +1029,7 @@ def _change_status(
             "success",
             "Appointment confirmed",
             f"Your appointment with {_doctor_of(db, appointment.physician_id)} at {appointment.appointment_time} on "
-            f"{_day_text(_appointment_day(appointment))} is confirmed.",
+            f"{day_text(_appointment_day(appointment))} is confirmed.",
         )
     db.flush()
     audit.record(
@@ -1068,24 +1066,10 @@ def _slot_moment(day: date, slot_time: str) -> datetime:
     return datetime.combine(day, time(int(slot_time[:2]), int(slot_time[3:])), tzinfo=LAGOS)
 
 
-def _date_range(start: Any, end: Any) -> tuple[date, date]:
-    if not isinstance(start, date) or not isinstance(end, date):
-        raise InvalidInput("Pick a start and an end date.")
-    start = start.date() if isinstance(start, datetime) else start
-    end = end.date() if isinstance(end, datetime) else end
-    if start > end:
-        raise InvalidInput("The start date is after the end date: pick a start on or before the end.")
-    if (end - start).days >= MAX_RANGE_DAYS:
-        raise InvalidInput("Pick a date range of at most five years.")
-    return start, end
 
 
-def _lagos_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=LAGOS)
 
 
-def _day_text(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
 
 
 def _text(value: Any, label: str, limit: int) -> str | None:

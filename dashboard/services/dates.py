@@ -1,0 +1,35 @@
+"""Days as the network lives them: Africa/Lagos midnights, and date ranges a question may ask for."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dashboard.services.errors import InvalidInput
+
+LAGOS = ZoneInfo("Africa/Lagos")
+MAX_RANGE_DAYS = 5 * 366  # a day-by-day series longer than this is a mistyped year, not a question
+
+
+def lagos_midnight(day: date) -> datetime:
+    """The first moment of `day` in Lagos: the bound of every "on this day" query."""
+    return datetime.combine(day, time.min, tzinfo=LAGOS)
+
+
+def checked_range(start: Any, end: Any) -> tuple[date, date]:
+    """A date range from a form or a link, refused in a sentence when it cannot be asked."""
+    if not isinstance(start, date) or not isinstance(end, date):
+        raise InvalidInput("Pick a start and an end date.")
+    start = start.date() if isinstance(start, datetime) else start
+    end = end.date() if isinstance(end, datetime) else end
+    if start > end:
+        raise InvalidInput("The start date is after the end date: pick a start on or before the end.")
+    if (end - start).days >= MAX_RANGE_DAYS:
+        raise InvalidInput("Pick a date range of at most five years.")
+    return start, end
+
+
+def day_text(day: date) -> str:
+    """26 Nov 2026."""
+    return f"{day.day} {day:%b %Y}"
