@@ -139,6 +139,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         url = prepare_database(args)
         env = dict(os.environ, DATABASE_URL=url)
+        # Streamlit's server (uvicorn) believes X-Forwarded-For from any local client by default, so
+        # anyone on the machine could write any address into the audit trail. Trust only the proxies
+        # named in HEALTHDASH_TRUSTED_PROXIES (addresses or networks, comma-separated); none by default.
+        env["FORWARDED_ALLOW_IPS"] = os.environ.get("HEALTHDASH_TRUSTED_PROXIES", "").strip()
         # cwd = the repository, so Streamlit reads .streamlit/config.toml (theme, error details, XSRF).
         process = subprocess.Popen(streamlit_command(args), cwd=REPO_ROOT, env=env)
         host = "localhost" if args.address in ("0.0.0.0", "127.0.0.1", "localhost") else args.address  # noqa: S104

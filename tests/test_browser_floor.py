@@ -511,3 +511,22 @@ def test_an_unknown_address_is_named_in_words(server, sessions):
     alert(page, ERROR, "There is no page at /no-such-page").wait_for()
     wait_until_idle(page)
     assert re.search(r"There is no page at /no-such-page\.", page.locator(ERROR).first.inner_text())
+
+
+def test_a_forged_forwarded_for_address_is_not_written_to_the_audit_trail(sessions, server):
+    """Only configured proxies are believed (HEALTHDASH_TRUSTED_PROXIES, none here): the forged address never lands."""
+    forged = "203.0.113.66"
+    context = sessions.browser.new_context(extra_http_headers={"X-Forwarded-For": forged})
+    try:
+        page = context.new_page()
+        sign_in(page, server.base, server.floor.network.emails["comp_a"])
+    finally:
+        context.close()
+    with Session(server.engine) as session:
+        addresses = session.scalars(
+            select(AuditLog.ip_address).where(
+                AuditLog.user_id == server.floor.network.users["comp_a"], AuditLog.action_type == "login_succeeded"
+            )
+        ).all()
+    assert addresses, "the sign-in was not audited"
+    assert forged not in addresses
