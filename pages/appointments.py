@@ -111,9 +111,13 @@ elif view == "Day":
         ),
         key=f"{KEY}_day_grid",
     )
+    on_grid = sum(1 for s in week.slots if s.on_grid)
+    off_grid = len(week.slots) - on_grid  # booked by other clients at other times (evening video calls)
     st.caption(
-        f"{count(len(week.slots))} booked of {count(len(week.physicians) * len(week.slot_times))} slots at "
-        f"{week.hospital_name}. Point at a slot to see who is booked."
+        f"{count(on_grid)} booked of {count(len(week.physicians) * len(week.slot_times))} slots at "
+        f"{week.hospital_name}"
+        + (f", and {count(off_grid)} outside the slots (e.g. evening video calls)" if off_grid else "")
+        + ". Point at a slot to see who is booked."
     )
 else:
     booked_per: dict[tuple[str, object], int] = {}
