@@ -14,9 +14,9 @@ viewer = require_page_access("waitlist")
 import pandas as pd  # noqa: E402
 
 from dashboard import data  # noqa: E402
-from dashboard.components import alerts, charts, confirm, kpi, say  # noqa: E402
+from dashboard.components import alerts, charts, confirm, filters, kpi, say  # noqa: E402
 from dashboard.components.header import page_header  # noqa: E402
-from dashboard.formatting import count, humanise, lagos_time, md_escape, minutes_words  # noqa: E402
+from dashboard.formatting import LAGOS, count, humanise, lagos_time, md_escape, minutes_words  # noqa: E402
 from dashboard.services import permissions, settings, waitlist  # noqa: E402
 from dashboard.services.errors import ServiceError  # noqa: E402
 
@@ -89,6 +89,12 @@ def _figures_at_the_top() -> list:
     return summary
 
 
+def _arrived(moment) -> str:
+    """'03:41' today; '24 Nov, 18:05' for an arrival on an earlier day, so a long wait reads right."""
+    local = moment.astimezone(LAGOS)
+    return lagos_time(moment) if local.date() == filters.today() else f"{local.day} {local:%b}, {local:%H:%M}"
+
+
 def _queue_frame(entries: list) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
@@ -97,7 +103,7 @@ def _queue_frame(entries: list) -> pd.DataFrame:
             "Priority": [humanise(e.priority) for e in entries],
             "Waiting": [minutes_words(e.waited_minutes) for e in entries],
             "Past target": ["Yes" if e.over_target else "" for e in entries],
-            "Arrived": [lagos_time(e.arrived_at) for e in entries],
+            "Arrived": [_arrived(e.arrived_at) for e in entries],
             "Reason": [e.reason for e in entries],
         }
     )
@@ -150,7 +156,8 @@ def _entry_actions(entries: list) -> None:
     chosen = st.selectbox(
         "Patient",
         list(by_id),
-        format_func=lambda i: f"{by_id[i].patient_name} · {by_id[i].department} · {humanise(by_id[i].status)}",
+        format_func=lambda i: f"{by_id[i].patient_name} · {by_id[i].department} · {humanise(by_id[i].status)}"
+        + (f" · {by_id[i].hospital_name}" if actor.network_wide else ""),
         key=f"{KEY}_entry",
     )
     entry = by_id[chosen]

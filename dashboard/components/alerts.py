@@ -86,7 +86,9 @@ def panel(
         for kind, members in kinds.items():
             named = ", ".join(a.short or a.text for a in members[:3])
             more = f" and {len(members) - 3:,} more" if len(members) > 3 else ""
-            _line(viewer, f"**{kind}** ({len(members):,}): {named}{more}.", members[0].page)
+            # One kind only: the panel's title already says what they are.
+            what = "" if len(kinds) == 1 else f"**{kind}** ({len(members):,}): "
+            _line(viewer, f"{what}{named}{more}.", members[0].page)
 
 
 def _line(viewer: Viewer, text: str, page: str | None) -> None:
