@@ -26,8 +26,9 @@ from dashboard.services import audit, permissions
 from dashboard.services.actors import Actor
 from dashboard.services.dates import LAGOS, checked_range, lagos_midnight
 from dashboard.services.errors import InvalidInput, NotFound
+from dashboard.services.inputs import checked_text, usable_id
 from dashboard.services.paging import Page, fetch_capped, fetch_page, like_pattern
-from dashboard.services.scope import limit_to_scope, require_in_scope, require_role
+from dashboard.services.scope import hospital_in_scope, limit_to_scope, require_in_scope, require_role
 from db.base import UserRole
 from db.models import Hospital, HospitalPatient, HospitalResource, Profile, User
 from db.rules import BED_CATEGORY, CURRENT_ADMISSION_STATUSES, resource_status
@@ -352,7 +353,7 @@ def find_patients(db: Session, actor: Actor, text: str, *, limit: int = 20) -> l
 def physician_choices(db: Session, actor: Actor, hospital_id: str) -> list[tuple[str, str]]:
     """(profile id, "Name — specialization") of the active physicians of a hospital in scope."""
     require_role(db, actor, ADMISSION_WRITERS, "admit patients")
-    _hospital_in_scope(db, actor, hospital_id)
+    hospital_in_scope(db, actor, hospital_id)
     name = func.coalesce(_name(Profile), "(no name)")
     stmt = (
         select(Profile.id, name, Profile.specialization)
@@ -365,7 +366,7 @@ def physician_choices(db: Session, actor: Actor, hospital_id: str) -> list[tuple
 def bed_choices(db: Session, actor: Actor, hospital_id: str) -> list[BedChoice]:
     """The bed wards (bed resources) of a hospital in scope, with how many beds each has free now."""
     require_role(db, actor, ADMISSION_WRITERS, "admit patients")
-    _hospital_in_scope(db, actor, hospital_id)
+    hospital_in_scope(db, actor, hospital_id)
     stmt = (
         select(HospitalResource.id, HospitalResource.name, HospitalResource.available_quantity)
         .where(HospitalResource.hospital_id == hospital_id, HospitalResource.category == BED_CATEGORY)
@@ -387,9 +388,9 @@ def admit(
 ) -> AdmittedRow:
     """Admit a patient to a hospital, taking one free bed of `bed_resource_id` (None: waiting for a bed)."""
     require_role(db, actor, ADMISSION_WRITERS, "admit patients")
-    hospital_name = _hospital_in_scope(db, actor, hospital_id)
-    room_number = _text(room_number, "The room number", MAX_ROOM_CHARS)
-    notes = _text(notes, "The notes", MAX_NOTES_CHARS)
+    hospital_name = hospital_in_scope(db, actor, hospital_id)
+    room_number = checked_text(room_number, "The room number", MAX_ROOM_CHARS)
+    notes = checked_text(notes, "The notes", MAX_NOTES_CHARS)
     patient_name = _lock_patient(db, patient_id)
     _refuse_if_admitted(db, actor, patient_id, patient_name, hospital_id, hospital_name)
     if physician_id is not None:
@@ -503,7 +504,7 @@ def transfer(
     _require_current(admission, patient_name)
     if not bed_resource_id:
         raise InvalidInput(f"Pick the ward to move {patient_name} to.")
-    room_number = _text(room_number, "The room number", MAX_ROOM_CHARS)
+    room_number = checked_text(room_number, "The room number", MAX_ROOM_CHARS)
     hospital_name = db.scalar(select(Hospital.name).where(Hospital.id == admission.hospital_id)) or ""
     old_bed_id = admission.bed_resource_id
     # Both wards are locked in id order, so two moves between the same wards cannot deadlock.
@@ -602,10 +603,6 @@ def _per_day(actor: Actor, column: Any, start: date, end: date) -> Any:
     return limit_to_scope(stmt, actor, HospitalPatient.hospital_id).subquery()
 
 
-
-
-
-
 def _moment(value: Any) -> datetime:
     if not isinstance(value, datetime):
         raise InvalidInput("Enter the discharge date and time.")
@@ -628,35 +625,10 @@ def _where(ward: str | None, room: str | None) -> str:
     return f"{ward}, room {room}" if room else ward
 
 
-def _text(value: Any, label: str, limit: int) -> str | None:
-    """A free-text field: trimmed, empty as None, at most `limit` characters."""
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise InvalidInput(f"{label} must be text.")
-    value = value.replace("\x00", "").strip()  # PostgreSQL text cannot hold NUL
-    if len(value) > limit:
-        raise InvalidInput(f"{label} can be at most {limit:,} characters; this has {len(value):,}. Shorten it.")
-    return value or None
-
-
-def _usable_id(value: Any) -> bool:
-    """Ids come from pickers, but a hand-made request may send anything; PostgreSQL text cannot hold NUL."""
-    return isinstance(value, str) and "\x00" not in value
-
-
-def _hospital_in_scope(db: Session, actor: Actor, hospital_id: str) -> str:
-    name = db.scalar(select(Hospital.name).where(Hospital.id == hospital_id)) if _usable_id(hospital_id) else None
-    if name is None:
-        raise NotFound("That hospital no longer exists.")
-    require_in_scope(db, actor, resource_type="hospital", resource_id=hospital_id, row_hospital_id=hospital_id)
-    return name
-
-
 def _lock_patient(db: Session, patient_id: str) -> str:
     """The patient's name, with their user row locked so two admissions of one patient cannot cross."""
     row = None
-    if _usable_id(patient_id):
+    if usable_id(patient_id):
         # FOR NO KEY UPDATE: serialises admissions of this patient without blocking rows that refer to them.
         row = db.execute(
             select(_name(Profile), User.email, Profile.role)
@@ -720,7 +692,7 @@ def _patient_name_of(db: Session, patient_id: str) -> str:
 
 
 def _require_physician_of(db: Session, physician_id: str, hospital_id: str, hospital_name: str) -> None:
-    found = _usable_id(physician_id) and db.scalar(
+    found = usable_id(physician_id) and db.scalar(
         select(Profile.id).where(
             Profile.id == physician_id, Profile.role == UserRole.PHYSICIAN, Profile.hospital_id == hospital_id
         )
@@ -731,7 +703,7 @@ def _require_physician_of(db: Session, physician_id: str, hospital_id: str, hosp
 
 def _lock_admission(db: Session, actor: Actor, admission_id: str) -> HospitalPatient:
     admission = None
-    if _usable_id(admission_id):
+    if usable_id(admission_id):
         admission = db.scalar(select(HospitalPatient).where(HospitalPatient.id == admission_id).with_for_update())
     if admission is None:
         raise NotFound("That admission no longer exists.")
@@ -753,7 +725,7 @@ def _lock_beds(
     db: Session, resource_ids: list[str], hospital_id: str, hospital_name: str
 ) -> dict[str, HospitalResource]:
     """Bed resources of one hospital, locked in id order for the caller's change of their counts."""
-    if not all(_usable_id(i) for i in resource_ids):
+    if not all(usable_id(i) for i in resource_ids):
         raise InvalidInput(f"That is not a bed ward of {hospital_name}: pick one of its wards.")
     beds = {
         bed.id: bed

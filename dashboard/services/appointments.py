@@ -31,8 +31,9 @@ from dashboard.services import audit, permissions
 from dashboard.services.actors import Actor
 from dashboard.services.dates import LAGOS, checked_range, day_text, lagos_midnight
 from dashboard.services.errors import InvalidInput, NotFound
+from dashboard.services.inputs import checked_text, usable_id
 from dashboard.services.paging import Page, fetch_capped, fetch_page, like_pattern
-from dashboard.services.scope import limit_to_scope, require_in_scope, require_role
+from dashboard.services.scope import hospital_in_scope, limit_to_scope, require_in_scope, require_role
 from db.base import UserRole
 from db.models import Appointment, ConsultationRoom, ConsultationSession, Hospital, Notification, Profile, User
 from db.vocab import APPOINTMENT_STATUSES, APPOINTMENT_TYPES, CONSULTATION_TYPES
@@ -287,7 +288,7 @@ def export_appointments(
 def schedule(db: Session, actor: Actor, *, hospital_id: str, start: date, days: int = 1) -> Schedule:
     """A hospital's day (`days`=1) or week (up to 7): its active physicians and their booked slots."""
     require_role(db, actor, READERS, "see the appointment schedule")
-    hospital_name = _hospital_in_scope(db, actor, hospital_id)
+    hospital_name = hospital_in_scope(db, actor, hospital_id)
     if not isinstance(start, date):
         raise InvalidInput("Pick the first day to show.")
     start = start.date() if isinstance(start, datetime) else start
@@ -357,7 +358,7 @@ def schedule(db: Session, actor: Actor, *, hospital_id: str, start: date, days: 
 def physician_choices(db: Session, actor: Actor, hospital_id: str) -> list[PhysicianChoice]:
     """The active physicians of a hospital in scope, in name order."""
     require_role(db, actor, READERS, "see appointments")
-    _hospital_in_scope(db, actor, hospital_id)
+    hospital_in_scope(db, actor, hospital_id)
     return _active_physicians(db, hospital_id)
 
 
@@ -552,12 +553,12 @@ def book(
     A virtual booking opens its consultation session and video room too. The patient is notified.
     """
     require_role(db, actor, WRITERS, "book appointments")
-    hospital_name = _hospital_in_scope(db, actor, hospital_id)
+    hospital_name = hospital_in_scope(db, actor, hospital_id)
     if appointment_type not in APPOINTMENT_TYPES:
         raise InvalidInput("Pick the kind of appointment: consultation, follow-up, check-up, procedure or emergency.")
     if consultation_type not in CONSULTATION_TYPES:
         raise InvalidInput("Pick whether the appointment is in person or virtual.")
-    notes = _text(notes, "The notes", MAX_NOTES_CHARS)
+    notes = checked_text(notes, "The notes", MAX_NOTES_CHARS)
     physician = _physician_of(db, physician_id, hospital_id, hospital_name)
     doctor = _doctor(physician)
     _patient(db, patient_id)
@@ -685,7 +686,7 @@ def cancel(db: Session, actor: Actor, appointment_id: str, *, reason: str) -> Ap
     The reason is required; it goes to the patient's notification and the audit row.
     """
     require_role(db, actor, WRITERS, "cancel appointments")
-    reason = _text(reason, "The reason for cancelling", MAX_REASON_CHARS)
+    reason = checked_text(reason, "The reason for cancelling", MAX_REASON_CHARS)
     if reason is None:
         raise InvalidInput("Give a reason for cancelling the appointment.")
     appointment = _lock(db, actor, appointment_id)
@@ -778,7 +779,7 @@ def _listing(
     start, end = checked_range(start, end)
     stmt = _select().where(*_dated_within(start, end))
     if physician_id is not None:
-        if not _usable_id(physician_id):
+        if not usable_id(physician_id):
             raise InvalidInput("Pick a physician from the list.")
         stmt = stmt.where(Appointment.physician_id == physician_id)
     if status is not None:
@@ -828,17 +829,9 @@ def _active_physicians(db: Session, hospital_id: str) -> list[PhysicianChoice]:
     return [PhysicianChoice(*r) for r in db.execute(stmt)]
 
 
-def _hospital_in_scope(db: Session, actor: Actor, hospital_id: str) -> str:
-    name = db.scalar(select(Hospital.name).where(Hospital.id == hospital_id)) if _usable_id(hospital_id) else None
-    if name is None:
-        raise NotFound("That hospital no longer exists.")
-    require_in_scope(db, actor, resource_type="hospital", resource_id=hospital_id, row_hospital_id=hospital_id)
-    return name
-
-
 def _physician_of(db: Session, physician_id: str, hospital_id: str | None, hospital_name: str) -> Profile:
     physician = None
-    if _usable_id(physician_id):
+    if usable_id(physician_id):
         physician = db.scalar(select(Profile).where(Profile.id == physician_id, Profile.role == UserRole.PHYSICIAN))
     # A physician of another hospital is not named: their name is that hospital's business.
     if physician is None or hospital_id is None or physician.hospital_id != hospital_id:
@@ -850,7 +843,7 @@ def _physician_of(db: Session, physician_id: str, hospital_id: str | None, hospi
 
 def _patient(db: Session, patient_id: str) -> str:
     row = None
-    if _usable_id(patient_id):
+    if usable_id(patient_id):
         row = db.execute(
             select(_name(Profile), User.email, Profile.role)
             .select_from(User)
@@ -959,7 +952,7 @@ def _notify(db: Session, user_id: str, kind: str, title: str, message: str) -> N
 
 def _lock(db: Session, actor: Actor, appointment_id: str) -> Appointment:
     appointment = None
-    if _usable_id(appointment_id):
+    if usable_id(appointment_id):
         appointment = db.scalars(
             select(Appointment)
             .where(Appointment.id == appointment_id)
@@ -1066,24 +1059,3 @@ def _slot_moment(day: date, slot_time: str) -> datetime:
     return datetime.combine(day, time(int(slot_time[:2]), int(slot_time[3:])), tzinfo=LAGOS)
 
 
-
-
-
-
-
-
-def _text(value: Any, label: str, limit: int) -> str | None:
-    """A free-text field: trimmed, empty as None, at most `limit` characters."""
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise InvalidInput(f"{label} must be text.")
-    value = value.replace("\x00", "").strip()  # PostgreSQL text cannot hold NUL
-    if len(value) > limit:
-        raise InvalidInput(f"{label} can be at most {limit:,} characters; this has {len(value):,}. Shorten it.")
-    return value or None
-
-
-def _usable_id(value: Any) -> bool:
-    """Ids come from pickers, but a hand-made request may send anything; PostgreSQL text cannot hold NUL."""
-    return isinstance(value, str) and "\x00" not in value

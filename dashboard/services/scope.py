@@ -57,6 +57,16 @@ def require_in_scope(
     raise OutOfScope("That record belongs to another hospital, outside your scope.")
 
 
+def hospital_in_scope(db: Session, actor: Actor, hospital_id: str) -> str:
+    """The name of a hospital a command names; refused (and audited) when it lies outside the actor's scope."""
+    found = isinstance(hospital_id, str) and "\x00" not in hospital_id
+    name = db.scalar(select(Hospital.name).where(Hospital.id == hospital_id)) if found else None
+    if name is None:
+        raise NotFound("That hospital no longer exists.")
+    require_in_scope(db, actor, resource_type="hospital", resource_id=hospital_id, row_hospital_id=hospital_id)
+    return name
+
+
 def with_working_scope(db: Session, actor: Actor, hospital_id: str | None) -> Actor:
     """The actor narrowed to `hospital_id` (None: the whole network), if their role allows it.
 
