@@ -13,11 +13,10 @@ viewer = require_page_access("admissions")
 import pandas as pd  # noqa: E402
 
 from dashboard import data  # noqa: E402
-from dashboard.components import charts, confirm, filters, kpi, listing, say  # noqa: E402
+from dashboard.components import charts, confirm, filters, kpi, listing, pickers, say  # noqa: E402
 from dashboard.components.header import page_header  # noqa: E402
 from dashboard.formatting import Noun, count, lagos_datetime  # noqa: E402
 from dashboard.services import admissions, permissions  # noqa: E402
-from dashboard.services.errors import ServiceError  # noqa: E402
 
 KEY = "admissions"
 actor = viewer.actor
@@ -162,40 +161,15 @@ def _write(command, *args, message: str, affects: str, **kwargs) -> None:
     confirm.perform(KEY, command, actor, *args, message=message, affects=affects, **kwargs)
 
 
-def _hospital_picker(key: str) -> str | None:
-    if not actor.network_wide:
-        return actor.hospital_id
-    choices = dict(data.hospital_choices(actor))
-    return st.selectbox("Hospital", list(choices), format_func=choices.get, key=key, index=None,
-                        placeholder="Pick the hospital")  # fmt: skip
-
-
 def _admit_form() -> None:
     nonce = confirm.nonce(KEY)
-    hospital_id = _hospital_picker(f"{KEY}_admit_hospital_{nonce}")
-    typed = st.text_input(
-        "Find the patient", key=f"{KEY}_patient_search_{nonce}", placeholder="Name or email, at least 2 characters"
+    hospital_id = pickers.hospital_for_action(
+        viewer, f"{KEY}_admit_hospital_{nonce}", help="The hospital admitting the patient.", choose_first=False
     )
-    patient = None
-    patient_names: dict[str, str] = {}
-    if len(typed.strip()) >= 2:
-        try:
-            found = data.call(admissions.find_patients, actor, typed)
-        except ServiceError as exc:
-            say.error(str(exc))
-            found = []
-        if not found:
-            st.caption("No patient matches. Check the spelling, or search by email.")
-        else:
-            by_id = {p.user_id: p for p in found}
-            patient_names = {p.user_id: p.name for p in found}
-            patient = st.selectbox(
-                "Patient",
-                list(by_id),
-                format_func=lambda i: f"{by_id[i].name} ({by_id[i].email})"
-                + (f" · already admitted at {by_id[i].admitted_at_hospital}" if by_id[i].already_admitted else ""),
-                key=f"{KEY}_patient_{nonce}",
-            )
+    patient, patient_name = pickers.patient(
+        viewer, admissions.find_patients, f"{KEY}_patient_{nonce}",
+        note=lambda p: f" · already admitted at {p.admitted_at_hospital}" if p.already_admitted else "",
+    )  # fmt: skip
     if hospital_id is None:
         st.caption("Pick a hospital to see its wards and physicians.")
         return
@@ -221,7 +195,7 @@ def _admit_form() -> None:
         _write(
             admissions.admit, hospital_id=hospital_id, patient_id=patient, bed_resource_id=bed,
             room_number=room or None, physician_id=physician, notes=notes or None,
-            message=f"{patient_names[patient]} admitted"
+            message=f"{patient_name} admitted"
             + (f" to {names[bed].split(' (')[0]}." if bed else "; waiting for a bed."),
             affects=hospital_id,
         )  # fmt: skip

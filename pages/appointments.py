@@ -16,7 +16,7 @@ from datetime import timedelta  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from dashboard import data  # noqa: E402
-from dashboard.components import charts, confirm, filters, kpi, listing, say  # noqa: E402
+from dashboard.components import charts, confirm, filters, kpi, listing, pickers, say  # noqa: E402
 from dashboard.components.header import page_header  # noqa: E402
 from dashboard.formatting import Noun, count, lagos_date, percent  # noqa: E402
 from dashboard.services import appointments, permissions  # noqa: E402
@@ -67,14 +67,9 @@ kpi.card_row(
 
 # --- Each physician's day or week ---------------------------------------------------------------------
 st.subheader("Who is free when")
-if actor.network_wide:
-    choices = dict(data.hospital_choices(actor))
-    hospital_id = st.selectbox(
-        "Hospital", list(choices), format_func=choices.get, key=f"{KEY}_schedule_hospital",
-        help="A schedule is one hospital's physicians.",
-    )  # fmt: skip
-else:
-    hospital_id = actor.hospital_id
+hospital_id = pickers.hospital_for_action(
+    viewer, f"{KEY}_schedule_hospital", help="A schedule is one hospital's physicians; bookings go there too."
+)
 view_column, day_column = st.columns([1, 2])
 view = view_column.segmented_control("View", ["Day", "Week"], default="Day", key=f"{KEY}_view") or "Day"
 first_day = day_column.date_input(
@@ -150,19 +145,7 @@ def _write(command, *args, message: str, affects: str | None, **kwargs) -> None:
 
 def _booking_form() -> None:
     nonce = confirm.nonce(KEY)
-    typed = st.text_input("Find the patient", key=f"{KEY}_patient_search_{nonce}",
-                          placeholder="Name or email, at least 2 characters")  # fmt: skip
-    patient = None
-    names: dict[str, str] = {}
-    if len(typed.strip()) >= 2:
-        found = data.call(appointments.find_patients, actor, typed)
-        names = {p.user_id: p.name for p in found}
-        if not found:
-            st.caption("No patient matches. Check the spelling, or search by email.")
-        else:
-            by_id = {p.user_id: p for p in found}
-            patient = st.selectbox("Patient", list(by_id), format_func=lambda i: f"{by_id[i].name} ({by_id[i].email})",
-                                   key=f"{KEY}_patient_{nonce}")  # fmt: skip
+    patient, patient_name = pickers.patient(viewer, appointments.find_patients, f"{KEY}_patient_{nonce}")
     physicians = {p.physician_id: p.label for p in week.physicians}
     if not physicians:
         st.caption("This hospital has no active physicians to book.")
@@ -200,7 +183,7 @@ def _booking_form() -> None:
         _write(
             appointments.book, hospital_id=hospital_id, patient_id=patient, physician_id=physician, day=day,
             time=time_slot, appointment_type=kind, consultation_type=how, notes=notes or None,
-            message=f"Booked {names.get(patient, 'the patient')} with {physicians[physician]} at {time_slot} on "
+            message=f"Booked {patient_name} with {physicians[physician]} at {time_slot} on "
             f"{lagos_date(day)}. The patient has been told.",
             affects=hospital_id,
         )  # fmt: skip

@@ -14,7 +14,7 @@ viewer = require_page_access("waitlist")
 import pandas as pd  # noqa: E402
 
 from dashboard import data  # noqa: E402
-from dashboard.components import alerts, charts, confirm, filters, kpi, say  # noqa: E402
+from dashboard.components import alerts, charts, confirm, filters, kpi, pickers, say  # noqa: E402
 from dashboard.components.header import page_header  # noqa: E402
 from dashboard.formatting import LAGOS, count, humanise, lagos_time, md_escape, minutes_words  # noqa: E402
 from dashboard.services import permissions, settings, waitlist  # noqa: E402
@@ -114,14 +114,9 @@ def _queue_frame(entries: list) -> pd.DataFrame:
 
 def _call_next_controls(department: str | None, summary: list) -> None:
     """Call the next patient: a hospital (network scope only) and a department, then one click."""
-    if actor.network_wide:
-        choices = dict(data.hospital_choices(actor))
-        hospital_id = st.selectbox(
-            "Hospital", list(choices), format_func=choices.get, key=f"{KEY}_call_hospital",
-            help="Calling a patient happens in one hospital's queue.",
-        )  # fmt: skip
-    else:
-        hospital_id = actor.hospital_id
+    hospital_id = pickers.hospital_for_action(
+        viewer, f"{KEY}_call_hospital", help="Calling a patient happens in one hospital's queue."
+    )
     # The department to call from follows the queue's filter; with none, the one with most waiting.
     waiting_by_department: dict[str, int] = {}
     for row in summary:

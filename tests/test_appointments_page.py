@@ -41,7 +41,7 @@ def page(token: str) -> AppTest:
 
 
 def _book(at: AppTest, search: str, day, time: str) -> AppTest:
-    at.text_input(key="appointments_patient_search_0").input(search).run()
+    at.text_input(key="appointments_patient_0_search").input(search).run()
     at.date_input(key="appointments_date_0").set_value(day).run()
     time_box = next(s for s in at.selectbox if s.key.startswith("appointments_time_"))
     time_box.set_value(time).run()

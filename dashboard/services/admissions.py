@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NoReturn
 
-from sqlalchemy import Date, Float, Select, and_, cast, func, literal, null, or_, select
+from sqlalchemy import Date, Float, Select, and_, cast, func, null, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from dashboard.services import audit, permissions
 from dashboard.services.actors import Actor
-from dashboard.services.dates import LAGOS, checked_range, lagos_midnight
+from dashboard.services.dates import LAGOS, checked_range, day_series, lagos_midnight
 from dashboard.services.errors import InvalidInput, NotFound
 from dashboard.services.inputs import checked_text, usable_id
 from dashboard.services.paging import Page, fetch_capped, fetch_page, like_pattern
@@ -197,12 +197,7 @@ def flow_by_day(db: Session, actor: Actor, *, start: date, end: date) -> list[Da
     """Admissions and discharges per Lagos day from `start` to `end` (inclusive); a quiet day is a zero."""
     require_role(db, actor, ADMISSION_READERS, "see admissions")
     start, end = checked_range(start, end)
-    series = (
-        func.generate_series(literal(start, Date), literal(end, Date), literal(timedelta(days=1)))
-        .table_valued("value")
-        .render_derived(name="days")
-    )
-    day = cast(series.c.value, Date)
+    series, day = day_series(start, end)
     admitted = _per_day(actor, HospitalPatient.admission_date, start, end)
     discharged = _per_day(actor, HospitalPatient.discharge_date, start, end)
     stmt = (

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, aliased
 
 from dashboard.services import audit, permissions
 from dashboard.services.actors import Actor
-from dashboard.services.dates import LAGOS, checked_range, day_text, lagos_midnight
+from dashboard.services.dates import LAGOS, checked_range, day_series, day_text, lagos_midnight
 from dashboard.services.errors import InvalidInput, NotFound
 from dashboard.services.inputs import checked_text, usable_id
 from dashboard.services.paging import Page, fetch_capped, fetch_page, like_pattern
@@ -399,12 +399,7 @@ def per_day_by_status(db: Session, actor: Actor, *, start: date, end: date) -> l
     """Appointments per Lagos day from `start` to `end` (inclusive) by status; a day with none is zeros."""
     require_role(db, actor, READERS, "see appointment figures")
     start, end = checked_range(start, end)
-    series = (
-        func.generate_series(literal(start, Date), literal(end, Date), literal(timedelta(days=1)))
-        .table_valued("value")
-        .render_derived(name="days")
-    )
-    day = cast(series.c.value, Date)
+    series, day = day_series(start, end)
     counts = limit_to_scope(
         select(
             _lagos_day.label("day"),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from sqlalchemy import Date, cast, func, literal
 
 from dashboard.services.errors import InvalidInput
 
@@ -28,6 +30,16 @@ def checked_range(start: Any, end: Any) -> tuple[date, date]:
     if (end - start).days >= MAX_RANGE_DAYS:
         raise InvalidInput("Pick a date range of at most five years.")
     return start, end
+
+
+def day_series(start: date, end: date):
+    """Every day from `start` to `end` as a derived table, and its day column: so a quiet day counts zero."""
+    series = (
+        func.generate_series(literal(start, Date), literal(end, Date), literal(timedelta(days=1)))
+        .table_valued("value")
+        .render_derived(name="days")
+    )
+    return series, cast(series.c.value, Date)
 
 
 def day_text(day: date) -> str:
