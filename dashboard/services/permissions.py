@@ -34,6 +34,19 @@ ACCESS: dict[str, Access] = {
         read=frozenset({ADMIN, HOSPITAL_ADMIN, EXECUTIVE}), write=frozenset({ADMIN, HOSPITAL_ADMIN})
     ),
     "waitlist": Access(read=frozenset({ADMIN, HOSPITAL_ADMIN}), write=frozenset({ADMIN, HOSPITAL_ADMIN})),
+    # The dispatch desk refers; a hospital's administrator answers referrals and sets diversion;
+    # executives read it.
+    "emergencies": Access(
+        read=frozenset({ADMIN, HOSPITAL_ADMIN, EXECUTIVE}), write=frozenset({ADMIN, HOSPITAL_ADMIN})
+    ),
+    # Only a network administrator posts a refund or adjustment to a patient's wallet.
+    "financials": Access(read=frozenset({ADMIN, HOSPITAL_ADMIN, EXECUTIVE}), write=frozenset({ADMIN})),
+    # Wallets are patients' money, not a hospital's: network administrators and executives only
+    # (the services also require network scope).
+    "wallets": Access(read=frozenset({ADMIN, EXECUTIVE}), write=frozenset({ADMIN})),
+    "analytics": Access(read=EVERY_STAFF_ROLE, write=NOBODY),
+    "compliance": Access(read=EVERY_STAFF_ROLE, write=frozenset({ADMIN, COMPLIANCE})),
+    "verification": Access(read=frozenset({ADMIN}), write=frozenset({ADMIN})),
     "hospitals": Access(read=frozenset({ADMIN, HOSPITAL_ADMIN, COMPLIANCE}), write=frozenset({ADMIN})),
     "audit_trail": Access(read=frozenset({ADMIN, HOSPITAL_ADMIN, COMPLIANCE}), write=NOBODY),
     "users": Access(read=frozenset({ADMIN}), write=frozenset({ADMIN})),
