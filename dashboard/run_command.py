@@ -1,4 +1,8 @@
-"""`healthdash run`: prepare the database, then serve dashboard/app.py with Streamlit.
+"""`healthdash run`: prepare the database, then serve the dashboard with Streamlit.
+
+Streamlit serves dashboard/asgi.py, an `st.App` (ASGI, uvicorn) that runs dashboard/app.py for each
+browser session and adds the HttpOnly session cookie route, security headers and the WebSocket
+Origin check (dashboard/web_security.py).
 
 Without DATABASE_URL it is a zero-set-up start: the embedded PostgreSQL is started, migrated, and
 a new database gets the seed and the demo network. With DATABASE_URL nothing is changed unless
@@ -26,7 +30,7 @@ from db.errors import CommandError
 from db.settings import database_url_from_env, owner_url_from_env
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-APP = REPO_ROOT / "dashboard" / "app.py"
+APP = REPO_ROOT / "dashboard" / "asgi.py"
 DEMO_LOGINS_HINT = "Demo logins are listed in README.md (section Demo logins)."
 
 

@@ -276,3 +276,71 @@ def test_a_menu_click_right_after_sign_in_is_not_lost(server, context):
     page.get_by_text("1 hospital", exact=True).wait_for()
     wait_until_idle(page)
     assert page.get_by_role("heading", name="Hospitals").is_visible()
+
+
+def test_the_session_cookie_is_http_only_and_scripts_cannot_read_it(server, context):
+    base, network = server
+    page = context.new_page()
+    sign_in(page, base, network.emails["exec_a"])
+    cookie = next(c for c in context.cookies() if c["name"] == "healthdash_session")
+    assert cookie["httpOnly"] is True
+    assert cookie["sameSite"] == "Strict"
+    assert cookie["value"] not in page.evaluate("document.cookie")
+    assert "healthdash_session" not in page.evaluate("document.cookie")
+    page.reload()  # the HttpOnly cookie still signs the browser in on a new page load
+    page.get_by_role("heading", name="Overview").wait_for()
+
+
+def test_pages_carry_the_security_headers(server, context):
+    base, _network = server
+    page = context.new_page()
+    response = page.goto(base)
+    headers = response.all_headers()
+    assert headers["content-security-policy"] == "frame-ancestors 'none'"
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "same-origin"
+    assert "strict-transport-security" not in headers  # plain HTTP: HSTS is for the TLS proxy to send
+
+
+def test_a_foreign_page_can_neither_open_the_websocket_nor_use_the_cookie_route(server, context):
+    base, _network = server
+    page = context.new_page()
+    page.goto(base)
+    page.get_by_role("heading", name="Sign in").wait_for()
+    foreign = context.request.post(
+        f"{base}/_healthdash/cookie", data={"ticket": "x"}, headers={"Origin": "http://evil.example"}
+    )
+    assert foreign.status == 403
+    unknown = context.request.post(f"{base}/_healthdash/cookie", data={"ticket": "not-a-ticket"})
+    assert unknown.status == 410
+    assert "set-cookie" not in unknown.headers
+
+    # A page on another port of this machine (or another site) opening the app's WebSocket is refused.
+    opened = page.evaluate(
+        """(url) => new Promise((resolve) => {
+            const ws = new WebSocket(url);
+            ws.onopen = () => { ws.close(); resolve("open"); };
+            ws.onerror = () => resolve("refused");
+        })""",
+        base.replace("http://", "ws://") + "/_stcore/stream",
+    )
+    assert opened == "open"  # from the app's own page it opens
+    # Another port of this machine, or another site: Streamlit's own check lets any localhost origin in;
+    # ours lets in only the page's own origin.
+    stream = base.replace("http://", "ws://") + "/_stcore/stream"
+    assert _websocket_opens(stream, origin=base)
+    assert not _websocket_opens(stream, origin="http://localhost:9")
+    assert not _websocket_opens(stream, origin="http://evil.example")
+
+
+def _websocket_opens(url: str, origin: str) -> bool:
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    try:
+        with connect(url, origin=origin, open_timeout=10):
+            return True
+    except InvalidStatus as refused:
+        assert refused.response.status_code == 403
+        return False

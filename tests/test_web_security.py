@@ -1,0 +1,131 @@
+"""The web layer's own protections, driven as ASGI without a browser (the browser tests cover them live).
+
+dashboard/web_security.py: the one-time cookie ticket, the HttpOnly Set-Cookie, deleting only the
+cookie a session ended, the security headers (HSTS only on HTTPS) and the WebSocket Origin check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Route
+
+from dashboard import session_cookie
+from dashboard.web_security import COOKIE_ROUTE, SameOriginWebSocket, SecurityHeaders, cookie_exchange, same_origin
+
+APP = Starlette(
+    routes=[Route(COOKIE_ROUTE, cookie_exchange, methods=["POST"])],
+    middleware=[Middleware(SecurityHeaders), Middleware(SameOriginWebSocket)],
+)
+HOST = "dash.example:8501"
+
+
+def _post(body: dict, *, origin: str | None = f"http://{HOST}", scheme="http", cookie: str | None = None):
+    headers = [(b"host", HOST.encode()), (b"content-type", b"application/json")]
+    if origin is not None:
+        headers.append((b"origin", origin.encode()))
+    if cookie is not None:
+        headers.append((b"cookie", f"{session_cookie.COOKIE_NAME}={cookie}".encode()))
+    scope = {
+        "type": "http", "method": "POST", "path": COOKIE_ROUTE, "raw_path": COOKIE_ROUTE.encode(),
+        "query_string": b"", "headers": headers, "scheme": scheme, "http_version": "1.1",
+        "server": ("dash.example", 8501), "client": ("10.0.0.9", 5000), "root_path": "",
+    }
+    messages = [{"type": "http.request", "body": json.dumps(body).encode(), "more_body": False}]
+    sent = []
+
+    async def receive():
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(APP(scope, receive, send))
+    start = sent[0]
+    return start["status"], [(k.decode(), v.decode()) for k, v in start["headers"]]
+
+
+def _header(headers, name):
+    return [v for k, v in headers if k == name]
+
+
+def test_a_ticket_sets_an_http_only_strict_cookie_once():
+    op = session_cookie.CookieOp.set("secret-token", "2030-01-01T00:00:00+00:00")
+    status, headers = _post({"ticket": op.ticket})
+    assert status == 204
+    (cookie,) = _header(headers, "set-cookie")
+    assert cookie.startswith(f"{session_cookie.COOKIE_NAME}=secret-token;")
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/" in cookie
+    assert "Secure" not in cookie  # plain HTTP; behind TLS it is Secure (next test)
+    replay, headers = _post({"ticket": op.ticket})
+    assert replay == 410 and not _header(headers, "set-cookie")
+
+
+def test_over_https_the_cookie_is_secure_and_hsts_is_sent():
+    op = session_cookie.CookieOp.set("tok", "2030-01-01T00:00:00+00:00")
+    status, headers = _post({"ticket": op.ticket}, origin=f"https://{HOST}", scheme="https")
+    assert status == 204
+    assert "Secure" in _header(headers, "set-cookie")[0]
+    assert _header(headers, "strict-transport-security") == ["max-age=31536000"]
+
+
+def test_every_response_carries_the_framing_and_sniffing_headers():
+    status, headers = _post({"ticket": "unknown"})
+    assert status == 410
+    assert _header(headers, "content-security-policy") == ["frame-ancestors 'none'"]
+    assert _header(headers, "x-frame-options") == ["DENY"]
+    assert _header(headers, "x-content-type-options") == ["nosniff"]
+    assert _header(headers, "referrer-policy") == ["same-origin"]
+    assert not _header(headers, "strict-transport-security")
+
+
+def test_a_foreign_origin_cannot_redeem_a_ticket_and_the_ticket_survives():
+    op = session_cookie.CookieOp.set("tok", "2030-01-01T00:00:00+00:00")
+    status, headers = _post({"ticket": op.ticket}, origin="http://localhost:9")
+    assert status == 403 and not _header(headers, "set-cookie")
+    assert _post({"ticket": op.ticket})[0] == 204
+
+
+def test_an_expired_ticket_does_nothing(monkeypatch):
+    op = session_cookie.CookieOp.set("tok", "2030-01-01T00:00:00+00:00")
+    later = time.monotonic() + session_cookie.TICKET_SECONDS + 1
+    monkeypatch.setattr(session_cookie.time, "monotonic", lambda: later)
+    assert _post({"ticket": op.ticket})[0] == 410
+
+
+def test_sign_out_deletes_only_the_cookie_it_ended():
+    ended = session_cookie.CookieOp.delete("old-token")
+    status, headers = _post({"ticket": ended.ticket}, cookie="new-token-from-another-tab")
+    assert status == 204 and not _header(headers, "set-cookie")
+    ended = session_cookie.CookieOp.delete("old-token")
+    status, headers = _post({"ticket": ended.ticket}, cookie="old-token")
+    (cookie,) = _header(headers, "set-cookie")
+    assert cookie.startswith(f'{session_cookie.COOKIE_NAME}="";') and "Max-Age=0" in cookie
+
+
+def test_bad_bodies_are_refused_without_a_cookie():
+    assert _post({"ticket": 5})[0] == 410
+    assert _post({"nothing": "here"})[0] == 410
+
+
+def test_the_page_never_receives_the_token():
+    op = session_cookie.CookieOp.set("secret-token", "2030-01-01T00:00:00+00:00")
+    assert "secret-token" not in repr(op)
+    assert set(session_cookie.page_data(op)) == {"nonce", "ticket"}
+
+
+def _ws_scope(origin: str | None):
+    headers = [(b"host", HOST.encode())] + ([(b"origin", origin.encode())] if origin else [])
+    return {"type": "websocket", "headers": headers}
+
+
+def test_only_the_pages_own_origin_opens_a_websocket():
+    assert same_origin(_ws_scope(f"http://{HOST}"))
+    assert same_origin(_ws_scope(None))  # not a browser: the session itself must still be valid
+    assert not same_origin(_ws_scope("http://localhost:9"))
+    assert not same_origin(_ws_scope(f"http://{HOST}.evil.example"))
+    assert same_origin(_ws_scope("https://proxy.example"), frozenset({"https://proxy.example"}))
