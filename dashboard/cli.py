@@ -17,6 +17,24 @@ from db.errors import CommandError
 from db.settings import SettingsError
 
 
+def _add_page_bench(bench: argparse.ArgumentParser) -> None:
+    """`healthdash bench pages` beside the data-layer bench (db.cli), which stays the default target."""
+    bench.add_argument("target", nargs="?", choices=("data", "pages"), default="data", help="data (default) or pages")
+    bench.add_argument("--repeats", type=int, default=5, help="pages: renders per page and actor (default 5)")
+    bench.add_argument("--pages", help="pages: only these page keys, comma-separated")
+    bench.add_argument("--rebuild", action="store_true", help="pages: rebuild the kept demo database")
+    bench.add_argument("--out", default="docs", help="pages: folder for the Markdown and JSON (default docs)")
+
+    def handler(args):
+        if args.target != "pages":
+            return db_cli.cmd_bench(args)
+        from dashboard import bench_pages  # late: it loads Streamlit's test harness
+
+        return bench_pages.cmd_bench_pages(args)
+
+    bench.set_defaults(handler=handler)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="healthdash", description="Hospital network dashboard: database tools and the web app."
@@ -25,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     db_cli.register(commands)
     run_command.register(commands)
+    _add_page_bench(commands.choices["bench"])
     return parser
 
 
