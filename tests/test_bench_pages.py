@@ -50,5 +50,5 @@ def test_the_page_bench_renders_pages_for_both_actors_and_writes_its_table(admin
 
     md, js = bench_pages.write_results(result, tmp_path)
     table = md.read_text()
-    assert "| overview | HOSPITAL_ADMIN |" in table and "Targets (scale 50):" in table
+    assert "| overview | HOSPITAL_ADMIN |" in table and "Targets (scale 50;" in table
     assert '"scale": 0.05' in js.read_text()
