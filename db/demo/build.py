@@ -129,8 +129,10 @@ def _build(engine: Engine, plan: DemoPlan, clock: DemoClock, seed: int, replace:
                     step(network, writer)
                 if replace:
                     writer.write("audit_logs", AUDIT_COLUMNS, [demo_replaced_audit_row(network, deleted_audit_rows)])
-            finally:
-                writer.close()
+            except BaseException:  # Ctrl-C included: the bars must tell where it stopped
+                writer.abandon()
+                raise
+            writer.close()
         # Fresh statistics, so the dashboard's first queries get good plans without waiting for
         # autovacuum to notice millions of new rows.
         conn.execute(text("ANALYZE " + ", ".join(f'"{table}"' for table in sorted(writer.counts))))

@@ -59,6 +59,17 @@ class CopyWriter:
     def close(self) -> None:
         self.finish(*list(self._bars))
 
+    def abandon(self) -> None:
+        """Close the bars of an interrupted build where they stopped: a bar at 40 % must not end at 100 %.
+
+        The build runs in one transaction, so nothing it wrote is kept; each open bar says so.
+        """
+        for table in list(self._bars):
+            bar = self._bars.pop(table)
+            bar.set_postfix_str("interrupted: nothing was kept", refresh=False)
+            bar.refresh()
+            bar.close()
+
     def _bar(self, table: str) -> tqdm | None:
         if not self._progress:
             return None
