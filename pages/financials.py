@@ -1,4 +1,9 @@
-"""Financials: placeholder while the page is built (replaced by its issue's work)."""
+"""Financials: revenue, expenses and net by fiscal month, category and hospital; the transactions behind any bar;
+patients' wallets and their reconciliation (network scope); a printable report for the board.
+
+Every figure comes from the ledger aggregated in the database; the table beneath the charts lists the
+ledger rows behind the bar clicked, so a bar and the sum of its rows agree to the kobo.
+"""
 
 import streamlit as st
 
@@ -6,7 +11,571 @@ from dashboard.gate import require_page_access
 
 viewer = require_page_access("financials")
 
-from dashboard.components.header import page_header  # noqa: E402
+import pandas as pd  # noqa: E402
+import plotly.graph_objects as go  # noqa: E402
 
-page_header("Financials", "This page is being built.", viewer)
-st.info("This page is being built.")
+from dashboard import data  # noqa: E402
+from dashboard.components import charts, confirm, drill, filters, kpi, listing, say  # noqa: E402
+from dashboard.components.export import export_panel  # noqa: E402
+from dashboard.components.header import page_header  # noqa: E402
+from dashboard.formatting import (  # noqa: E402
+    NAIRA,
+    Noun,
+    count,
+    lagos_datetime,
+    naira,
+    naira_change,
+    naira_short,
+)
+from dashboard.services import financial_report, financials, permissions, wallets  # noqa: E402
+from dashboard.services.errors import ServiceError  # noqa: E402
+
+KEY = "financials"
+TOP_CATEGORIES = 8
+TOP_HOSPITALS = 15
+actor = viewer.actor
+period = filters.current_range()
+span = {"start": period.start, "end": period.end}
+DRILL = f"{KEY}__{actor.scope_key}"  # a scope change starts with nothing selected
+sees_wallets = viewer.user.role in permissions.readers("wallets") and actor.network_wide
+KIND = financials.KIND_LABELS
+
+page_header(
+    "Financials",
+    f"Revenue, expenses and net by fiscal month, {period.label}. Click a bar to see the transactions behind it.",
+    viewer,
+)
+confirm.show_done(KEY)
+
+try:
+    comparison = data.cached(financials.month_comparison, actor, month=period.end)
+    months = data.cached(financials.monthly_totals, actor, **span)
+    categories = data.cached(financials.category_totals, actor, **span)
+    hospitals = data.cached(financials.hospital_totals, actor, **span) if actor.network_wide else []
+except ServiceError as exc:
+    say.error(str(exc))
+    st.stop()
+
+
+# --- Cards: this month against last month and the same month last year ---------------------------------
+
+
+def _percent_words(fraction: float | None) -> str:
+    return "" if fraction is None else f" ({fraction * 100:+.1f}%)"
+
+
+def _cards(against_last_year: bool) -> list[kpi.Card]:
+    """Revenue, expenses and net of the range's last month, against the month before or a year before."""
+    this = financials.month_label(comparison.month)
+    other = comparison.last_year if against_last_year else comparison.last_month
+    other_label = financials.month_label(other)
+    month_to_date = comparison.month == f"{filters.today():%Y-%m}"
+    cards = []
+    for name, figure, colour in (
+        ("Revenue", comparison.revenue, "normal"),
+        ("Expenses", comparison.expenses, "inverse"),
+        ("Net", comparison.net, "normal"),
+    ):
+        before = figure.last_year if against_last_year else figure.last_month
+        change = figure.change_vs_last_year if against_last_year else figure.change_vs_last_month
+        share = figure.percent_vs_last_year if against_last_year else figure.percent_vs_last_month
+        cards.append(
+            kpi.Card(
+                f"{name}, {this}" + (" (to date)" if month_to_date else ""),
+                naira_short(figure.now) if figure.now is not None else "No figures",
+                delta=None if change is None else f"{naira_change(change)}{_percent_words(share)}",
+                delta_description=f"vs {other_label}" if change is not None else None,
+                delta_color=colour,  # type: ignore[arg-type]
+                help=f"{name} booked for {this}: {naira(figure.now)}; for {other_label}: {naira(before)}"
+                + (f"; change {naira(change)}." if change is not None else "."),
+            )
+        )
+    return cards
+
+
+kpi.card_row(viewer, _cards(against_last_year=False), per_row=3)
+kpi.card_row(viewer, _cards(against_last_year=True), per_row=3)
+
+
+# --- The board report -------------------------------------------------------------------------------
+
+
+def _report_panel() -> None:
+    signature = (actor.scope_key, period.start, period.end)
+    with st.expander(
+        "Board report (PDF)", icon=":material/picture_as_pdf:", key=f"{KEY}_report_panel", on_change="rerun"
+    ):
+        st.caption(
+            "The cards, the monthly chart and the category table as a PDF, with the scope, the date range and "
+            "the time it was made printed on it. Making it is recorded in the audit trail."
+        )
+        if st.button("Prepare the PDF", key=f"{KEY}_report_prepare", icon=":material/print:"):
+            try:
+                with st.spinner("Making the report…"):
+                    report = data.call(financial_report.financial_report, actor, **span)
+            except ServiceError as exc:
+                say.error(str(exc))
+                return
+            st.session_state[f"{KEY}_report"] = (signature, report)
+        prepared = st.session_state.get(f"{KEY}_report")
+        if prepared and prepared[0] == signature:
+            report = prepared[1]
+            st.download_button(
+                f"Download the report ({report.pages} {'page' if report.pages == 1 else 'pages'})",
+                data=report.content,
+                file_name=report.file_name,
+                mime=financial_report.PDF_MIME,
+                icon=":material/download:",
+                key=f"{KEY}_report_download",
+            )
+
+
+_report_panel()
+
+# --- The charts, each bar clickable ---------------------------------------------------------------------
+
+
+def _hover(label: str) -> str:
+    return f"%{{x}}<br>{label}: {NAIRA}%{{y:,.2f}}<extra></extra>"
+
+
+def _months_figure() -> go.Figure:
+    labels = [m.label for m in months]
+    fig = go.Figure()
+    for kind, colour, values in (
+        ("revenue", charts.BLUE, [m.revenue for m in months]),
+        ("expense", charts.ORANGE, [m.expenses for m in months]),
+    ):
+        fig.add_bar(
+            x=labels, y=[float(v) for v in values], name=KIND[kind], marker_color=colour,
+            customdata=[[m.month, kind] for m in months], hovertemplate=_hover(KIND[kind]),
+        )  # fmt: skip
+    fig.add_scatter(
+        x=labels, y=[float(m.net) for m in months], name="Net", mode="lines+markers",
+        line={"color": charts.TEXT, "width": 2}, customdata=[[m.month, ""] for m in months],
+        hovertemplate=_hover("Net"),
+    )  # fmt: skip
+    fig.update_layout(
+        template=charts.TEMPLATE, title="Revenue, expenses and net by fiscal month", barmode="group", height=360,
+        xaxis_title="Fiscal month", yaxis_title="Naira", xaxis={"type": "category"},
+    )  # fmt: skip
+    return charts.naira_axis(fig)
+
+
+def _pick_month(point: dict) -> dict | None:
+    month, kind = (point.get("customdata") or [None, None])[:2]
+    if not month:
+        return None
+    words = (
+        f"{KIND[kind]}, {financials.month_label(month)}" if kind else f"All entries, {financials.month_label(month)}"
+    )
+    return {"filters": {"month": month, "kind": kind or None}, "label": words}
+
+
+def _category_figure(kind: str, colour: str) -> go.Figure | None:
+    rows = [c for c in categories if c.kind == kind][:TOP_CATEGORIES]
+    if not rows:
+        return None
+    total = sum((c.amount for c in categories if c.kind == kind), start=rows[0].amount * 0)
+    leader = rows[0]
+    share = f" ({float(leader.amount / total) * 100:.0f}%)" if total else ""
+    fig = go.Figure(
+        go.Bar(
+            x=[float(c.amount) for c in rows], y=[c.label for c in rows], orientation="h", marker_color=colour,
+            customdata=[[kind, c.category] for c in rows],
+            hovertemplate=f"%{{y}}<br>{KIND[kind]}: {NAIRA}%{{x:,.2f}}<extra></extra>",
+        )
+    )  # fmt: skip
+    fig.update_layout(
+        template=charts.TEMPLATE, height=max(220, 70 + 30 * len(rows)), showlegend=False,
+        title=f"{KIND[kind]} by category: {leader.label} is largest{share}", xaxis_title="Naira",
+        yaxis={"autorange": "reversed", "type": "category"},
+    )  # fmt: skip
+    return charts.naira_axis(fig, "xaxis")
+
+
+def _pick_category(point: dict) -> dict | None:
+    kind, category = (point.get("customdata") or [None, None])[:2]
+    if not category:
+        return None
+    return {
+        "filters": {"kind": kind, "category": category},
+        "label": f"{KIND[kind]}: {financials.category_label(category)}",
+    }
+
+
+def _hospital_figure() -> go.Figure:
+    rows = hospitals[:TOP_HOSPITALS]
+    fig = go.Figure()
+    for kind, colour, attribute in (("revenue", charts.BLUE, "revenue"), ("expense", charts.ORANGE, "expenses")):
+        fig.add_bar(
+            x=[float(getattr(h, attribute)) for h in rows], y=[h.hospital_name for h in rows], orientation="h",
+            name=KIND[kind], marker_color=colour, customdata=[[h.hospital_id, kind] for h in rows],
+            hovertemplate=f"%{{y}}<br>{KIND[kind]}: {NAIRA}%{{x:,.2f}}<extra></extra>",
+        )  # fmt: skip
+    more = f" (the {len(rows)} with the most revenue of {len(hospitals):,})" if len(hospitals) > len(rows) else ""
+    fig.update_layout(
+        template=charts.TEMPLATE, barmode="group", height=max(260, 90 + 44 * len(rows)), xaxis_title="Naira",
+        title=f"Revenue and expenses by hospital{more}", yaxis={"autorange": "reversed", "type": "category"},
+    )  # fmt: skip
+    return charts.naira_axis(fig, "xaxis")
+
+
+_names = {h.hospital_id: h.hospital_name for h in hospitals}
+
+
+def _pick_hospital(point: dict) -> dict | None:
+    hospital_id, kind = (point.get("customdata") or [None, None])[:2]
+    if hospital_id not in _names:
+        return None
+    return {
+        "filters": {"hospital_id": hospital_id, "kind": kind},
+        "label": f"{_names[hospital_id]}, {KIND[kind].lower()}",
+    }
+
+
+if not any(m.entries for m in months):
+    say.info(
+        f"No revenue or expenses are booked for {period.label}. Hospitals book each month's figures at its end; "
+        "pick a longer date range in the sidebar."
+    )
+else:
+    drill.chart(_months_figure(), group=DRILL, key=f"{KEY}_months", pick=_pick_month)
+    left, right = st.columns(2)
+    for column, kind, colour in ((left, "revenue", charts.BLUE), (right, "expense", charts.ORANGE)):
+        figure = _category_figure(kind, colour)
+        with column:
+            if figure is None:
+                st.caption(f"No {KIND[kind].lower()} booked in the range.")
+            else:
+                drill.chart(figure, group=DRILL, key=f"{KEY}_categories_{kind}", pick=_pick_category)
+    if actor.network_wide and hospitals:
+        drill.chart(_hospital_figure(), group=DRILL, key=f"{KEY}_hospitals", pick=_pick_hospital)
+
+# --- The transactions behind the selection -----------------------------------------------------------------
+st.subheader("Transactions")
+selection = drill.current(DRILL)
+chosen = dict((selection or {}).get("filters") or {})
+detail = ""
+if selection:
+    try:
+        total = data.cached(financials.selection_total, actor, **span, **chosen)
+        amount = (
+            total.revenue if chosen.get("kind") == "revenue" else total.expenses if chosen.get("kind") else total.net
+        )
+        what = "net" if not chosen.get("kind") else KIND[chosen["kind"]].lower()
+        detail = f"{Noun('entry', 'entries').count(total.entries)}, {what} {naira(amount)}"
+    except ServiceError as exc:  # a selection the new date range or scope no longer holds
+        say.warning(f"{exc} The selection was cleared.")
+        drill.select(DRILL, None)
+        chosen = {}
+drill.chip(DRILL, detail=detail, hint="Click a bar or a point in a chart above to see the ledger entries behind it.")
+
+
+def _ledger_frame(rows: list) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "Month": [financials.month_label(r.fiscal_month) for r in rows],
+            "Kind": [KIND[r.kind] for r in rows],
+            "Category": [financials.category_label(r.category) for r in rows],
+            "Amount": [naira(r.amount) for r in rows],
+            "Description": [r.description or "" for r in rows],
+        }
+    )
+    if actor.network_wide:
+        frame.insert(1, "Hospital", [r.hospital_name for r in rows])
+    return frame
+
+
+def _ledger_export(rows: list) -> pd.DataFrame:
+    frame = _ledger_frame(rows)
+    frame["Amount"] = [r.amount for r in rows]  # numbers a spreadsheet adds up, to the kobo
+    frame["Currency"] = "NGN"
+    frame["Booked"] = [lagos_datetime(r.booked_at) for r in rows]
+    frame["Reference"] = [r.reference or "" for r in rows]
+    if "Hospital" not in frame:
+        frame.insert(1, "Hospital", [r.hospital_name for r in rows])
+    return frame
+
+
+LEDGER = listing.Listing(
+    key=f"{KEY}_ledger",
+    noun=Noun("ledger entry", "ledger entries"),
+    list_service=financials.list_transactions,
+    export_service=financials.export_transactions,
+    to_frame=_ledger_frame,
+    export_frame=_ledger_export,
+    file_stem="financial-transactions",
+    search_label="Search entries",
+    search_placeholder="Description, category, reference or hospital",
+    empty=f"No ledger entries for {period.label}.",
+    empty_filtered="No ledger entries match. Clear the search or the selection to see more.",
+    column_config={"Amount": st.column_config.TextColumn("Amount", width="small")},
+)
+try:
+    listing.show(LEDGER, viewer, filters={**span, **chosen})
+except ServiceError as exc:
+    say.error(str(exc))
+
+# --- The numbers behind the charts ------------------------------------------------------------------------
+st.subheader("The numbers behind the charts")
+
+
+def _figures_export(table: str, noun: Noun, to_frame) -> None:
+    def prepare() -> tuple[pd.DataFrame, bool]:
+        rows, truncated = data.call(financials.export_figures, actor, table=table, **span)
+        return to_frame(rows, for_export=True), truncated
+
+    export_panel(
+        f"{KEY}_{table}_export__{actor.scope_key}", filters=(table, actor.scope_key, period.start, period.end),
+        noun=noun, file_stem=f"financials-by-{table}", disabled=False, prepare=prepare,
+    )  # fmt: skip
+
+
+def _money(values, for_export: bool) -> list:
+    return list(values) if for_export else [naira(v) for v in values]
+
+
+def _months_frame(rows, for_export: bool = False) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Month": [r.label for r in rows],
+            "Revenue": _money((r.revenue for r in rows), for_export),
+            "Expenses": _money((r.expenses for r in rows), for_export),
+            "Net": _money((r.net for r in rows), for_export),
+            "Ledger entries": [r.entries for r in rows],
+        }
+    )
+
+
+def _categories_frame(rows, for_export: bool = False) -> pd.DataFrame:
+    totals = {k: sum((r.amount for r in rows if r.kind == k), start=0) for k in KIND}
+    return pd.DataFrame(
+        {
+            "Category": [r.label for r in rows],
+            "Kind": [KIND[r.kind] for r in rows],
+            "Amount": _money((r.amount for r in rows), for_export),
+            "Share of its kind": [
+                f"{float(r.amount / totals[r.kind]) * 100:.1f}%" if totals[r.kind] else "—" for r in rows
+            ],
+        }
+    )
+
+
+def _hospitals_frame(rows, for_export: bool = False) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Hospital": [r.hospital_name for r in rows],
+            "Revenue": _money((r.revenue for r in rows), for_export),
+            "Expenses": _money((r.expenses for r in rows), for_export),
+            "Net": _money((r.net for r in rows), for_export),
+        }
+    )
+
+
+def _consultations_frame(rows, for_export: bool = False) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Month": [r.label for r in rows],
+            "Ledger: consultations": _money((r.ledger_consultations for r in rows), for_export),
+            "Ledger: telemedicine": _money((r.ledger_telemedicine for r in rows), for_export),
+            "Paid video sessions": [r.video_sessions_paid for r in rows],
+            "Video sessions' fees": _money((r.video_revenue for r in rows), for_export),
+            "Completed appointments": [r.appointments_completed for r in rows],
+            "of them virtual": [r.virtual_completed for r in rows],
+        }
+    )
+
+
+tabs = ["By month", "By category", "Consultations"] + (["By hospital"] if actor.network_wide else [])
+shown = st.tabs(tabs, key=f"{KEY}_tables", on_change="rerun")
+with shown[0]:
+    listing.page_table(_months_frame(months))
+    _figures_export("months", Noun("month", "months"), _months_frame)
+with shown[1]:
+    listing.page_table(_categories_frame(categories))
+    _figures_export("categories", Noun("category", "categories"), _categories_frame)
+with shown[2]:
+    st.caption(
+        "The ledger's own consultation revenue beside what the platform recorded: the fees of paid video "
+        "sessions and the appointments completed, by the month of the appointment. The telemedicine line "
+        "and the video sessions' fees should move together; a gap is worth a question to the finance team."
+    )
+    checks = data.cached(financials.consultation_check, actor, **span)
+    listing.page_table(_consultations_frame(checks))
+    _figures_export("consultations", Noun("month", "months"), _consultations_frame)
+if actor.network_wide:
+    with shown[3]:
+        listing.page_table(_hospitals_frame(hospitals))
+        _figures_export("hospitals", Noun("hospital", "hospitals"), _hospitals_frame)
+
+# --- Refunds and adjustments (network administrators) ------------------------------------------------------
+
+
+def _adjustment_form() -> None:
+    """Find the wallet, say credit or debit, how much and why; confirm; posted once however often it is pressed."""
+    from dashboard.services import ledger
+
+    nonce = confirm.nonce(KEY)
+    typed = st.text_input(
+        "Find the patient", key=f"{KEY}_adjust_search_{nonce}", placeholder="Name or email, at least 2 characters"
+    )
+    found = data.call(wallets.find_wallets, actor, typed) if len(typed.strip()) >= wallets.MIN_SEARCH else []
+    if len(typed.strip()) >= wallets.MIN_SEARCH and not found:
+        st.caption("No wallet belongs to a patient of that name or email.")
+    by_id = {w.wallet_id: w for w in found}
+    wallet_id = st.selectbox(
+        # Keyed by the matches too: a new search offers its own first match, not the last search's choice.
+        "Wallet", list(by_id), key=f"{KEY}_adjust_wallet_{nonce}_{hash(tuple(by_id))}",
+        placeholder="Find the patient first",
+        format_func=lambda w: f"{by_id[w].name} ({by_id[w].email}) · balance {naira(by_id[w].balance)}",
+    )  # fmt: skip
+    direction_column, amount_column = st.columns(2)
+    direction = direction_column.radio(
+        "Direction", ["credit", "debit"], horizontal=True, key=f"{KEY}_adjust_direction_{nonce}",
+        format_func=lambda d: "Credit (add to the wallet)" if d == "credit" else "Debit (take from the wallet)",
+    )  # fmt: skip
+    amount = amount_column.text_input("Amount (₦)", key=f"{KEY}_adjust_amount_{nonce}", placeholder="e.g. 2,500.00")
+    reason = st.text_area(
+        "Reason", key=f"{KEY}_adjust_reason_{nonce}", max_chars=ledger.MAX_REASON_LENGTH, height=68,
+        help="Goes on the wallet's ledger and in the audit trail.",
+    )  # fmt: skip
+    if st.button("Post the adjustment…", key=f"{KEY}_adjust_ask"):
+        if wallet_id is None:
+            say.error("Find and pick the wallet first.")
+        elif not reason.strip():
+            say.error("Give the reason: it goes on the wallet's ledger and in the audit trail.")
+        else:
+            try:
+                value = ledger.checked_amount(amount)
+            except ServiceError as exc:
+                say.error(str(exc))
+            else:
+                owner = by_id[wallet_id].name
+                words = "Add" if direction == "credit" else "Take"
+                confirm.ask(
+                    f"{KEY}_adjust",
+                    f"{words} {naira(value)} {'to' if direction == 'credit' else 'from'} {owner}'s wallet "
+                    f"(balance now {naira(by_id[wallet_id].balance)})? Reason: {reason.strip()}",
+                    wallet_id=wallet_id, direction=direction, amount=str(value), reason=reason.strip(), owner=owner,
+                    # One key per form filled in: a second press of Confirm replays the first posting.
+                    idempotency_key=f"dashboard-adjustment:{viewer.user.session_id}:{nonce}",
+                )  # fmt: skip
+    pending = confirm.confirmed(f"{KEY}_adjust")
+    if pending:
+        confirm.perform(
+            KEY, ledger.post_adjustment, actor, wallet_id=pending["wallet_id"], direction=pending["direction"],
+            amount=pending["amount"], reason=pending["reason"], idempotency_key=pending["idempotency_key"],
+            message=f"Posted: {pending['owner']}'s wallet is adjusted by "
+            f"{'+' if pending['direction'] == 'credit' else '-'}{naira(pending['amount'])}.",
+        )  # fmt: skip
+
+
+# --- Patients' wallets (network scope) -------------------------------------------------------------------
+if sees_wallets:
+    st.subheader("Patients' wallets")
+    st.caption("Patients' own money held on the platform, across the network: not any one hospital's.")
+    held = data.cached(wallets.wallet_totals, actor)
+    flows = data.cached(wallets.monthly_flows, actor, **span)
+    credits = sum((m.credits for m in flows), start=held.balance_held * 0)
+    debits = sum((m.debits for m in flows), start=held.balance_held * 0)
+    kpi.card_row(
+        viewer,
+        [
+            kpi.Card("Balances held", naira_short(held.balance_held), help=f"Exactly {naira(held.balance_held)}."),
+            kpi.Card("Wallets with money", f"{count(held.funded)} of {count(held.wallets)}"),
+            kpi.Card("Credits", naira_short(credits), help=f"Top-ups and refunds, {period.label}: {naira(credits)}."),
+            kpi.Card("Debits", naira_short(debits), help=f"Payments from wallets, {period.label}: {naira(debits)}."),
+        ],
+    )
+    recon = data.cached(wallets.reconciliation, actor)
+    if recon.reconciles:
+        say.success(
+            f"Every wallet reconciles: {count(recon.wallets_checked)} wallets and "
+            f"{count(recon.transactions_checked)} transactions replayed; each balance equals its last transaction's "
+            "balance after, and every balance after is the one before plus a credit or minus a debit.",
+            icon=":material/verified:",
+        )
+    else:
+        say.warning(
+            f"{Noun('wallet does', 'wallets do').count(recon.problem_count)} not reconcile, of "
+            f"{count(recon.wallets_checked)}. Each is listed with the first transaction where its ledger breaks.",
+            icon=":material/warning:",
+        )
+
+        def _last_after(problem, for_export: bool):
+            if problem.last_balance_after is None:
+                return None if for_export else "No transactions"
+            return problem.last_balance_after if for_export else naira(problem.last_balance_after)
+
+        def _problems_frame(rows, for_export: bool = False) -> pd.DataFrame:
+            return pd.DataFrame(
+                {
+                    "Patient": [p.owner_name for p in rows],
+                    "Balance": _money((p.balance for p in rows), for_export),
+                    "Last balance after": [_last_after(p, for_export) for p in rows],
+                    "Breaks at": [lagos_datetime(p.break_at) if p.break_at else "—" for p in rows],
+                    "Transaction": [f"{p.break_type} {naira(p.break_amount)}" if p.break_type else "—" for p in rows],
+                    "Recorded after": [naira(p.break_recorded) if p.break_recorded is not None else "—" for p in rows],
+                    "Should be": [naira(p.break_expected) if p.break_expected is not None else "—" for p in rows],
+                }
+            )
+
+        listing.page_table(_problems_frame(recon.problems))
+
+        def _prepare_problems() -> tuple[pd.DataFrame, bool]:
+            rows, truncated = data.call(wallets.export_wallet_figures, actor, table="reconciliation", **span)
+            return _problems_frame(rows, for_export=True), truncated
+
+        export_panel(
+            f"{KEY}_reconciliation_export", filters=("reconciliation", recon.problem_count),
+            file_stem="wallet-reconciliation", noun=Noun("wallet", "wallets"), disabled=False,
+            prepare=_prepare_problems,
+        )  # fmt: skip
+    if flows:
+        frame = pd.DataFrame(
+            {
+                "Month": [f"{m.month:%b %Y}" for m in flows],
+                "Credits": [float(m.credits) for m in flows],
+                "Debits": [float(m.debits) for m in flows],
+            }
+        )
+        figure = charts.bar(
+            frame, x="Month", y=["Credits", "Debits"], title="Wallet credits and debits by month (Lagos)",
+            x_title="Month", y_title="Naira", stacked=False, hover_format=",.2f",
+            colours={"Credits": charts.BLUE, "Debits": charts.ORANGE},
+        )  # fmt: skip
+        figure.update_layout(xaxis={"type": "category"})
+        charts.show(charts.naira_axis(figure), key=f"{KEY}_wallet_flows")
+
+        def _flows_frame(rows, for_export: bool = False) -> pd.DataFrame:
+            return pd.DataFrame(
+                {
+                    "Month": [f"{m.month:%b %Y}" for m in rows],
+                    "Credits": _money((m.credits for m in rows), for_export),
+                    "Debits": _money((m.debits for m in rows), for_export),
+                    "Net": _money((m.net for m in rows), for_export),
+                    "Credit transactions": [m.credit_count for m in rows],
+                    "Debit transactions": [m.debit_count for m in rows],
+                }
+            )
+
+        with st.expander("Wallet credits and debits by month, as a table", key=f"{KEY}_flows_table", on_change="rerun"):
+            listing.page_table(_flows_frame(flows))
+
+            def _prepare_flows() -> tuple[pd.DataFrame, bool]:
+                rows, truncated = data.call(wallets.export_wallet_figures, actor, table="months", **span)
+                return _flows_frame(rows, for_export=True), truncated
+
+            export_panel(
+                f"{KEY}_flows_export", filters=("flows", period.start, period.end), file_stem="wallet-flows",
+                noun=Noun("month", "months"), disabled=False, prepare=_prepare_flows,
+            )  # fmt: skip
+    if viewer.user.role in permissions.writers("wallets"):
+        with st.expander(
+            "Refund or adjust a wallet", icon=":material/currency_exchange:", key=f"{KEY}_adjust_panel",
+            on_change="rerun",
+        ):  # fmt: skip
+            _adjustment_form()
+elif viewer.user.role is permissions.ADMIN:
+    st.caption("Patients' wallets are network-wide: pick All hospitals under Working scope to see them.")

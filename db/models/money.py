@@ -58,8 +58,36 @@ class WalletTransaction(Base):
     description: Mapped[str | None]
     reference_id: Mapped[str | None]
     created_at: Mapped[datetime] = created_at_column()
+    # Migration 0008: the posting (idempotency key) that wrote the row; NULL for other clients' rows.
+    posting_key: Mapped[str | None] = mapped_column(ForeignKey("wallet_postings.idempotency_key"), index=True)
 
     wallet: Mapped[Wallet] = relationship(back_populates="transactions")
+    posting: Mapped[WalletPosting | None] = relationship(back_populates="transactions")
+
+
+# Migration 0008: what a ledger posting may be (dashboard/services/ledger.py).
+POSTING_KINDS = ("credit", "debit", "transfer", "payment", "refund", "adjustment")
+
+
+class WalletPosting(Base):
+    """One posting request of the ledger service, by its idempotency key (migration 0008)."""
+
+    __tablename__ = "wallet_postings"
+    __table_args__ = (
+        CheckConstraint(in_list("kind", POSTING_KINDS), name="kind"),
+        CheckConstraint("length(idempotency_key) BETWEEN 1 AND 200", name="idempotency_key_length"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    idempotency_key: Mapped[str] = mapped_column(primary_key=True)
+    kind: Mapped[str]
+    request_fingerprint: Mapped[str]  # SHA-256 hex of the request: same key, other request -> refused
+    amount: Mapped[Money]
+    description: Mapped[str | None]
+    posted_by: Mapped[str | None]  # plain text, like audit_logs.user_id: the record outlives the user
+    created_at: Mapped[datetime] = created_at_column()
+
+    transactions: Mapped[list[WalletTransaction]] = relationship(back_populates="posting")
 
 
 class HospitalFinancialData(Base):

@@ -1,0 +1,221 @@
+"""The printable financial report: a PDF of the Financials view for a board pack, made on the server.
+
+Made with fpdf2 (the document) and matplotlib (the monthly chart as an image), both from PyPI and
+neither fetching anything at run time: matplotlib draws with its Agg renderer, no browser, and ships
+the DejaVu Sans font whose glyphs include the naira sign, which fpdf2 embeds. (Plotly's image
+export, kaleido 1.x, drives a Chrome it must find; this needs none.)
+
+The figures come from the same services as the page, in the same transaction, so the report and the
+screen agree to the kobo. Making it is recorded in the audit trail like an export, in that
+transaction too.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dashboard.formatting import lagos_date, lagos_datetime, naira, naira_short
+from dashboard.services import audit, financials, permissions
+from dashboard.services.actors import ROLE_NAMES, Actor
+from dashboard.services.dates import checked_range
+from dashboard.services.scope import require_role
+from db.models import Hospital
+
+RESOURCE_TYPE = "financial_report"
+PDF_MIME = "application/pdf"
+BLUE, ORANGE, GREY, TEXT = "#0072B2", "#E69F00", "#8C8C8C", "#111820"  # the dashboard's palette (charts.py)
+MAX_HOSPITAL_ROWS = 60
+
+
+@dataclass(frozen=True)
+class Report:
+    content: bytes
+    file_name: str
+    scope_label: str
+    pages: int
+
+
+def _font_dir() -> Path:
+    import matplotlib
+
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+
+
+def _scope_label(db: Session, actor: Actor) -> str:
+    if actor.network_wide:
+        return "All hospitals"
+    return db.scalar(select(Hospital.name).where(Hospital.id == actor.hospital_id)) or "One hospital"
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:+.1f}%"
+
+
+def _signed(value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    return ("+" if value >= 0 else "") + naira(value)
+
+
+def monthly_chart_png(months: list[financials.MonthTotals]) -> bytes:
+    """Revenue and expenses by month as grouped bars, net as a line: a PNG at print resolution."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
+
+    figure = Figure(figsize=(7.2, 3.0), dpi=200)
+    axes = figure.add_subplot()
+    labels = [m.label for m in months]
+    positions = range(len(months))
+    width = 0.38
+    axes.bar([p - width / 2 for p in positions], [float(m.revenue) for m in months], width, label="Revenue", color=BLUE)
+    axes.bar([p + width / 2 for p in positions], [float(m.expenses) for m in months], width, label="Expenses",
+             color=ORANGE)  # fmt: skip
+    axes.plot(list(positions), [float(m.net) for m in months], color=TEXT, marker="o", linewidth=1.5, label="Net")
+    axes.axhline(0, color=GREY, linewidth=0.6)
+    axes.set_xticks(list(positions), labels, fontsize=8, rotation=0 if len(months) <= 8 else 45)
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: naira_short(value)))
+    axes.tick_params(axis="y", labelsize=8)
+    axes.set_ylabel("Naira", fontsize=8)
+    axes.set_title("Revenue, expenses and net by fiscal month", fontsize=10, loc="left", color=TEXT)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.grid(axis="y", color="#dde3e8", linewidth=0.6)
+    axes.set_axisbelow(True)
+    axes.legend(fontsize=8, frameon=False, ncols=3, loc="upper right", bbox_to_anchor=(1, 1.18))
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def financial_report(
+    db: Session, actor: Actor, *, start: date, end: date, made_at: datetime | None = None
+) -> Report:
+    """The PDF of the financial view over `start`..`end` in the actor's scope; audited as an export."""
+    from fpdf import FPDF
+    from fpdf.enums import XPos, YPos
+
+    require_role(db, actor, permissions.readers("financials"), "print the financial report")
+    start, end = checked_range(start, end)
+    made_at = made_at or datetime.now(UTC)
+    scope_label = _scope_label(db, actor)
+    months = financials.monthly_totals(db, actor, start=start, end=end)
+    cards = financials.month_comparison(db, actor, month=end)
+    categories = financials.category_totals(db, actor, start=start, end=end)
+    hospitals = financials.hospital_totals(db, actor, start=start, end=end) if actor.network_wide else []
+
+    fonts = _font_dir()
+    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+    pdf.set_title(f"Financial report: {scope_label}")
+    pdf.set_author("healthdash")
+    pdf.set_creation_date(made_at)
+    pdf.add_font("DejaVu", "", str(fonts / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(fonts / "DejaVuSans-Bold.ttf"))
+    pdf.set_auto_page_break(auto=True, margin=15)
+    stamp = (
+        f"Scope: {scope_label}  ·  Period: {lagos_date(start)} – {lagos_date(end)} (fiscal months "
+        f"{financials.month_label(months[0].month)} to {financials.month_label(months[-1].month)})  ·  "
+        f"Made {lagos_datetime(made_at)} (Lagos time)"
+    )
+
+    def footer() -> None:  # the stamp and "Page n of N" on every page
+        pdf.set_y(-12)
+        pdf.set_font("DejaVu", "", 7)
+        pdf.set_text_color(90, 90, 90)
+        pdf.cell(0, 5, f"{stamp}  ·  Page {pdf.page_no()} of {{nb}}", align="C")
+
+    pdf.footer = footer  # type: ignore[method-assign]
+    pdf.add_page()
+    pdf.set_font("DejaVu", "B", 16)
+    pdf.cell(0, 9, "Financial report", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("DejaVu", "", 10)
+    pdf.multi_cell(0, 5, f"Scope: {scope_label}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(
+        0, 5, f"Period: {lagos_date(start)} – {lagos_date(end)}, the fiscal months "
+        f"{financials.month_label(months[0].month)} to {financials.month_label(months[-1].month)}",
+        new_x=XPos.LMARGIN, new_y=YPos.NEXT,
+    )  # fmt: skip
+    role = ROLE_NAMES.get(actor.role, actor.role.value)
+    pdf.multi_cell(0, 5, f"Made: {lagos_datetime(made_at)} (Lagos time), for: {role}",
+                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
+    pdf.ln(3)
+
+    def heading(words: str) -> None:
+        pdf.ln(2)
+        pdf.set_font("DejaVu", "B", 12)
+        pdf.cell(0, 7, words, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font("DejaVu", "", 8.5)
+
+    def table(header: tuple[str, ...], rows: list[tuple[str, ...]], widths: tuple[int, ...]) -> None:
+        aligns = ("LEFT",) + ("RIGHT",) * (len(header) - 1)
+        with pdf.table(col_widths=widths, text_align=aligns, line_height=5.2, first_row_as_headings=True,
+                       headings_style=_headings()) as grid:  # fmt: skip
+            for row in (header, *rows):
+                line = grid.row()
+                for value in row:
+                    line.cell(value)
+
+    def _headings():
+        from fpdf.fonts import FontFace
+
+        return FontFace(emphasis="BOLD", fill_color=(232, 238, 243))
+
+    heading(f"{financials.month_label(cards.month)} against last month and the same month last year")
+    card_rows = []
+    for name, figure in (("Revenue", cards.revenue), ("Expenses", cards.expenses), ("Net", cards.net)):
+        card_rows.append((
+            name, naira(figure.now), naira(figure.last_month), _signed(figure.change_vs_last_month),
+            _percent(figure.percent_vs_last_month), naira(figure.last_year), _signed(figure.change_vs_last_year),
+            _percent(figure.percent_vs_last_year),
+        ))  # fmt: skip
+    table(
+        ("", financials.month_label(cards.month), financials.month_label(cards.last_month), "Change", "%",
+         financials.month_label(cards.last_year), "Change", "%"),
+        card_rows, (18, 27, 27, 27, 17, 27, 27, 17),
+    )  # fmt: skip
+
+    heading("By fiscal month")
+    pdf.image(io.BytesIO(monthly_chart_png(months)), w=pdf.epw)
+    table(
+        ("Month", "Revenue", "Expenses", "Net", "Ledger rows"),
+        [(m.label, naira(m.revenue), naira(m.expenses), naira(m.net), f"{m.entries:,}") for m in months]
+        + [("Total", naira(sum((m.revenue for m in months), Decimal(0))),
+            naira(sum((m.expenses for m in months), Decimal(0))), naira(sum((m.net for m in months), Decimal(0))),
+            f"{sum(m.entries for m in months):,}")],
+        (30, 40, 40, 40, 25),
+    )  # fmt: skip
+
+    heading("By category")
+    totals = {k: sum((c.amount for c in categories if c.kind == k), Decimal(0)) for k in financials.KIND_LABELS}
+    table(
+        ("Category", "Kind", "Amount", "Share of its kind"),
+        [(c.label, financials.KIND_LABELS[c.kind], naira(c.amount),
+          f"{float(c.amount / totals[c.kind]) * 100:.1f}%" if totals[c.kind] else "—") for c in categories],
+        (60, 30, 45, 40),
+    )  # fmt: skip
+
+    if hospitals:
+        heading("By hospital")
+        shown = hospitals[:MAX_HOSPITAL_ROWS]
+        table(
+            ("Hospital", "Revenue", "Expenses", "Net"),
+            [(h.hospital_name, naira(h.revenue), naira(h.expenses), naira(h.net)) for h in shown],
+            (70, 35, 35, 35),
+        )  # fmt: skip
+        if len(hospitals) > len(shown):
+            pdf.cell(0, 6, f"The {len(shown)} hospitals with the most revenue of {len(hospitals):,}.",
+                     new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
+
+    content = bytes(pdf.output())
+    audit.record_export(
+        db, actor, action_type="financial_report_exported", resource_type=RESOURCE_TYPE,
+        filters={"start": start, "end": end, "scope": scope_label}, rows=len(months) + len(categories) + len(hospitals),
+    )  # fmt: skip
+    slug = "network" if actor.network_wide else "hospital"
+    return Report(content, f"financial-report-{slug}-{end:%Y-%m}.pdf", scope_label, pdf.pages_count)
