@@ -20,6 +20,7 @@ CHECK_VIOLATIONS = {
     "ck_hospitals_latitude": ("hospitals", {"latitude": 91}),
     "ck_hospitals_longitude": ("hospitals", {"longitude": -181}),
     "ck_hospitals_verification_status": ("hospitals", {"verification_status": "maybe"}),
+    "ck_hospitals_diversion_has_reason": ("hospitals", {"accepting_patients": False, "diversion_reason": None}),
     "ck_ambulance_requests_status": ("ambulance_requests", {"status": "lost"}),
     "ck_ambulance_requests_eta_non_negative": ("ambulance_requests", {"ambulance_eta": -5}),
     "ck_documents_verification_status": ("documents", {"verification_status": "approved?"}),

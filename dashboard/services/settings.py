@@ -48,6 +48,13 @@ class Settings:
     # Sign-in (see services/auth.AuthPolicy).
     idle_timeout_minutes: float = 15
     session_max_hours: float = 12
+    # Failed sign-ins: this many are free, then each further attempt waits 2, 4, 8 … seconds, up to
+    # the most; failures are remembered this long; an address the account signed in from within the
+    # days given is familiar (the email's wait does not hold it up).
+    sign_in_free_failures: float = 5
+    sign_in_max_wait_minutes: float = 15
+    sign_in_memory_hours: float = 24
+    sign_in_known_address_days: float = 30
     # Resources: a resource whose free share of its usable units falls to this percent raises
     # an alert, cleared above the clear level.
     low_availability_raise_percent: float = 10
@@ -72,6 +79,9 @@ class Settings:
     beds_report_hours: float = 24
     finance_report_days: float = 35
     compliance_report_days: float = 120
+    # Emergencies: a referral the receiving hospital has not answered within this many minutes is
+    # flagged to the dispatcher, who may then refer the patient elsewhere.
+    referral_answer_minutes: float = 15
 
     @property
     def low_availability(self) -> Level:
@@ -133,9 +143,18 @@ def build(environ: Mapping[str, str] | None = None) -> Settings:
         raw = environ.get(ENV_PREFIX + name.upper(), "").strip()
         if raw:
             changes[name] = _number(name, raw, ENV_PREFIX + name.upper())
-    for name in ("idle_timeout_minutes", "session_max_hours", "wait_clear_ratio"):
+    for name in (
+        "idle_timeout_minutes",
+        "session_max_hours",
+        "wait_clear_ratio",
+        "sign_in_max_wait_minutes",
+        "sign_in_memory_hours",
+    ):
         if changes.get(name) == 0:
             raise SettingsError(f"The setting {name} must be more than zero.")
+    free = changes.get("sign_in_free_failures")
+    if free is not None and free != int(free):
+        raise SettingsError(f"The setting sign_in_free_failures must be a whole number, not {free:g}.")
     return replace(Settings(), **changes)
 
 

@@ -43,6 +43,8 @@ class Hospital(Base):
         CheckConstraint("latitude IS NULL OR latitude BETWEEN -90 AND 90", name="latitude"),
         CheckConstraint("longitude IS NULL OR longitude BETWEEN -180 AND 180", name="longitude"),
         Index("idx_hospitals_active_location", "is_active", "latitude", "longitude"),
+        # Migration 0009: a hospital on diversion says why.
+        CheckConstraint("accepting_patients OR diversion_reason IS NOT NULL", name="diversion_has_reason"),
     )
 
     id: Mapped[str] = id_column()
@@ -60,6 +62,12 @@ class Hospital(Base):
     security_settings: Mapped[Json | None] = mapped_column(default=dict, server_default=json_default("{}"))
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = updated_at_column()
+    # ERRATA additions (migration 0009): diversion. A hospital not accepting emergency referrals, why,
+    # since when and until when it expects to; past that end it counts as accepting again.
+    accepting_patients: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+    diversion_reason: Mapped[str | None]
+    diversion_since: Mapped[Timestamp | None]
+    diversion_until: Mapped[Timestamp | None]
 
     profiles: Mapped[list[Profile]] = relationship(back_populates="hospital")
     appointments: Mapped[list[Appointment]] = relationship(back_populates="hospital")
