@@ -151,11 +151,14 @@ def _p95(values: list[float]) -> float:
 
 
 @contextlib.contextmanager
-def _sql_counter(engine: Engine) -> Iterator[list[float]]:
-    """Collect the duration of every statement the engine runs while inside the block."""
+def _sql_counter(engine: Engine, statements: list | None = None) -> Iterator[list[float]]:
+    """Collect the duration of every statement the engine runs while inside the block (and, if asked,
+    each statement with its parameters, for a plan check)."""
     durations: list[float] = []
 
     def before(conn, cursor, statement, parameters, context, executemany):
+        if statements is not None:
+            statements.append((statement, parameters))
         conn.info.setdefault("_bench_started", []).append(time.perf_counter())
 
     def after(conn, cursor, statement, parameters, context, executemany):
@@ -170,7 +173,7 @@ def _sql_counter(engine: Engine) -> Iterator[list[float]]:
         event.remove(engine, "after_cursor_execute", after)
 
 
-def _render(file: Path, token: str, *, cold: bool) -> Render:
+def _render(file: Path, token: str, *, cold: bool, statements: list | None = None) -> Render:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
@@ -181,7 +184,7 @@ def _render(file: Path, token: str, *, cold: bool) -> Render:
         st.cache_data.clear()
     at = AppTest.from_file(str(file), default_timeout=300)
     at.session_state[TOKEN_KEY] = token
-    with _sql_counter(data.engine()) as durations:
+    with _sql_counter(data.engine(), statements) as durations:
         started = time.perf_counter()
         at.run()
         seconds = time.perf_counter() - started
