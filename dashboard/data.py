@@ -9,21 +9,35 @@ ORM objects or sessions in the cache: services return plain dataclasses.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import streamlit as st
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 
 from dashboard.services import hospitals
 from dashboard.services.actors import Actor
+from dashboard.services.errors import ServiceError
 from db import migrate, roles
-from db.engine import check_connection, get_engine, unit_of_work
+from db.engine import check_connection, get_engine, session_factory, unit_of_work
 from db.row_scope import apply_scope
 
-__all__ = ["SchemaOutdated", "cached", "call", "clear_cache", "engine", "hospital_choices", "unit_of_work", "write"]
+__all__ = [
+    "DatabaseTrouble",
+    "database_trouble",
+    "SchemaOutdated",
+    "cached",
+    "call",
+    "clear_cache",
+    "engine",
+    "hospital_choices",
+    "unit_of_work",
+    "write",
+]
 
 T = TypeVar("T")
 _log = logging.getLogger("dashboard.data")
@@ -34,6 +48,79 @@ NETWORK = "network"
 
 class SchemaOutdated(RuntimeError):
     pass
+
+
+class DatabaseTrouble(ServiceError):
+    """The database failed under a unit of work (connection lost, too slow, a lock held elsewhere).
+
+    A ServiceError, so every page shows it as the sentence it is; what went wrong, with the host and
+    database, goes to the server log only.
+    """
+
+
+LOST = "The connection to the database was lost, so nothing was changed. Try again."
+LOST_AT_COMMIT = (
+    "The connection to the database was lost while saving, so it is not certain that the change was "
+    "saved. Reload the page and check before trying again."
+)
+TOO_SLOW = (
+    "The database took too long to answer, so the request was stopped and nothing was changed. Try "
+    "again in a moment, or narrow the dates or search."
+)
+BUSY = "Someone else is changing the same records right now, so nothing was changed. Try again in a moment."
+INVALID_VALUE = (
+    "A value given cannot be stored as it is (too long, out of range, or with a character the database "
+    "refuses), so nothing was changed. Check what was typed and try again."
+)
+UNREACHABLE = (
+    "The database cannot be reached right now, so nothing was changed. Try again in a minute; if it "
+    "persists, tell your system administrator."
+)
+# SQLSTATEs: query_canceled (statement_timeout), lock_not_available (lock_timeout), deadlock, serialization.
+OperationalErrors = (OperationalError, InterfaceError)
+_TOO_SLOW_STATES = {"57014"}
+_BUSY_STATES = {"55P03", "40P01", "40001"}
+# What a read sends; anything else (INSERT, UPDATE, a data-changing WITH …) makes a unit of work a write.
+_READING_WORDS = {"SELECT", "SHOW", "SET", "RESET", "VALUES", "BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK"}
+
+
+class _Attempt:
+    """What one unit of work sent: whether any statement could change data, and whether it was committing."""
+
+    def __init__(self) -> None:
+        self.changed = False
+        self.committing = False
+
+
+_attempt: contextvars.ContextVar[_Attempt | None] = contextvars.ContextVar("healthdash_attempt", default=None)
+
+
+def _note_statement(conn, cursor, statement, parameters, context, executemany) -> None:
+    attempt = _attempt.get()
+    if attempt is not None and not attempt.changed:
+        words = statement.lstrip().split(None, 1)
+        attempt.changed = not words or words[0].upper() not in _READING_WORDS
+
+
+def database_trouble(exc: DBAPIError, attempt: _Attempt | None = None) -> DatabaseTrouble | None:
+    """The sentence for a database failure, or None when it is not one of ours to explain.
+
+    A value the database refuses (NUL in text, a number out of range) is a service's to refuse
+    first; this is the net under it, so the user still reads a sentence.
+    """
+    attempt = attempt or _Attempt()
+    state = getattr(exc.orig, "sqlstate", None)
+    if state in _TOO_SLOW_STATES:
+        return DatabaseTrouble(TOO_SLOW)
+    if state in _BUSY_STATES:
+        return DatabaseTrouble(BUSY)
+    if exc.connection_invalidated:
+        return DatabaseTrouble(LOST_AT_COMMIT if attempt.committing else LOST)
+    if isinstance(exc, OperationalErrors):
+        return DatabaseTrouble(UNREACHABLE)
+    if isinstance(exc, DataError):
+        return DatabaseTrouble(INVALID_VALUE)
+    return None
 
 
 @st.cache_resource(show_spinner=False)
@@ -48,19 +135,66 @@ def engine() -> Engine:
             "The database is not at the current version. Run `healthdash db upgrade` (or `healthdash run "
             "--migrate`) and reload this page."
         )
+    if not event.contains(eng, "before_cursor_execute", _note_statement):
+        event.listen(eng, "before_cursor_execute", _note_statement)
     return eng
+
+
+def _unit(service: Callable[..., T], args: tuple, kwargs: dict, attempt: _Attempt) -> T:
+    """One unit of work: scope, service, flush, then commit, noting when the commit starts."""
+    token = _attempt.set(attempt)
+    try:
+        with session_factory(engine())() as db:
+            with db.begin():
+                if args and isinstance(args[0], Actor):
+                    apply_scope(db, args[0].hospital_id)
+                result = service(db, *args, **kwargs)
+                db.flush()  # a failure here is still before the commit: nothing was saved
+                attempt.committing = True
+            return result
+    finally:
+        _attempt.reset(token)
+
+
+def _run(service: Callable[..., T], args: tuple, kwargs: dict, *, may_retry: bool) -> T:
+    """Run a unit of work; turn a database failure into a sentence (DatabaseTrouble).
+
+    A unit of work whose connection was lost before its commit, and which had sent nothing that
+    could change data, is tried once more: the server rolled the lost transaction back, so nothing
+    is done twice. A write is never tried again: the user is told, and decides.
+    """
+    name = getattr(service, "__qualname__", repr(service))
+    for round_ in (1, 2):
+        attempt = _Attempt()
+        try:
+            return _unit(service, args, kwargs, attempt)
+        except DBAPIError as exc:
+            trouble = database_trouble(exc, attempt)
+            if trouble is None:
+                raise
+            if (
+                may_retry
+                and round_ == 1
+                and exc.connection_invalidated
+                and not attempt.changed
+                and not attempt.committing
+            ):
+                _log.warning("database connection lost during %s; reading again once: %s", name, exc.orig)
+                continue
+            # Host, database and the server's words belong in the log, never on the page.
+            _log.error("database failure during %s: %s", name, exc.orig)
+            raise trouble from exc
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def call(service: Callable[..., T], *args, **kwargs) -> T:
     """Run one service function in its own unit of work: it commits once, or rolls back on error.
 
     A service called for an actor runs under that actor's scope in the database too (row-level
-    security, db/row_scope.py): set first in the transaction, gone with it.
+    security, db/row_scope.py): set first in the transaction, gone with it. A database failure
+    becomes a DatabaseTrouble sentence; a read cut off by a lost connection is read again once.
     """
-    with unit_of_work(engine()) as db:
-        if args and isinstance(args[0], Actor):
-            apply_scope(db, args[0].hospital_id)
-        return service(db, *args, **kwargs)
+    return _run(service, args, kwargs, may_retry=True)
 
 
 class _Generations:
@@ -118,7 +252,7 @@ def write(service: Callable[..., T], actor: Actor, *args, affects: str | None = 
     `affects` is the hospital the command changed; a hospital-scoped actor's own hospital by default.
     Without one (a network-wide actor's change), every scope's entries go stale.
     """
-    result = call(service, actor, *args, **kwargs)
+    result = _run(service, (actor, *args), kwargs, may_retry=False)
     hospital = affects or actor.hospital_id
     if hospital is None:
         _generations().bump("*")
@@ -134,4 +268,3 @@ def clear_cache() -> None:
 
 def hospital_choices(actor: Actor) -> list[tuple[str, str]]:
     return cached(hospitals.hospital_choices, actor)
-

@@ -29,6 +29,13 @@ FLASH_KEY = "_auth_flash"
 COOKIE_OP_KEY = "_auth_cookie_op"
 DEAD_COOKIE_KEY = "_auth_dead_cookie"
 BROWSER_SESSION_KEY = "_auth_browser_session"
+# This browser's device token (services/auth.py: a browser that signed in before is not held up by
+# other people's failed attempts). Kept in session state across sign-outs; read from a cookie of its
+# own when the browser holds one. Writing that cookie (HttpOnly, like the session's) is the cookie
+# route's job (dashboard/web_security.py); until it does, the trust lasts for the Streamlit session,
+# and an address the account signed in from lately is exempt across reloads anyway.
+DEVICE_KEY = "_auth_device"
+DEVICE_COOKIE_NAME = "healthdash_device"
 SCOPE_KEY = "_working_scope"  # an ADMIN's chosen hospital id, None for the whole network
 SCOPE_QUERY_PARAM = "hospital"
 RUN_VIEWER_KEY = "_run_viewer"  # the viewer app.py resolved on this run, for the page it runs
@@ -71,11 +78,13 @@ def policy() -> auth.AuthPolicy:
 def _clear_state() -> None:
     # Everything goes, except the note that this session's handshake cookie is dead: that cookie stays
     # in st.context.cookies for the session's lifetime and must not be re-checked on every run.
-    dead = st.session_state.get(DEAD_COOKIE_KEY)
+    # The device token stays too: it says which browser this is, not who is signed in.
+    kept = {key: st.session_state.get(key) for key in (DEAD_COOKIE_KEY, DEVICE_KEY)}
     for key in list(st.session_state.keys()):
         del st.session_state[key]
-    if dead:
-        st.session_state[DEAD_COOKIE_KEY] = dead
+    for key, value in kept.items():
+        if value:
+            st.session_state[key] = value
 
 
 def _end_session(message: str, token: str | None) -> None:
@@ -90,12 +99,22 @@ def _end_session(message: str, token: str | None) -> None:
     st.session_state[COOKIE_OP_KEY] = session_cookie.CookieOp.delete(token)
 
 
-def _raw_cookie() -> str | None:
+def _raw_cookie(name: str = COOKIE_NAME) -> str | None:
     try:
-        token = st.context.cookies.get(COOKIE_NAME)
+        token = st.context.cookies.get(name)
     except Exception:  # no request behind this run (AppTest, bare mode)
         return None
     return token if isinstance(token, str) and token else None
+
+
+def device_token() -> str | None:
+    """The device token this browser holds from an earlier sign-in, if any."""
+    return st.session_state.get(DEVICE_KEY) or _raw_cookie(DEVICE_COOKIE_NAME)
+
+
+def _keep_device_token(token: str | None) -> None:
+    if token:
+        st.session_state[DEVICE_KEY] = token
 
 
 def _cookie_token() -> str | None:
@@ -110,8 +129,7 @@ def current_user() -> auth.SignedIn | None:
     token = st.session_state.get(TOKEN_KEY) or _cookie_token()
     if not token:
         return None
-    with data.unit_of_work(data.engine()) as db:
-        result = auth.resume(db, token, client_info(), policy=policy())
+    result = data.call(auth.resume, token, client_info(), policy=policy())
     if isinstance(result, auth.SessionEnded):
         _end_session(result.message, token)
         return None
@@ -144,14 +162,21 @@ def login_form() -> None:
         submitted = st.form_submit_button("Sign in", type="primary")
     if not submitted:
         return
-    with column, st.spinner("Checking your details…"), data.unit_of_work(data.engine()) as db:
-        result = auth.authenticate(db, email, password, client_info(), policy=policy())
+    try:
+        with column, st.spinner("Checking your details…"):
+            result = data.call(
+                auth.authenticate, email, password, client_info(), device_token=device_token(), policy=policy()
+            )
+    except data.DatabaseTrouble as exc:  # the database failed; the sentence says so, the log says why
+        say.error(str(exc), where=column)
+        return
     if result.outcome is not auth.LoginOutcome.SUCCESS:
         say.error(result.message, where=column)
         return
     _clear_state()
     st.session_state[TOKEN_KEY] = result.token
     _schedule_cookie(result.token, result.signed_in.expires_at)
+    _keep_device_token(result.device_token)
     st.rerun()
 
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -16,6 +17,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import row_scope
+from db.roles import APP_LIMITS
 from db.settings import SettingsError, database_url_from_env, owner_url_from_env
 
 APPLICATION_NAME = "healthdash"
@@ -53,9 +55,32 @@ def describe_host(url: URL) -> str:
     return f"{host}:{url.port}" if url.port else str(host)
 
 
+POOLER_VARIABLE = "HEALTHDASH_POOLER"
+
+
+def pooler_connect_args() -> dict:
+    """Driver options for a connection pooler between the dashboard and PostgreSQL (HEALTHDASH_POOLER).
+
+    `transaction` (PgBouncer in transaction pooling): each transaction may run on another server
+    connection, so psycopg's server-side prepared statements (made after a query's fifth run) would be
+    missing there or clash with another client's of the same name; PgBouncer before 1.21 cannot track
+    them at all. prepare_threshold=None sends every statement unprepared. Nothing else is needed: the
+    dashboard's per-request settings are transaction-local (db/row_scope.py). See docs/scaling.md.
+    """
+    mode = os.environ.get(POOLER_VARIABLE, "").strip().lower()
+    if mode in ("", "none", "session"):
+        return {}
+    if mode == "transaction":
+        return {"prepare_threshold": None}
+    raise SettingsError(
+        f"{POOLER_VARIABLE} is {mode!r}; set it to 'transaction' when DATABASE_URL goes through PgBouncer in "
+        "transaction pooling, or leave it unset"
+    )
+
+
 def make_engine(url: str | URL, **kwargs) -> Engine:
     url = normalise_url(url) if isinstance(url, str) else url
-    connect_args = {"application_name": APPLICATION_NAME, "connect_timeout": 10}
+    connect_args = {"application_name": APPLICATION_NAME, "connect_timeout": 10, **pooler_connect_args()}
     connect_args.update(kwargs.pop("connect_args", {}))
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
@@ -121,9 +146,27 @@ def make_owner_engine(url: str | URL, **kwargs) -> Engine:
     return engine
 
 
+# The dashboard's own time limits, for a login that has none of its own (one role doing everything,
+# see db/roles.py): a slow query, a lock held elsewhere or a forgotten transaction ends in a message.
+# A limit the role or the server already sets (a stricter one, say) is left as it is.
+DASHBOARD_LIMITS = APP_LIMITS
+
+
+def _set_missing_limits(dbapi_connection, _record) -> None:
+    with dbapi_connection.cursor() as cursor:
+        for name, value in DASHBOARD_LIMITS.items():
+            cursor.execute(
+                "SELECT set_config(%s, %s, false) WHERE current_setting(%s) IN ('0', '0ms')", (name, value, name)
+            )
+    dbapi_connection.commit()
+
+
 @functools.cache
 def get_engine() -> Engine:
-    return make_engine(resolve_url())
+    """The dashboard's engine: pre-pinged pool (a restarted server is reconnected to) and time limits."""
+    engine = make_engine(resolve_url())
+    event.listen(engine, "connect", _set_missing_limits)
+    return engine
 
 
 @functools.cache

@@ -66,9 +66,9 @@ def test_run_on_the_embedded_database_and_stop_cleanly(tmp_path, how):
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
     output = log.read_text()
-    assert "http://localhost:" in output and "Demo logins" in output
-    assert "Traceback" not in output
-    assert "WARNING" not in output  # the dashboard did not connect as a superuser or the tables' owner
+    assert "http://localhost:" in output and "Demo logins" in output, output[-3000:]
+    assert "Traceback" not in output, output[-3000:]
+    assert "WARNING" not in output, output[-3000:]  # the dashboard did not connect as a superuser or owner
 
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and (psutil.pid_exists(server_pid) or postmaster_pid(data_dir)):

@@ -2,8 +2,9 @@
 
 A static check of every page and dashboard module: messages (error, warning, info, success, toast)
 carry only constant words unless they go through components/say.py, which escapes; nothing uses
-unsafe_allow_html or st.html. Markdown built by hand (st.markdown, st.caption) is checked by the
-pages' own tests with names that look like links.
+unsafe_allow_html, or st.html or a component's html with non-constant text; nothing shows a
+traceback (st.exception); st.write is not handed built text (it renders Markdown). Markdown built by
+hand (st.markdown, st.caption) is checked by the pages' own tests with names that look like links.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted([*ROOT.joinpath("pages").glob("*.py"), *ROOT.joinpath("dashboard").rglob("*.py")])
 MESSAGES = {"error", "warning", "info", "success", "toast"}
 ESCAPING_MODULE = ROOT / "dashboard" / "components" / "say.py"
+LOGGERS = {"_log", "log", "logger", "logging", "_logger"}
 
 
 def _constant_text(node: ast.AST) -> bool:
@@ -28,6 +30,14 @@ def _constant_text(node: ast.AST) -> bool:
     if isinstance(node, ast.IfExp):
         return _constant_text(node.body) and _constant_text(node.orelse)
     return isinstance(node, ast.BinOp) and _constant_text(node.left) and _constant_text(node.right)
+
+
+def _streamlit_owned(func: ast.AST) -> bool:
+    """st.write, st.sidebar.write: a call on `st` or on one of its attributes."""
+    value = func.value if isinstance(func, ast.Attribute) else None
+    while isinstance(value, ast.Attribute):
+        value = value.value
+    return isinstance(value, ast.Name) and value.id == "st"
 
 
 def _findings(path: Path) -> list[str]:
@@ -44,8 +54,19 @@ def _findings(path: Path) -> list[str]:
                 isinstance(keyword.value, ast.Constant) and keyword.value.value is False
             ):
                 found.append(f"{where} passes unsafe_allow_html")
-        if name == "html" and owner == "st" and not (node.args and _constant_text(node.args[0])):
-            found.append(f"{where} calls st.html")
+        # st.html, st.components.v1.html, components.html: raw HTML, whoever owns the call.
+        if name == "html" and not (node.args and _constant_text(node.args[0])):
+            found.append(f"{where} calls {owner or 'a component'}.html")
+        if name == "exception" and owner not in LOGGERS:
+            found.append(f"{where} shows a traceback with .exception(); log it and say a sentence")
+        if (
+            name == "write"
+            and _streamlit_owned(func)
+            and node.args
+            and isinstance(node.args[0], ast.JoinedStr | ast.BinOp)
+            and not _constant_text(node.args[0])
+        ):
+            found.append(f"{where} writes built text as Markdown with .write(); use dashboard.components.say")
         if (
             name in MESSAGES
             and owner not in {"say", "_log", "log", "logging", "warnings"}
@@ -70,11 +91,17 @@ def test_the_check_catches_what_it_is_for(tmp_path):
         "st.warning(f'{name} was saved')\n"
         "st.markdown(text, unsafe_allow_html=True)\n"
         "st.html(text)\n"
+        "st.components.v1.html(page)\n"
+        "st.exception(exc)\n"
+        "st.sidebar.write(f'Hello {name}')\n"
         "st.info('A constant sentence is fine.')\n"
+        "_log.exception('logged, not shown')\n"
+        "data.write(service, actor)\n"
+        "st.write(frame)\n"
     )
     global ROOT
     saved, ROOT = ROOT, tmp_path
     try:
-        assert len(_findings(bad)) == 4
+        assert len(_findings(bad)) == 7
     finally:
         ROOT = saved

@@ -1,11 +1,29 @@
-"""Sign-in, lockout, server-side sessions and passwords.
+"""Sign-in, throttling, server-side sessions and passwords.
 
 bcrypt (cost 12) checks every password; an unknown email is checked against a dummy hash so the
-time taken does not tell whether an address exists. Failed sign-ins are counted per email in the
-database (login_throttles): 5 within 15 minutes lock that email for 15 minutes, whichever browser
-tab they come from. A signed-in browser holds a random token in a cookie; the database keeps only
-its SHA-256 hash with the session's expiry, and every run re-reads the user's role, hospital and
-active flag through `resume`, so a change takes effect on the user's next click.
+time taken does not tell whether an address exists. A signed-in browser holds a random token in a
+cookie; the database keeps only its SHA-256 hash with the session's expiry, and every run re-reads
+the user's role, hospital and active flag through `resume`, so a change takes effect on the user's
+next click.
+
+Failed sign-ins slow the guesser down instead of locking the account (which anyone could do to
+anyone by typing wrong passwords). Failures are counted in the database (login_throttles), so
+every app process agrees, under three keys:
+
+- the client address: every failure from it, whatever the email. After `free_failures` of them
+  each further attempt from that address waits 2, 4, 8 … seconds, up to `max_wait`.
+- the email: failures on it from browsers it has no trust in, whatever their address. The same
+  progressive wait holds up attempts on that email from such browsers, so a guesser spreading
+  attempts over many addresses is slowed too.
+- a trusted browser: a browser that signed in to the account holds a device token (a cookie,
+  only its hash is stored, tied to that email). It is exempt from the address's and the email's
+  waits and has a counter of its own. An address from which the account signed in within
+  `known_address_for` is exempt from the email's wait (not from its own).
+
+So an attacker's failures from address A hold up A, and new browsers on that email, but never the
+owner at a browser or address they have signed in from before. Addresses alone are not trusted
+for the address wait because they are shared (a hospital behind one NAT): a failing address
+slows everyone at it except browsers holding a device token.
 """
 
 from __future__ import annotations
@@ -13,17 +31,19 @@ from __future__ import annotations
 import enum
 import functools
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from dashboard.services import audit, settings
 from dashboard.services.actors import STAFF_ROLES, Actor, ClientInfo
 from dashboard.services.errors import InvalidInput, NotFound
+from dashboard.services.inputs import usable_id
 from dashboard.services.scope import require_in_scope, require_role
 from db.base import UserRole
 from db.models import AuthSession, Hospital, LoginThrottle, Profile, User
@@ -39,20 +59,32 @@ GENERIC_FAILURE = "That email and password do not match an account. Check both a
 
 @dataclass(frozen=True)
 class AuthPolicy:
-    max_failures: int = 5
-    failure_window: timedelta = timedelta(minutes=15)
-    lockout: timedelta = timedelta(minutes=15)
+    free_failures: int = 5
+    max_wait: timedelta = timedelta(minutes=15)
+    failure_memory: timedelta = timedelta(hours=24)
+    known_address_for: timedelta = timedelta(days=30)
     idle_timeout: timedelta = timedelta(minutes=15)
     absolute_timeout: timedelta = timedelta(hours=12)
 
     @classmethod
     def from_settings(cls, values: settings.Settings | None = None) -> AuthPolicy:
-        """The sign-in limits of the settings (HEALTHDASH_IDLE_TIMEOUT_MINUTES, HEALTHDASH_SESSION_MAX_HOURS)."""
+        """The sign-in limits of the settings (HEALTHDASH_IDLE_TIMEOUT_MINUTES, HEALTHDASH_SIGN_IN_… and so on)."""
         values = values or settings.current()
         return cls(
+            free_failures=int(values.sign_in_free_failures),
+            max_wait=timedelta(minutes=values.sign_in_max_wait_minutes),
+            failure_memory=timedelta(hours=values.sign_in_memory_hours),
+            known_address_for=timedelta(days=values.sign_in_known_address_days),
             idle_timeout=timedelta(minutes=values.idle_timeout_minutes),
             absolute_timeout=timedelta(hours=values.session_max_hours),
         )
+
+    def wait_after(self, failures: int) -> timedelta:
+        """How long the next attempt waits after `failures` remembered failures: 2^k seconds, capped."""
+        if failures < self.free_failures:
+            return timedelta(0)
+        exponent = min(failures - self.free_failures + 1, 30)  # 2^30 s is far past any cap
+        return min(self.max_wait, timedelta(seconds=2**exponent))
 
 
 def describe_minutes(delta: timedelta) -> str:
@@ -60,6 +92,15 @@ def describe_minutes(delta: timedelta) -> str:
     if minutes % 60 == 0:
         hours = minutes // 60
         return f"{hours} hour" + ("s" if hours != 1 else "")
+    return f"{minutes} minute" + ("s" if minutes != 1 else "")
+
+
+def describe_wait(delta: timedelta) -> str:
+    """A wait in words, rounded up: '30 seconds', '1 minute', '15 minutes'."""
+    seconds = max(1, math.ceil(delta.total_seconds()))
+    if seconds < 60:
+        return f"{seconds} second" + ("s" if seconds != 1 else "")
+    minutes = math.ceil(seconds / 60)
     return f"{minutes} minute" + ("s" if minutes != 1 else "")
 
 
@@ -85,7 +126,7 @@ def normalise_email(email: str) -> str:
 class LoginOutcome(enum.StrEnum):
     SUCCESS = "success"
     INVALID = "invalid"
-    LOCKED = "locked"
+    THROTTLED = "throttled"
     NOT_STAFF = "not_staff"
     INACTIVE = "inactive"
     NO_HOSPITAL = "no_hospital"
@@ -121,6 +162,8 @@ class LoginResult:
     message: str
     token: str | None = None
     signed_in: SignedIn | None = None
+    # On success: this browser's device token for the account (the one it brought, or a new one).
+    device_token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -152,26 +195,107 @@ def _staff_refusal(profile: Profile | None) -> tuple[LoginOutcome, str] | None:
     return None
 
 
-def _lock_throttle(db: Session, email: str) -> LoginThrottle:
-    db.execute(pg_insert(LoginThrottle).values(email=email).on_conflict_do_nothing())
-    # FOR UPDATE: two tabs failing at once must both be counted.
-    return db.execute(
+ADDRESS_PREFIX = "ADDRESS "
+DEVICE_PREFIX = "DEVICE "
+
+
+def address_key(ip_address: str | None) -> str | None:
+    # Upper case: a normalised (lower-cased) email can never be typed to collide with it.
+    address = (ip_address or "").replace("\x00", "").strip()[:100]
+    return f"{ADDRESS_PREFIX}{address}" if address else None
+
+
+def device_key(email: str, device_token: str) -> str:
+    """The trust row of one browser for one email; only a hash of the browser's token is kept."""
+    return f"{DEVICE_PREFIX}{email} {hash_token(device_token)}"
+
+
+def _lock_throttles(db: Session, keys: list[str], *, if_present: tuple[str, ...] = ()) -> dict[str, LoginThrottle]:
+    """The throttle rows of `keys` (made when missing) and of `if_present` (never made), locked.
+
+    All in one statement ordered by key, so every caller takes the locks in the same order and two
+    sign-ins cannot deadlock.
+    """
+    db.execute(pg_insert(LoginThrottle).values([{"email": k} for k in sorted(set(keys))]).on_conflict_do_nothing())
+    # FOR UPDATE: two tabs or two app processes failing at once must both be counted.
+    rows = db.scalars(
         select(LoginThrottle)
-        .where(LoginThrottle.email == email)
+        .where(LoginThrottle.email.in_([*keys, *if_present]))
+        .order_by(LoginThrottle.email)
         .with_for_update()
         .execution_options(populate_existing=True)
-    ).scalar_one()
+    ).all()
+    return {row.email: row for row in rows}
 
 
-def _record_failure(throttle: LoginThrottle, policy: AuthPolicy, now: datetime) -> tuple[int, bool]:
-    """Count a failure in the email's window; at the limit pause sign-in. Returns (failures, locked)."""
-    recent = [t for t in (throttle.recent_failures or []) if t > now - policy.failure_window] + [now]
+def _record_failure(throttle: LoginThrottle, policy: AuthPolicy, now: datetime) -> tuple[int, timedelta]:
+    """Remember a failure; the next attempt under this key waits. Returns (failures remembered, wait)."""
+    # Keep the array short: past the cap more history changes nothing.
+    keep = policy.free_failures + 40
+    recent = [t for t in (throttle.recent_failures or []) if t > now - policy.failure_memory][-keep:] + [now]
+    wait = policy.wait_after(len(recent))
+    throttle.recent_failures = recent
+    throttle.locked_until = now + wait if wait else None
     throttle.updated_at = now
-    locked = len(recent) >= policy.max_failures
-    throttle.recent_failures = [] if locked else recent
-    if locked:
-        throttle.locked_until = now + policy.lockout
-    return len(recent), locked
+    return len(recent), wait
+
+
+def _clear(throttle: LoginThrottle | None, now: datetime) -> None:
+    if throttle is not None:
+        throttle.recent_failures = []
+        throttle.locked_until = None
+        throttle.updated_at = now
+
+
+def _waiting(throttle: LoginThrottle | None, now: datetime) -> timedelta:
+    if throttle is None or throttle.locked_until is None or throttle.locked_until <= now:
+        return timedelta(0)
+    return throttle.locked_until - now
+
+
+def _known_address(db: Session, user: User | None, ip_address: str | None, policy: AuthPolicy, now: datetime) -> bool:
+    """Whether the account signed in from this address lately (its sessions record where from)."""
+    if user is None or not ip_address:
+        return False
+    return bool(
+        db.scalar(
+            select(
+                exists().where(
+                    AuthSession.user_id == user.id,
+                    AuthSession.ip_address == ip_address,
+                    AuthSession.created_at > now - policy.known_address_for,
+                )
+            )
+        )
+    )
+
+
+def _trust_browser(db: Session, email: str, device_token: str | None, now: datetime) -> str:
+    """Remember that this browser signed in to `email`; returns its device token (a new one if it had none)."""
+    token = device_token or secrets.token_urlsafe(32)
+    db.execute(
+        pg_insert(LoginThrottle)
+        .values(email=device_key(email, token), recent_failures=[], locked_until=None, updated_at=now)
+        .on_conflict_do_update(
+            index_elements=[LoginThrottle.email], set_={"recent_failures": [], "locked_until": None, "updated_at": now}
+        )
+    )
+    return token
+
+
+def forget_trusted_browsers(db: Session, email: str) -> int:
+    """Withdraw every browser's trust for `email` (its password was guessed at, or reset)."""
+    prefix = f"{DEVICE_PREFIX}{normalise_email(email)} "
+    stmt = delete(LoginThrottle).where(func.starts_with(LoginThrottle.email, prefix))
+    return db.execute(stmt.execution_options(synchronize_session=False)).rowcount
+
+
+_WAIT_MESSAGES = {
+    "address": "Too many failed attempts from here; try again in {wait}.",
+    "email": "Too many failed sign-ins for this email from unfamiliar browsers; try again in {wait}. "
+    "A browser that has signed in to this account before is not held up.",
+    "browser": "Too many failed attempts from this browser; try again in {wait}.",
+}
 
 
 def _signed_in(db: Session, session: AuthSession, user: User, profile: Profile) -> SignedIn:
@@ -220,23 +344,39 @@ def authenticate(
     password: str,
     client: ClientInfo,
     *,
+    device_token: str | None = None,
     policy: AuthPolicy | None = None,
     now: datetime | None = None,
 ) -> LoginResult:
-    """Check a sign-in; never raises on user input. The caller commits (throttle, audit, session)."""
+    """Check a sign-in; never raises on user input. The caller commits (throttles, audit, session).
+
+    `device_token` is the one this browser holds from an earlier sign-in, if any (see the module's
+    notes on throttling). A held-up attempt is refused before the password is checked, so guessing
+    during a wait learns nothing.
+    """
     policy = policy or AuthPolicy.from_settings()
     now = _now(now)
     key = normalise_email(email)
     password = password or ""
     if not key or not password:
         return LoginResult(LoginOutcome.INVALID, "Enter your email and password.")
+    device_token = (device_token or "").strip()[:200] or None
 
-    throttle = _lock_throttle(db, key)
+    # A trusted browser is one whose token has a row under this email; a made-up token has none.
+    browser = device_key(key, device_token) if device_token else None
+    own_address = address_key(client.ip_address)
+    throttles = _lock_throttles(
+        db, [key, *([own_address] if own_address else [])], if_present=(browser,) if browser else ()
+    )
+    device = throttles.get(browser) if browser else None
+    account = throttles[key]
+    # A trusted browser answers to its own count only, not to its address's or the email's.
+    address = throttles.get(own_address) if own_address and device is None else None
+
     row = db.execute(
         select(User, Profile).outerjoin(Profile, Profile.user_id == User.id).where(func.lower(User.email) == key)
     ).first()
     user, profile = (row[0], row[1]) if row else (None, None)
-    password_ok = verify_password(password, user.password if user else _dummy_hash())
     user_id = user.id if user else audit.ANONYMOUS_USER
     hospital_id = profile.hospital_id if profile else None
 
@@ -256,37 +396,54 @@ def authenticate(
             )
         )
 
-    if throttle.locked_until is not None and throttle.locked_until > now:
-        log("login_refused_locked", "medium")
-        return LoginResult(
-            LoginOutcome.LOCKED,
-            "Too many failed sign-ins for this email. Sign-in is paused; try again in "
-            f"{describe_minutes(throttle.locked_until - now)}.",
-        )
+    # Which waits hold this attempt: a trusted browser only its own; others the address's, and the
+    # email's unless the account signed in from this address lately.
+    waits = {"browser": _waiting(device, now), "address": _waiting(address, now)}
+    if device is None and not _known_address(db, user, client.ip_address, policy, now):
+        waits["email"] = _waiting(account, now)
+    held_by, wait = max(waits.items(), key=lambda item: item[1])
+    if wait > timedelta(0):
+        log("login_throttled", "medium", held_by=held_by, wait_seconds=math.ceil(wait.total_seconds()))
+        return LoginResult(LoginOutcome.THROTTLED, _WAIT_MESSAGES[held_by].format(wait=describe_wait(wait)))
 
+    password_ok = verify_password(password, user.password if user else _dummy_hash())
     if not password_ok:
-        failures, locked = _record_failure(throttle, policy, now)
-        log("login_failed", "medium" if user else "low", failures_in_window=failures)
-        if locked:
-            log("account_locked", "high", locked_until=throttle.locked_until)
-            return LoginResult(
-                LoginOutcome.LOCKED,
-                f"Too many failed sign-ins for this email. Sign-in is paused for {describe_minutes(policy.lockout)}.",
-            )
+        counts: dict[str, int] = {}
+        waits = {}
+        for name, throttle in (("browser", device), ("address", address), ("email", account)):
+            if throttle is not None and (device is None or throttle is device):
+                counts[f"failures_{name}"], waits[name] = _record_failure(throttle, policy, now)
+        held_by, wait = max(waits.items(), key=lambda item: item[1])
+        log(
+            "login_failed",
+            "medium" if user else "low",
+            **counts,
+            wait_seconds=math.ceil(wait.total_seconds()),
+        )
+        if wait > timedelta(0):
+            return LoginResult(LoginOutcome.THROTTLED, _WAIT_MESSAGES[held_by].format(wait=describe_wait(wait)))
         return LoginResult(LoginOutcome.INVALID, GENERIC_FAILURE)
 
-    throttle.recent_failures = []
-    throttle.locked_until = None
-    throttle.updated_at = now
+    # The right password: the email's count starts again (the address's does not: one good account
+    # must not launder a guesser's failures on others from the same address).
+    _clear(device, now)
+    _clear(account, now)
     refusal = _staff_refusal(profile)
     if refusal is not None:
         log("login_refused_role" if refusal[0] is LoginOutcome.NOT_STAFF else f"login_refused_{refusal[0]}", "medium")
         return LoginResult(*refusal)
 
     session, token = _start_session(db, user, client, policy, now)
+    device_token = _trust_browser(db, key, device_token, now)
     client = ClientInfo(session.id, client.ip_address, client.user_agent)
     log("login_succeeded")
-    return LoginResult(LoginOutcome.SUCCESS, "", token=token, signed_in=_signed_in(db, session, user, profile))
+    return LoginResult(
+        LoginOutcome.SUCCESS,
+        "",
+        token=token,
+        signed_in=_signed_in(db, session, user, profile),
+        device_token=device_token,
+    )
 
 
 _ENDED_MESSAGES = {
@@ -447,8 +604,8 @@ def change_own_password(
         if _count_wrong_current_password(db, actor, user, policy, now):
             return PasswordChange(
                 None,
-                "Too many wrong current passwords. For safety you are signed out everywhere and sign-in "
-                f"for this account is paused for {describe_minutes(policy.lockout)}.",
+                "Too many wrong current passwords. For safety you are signed out everywhere, and signing in "
+                "to this account again is slowed down for a while.",
             )
         return PasswordChange(None, "Your current password is not right. Type it again.")
     if verify_password(new_password, user.password):
@@ -475,17 +632,25 @@ def change_own_password(
 
 
 def _count_wrong_current_password(db: Session, actor: Actor, user: User, policy: AuthPolicy, now: datetime) -> bool:
-    """A wrong current password counts like a failed sign-in of the account; returns True when that locked it.
+    """A wrong current password counts like a failed sign-in, on the email and on the address.
 
-    Someone at an unattended, signed-in browser could otherwise guess the password without limit. At
-    the limit the account's sign-in is paused and every session of it ends, this one included.
+    Someone at an unattended, signed-in browser could otherwise guess the password without limit.
+    When the email's count reaches the limit every session of the account ends, this one included,
+    and every browser's trust in it is withdrawn, so the guesser, now signed out, meets the waits of
+    an unfamiliar browser. Returns True then.
     """
-    throttle = _lock_throttle(db, normalise_email(user.email))
-    failures, locked = _record_failure(throttle, policy, now)
-    details = {"failures_in_window": failures}
+    key = normalise_email(user.email)
+    own_address = address_key(actor.client.ip_address)
+    throttles = _lock_throttles(db, [key, *([own_address] if own_address else [])])
+    failures, wait = _record_failure(throttles[key], policy, now)
+    if own_address:
+        _record_failure(throttles[own_address], policy, now)
+    locked = wait > timedelta(0)
+    details = {"failures_email": failures}
     if locked:
         revoke_user_sessions(db, user.id, "password_guesses", now=now)
-        details["locked_until"] = throttle.locked_until
+        forget_trusted_browsers(db, key)
+        details["wait_seconds"] = math.ceil(wait.total_seconds())
     audit.record(
         db,
         actor,
@@ -505,6 +670,8 @@ def lock_account_in_scope(db: Session, actor: Actor, user_id: str) -> tuple[User
 
     A missing account is NotFound; one in another hospital is refused and the refusal audited.
     """
+    if not usable_id(user_id):  # a hand-made request's id; no account has one PostgreSQL cannot store
+        raise NotFound("That account no longer exists.")
     row = db.execute(
         select(User, Profile).join(Profile, Profile.user_id == User.id).where(User.id == user_id).with_for_update()
     ).first()
@@ -516,7 +683,7 @@ def lock_account_in_scope(db: Session, actor: Actor, user_id: str) -> tuple[User
 
 
 def reset_password(db: Session, actor: Actor, user_id: str, new_password: str, *, now: datetime | None = None) -> None:
-    """ADMIN only: set another user's password, end their sessions and lift any lockout."""
+    """ADMIN only: set another user's password, end their sessions, lift the email's wait, forget its browsers."""
     require_role(db, actor, {UserRole.ADMIN}, "reset passwords")
     if user_id == actor.user_id:
         # A reset skips the current-password check; an unattended session must not change its own password.
@@ -530,6 +697,8 @@ def reset_password(db: Session, actor: Actor, user_id: str, new_password: str, *
         .where(LoginThrottle.email == normalise_email(user.email))
         .values(recent_failures=[], locked_until=None)
     )
+    # Whoever knew the old password may hold a trusted browser; trust starts again from the new one.
+    forget_trusted_browsers(db, user.email)
     audit.record(
         db,
         actor,
