@@ -1,4 +1,12 @@
-"""Compliance: placeholder while the page is built (replaced by its issue's work)."""
+"""Compliance: scores by type and hospital, assessments overdue or due, violations and corrective actions
+tracked to closure, each hospital's history of a type, and the assessment form.
+
+Every staff role reads it in scope; compliance officers and network administrators record
+assessments and close items (one service call, one transaction, one audit row each). Text from the
+database reaches the screen in tables (always plain text), through md_escape, or as st.text.
+"""
+
+from datetime import date, datetime, timedelta
 
 import streamlit as st
 
@@ -6,7 +14,500 @@ from dashboard.gate import require_page_access
 
 viewer = require_page_access("compliance")
 
-from dashboard.components.header import page_header  # noqa: E402
+import pandas as pd  # noqa: E402
+import plotly.graph_objects as go  # noqa: E402
 
-page_header("Compliance", "This page is being built.", viewer)
-st.info("This page is being built.")
+from dashboard import data  # noqa: E402
+from dashboard.components import charts, confirm, filters, kpi, listing, pickers, say  # noqa: E402
+from dashboard.components.header import page_header  # noqa: E402
+from dashboard.formatting import LAGOS, Noun, count, humanise, lagos_date  # noqa: E402
+from dashboard.services import compliance, permissions  # noqa: E402
+from dashboard.services.errors import ServiceError  # noqa: E402
+
+KEY = "compliance"
+actor = viewer.actor
+may_write = viewer.user.role in permissions.writers("compliance")
+period = filters.current_range()
+STATUS_WORDS = {
+    "compliant": "Compliant",
+    "partially_compliant": "Partially compliant",
+    "non_compliant": "Non-compliant",
+    "under_review": "Under review",
+}
+STATUS_COLOURS = {
+    "Compliant": charts.BLUE,
+    "Partially compliant": charts.ORANGE,
+    "Non-compliant": charts.VERMILLION,
+    "Under review": charts.GREY,
+}
+SEVERITIES = ("low", "medium", "high", "critical")
+STATES = {"open": "open", "in progress": "in_progress", "closed": "closed"}  # as shown -> as stored
+STATE_WORDS = {v: k for k, v in STATES.items()}
+KIND_WORDS = {"violation": "Violation", "action": "Corrective action"}
+KIND_SHORT = {"violation": "Violation", "action": "Action"}
+
+
+def _status(code: str | None) -> str:
+    return STATUS_WORDS.get(code or "", humanise(code))
+
+
+def _days(value: float | None) -> str:
+    if value is None:
+        return "—"
+    days = round(value)
+    return "today" if days == 0 else f"{days:,} day{'s' if abs(days) != 1 else ''}"
+
+
+page_header(
+    "Compliance",
+    "Where each hospital stands by compliance type, what is overdue, and the findings still open.",
+    viewer,
+)
+confirm.show_done(KEY)
+
+# --- The cards --------------------------------------------------------------------------------------------
+figures = data.cached(compliance.summary, actor, today=filters.today())
+open_items = figures.open_violations + figures.open_actions
+kpi.card_row(
+    viewer,
+    [
+        kpi.Card(
+            "Assessments overdue",
+            count(figures.overdue),
+            status=kpi.Status.ATTENTION if figures.overdue else kpi.Status.NORMAL,
+            status_note="next assessment date passed",
+            help="Current assessments whose next assessment was due before today.",
+        ),
+        kpi.Card("Due in the next 30 days", count(figures.due_soon), help="Current assessments due soon."),
+        kpi.Card(
+            "Open findings",
+            count(open_items),
+            status=kpi.Status.ATTENTION if figures.overdue_items else kpi.Status.NORMAL,
+            status_note=f"{count(figures.overdue_items)} past their due date",
+            help=f"{count(figures.open_violations)} violations and {count(figures.open_actions)} corrective actions "
+            "not yet closed.",
+        ),
+        kpi.Card(
+            "Average score",
+            "—" if figures.average_score is None else f"{figures.average_score:.0f} / 100",
+            help=f"Over the {count(figures.assessments)} current assessments (one per hospital and type).",
+        ),
+    ],
+)
+
+# --- Scores: by hospital and type, over time, by status ------------------------------------------------------
+cells = data.cached(compliance.score_grid, actor)
+
+
+def _score_heatmap(cells: list) -> go.Figure:
+    types = [t for t in compliance.KNOWN_TYPES if any(c.compliance_type == t for c in cells)]
+    types += sorted({c.compliance_type for c in cells} - set(types))
+    hospitals = sorted({(c.hospital_name, c.hospital_id) for c in cells})
+    at = {(c.hospital_id, c.compliance_type): c for c in cells}
+    z, labels, hover = [], [], []
+    for _, hospital_id in hospitals:
+        row = [at.get((hospital_id, t)) for t in types]
+        z.append([c.score if c else None for c in row])
+        labels.append(["" if c is None or c.score is None else str(c.score) for c in row])
+        hover.append(["not assessed" if c is None else
+                      f"{c.score if c.score is not None else '—'} / 100, {_status(c.status)}, "
+                      f"assessed {lagos_date(c.assessed_at)}" for c in row])  # fmt: skip
+    fig = go.Figure(
+        go.Heatmap(
+            x=types, y=[name for name, _ in hospitals], z=z, zmin=0, zmax=100, text=labels, texttemplate="%{text}",
+            customdata=hover, hovertemplate="%{y}<br>%{x}: %{customdata}<extra></extra>", xgap=2, ygap=2,
+            # Orange below 60 (non-compliant), pale around the middle, blue for high scores: colour-blind safe.
+            colorscale=[[0.0, charts.VERMILLION], [0.45, charts.ORANGE], [0.7, "#f3f6f8"], [1.0, charts.BLUE]],
+            colorbar={"title": {"text": "Score"}, "thickness": 12},
+        )
+    )  # fmt: skip
+    fig.update_layout(
+        template=charts.TEMPLATE, title="Current score by hospital and compliance type (0–100)",
+        height=max(260, 110 + 26 * len(hospitals)),
+        xaxis={"side": "top", "type": "category", "gridcolor": "rgba(0,0,0,0)"},
+        yaxis={"autorange": "reversed", "type": "category", "gridcolor": "rgba(0,0,0,0)"},
+        margin={"l": 10, "r": 10, "t": 110, "b": 10},
+    )  # fmt: skip
+    return fig
+
+
+if not cells:
+    say.info("No assessments are recorded in this scope yet. Record one under “Record an assessment” below.")
+elif actor.network_wide:
+    hospitals_shown = len({c.hospital_id for c in cells})
+    charts.show(_score_heatmap(cells), key=f"{KEY}_heatmap")
+    if hospitals_shown >= compliance.HEATMAP_HOSPITALS:
+        st.caption(f"The {hospitals_shown} hospitals with the lowest average score; pick a hospital under Working "
+                   "scope to see one alone.")  # fmt: skip
+else:
+    frame = pd.DataFrame({"Type": [c.compliance_type for c in cells], "Score": [c.score or 0 for c in cells]})
+    charts.show(
+        charts.bar(frame, x="Type", y="Score", title="Current score by compliance type", x_title="Compliance type",
+                   y_title="Score (0–100)", horizontal=True, height=300,
+                   notes={"Score": [f"({_status(c.status)}, {lagos_date(c.assessed_at)})" for c in cells]}),
+        key=f"{KEY}_scores",
+    )  # fmt: skip
+
+trend_start = min(period.start, period.end - timedelta(days=365))
+trend = data.cached(compliance.score_trend, actor, start=trend_start, end=period.end)
+trend_column, status_column = st.columns([3, 2])
+with trend_column:
+    if trend:
+        wide = (
+            pd.DataFrame([{"Month": p.month, "Type": p.compliance_type, "Score": p.average_score} for p in trend])
+            .pivot_table(index="Month", columns="Type", values="Score", aggfunc="mean")
+            .reset_index()
+        )
+        series = [c for c in wide.columns if c != "Month"]
+        fig = charts.line(
+            wide,
+            x="Month",
+            y=series,
+            title="Average score by type, month by month",
+            x_title="Month of assessment",
+            y_title="Average score (0–100)",
+            hover_format=".0f",
+        )
+        fig.update_traces(connectgaps=True, mode="lines+markers")
+        fig.update_layout(showlegend=True, yaxis={"range": [0, 100]}, height=380)
+        charts.show(fig, key=f"{KEY}_trend")  # fmt: skip
+        st.caption(f"Assessments from {lagos_date(trend_start)} to {lagos_date(period.end)}, averaged by month.")
+    else:
+        say.info(f"No assessments between {lagos_date(trend_start)} and {lagos_date(period.end)}.")
+with status_column:
+    statuses = pd.DataFrame(
+        {"Status": [_status(s) for s in figures.by_status], "Assessments": list(figures.by_status.values())}
+    )
+    charts.show(
+        charts.bar(statuses, x="Status", y="Assessments", title="Current assessments by status", x_title="Status",
+                   y_title="Assessments", horizontal=True, counts=True, height=380,
+                   colours={"Assessments": charts.BLUE}),
+        key=f"{KEY}_status",
+    )  # fmt: skip
+
+# --- Findings to close ------------------------------------------------------------------------------------------
+st.subheader("Violations and corrective actions still open")
+st.caption("From each hospital's current assessment of each type; overdue ones first, then those due soonest.")
+
+
+def _items_frame(rows: list) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "Overdue": ["Overdue" if r.overdue else "" for r in rows],
+            "Type": [r.compliance_type for r in rows],
+            "Kind": [KIND_SHORT.get(r.kind, r.kind) for r in rows],
+            "Description": [r.description for r in rows],
+            "Severity": [humanise(r.severity) if r.severity else "—" for r in rows],
+            "Owner": [r.owner or "—" for r in rows],
+            "Due": [lagos_date(r.due_date) if r.due_date else "—" for r in rows],
+            "State": [
+                STATE_WORDS.get(r.status, r.status).capitalize() if r.well_formed else "Not in the expected shape"
+                for r in rows
+            ],  # fmt: skip
+            "Age": [_days(r.age_days) for r in rows],
+        }
+    )
+    if actor.network_wide:
+        frame.insert(1, "Hospital", [r.hospital_name for r in rows])
+    return frame
+
+
+ITEMS = listing.Listing(
+    key=f"{KEY}_items",
+    noun=Noun("open finding", "open findings"),
+    list_service=compliance.list_open_items,
+    export_service=compliance.export_open_items,
+    to_frame=_items_frame,
+    file_stem="compliance-open-findings",
+    search_label="Search findings",
+    search_placeholder="Description, owner, hospital or type",
+    empty="Nothing is open: every violation and corrective action of the current assessments is closed.",
+    empty_filtered="No open finding matches. Clear the search or the filter to see them all.",
+    column_config={"Description": st.column_config.TextColumn(width="medium")},
+)
+kind_choice = st.segmented_control(
+    "Show", [None, "violation", "action"], default=None, key=f"{KEY}_items_kind",
+    format_func=lambda k: "Both" if k is None else KIND_WORDS[k] + "s",
+)  # fmt: skip
+items_page = listing.show(ITEMS, viewer, filters={"kind": kind_choice, "today": filters.today()})
+
+if may_write:
+    closable = [r for r in items_page.rows if r.well_formed]
+    with st.container(border=True):
+        st.markdown("**Close a finding**")
+        if not closable:
+            st.caption("Nothing on this page of the list can be closed here.")
+        else:
+            by_key = {f"{r.assessment_id}:{r.kind}:{r.position}": r for r in closable}
+
+            def _label(key: str) -> str:
+                r = by_key[key]
+                where = f" · {r.hospital_name}" if actor.network_wide else ""
+                late = "Overdue · " if r.overdue else ""
+                return f"{late}{KIND_WORDS[r.kind]}: {r.description[:90]} · {r.compliance_type}{where}"
+
+            chosen = by_key[st.selectbox("Finding", list(by_key), format_func=_label, key=f"{KEY}_close_choice")]
+            if st.button("Close this finding…", key=f"{KEY}_close"):
+                confirm.ask(
+                    KEY,
+                    f"Close “{chosen.description[:200]}” ({chosen.compliance_type}, {chosen.hospital_name})? "
+                    "It is recorded as closed by you, now.",
+                    assessment_id=chosen.assessment_id, kind=chosen.kind, position=chosen.position,
+                    description=chosen.description, hospital_id=chosen.hospital_id,
+                )  # fmt: skip
+        pending = confirm.confirmed(KEY)
+        if pending:
+            confirm.perform(
+                KEY, compliance.close_item, actor, pending["assessment_id"], kind=pending["kind"],
+                position=pending["position"], description=pending["description"], affects=pending["hospital_id"],
+                message=f"Closed: {pending['description'][:200]}",
+            )  # fmt: skip
+
+# --- Due --------------------------------------------------------------------------------------------------------
+st.subheader("Assessments overdue or due in the next 30 days")
+
+
+def _due_frame(rows: list) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "Type": [r.compliance_type for r in rows],
+            "Due": [lagos_date(r.next_due) for r in rows],
+            "When": [f"{_days(r.days_overdue)} overdue" if r.days_overdue >= 1 else
+                     ("due today" if r.days_overdue > -1 else f"in {_days(-r.days_overdue)}") for r in rows],
+            "Status": [_status(r.status) for r in rows],
+            "Score": [r.score for r in rows],
+            "Last assessed": [lagos_date(r.assessed_at) for r in rows],
+        }
+    )  # fmt: skip
+    if actor.network_wide:
+        frame.insert(0, "Hospital", [r.hospital_name for r in rows])
+    return frame
+
+
+DUE = listing.Listing(
+    key=f"{KEY}_due",
+    noun=Noun("assessment", "assessments"),
+    list_service=compliance.list_due,
+    export_service=compliance.export_due,
+    to_frame=_due_frame,
+    file_stem="compliance-due",
+    search_label="Search by hospital or type",
+    empty="No assessment is overdue or due in the next 30 days.",
+    empty_filtered="None matches this search. Clear it to see them all.",
+    page_size=10,
+)
+listing.show(DUE, viewer)
+
+# --- History ------------------------------------------------------------------------------------------------------
+st.subheader("History of an assessment type")
+types = data.cached(compliance.compliance_types, actor)
+left, right = st.columns(2)
+with left:
+    history_hospital = pickers.hospital_for_action(viewer, f"{KEY}_history_hospital",
+                                                   help="Whose assessments to show.")  # fmt: skip
+with right:
+    # The types this hospital has been assessed on come first, so the history opens on something.
+    assessed = {c.compliance_type for c in cells if c.hospital_id == history_hospital}
+    ordered = [t for t in types if t in assessed] + [t for t in types if t not in assessed]
+    history_type = st.selectbox("Show the history of", ordered, key=f"{KEY}_history_type")
+
+
+def _entries_frame(entries: list, closed_by: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Description": [e.description for e in entries],
+            "Severity": [humanise(e.severity) if e.severity else "—" for e in entries],
+            "Owner": [e.owner or "—" for e in entries],
+            "Due": [lagos_date(e.due_date) if e.due_date else "—" for e in entries],
+            "State": ["Not in the expected shape" if e.raw is not None else
+                      STATE_WORDS.get(e.status, e.status).capitalize() for e in entries],
+            "Closed": [
+                (f"{closed_by.get(e.closed_by or '', 'someone')}, {lagos_date(e.closed_at)}" if e.closed_at else
+                 closed_by.get(e.closed_by or "", "—")) if e.closed else "—" for e in entries
+            ],
+        }
+    )  # fmt: skip
+
+
+def _show_entries(title: str, entries: list, raw: str | None, closed_by: dict[str, str]) -> None:
+    st.markdown(f"**{title}** ({count(len(entries))})")
+    if raw is not None:
+        st.caption("Stored in a shape the dashboard does not read; shown as it is:")
+        st.text(raw)
+    elif entries:
+        st.dataframe(_entries_frame(entries, closed_by), hide_index=True, width="stretch",
+                     column_config={"Description": st.column_config.TextColumn(width="large")})  # fmt: skip
+    else:
+        st.caption("None recorded.")
+
+
+past = []
+if history_hospital and history_type:
+    try:
+        past = data.call(compliance.history, actor, hospital_id=history_hospital, compliance_type=history_type)
+    except ServiceError as exc:
+        say.error(str(exc))
+if history_hospital and history_type and not past:
+    say.info(f"No {history_type} assessment is recorded for this hospital yet.")
+elif past:
+    table = pd.DataFrame(
+        {
+            "Assessed": [lagos_date(a.assessed_at) for a in past],
+            "Score": [a.score for a in past],
+            "Status": [_status(a.status) for a in past],
+            "Next due": [lagos_date(a.next_due) for a in past],
+            "Assessor": [a.assessor or "—" for a in past],
+            "Violations open": [f"{sum(not v.closed for v in a.violations)} of {len(a.violations)}" for a in past],
+            "Actions open": [f"{sum(not v.closed for v in a.actions)} of {len(a.actions)}" for a in past],
+        }
+    )
+    graph, rows = st.columns([2, 3])
+    with graph:
+        scored = [a for a in past if a.score is not None]
+        line = pd.DataFrame({"Assessed": [pd.Timestamp(a.assessed_at.astimezone(LAGOS).date()) for a in scored],
+                             "Score": [a.score for a in scored]})  # fmt: skip
+        fig = charts.line(line.sort_values("Assessed"), x="Assessed", y="Score",
+                          title=f"{history_type}: score at each assessment", x_title="Assessment date",
+                          y_title="Score (0–100)", height=300)  # fmt: skip
+        fig.update_layout(yaxis={"range": [0, 100]}, xaxis={"type": "date", "tickformat": "%d %b %Y"})
+        charts.show(fig, key=f"{KEY}_history_chart")
+    with rows:
+        st.dataframe(table, hide_index=True, width="stretch", height="content")
+    for position, assessment in enumerate(past[:6]):
+        title = (f"{lagos_date(assessment.assessed_at)} · {assessment.score if assessment.score is not None else '—'}"
+                 f"/100 · {_status(assessment.status)}" + (" (current)" if position == 0 else ""))  # fmt: skip
+        with st.expander(title, expanded=position == 0):
+            if assessment.details_raw is not None:
+                st.caption("Assessment details, in a shape the dashboard does not read; shown as they are:")
+                st.text(assessment.details_raw)
+            elif assessment.details:
+                st.dataframe(
+                    pd.DataFrame({"Detail": [humanise(k) for k in assessment.details],
+                                  "Value": list(assessment.details.values())}),
+                    hide_index=True, width="stretch",
+                )  # fmt: skip
+            _show_entries("Violations", assessment.violations, assessment.violations_raw, assessment.closed_by_names)
+            _show_entries("Corrective actions", assessment.actions, assessment.actions_raw,
+                          assessment.closed_by_names)  # fmt: skip
+    if len(past) > 6:
+        st.caption(f"The table lists all {count(len(past))} assessments; the six most recent are opened above.")
+
+# --- The form -----------------------------------------------------------------------------------------------------
+EDITOR_COLUMNS = {
+    "Description": st.column_config.TextColumn("Description", width="large", required=True, max_chars=500),
+    "Severity": st.column_config.SelectboxColumn("Severity", options=list(SEVERITIES), default="medium",
+                                                 required=True),
+    "Owner": st.column_config.TextColumn("Owner", max_chars=200),
+    "Due date": st.column_config.DateColumn("Due date", format="D MMM YYYY"),
+    "State": st.column_config.SelectboxColumn("State", options=list(STATES), default="open", required=True),
+}  # fmt: skip
+
+
+def _editor_frame(entries: list) -> pd.DataFrame:
+    """The open entries of the previous assessment, carried forward so they are not lost."""
+    carried = [e for e in entries if e.raw is None and not e.closed]
+    return pd.DataFrame(
+        {
+            "Description": pd.Series([e.description for e in carried], dtype="object"),
+            "Severity": pd.Series([e.severity if e.severity in SEVERITIES else "medium" for e in carried],
+                                  dtype="object"),
+            "Owner": pd.Series([e.owner for e in carried], dtype="object"),
+            "Due date": pd.Series([e.due_date for e in carried], dtype="object"),
+            "State": pd.Series([STATE_WORDS.get(e.status, "open") for e in carried], dtype="object"),
+        }
+    )  # fmt: skip
+
+
+def _blank(value) -> bool:
+    return (
+        value is None
+        or (not isinstance(value, str | date) and pd.isna(value))
+        or (isinstance(value, str) and not value.strip())
+    )
+
+
+def _rows_of(frame: pd.DataFrame) -> list[dict]:
+    """The editor's rows as entries; a row left wholly empty is not one."""
+    rows = []
+    for record in frame.to_dict("records"):
+        description, owner, due = record.get("Description"), record.get("Owner"), record.get("Due date")
+        if _blank(description) and _blank(owner) and _blank(due):
+            continue
+        if isinstance(due, pd.Timestamp | datetime):
+            due = None if pd.isna(due) else due.date()
+        rows.append(
+            {
+                "description": None if _blank(description) else str(description),
+                "severity": None if _blank(record.get("Severity")) else record["Severity"],
+                "owner": None if _blank(owner) else str(owner),
+                "due_date": None if _blank(due) else due,
+                "status": STATES.get(record.get("State") or "open", record.get("State")),
+            }
+        )
+    return rows
+
+
+if may_write:
+    with st.expander("Record an assessment", expanded=False, key=f"{KEY}_form_panel", on_change="rerun"):
+        st.caption("A new assessment keeps the earlier ones as its history. Open findings of the current "
+                   "assessment of this type are carried into the lists below; close or edit them there.")  # fmt: skip
+        nonce = confirm.nonce(KEY)
+        top_left, top_right = st.columns(2)
+        with top_left:
+            hospital_id = pickers.hospital_for_action(viewer, f"{KEY}_form_hospital",
+                                                      help="The hospital assessed.")  # fmt: skip
+        with top_right:
+            picked_type = st.selectbox("Compliance type", [*types, "Another type…"], key=f"{KEY}_form_type")
+        kind = picked_type
+        if picked_type == "Another type…":
+            kind = st.text_input("Name of the compliance type", max_chars=compliance.MAX_TYPE_LENGTH,
+                                 key=f"{KEY}_form_type_other")  # fmt: skip
+        previous = None
+        if hospital_id and kind and kind != "Another type…":
+            try:
+                earlier = data.call(compliance.history, actor, hospital_id=hospital_id, compliance_type=kind)
+                previous = earlier[0] if earlier else None
+            except ServiceError as exc:
+                say.error(str(exc))
+        if previous is not None:
+            shown_score = previous.score if previous.score is not None else "—"
+            st.caption(f"Current assessment: {lagos_date(previous.assessed_at)}, score {shown_score}, "
+                       f"{_status(previous.status)}.")  # fmt: skip
+        today = filters.today()
+        suffix = f"{nonce}_{hospital_id}_{kind}"
+        with st.form(f"{KEY}_form_{nonce}", border=False):
+            first, second, third, fourth = st.columns(4)
+            status = first.selectbox("Status", list(STATUS_WORDS), format_func=STATUS_WORDS.get,
+                                     key=f"{KEY}_form_status_{suffix}")  # fmt: skip
+            score = second.number_input("Score (0–100)", min_value=0, max_value=100, step=1,
+                                        value=previous.score if previous and previous.score is not None else 80,
+                                        key=f"{KEY}_form_score_{suffix}")  # fmt: skip
+            assessed_on = third.date_input("Assessment date", value=today, max_value=today, format="DD/MM/YYYY",
+                                           key=f"{KEY}_form_assessed_{suffix}")  # fmt: skip
+            next_due = fourth.date_input("Next assessment due", value=today + timedelta(days=180),
+                                         min_value=date(2000, 1, 1), format="DD/MM/YYYY",
+                                         key=f"{KEY}_form_due_{suffix}")  # fmt: skip
+            details = st.text_area("Assessment details", max_chars=compliance.MAX_DETAILS_LENGTH, height=90,
+                                   placeholder="What was inspected, how, and what stood out.",
+                                   key=f"{KEY}_form_details_{suffix}")  # fmt: skip
+            st.markdown("**Violations found**")
+            violations = st.data_editor(
+                _editor_frame(previous.violations if previous else []), num_rows="dynamic", hide_index=True,
+                column_config=EDITOR_COLUMNS, width="stretch", key=f"{KEY}_form_violations_{suffix}",
+            )  # fmt: skip
+            st.markdown("**Corrective actions**")
+            actions = st.data_editor(
+                _editor_frame(previous.actions if previous else []), num_rows="dynamic", hide_index=True,
+                column_config=EDITOR_COLUMNS, width="stretch", key=f"{KEY}_form_actions_{suffix}",
+            )  # fmt: skip
+            st.caption("Add a row with the + below each table; a row left empty is ignored.")
+            submitted = st.form_submit_button("Save assessment", type="primary")
+        if submitted:
+            confirm.perform(
+                KEY, compliance.record_assessment, actor, hospital_id=hospital_id, compliance_type=kind,
+                status=status, score=score, assessed_on=assessed_on, next_due=next_due, details=details,
+                violations=_rows_of(violations), corrective_actions=_rows_of(actions), affects=hospital_id,
+                message=f"{kind} assessment saved ({score}/100, {STATUS_WORDS[status].lower()}).",
+            )  # fmt: skip
+else:
+    st.caption("Compliance officers and network administrators record assessments and close findings.")

@@ -1,4 +1,5 @@
-"""Compliance assessments: six regulatory areas per hospital, with violations and corrective actions.
+"""Compliance assessments: six regulatory areas per hospital, each with its current assessment and three
+past ones (about quarterly, scores that move), with violations and corrective actions.
 
 assessed_by holds users.id (a compliance officer), as the dashboard's own assessments do.
 """
@@ -13,7 +14,7 @@ from db.base import UserRole
 from db.demo.copy_writer import CopyWriter
 from db.demo.identifiers import demo_id
 from db.demo.network import HospitalNode, Network
-from db.demo.plan import COMPLIANCE_TYPES_PER_HOSPITAL
+from db.demo.plan import COMPLIANCE_ASSESSMENTS_PER_TYPE, COMPLIANCE_TYPES_PER_HOSPITAL
 
 COMPLIANCE_COLUMNS = (
     "id", "hospital_id", "compliance_type", "status", "score", "last_assessment_date", "next_assessment_due",
@@ -97,13 +98,69 @@ VIOLATION_COUNTS = {"compliant": (0, 1), "partially_compliant": (1, 2), "non_com
 REASSESS_DAYS = {"compliant": 365, "partially_compliant": 180, "non_compliant": 90, "under_review": 30}
 
 
+# Past assessments before the current one, about quarterly: a trend and a history at every scale.
+PAST_ASSESSMENTS = COMPLIANCE_ASSESSMENTS_PER_TYPE - 1
+QUARTER = timedelta(days=91)
+
+
 def write_compliance(network: Network, writer: CopyWriter) -> None:
     writer.write("hospital_compliance_tracking", COMPLIANCE_COLUMNS, _compliance(network))
     writer.finish("hospital_compliance_tracking")
 
 
 def compliance_id(hospital: HospitalNode, position: int) -> str:
+    """The current assessment of a hospital's type at `position` (the audit log names these)."""
     return demo_id("hospital_compliance_tracking", hospital.index * COMPLIANCE_TYPES_PER_HOSPITAL + position)
+
+
+def past_compliance_id(network: Network, hospital: HospitalNode, position: int, round_: int) -> str:
+    """Past assessments are numbered after every current one."""
+    series = hospital.index * COMPLIANCE_TYPES_PER_HOSPITAL + position
+    first = network.plan.hospitals * COMPLIANCE_TYPES_PER_HOSPITAL
+    return demo_id("hospital_compliance_tracking", first + series * PAST_ASSESSMENTS + round_)
+
+
+def _status_of(score: int) -> str:
+    if score >= 85:
+        return "compliant"
+    return "partially_compliant" if score >= 60 else "non_compliant"
+
+
+def _findings(rng, catalogue, status: str, assessed, clock_now, closer: str, *, settled_by=None) -> tuple:
+    """(violations, corrective actions, last change) in the shape dashboard/services/compliance.py documents.
+
+    `settled_by`: for a past assessment, the next one's date; every finding was closed before it.
+    """
+    found = rng.sample(catalogue, rng.randint(*VIOLATION_COUNTS[status]))
+    if status == "compliant":  # a compliant hospital has at most a minor finding
+        found = [(code, text, "low") for code, text, _ in found]
+    violations, actions, last_change = [], [], assessed
+    for code, text, severity in found:
+        owner = rng.choice(ACTION_OWNERS)
+        action_due = assessed + timedelta(days=rng.choice((14, 30, 60)))
+        # Past findings were all settled; a compliant hospital fixed its minor finding; others have closed
+        # about half the overdue ones.
+        if settled_by is not None or status == "compliant" or (action_due < clock_now and rng.random() < 0.5):
+            state = "closed"
+        else:
+            state = rng.choice(("open", "in_progress"))
+        closed_at = None
+        if state == "closed":
+            latest = min(settled_by or clock_now, clock_now) - timedelta(hours=1)
+            closed_at = max(assessed + timedelta(hours=2), min(action_due, latest))
+        violation = {"code": code, "description": text, "severity": severity, "owner": owner,
+                     "due_date": f"{action_due:%Y-%m-%d}", "status": "closed" if state == "closed" else "open",
+                     "found_on": f"{assessed:%Y-%m-%d}"}  # fmt: skip
+        action = {"violation_code": code, "description": f"Resolve: {text.lower()}", "severity": severity,
+                  "owner": owner, "due_date": f"{action_due:%Y-%m-%d}", "status": state}  # fmt: skip
+        if closed_at is not None:
+            for entry in (violation, action):
+                entry["closed_by"], entry["closed_at"] = closer, closed_at.isoformat()
+        violations.append(violation)
+        actions.append(action)
+        if state != "open":
+            last_change = max(last_change, closed_at or min(action_due, clock_now - timedelta(hours=1)))
+    return violations, actions, last_change
 
 
 def _compliance(network: Network) -> Iterator[tuple]:
@@ -111,56 +168,69 @@ def _compliance(network: Network) -> Iterator[tuple]:
     clock = network.clock
     statuses, weights = zip(*COMPLIANCE_STATUSES, strict=True)
     for hospital in network.hospitals:
+        base = max(hospital.joined_at, clock.history_start)
         for position, (kind, body, catalogue) in enumerate(COMPLIANCE_TYPES):
             status = rng.choices(statuses, weights)[0]
             if hospital.verification_status == "pending" and kind == "NHIA accreditation":
                 status = "under_review"  # accreditation is what a new hospital is waiting for
             low, high = SCORE_RANGES[status]
             score = rng.randint(low, high)
-            earliest = max(hospital.joined_at, clock.now - timedelta(days=330))
-            assessed = clock.between(rng, earliest, clock.now - timedelta(days=1))
-            due = assessed + timedelta(days=REASSESS_DAYS[status])
-            assessor = hospital.staff[UserRole.COMPLIANCE_OFFICER]
-            if rng.random() < 0.3:
-                assessor = network.network_staff[UserRole.COMPLIANCE_OFFICER]
-            found = rng.sample(catalogue, rng.randint(*VIOLATION_COUNTS[status]))
-            if status == "compliant":  # a compliant hospital has at most a minor finding
-                found = [(code, text, "low") for code, text, _ in found]
-            violations, actions, last_change = [], [], assessed
-            for code, text, severity in found:
-                found_on = f"{assessed:%Y-%m-%d}"
-                violations.append({"code": code, "description": text, "severity": severity, "found_on": found_on})
-                action_due = assessed + timedelta(days=rng.choice((14, 30, 60)))
-                # A compliant hospital fixed its minor finding; others have closed about half the overdue ones.
-                if status == "compliant" or (action_due < clock.now and rng.random() < 0.5):
-                    state = "done"
-                else:
-                    state = rng.choice(("open", "in_progress"))
-                actions.append(
-                    {"violation_code": code, "action": f"Resolve: {text.lower()}", "owner": rng.choice(ACTION_OWNERS),
-                     "due_date": f"{action_due:%Y-%m-%d}", "status": state}
-                )  # fmt: skip
-                if state != "open":
-                    last_change = max(last_change, min(action_due, clock.now - timedelta(hours=1)))
-            checklist = rng.choice((30, 40, 50))
-            details = {
-                "assessor_body": body,
-                "method": rng.choice(("on-site inspection", "document review", "self-assessment")),
-                "checklist_items": checklist,
-                "items_passed": round(checklist * score / 100),
-            }
-            yield (
-                compliance_id(hospital, position),
-                hospital.id,
-                kind,
-                status,
-                score,
-                assessed,
-                due,
-                assessor.user_id,
-                json.dumps(details),
-                json.dumps(violations),
-                json.dumps(actions),
-                assessed,
-                last_change,
-            )
+            # The current assessment falls in the last quarter of the hospital's time in the history window,
+            # leaving room before it for the past ones.
+            span = clock.now - timedelta(days=1) - base
+            assessed = clock.between(rng, base + span * 0.75, clock.now - timedelta(days=1))
+            gap = min(QUARTER, (assessed - base) / PAST_ASSESSMENTS)
+            assessor = _assessor(rng, network, hospital)
+            method = rng.choice(("on-site inspection", "document review", "self-assessment"))
+            violations, actions, last_change = _findings(rng, catalogue, status, assessed, clock.now, assessor)
+            yield _row(compliance_id(hospital, position), hospital, kind, status, score, assessed,
+                       assessed + timedelta(days=REASSESS_DAYS[status]), assessor, body, method, rng, violations,
+                       actions, last_change)  # fmt: skip
+            # Scores move: most hospitals improve towards today, some slip, a few hold steady.
+            direction = rng.choices((1, -1, 0), (60, 25, 15))[0]
+            step = rng.randint(3, 9)
+            later = assessed
+            for round_ in range(PAST_ASSESSMENTS):
+                when = assessed - gap * (round_ + 1)
+                past_score = max(25, min(100, score - direction * step * (round_ + 1) + rng.randint(-4, 4)))
+                past_status = _status_of(past_score)
+                past_assessor = _assessor(rng, network, hospital)
+                past_violations, past_actions, past_change = _findings(
+                    rng, catalogue, past_status, when, clock.now, past_assessor, settled_by=later
+                )
+                yield _row(past_compliance_id(network, hospital, position, round_), hospital, kind, past_status,
+                           past_score, when, later, past_assessor, body, method, rng, past_violations, past_actions,
+                           past_change)  # fmt: skip
+                later = when
+
+
+def _assessor(rng, network: Network, hospital: HospitalNode) -> str:
+    if rng.random() < 0.3:
+        return network.network_staff[UserRole.COMPLIANCE_OFFICER].user_id
+    return hospital.staff[UserRole.COMPLIANCE_OFFICER].user_id
+
+
+def _row(row_id, hospital, kind, status, score, assessed, due, assessor, body, method, rng, violations, actions,
+         last_change) -> tuple:  # fmt: skip
+    checklist = rng.choice((30, 40, 50))
+    details = {
+        "assessor_body": body,
+        "method": method,
+        "checklist_items": checklist,
+        "items_passed": round(checklist * score / 100),
+    }
+    return (
+        row_id,
+        hospital.id,
+        kind,
+        status,
+        score,
+        assessed,
+        due,
+        assessor,
+        json.dumps(details),
+        json.dumps(violations),
+        json.dumps(actions),
+        assessed,
+        last_change,
+    )

@@ -17,6 +17,8 @@ STAFF_ROLES_PER_HOSPITAL = 3  # hospital admin, executive, compliance officer
 NETWORK_STAFF = 3  # admin, executive, compliance officer with no hospital
 RESOURCES_PER_HOSPITAL = 20  # the catalogue in db.demo.hospitals
 COMPLIANCE_TYPES_PER_HOSPITAL = 6
+COMPLIANCE_ASSESSMENTS_PER_TYPE = 4  # the current assessment and three past ones (db/demo/compliance.py)
+COMPLIANCE_ROWS_PER_HOSPITAL = COMPLIANCE_TYPES_PER_HOSPITAL * COMPLIANCE_ASSESSMENTS_PER_TYPE
 FINANCE_CATEGORIES = 17  # revenue plus expense categories in db.demo.money
 FINANCE_MONTHS = 12
 DAILY_METRICS = 6
@@ -106,7 +108,7 @@ class DemoPlan:
             "hospital_patients": self.admissions,
             "patient_waitlist": self.waitlist_entries,
             "hospital_financial_data": self.hospitals * FINANCE_MONTHS * FINANCE_CATEGORIES,
-            "hospital_compliance_tracking": self.hospitals * COMPLIANCE_TYPES_PER_HOSPITAL,
+            "hospital_compliance_tracking": self.hospitals * COMPLIANCE_ROWS_PER_HOSPITAL,
             "analytics_data": self.hospitals * HISTORY_DAYS * DAILY_METRICS,
             "documents": self.physicians + self.hospitals * HOSPITAL_DOCUMENTS_PER_HOSPITAL + self.patient_documents,
             "notifications": self.notifications,

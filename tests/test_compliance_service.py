@@ -1,0 +1,276 @@
+"""The compliance service: scope, field-by-field validation, history kept, open items tracked to closure.
+
+Each test builds two hospitals inside its rolled-back transaction: A with a history of fire-safety
+assessments (the current one with an open violation and an overdue corrective action), B with one
+assessment of its own, so every scoped read has something of B to leak and every command something
+of B to refuse.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from dashboard.services import compliance
+from dashboard.services.compliance import LAGOS
+from dashboard.services.errors import InvalidInput, NotFound, NotPermitted, OutOfScope
+from db.base import UserRole
+from db.models import AuditLog, HospitalComplianceTracking
+from tests.operations_data import actor, add_hospital
+
+HCT = HospitalComplianceTracking
+FIRE = "Fire safety"
+WASTE = "Medical waste management"
+NASTY = '<img src=x onerror=alert(1)> **bold** [link](javascript:alert(1))'
+
+
+def _at(days_ago: int) -> datetime:
+    return datetime.combine(datetime.now(LAGOS).date() - timedelta(days=days_ago), time(12), tzinfo=LAGOS)
+
+
+def _add(db, hospital_id, kind, *, days_ago, score, status="compliant", due_in=90, violations=None, actions=None,
+         details=None) -> str:  # fmt: skip
+    row = HCT(
+        hospital_id=hospital_id, compliance_type=kind, status=status, score=score,
+        last_assessment_date=_at(days_ago), next_assessment_due=_at(days_ago - due_in),
+        violations=[] if violations is None else violations, corrective_actions=[] if actions is None else actions,
+        assessment_details={"method": "on-site inspection"} if details is None else details,
+    )  # fmt: skip
+    db.add(row)
+    db.flush()
+    return row.id
+
+
+@pytest.fixture
+def two(db_session):
+    db = db_session
+    a = add_hospital(db, "Compliance Alpha Hospital")
+    b = add_hospital(db, "Compliance Beta Hospital")
+    today = datetime.now(LAGOS).date()
+    ids = {
+        "a_old": _add(db, a, FIRE, days_ago=200, score=55, status="non_compliant"),
+        "a_mid": _add(db, a, FIRE, days_ago=110, score=70, status="partially_compliant"),
+        "a_now": _add(
+            db, a, FIRE, days_ago=20, score=80, status="partially_compliant", due_in=10,  # overdue by 10 days
+            violations=[
+                {"code": "FIRE-04", "description": "Emergency exit blocked", "severity": "critical",
+                 "owner": "Facility", "due_date": (today + timedelta(days=5)).isoformat(), "status": "open"},
+                {"description": "Old extinguishers", "severity": "low", "status": "done"},
+            ],
+            actions=[
+                {"violation_code": "FIRE-04", "action": "Clear the east exit", "owner": "Facility Manager",
+                 "due_date": (today - timedelta(days=3)).isoformat(), "status": "in_progress"},
+            ],
+        ),  # fmt: skip
+        "a_waste": _add(db, a, WASTE, days_ago=5, score=95, due_in=20),  # due in 15 days
+        "b_now": _add(db, b, FIRE, days_ago=30, score=40, status="non_compliant",
+                      violations=[{"description": "Beta's own finding", "status": "open"}]),  # fmt: skip
+    }
+    return {
+        "a": a,
+        "b": b,
+        "ids": ids,
+        "comp_a": actor(UserRole.COMPLIANCE_OFFICER, a, "comp-a"),
+        "ha_a": actor(UserRole.HOSPITAL_ADMIN, a, "ha-a"),
+        "exec_a": actor(UserRole.EXECUTIVE, a, "exec-a"),
+        "admin": actor(UserRole.ADMIN, None, "admin"),
+    }
+
+
+def _valid(two, **changes):
+    today = datetime.now(LAGOS).date()
+    values = dict(
+        hospital_id=two["a"], compliance_type=FIRE, status="compliant", score=91, assessed_on=today,
+        next_due=today + timedelta(days=180), details="Exits clear; drill held.",
+        violations=[{"description": "Drill log unsigned", "severity": "low", "owner": "Safety lead",
+                     "due_date": today + timedelta(days=14), "status": "open"}],
+        corrective_actions=[{"description": "Sign the drill log", "severity": "low", "owner": "Safety lead",
+                             "due_date": (today + timedelta(days=7)).isoformat(), "status": "open"}],
+    )  # fmt: skip
+    return values | changes
+
+
+def _own_audit(db, who, action_type):
+    found = select(AuditLog).where(AuditLog.user_id == who.user_id, AuditLog.action_type == action_type)
+    return db.scalars(found).all()
+
+
+# --- Reads -------------------------------------------------------------------------------------------------
+
+
+def test_summary_counts_current_assessments_of_the_scope_only(db_session, two):
+    figures = compliance.summary(db_session, two["exec_a"])
+    assert figures.assessments == 2  # A's current fire and waste assessments; history and B left out
+    assert figures.average_score == pytest.approx((80 + 95) / 2)
+    assert figures.by_status["partially_compliant"] == 1 and figures.by_status["compliant"] == 1
+    assert figures.by_status["non_compliant"] == 0  # A's old non-compliant one is history
+    assert (figures.overdue, figures.due_soon) == (1, 1)
+    assert (figures.open_violations, figures.open_actions, figures.overdue_items) == (1, 1, 1)
+    network = compliance.summary(db_session, two["admin"])
+    assert network.assessments >= 3 and network.by_status["non_compliant"] >= 1
+
+
+def test_open_items_put_overdue_actions_first_with_owner_due_date_and_age(db_session, two):
+    page = compliance.list_open_items(db_session, two["comp_a"])
+    assert [(i.kind, i.description) for i in page.rows] == [
+        ("action", "Clear the east exit"),  # overdue: at the top
+        ("violation", "Emergency exit blocked"),
+    ]
+    action = page.rows[0]
+    assert action.overdue and action.owner == "Facility Manager" and action.status == "in_progress"
+    assert action.age_days == pytest.approx(20, abs=1) and action.hospital_name == "Compliance Alpha Hospital"
+    assert page.total == 2  # the closed ("done") violation is not open; B's finding is out of scope
+    network = compliance.list_open_items(db_session, two["admin"], search="Beta's own")
+    assert [i.description for i in network.rows] == ["Beta's own finding"]
+
+
+def test_score_grid_and_trend_read_current_scores_and_every_assessment(db_session, two):
+    cells = compliance.score_grid(db_session, two["ha_a"])
+    assert {(c.compliance_type, c.score) for c in cells} == {(FIRE, 80), (WASTE, 95)}
+    today = datetime.now(LAGOS).date()
+    trend = compliance.score_trend(db_session, two["ha_a"], start=today - timedelta(days=365), end=today)
+    fire = [p for p in trend if p.compliance_type == FIRE]
+    assert [round(p.average_score) for p in fire] == [55, 70, 80]  # three months, three points: it moves
+    due = compliance.list_due(db_session, two["ha_a"])
+    assert [(d.compliance_type, d.days_overdue > 0) for d in due.rows] == [(FIRE, True), (WASTE, False)]
+
+
+def test_history_keeps_every_assessment_of_a_type_newest_first(db_session, two):
+    compliance.record_assessment(db_session, two["comp_a"], **_valid(two))
+    rows = compliance.history(db_session, two["comp_a"], hospital_id=two["a"], compliance_type=FIRE)
+    assert [r.score for r in rows] == [91, 80, 70, 55]
+    newest = rows[0]
+    assert [v.description for v in newest.violations] == ["Drill log unsigned"]
+    assert [a.description for a in newest.actions] == ["Sign the drill log"]
+    assert newest.details["summary"] == "Exits clear; drill held." and newest.details["method"] == "on-site inspection"
+    # The previous assessment is unchanged: its legacy "action" key still reads as the description.
+    assert rows[1].actions[0].description == "Clear the east exit" and rows[1].actions[0].status == "in_progress"
+
+
+def test_another_hospitals_history_and_assessment_are_refused(db_session, two):
+    with pytest.raises(OutOfScope):
+        compliance.history(db_session, two["comp_a"], hospital_id=two["b"], compliance_type=FIRE)
+    with pytest.raises(OutOfScope):
+        compliance.get_assessment(db_session, two["comp_a"], two["ids"]["b_now"])
+    with pytest.raises(NotFound):
+        compliance.get_assessment(db_session, two["comp_a"], "no-such\x00id")
+
+
+def test_values_of_an_unexpected_shape_are_shown_as_they_are(db_session, two):
+    odd = _add(db_session, two["a"], "Radiation safety", days_ago=2, score=60, violations={"not": "a list"},
+               actions=["call the regulator", 42, {"owner": "nobody"}], details=["free", "text"])  # fmt: skip
+    [row] = compliance.history(db_session, two["ha_a"], hospital_id=two["a"], compliance_type="Radiation safety")
+    assert row.violations == [] and row.violations_raw == '{"not": "a list"}'
+    assert [a.raw for a in row.actions] == ['"call the regulator"', "42", '{"owner": "nobody"}']
+    assert row.details == {} and row.details_raw == '["free", "text"]'
+    items = compliance.list_open_items(db_session, two["ha_a"], search="regulator")
+    assert [(i.description, i.well_formed) for i in items.rows] == [('"call the regulator"', False)]
+    with pytest.raises(InvalidInput, match="not in the expected shape"):
+        compliance.close_item(db_session, two["comp_a"], odd, kind="action", position=0,
+                              description='"call the regulator"')  # fmt: skip
+
+
+# --- Recording an assessment -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "sentence"),
+    [
+        ({"score": 101}, "101 is outside that range"),
+        ({"score": -1}, "-1 is outside that range"),
+        ({"score": "ninety"}, '"ninety" is not one'),
+        ({"score": True}, "must be a whole number"),
+        ({"status": "fine"}, "The status must be"),
+        ({"compliance_type": "  "}, "Pick the compliance type"),
+        ({"next_due": date(2020, 1, 1)}, "not after the assessment"),
+        ({"next_due": "soon"}, "The next due date must be a date"),
+        ({"assessed_on": date.today() + timedelta(days=3)}, "is in the future"),
+        ({"violations": [{"description": "  ", "owner": "Someone"}]}, "Violation 1 has no description"),
+        ({"corrective_actions": [{"description": "ok"}, {"severity": "low"}]}, "Corrective action 2 has no descr"),
+        ({"violations": [{"description": "x", "severity": "apocalyptic"}]}, "severity must be low, medium"),
+        ({"violations": [{"description": "x", "status": "maybe"}]}, "state must be open, in progress or closed"),
+        ({"violations": [{"description": "x", "due_date": "31/02/2026"}]}, "due date must be a date"),
+        ({"violations": "a string"}, "must be a list of entries"),
+        ({"details": "x" * 5000}, "at most 4,000 characters"),
+    ],
+)
+def test_bad_input_is_refused_field_by_field_and_nothing_is_written(db_session, two, changes, sentence):
+    before = db_session.scalar(select(func.count()).select_from(HCT))
+    with pytest.raises(InvalidInput, match=sentence) as refused:
+        compliance.record_assessment(db_session, two["comp_a"], **_valid(two, **changes))
+    assert str(refused.value).endswith(".") and "\n" not in str(refused.value)
+    assert db_session.scalar(select(func.count()).select_from(HCT)) == before
+    assert _own_audit(db_session, two["comp_a"], "compliance_assessment_recorded") == []
+
+
+def test_recording_is_audited_with_old_and_new_values(db_session, two):
+    done = compliance.record_assessment(db_session, two["comp_a"], **_valid(two, score="88"))
+    assert (done.score, done.violations, done.actions, done.hospital_name) == (88, 1, 1, "Compliance Alpha Hospital")
+    [row] = _own_audit(db_session, two["comp_a"], "compliance_assessment_recorded")
+    assert row.compliance_relevant and row.resource_id == done.id and row.hospital_id == two["a"]
+    assert row.old_values["score"] == 80 and row.old_values["assessment_id"] == two["ids"]["a_now"]
+    assert row.new_values["score"] == 88 and row.new_values["violations"][0]["description"] == "Drill log unsigned"
+
+
+def test_text_with_html_and_markdown_is_stored_as_typed(db_session, two):
+    done = compliance.record_assessment(
+        db_session, two["comp_a"],
+        **_valid(two, details=NASTY, violations=[{"description": NASTY, "owner": NASTY}],
+                 corrective_actions=[{"description": NASTY, "owner": NASTY}]),
+    )  # fmt: skip
+    saved = compliance.get_assessment(db_session, two["comp_a"], done.id)
+    assert saved.details["summary"] == NASTY
+    assert saved.violations[0].description == NASTY and saved.actions[0].owner == NASTY
+
+
+@pytest.mark.parametrize("who", ["ha_a", "exec_a"])
+def test_readers_who_are_not_writers_cannot_record_or_close(db_session, two, who):
+    with pytest.raises(NotPermitted):
+        compliance.record_assessment(db_session, two[who], **_valid(two))
+    with pytest.raises(NotPermitted):
+        compliance.close_item(db_session, two[who], two["ids"]["a_now"], kind="violation", position=0,
+                              description="Emergency exit blocked")  # fmt: skip
+
+
+def test_a_compliance_officer_cannot_assess_another_hospital(db_session, two):
+    with pytest.raises(OutOfScope):
+        compliance.record_assessment(db_session, two["comp_a"], **_valid(two, hospital_id=two["b"]))
+
+
+# --- Closing items ---------------------------------------------------------------------------------------
+
+
+def test_closing_an_action_records_who_and_when_and_is_audited(db_session, two):
+    officer = two["comp_a"]
+    done = compliance.close_item(db_session, officer, two["ids"]["a_now"], kind="action", position=0,
+                                 description="Clear the east exit")  # fmt: skip
+    assert done.description == "Clear the east exit" and done.kind == "action"
+    db_session.expire_all()
+    stored = db_session.get(HCT, two["ids"]["a_now"]).corrective_actions[0]
+    assert stored["status"] == "closed" and stored["closed_by"] == officer.user_id and stored["closed_at"]
+    assert stored["action"] == "Clear the east exit"  # the rest of the entry kept as it was
+    [row] = _own_audit(db_session, officer, "compliance_action_closed")
+    assert row.old_values["entry"]["status"] == "in_progress" and row.new_values["entry"]["status"] == "closed"
+    assert row.compliance_relevant
+    assert [i.kind for i in compliance.list_open_items(db_session, officer).rows] == ["violation"]
+    with pytest.raises(InvalidInput, match="already closed"):
+        compliance.close_item(db_session, officer, two["ids"]["a_now"], kind="action", position=0,
+                              description="Clear the east exit")  # fmt: skip
+
+
+def test_closing_refuses_history_a_changed_item_and_another_hospital(db_session, two):
+    officer = two["comp_a"]
+    with pytest.raises(InvalidInput, match="newer Fire safety assessment"):
+        compliance.close_item(db_session, officer, two["ids"]["a_mid"], kind="violation", position=0, description="x")
+    with pytest.raises(InvalidInput, match="has changed since you opened the page"):
+        compliance.close_item(db_session, officer, two["ids"]["a_now"], kind="violation", position=0,
+                              description="Something else")  # fmt: skip
+    with pytest.raises(InvalidInput, match="no longer on the assessment"):
+        compliance.close_item(db_session, officer, two["ids"]["a_now"], kind="violation", position=7, description="x")
+    with pytest.raises(OutOfScope):
+        compliance.close_item(db_session, officer, two["ids"]["b_now"], kind="violation", position=0,
+                              description="Beta's own finding")  # fmt: skip
+    db_session.expire_all()
+    assert db_session.get(HCT, two["ids"]["b_now"]).violations[0]["status"] == "open"
