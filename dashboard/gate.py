@@ -35,7 +35,7 @@ BROWSER_SESSION_KEY = "_auth_browser_session"
 # route's job (dashboard/web_security.py); until it does, the trust lasts for the Streamlit session,
 # and an address the account signed in from lately is exempt across reloads anyway.
 DEVICE_KEY = "_auth_device"
-DEVICE_COOKIE_NAME = "healthdash_device"
+DEVICE_COOKIE_NAME = session_cookie.DEVICE_COOKIE_NAME
 SCOPE_KEY = "_working_scope"  # an ADMIN's chosen hospital id, None for the whole network
 SCOPE_QUERY_PARAM = "hospital"
 RUN_VIEWER_KEY = "_run_viewer"  # the viewer app.py resolved on this run, for the page it runs
@@ -137,8 +137,9 @@ def current_user() -> auth.SignedIn | None:
     return result
 
 
-def _schedule_cookie(token: str, expires_at: datetime) -> None:
-    st.session_state[COOKIE_OP_KEY] = session_cookie.CookieOp.set(token, expires_at.isoformat())
+def _schedule_cookie(token: str, expires_at: datetime, device: str | None = None) -> None:
+    """Have the browser store the session cookie (and, after a sign-in, its device token), both HttpOnly."""
+    st.session_state[COOKIE_OP_KEY] = session_cookie.CookieOp.set(token, expires_at.isoformat(), device)
 
 
 def render_cookie_ops() -> None:
@@ -175,7 +176,7 @@ def login_form() -> None:
         return
     _clear_state()
     st.session_state[TOKEN_KEY] = result.token
-    _schedule_cookie(result.token, result.signed_in.expires_at)
+    _schedule_cookie(result.token, result.signed_in.expires_at, result.device_token)
     _keep_device_token(result.device_token)
     st.rerun()
 

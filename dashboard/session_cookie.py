@@ -28,6 +28,10 @@ from datetime import datetime
 import streamlit as st
 
 COOKIE_NAME = "healthdash_session"
+# The browser's device token (services/auth.py): a browser that signed in before is not held up by
+# other people's failed attempts. Written with the session cookie, HttpOnly too, and kept after sign-out.
+DEVICE_COOKIE_NAME = "healthdash_device"
+DEVICE_DAYS = 180
 COOKIE_ROUTE = "/_healthdash/cookie"
 TICKET_SECONDS = 120
 MAX_PENDING = 10_000
@@ -63,10 +67,11 @@ class CookieOp:
     expires: str | None
     nonce: str
     ticket: str = field(repr=False)
+    device: str | None = field(default=None, repr=False)
 
     @classmethod
-    def set(cls, token: str, expires: str) -> CookieOp:
-        return _register(cls("set", token, expires, secrets.token_hex(8), secrets.token_urlsafe(32)))
+    def set(cls, token: str, expires: str, device: str | None = None) -> CookieOp:
+        return _register(cls("set", token, expires, secrets.token_hex(8), secrets.token_urlsafe(32), device))
 
     @classmethod
     def delete(cls, token: str | None) -> CookieOp:
@@ -81,6 +86,7 @@ class Pending:
     token: str | None = field(repr=False)
     expires: datetime | None
     registered: float
+    device: str | None = field(default=None, repr=False)
 
 
 _pending: dict[str, Pending] = {}
@@ -95,7 +101,7 @@ def _register(op: CookieOp) -> CookieOp:
             del _pending[ticket]
         if len(_pending) >= MAX_PENDING:  # bounded: sign-ins are throttled, but memory must be too
             del _pending[next(iter(_pending))]
-        _pending[op.ticket] = Pending(op.kind, op.token, expires, now)
+        _pending[op.ticket] = Pending(op.kind, op.token, expires, now, op.device)
     return op
 
 

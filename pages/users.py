@@ -31,7 +31,8 @@ def _status(row) -> str:
     if not row.is_active:
         return "Deactivated"
     if row.locked_until is not None:
-        return f"Locked until {lagos_time(row.locked_until)} (a password reset unlocks)"
+        # Failed attempts hold up unfamiliar browsers only; the owner's own browser still signs in.
+        return f"New browsers held up until {lagos_time(row.locked_until)} (a password reset lifts it)"
     return "Active"
 
 

@@ -361,7 +361,7 @@ def test_users_page_shows_a_locked_account_as_locked(tokens, app_env, engine):
             )
         )
     at = _users_page_on(tokens[UserRole.ADMIN], email)
-    assert list(at.dataframe[0].value["Status"])[0].startswith("Locked until")
+    assert list(at.dataframe[0].value["Status"])[0].startswith("New browsers held up until")
 
 
 def test_a_click_reads_the_session_once_not_once_for_the_app_and_again_for_the_page(tokens):

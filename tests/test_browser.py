@@ -287,6 +287,11 @@ def test_the_session_cookie_is_http_only_and_scripts_cannot_read_it(server, cont
     assert cookie["sameSite"] == "Strict"
     assert cookie["value"] not in page.evaluate("document.cookie")
     assert "healthdash_session" not in page.evaluate("document.cookie")
+    # The browser's device token (a browser that signed in before is not held up by others' failures)
+    # is stored the same way, and outlives the session.
+    device = next(c for c in context.cookies() if c["name"] == "healthdash_device")
+    assert device["httpOnly"] is True and device["expires"] > cookie["expires"]
+    assert "healthdash_device" not in page.evaluate("document.cookie")
     page.reload()  # the HttpOnly cookie still signs the browser in on a new page load
     page.get_by_role("heading", name="Overview").wait_for()
 

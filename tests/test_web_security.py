@@ -129,3 +129,15 @@ def test_only_the_pages_own_origin_opens_a_websocket():
     assert not same_origin(_ws_scope("http://localhost:9"))
     assert not same_origin(_ws_scope(f"http://{HOST}.evil.example"))
     assert same_origin(_ws_scope("https://proxy.example"), frozenset({"https://proxy.example"}))
+
+
+def test_a_sign_in_also_stores_the_browsers_device_token_http_only_for_months():
+    op = session_cookie.CookieOp.set("session-token", "2030-01-01T00:00:00+00:00", device="device-token")
+    assert "device-token" not in repr(op)
+    status, headers = _post({"ticket": op.ticket})
+    assert status == 204
+    device, session = sorted(_header(headers, "set-cookie"), key=lambda c: c.startswith(session_cookie.COOKIE_NAME))
+    assert device.startswith(f"{session_cookie.DEVICE_COOKIE_NAME}=device-token;")
+    assert "HttpOnly" in device and "SameSite=strict" in device
+    assert f"Max-Age={session_cookie.DEVICE_DAYS * 86_400}" in device
+    assert session.startswith(f"{session_cookie.COOKIE_NAME}=session-token;")

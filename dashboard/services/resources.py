@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from dashboard.services import audit, permissions, settings
 from dashboard.services.actors import Actor
 from dashboard.services.errors import InvalidInput, NotFound
+from dashboard.services.inputs import usable_id
 from dashboard.services.paging import Page, fetch_capped, fetch_page, like_pattern
 from dashboard.services.scope import limit_to_scope, require_in_scope, require_role
 from db.models import Hospital, HospitalPatient, HospitalResource
@@ -601,6 +602,8 @@ def _quantity(field: str, value: Any) -> int:
 
 def _lock_resource(db: Session, actor: Actor, resource_id: str) -> tuple[HospitalResource, str]:
     """The resource locked for the caller's change (two administrators cannot both change it), and its hospital."""
+    if not usable_id(resource_id):
+        raise NotFound("That resource no longer exists.")
     row = db.execute(
         select(HospitalResource, Hospital.name)
         .join(Hospital, Hospital.id == HospitalResource.hospital_id)

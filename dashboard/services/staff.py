@@ -16,6 +16,7 @@ from dashboard.services import audit, permissions
 from dashboard.services.actors import STAFF_ROLES, Actor
 from dashboard.services.auth import lock_account_in_scope, revoke_user_sessions
 from dashboard.services.errors import InvalidInput, NotFound
+from dashboard.services.inputs import usable_id
 from dashboard.services.paging import Page, fetch_capped, fetch_page, like_pattern
 from dashboard.services.scope import limit_to_scope, require_in_scope, require_role
 from db.base import UserRole
@@ -175,7 +176,7 @@ def change_role(db: Session, actor: Actor, user_id: str, role: UserRole, hospita
     if role is UserRole.ADMIN:
         hospital_id = None  # network administrators are network-wide by definition
     if hospital_id is not None:
-        if db.scalar(select(Hospital.id).where(Hospital.id == hospital_id)) is None:
+        if not usable_id(hospital_id) or db.scalar(select(Hospital.id).where(Hospital.id == hospital_id)) is None:
             raise NotFound("That hospital no longer exists.")
         require_in_scope(db, actor, resource_type="hospital", resource_id=hospital_id, row_hospital_id=hospital_id)
     user, profile = _staff_profile(db, actor, user_id)
