@@ -19,6 +19,7 @@ import streamlit as st
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 
+from dashboard import replica
 from dashboard.services import hospitals
 from dashboard.services.actors import Actor
 from dashboard.services.errors import ServiceError
@@ -35,6 +36,7 @@ __all__ = [
     "clear_cache",
     "engine",
     "hospital_choices",
+    "replica_notice",
     "unit_of_work",
     "write",
 ]
@@ -140,11 +142,11 @@ def engine() -> Engine:
     return eng
 
 
-def _unit(service: Callable[..., T], args: tuple, kwargs: dict, attempt: _Attempt) -> T:
-    """One unit of work: scope, service, flush, then commit, noting when the commit starts."""
+def _unit(service: Callable[..., T], args: tuple, kwargs: dict, attempt: _Attempt, on: Engine | None = None) -> T:
+    """One unit of work (on the primary unless `on` names the replica): scope, service, flush, then commit."""
     token = _attempt.set(attempt)
     try:
-        with session_factory(engine())() as db:
+        with session_factory(on or engine())() as db:
             with db.begin():
                 if args and isinstance(args[0], Actor):
                     apply_scope(db, args[0].hospital_id)
@@ -220,12 +222,23 @@ def _generations() -> _Generations:
     return _Generations()
 
 
+def _read(service: Callable[..., T], actor: Actor, kwargs: dict) -> T:
+    """A cached read: from the replica when dashboard/replica.py says it may, else (or if that fails) the primary."""
+    target = replica.engine_for(service, actor)
+    if target is not None:
+        try:
+            return _unit(service, (actor,), kwargs, _Attempt(), target)
+        except DBAPIError as exc:  # never lose a read to the replica: the primary answers it
+            replica.read_failed(exc)
+    return call(service, actor, **kwargs)
+
+
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
 def _cached_result(
     service_name: str, scope_key: str, role: str, filters: str, generation: tuple[int, int], _service, _actor, _kwargs
 ):
     # Only the named arguments make the key; the leading-underscore ones are what the call needs.
-    return call(_service, _actor, **_kwargs)
+    return _read(_service, _actor, _kwargs)
 
 
 def cached(service: Callable[..., T], actor: Actor, **filters: Any) -> T:
@@ -253,12 +266,18 @@ def write(service: Callable[..., T], actor: Actor, *args, affects: str | None = 
     Without one (a network-wide actor's change), every scope's entries go stale.
     """
     result = _run(service, (actor, *args), kwargs, may_retry=False)
+    replica.note_write(actor)  # this user's next reads come from the primary, which has the write
     hospital = affects or actor.hospital_id
     if hospital is None:
         _generations().bump("*")
     else:
         _generations().bump(hospital, NETWORK)
     return result
+
+
+def replica_notice() -> str | None:
+    """The sentence a page shows while a configured read replica is down or behind (else None)."""
+    return replica.notice()
 
 
 def clear_cache() -> None:

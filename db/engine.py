@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db import row_scope
 from db.roles import APP_LIMITS
-from db.settings import SettingsError, database_url_from_env, owner_url_from_env
+from db.settings import SettingsError, database_url_from_env, owner_url_from_env, read_url_from_env
 
 APPLICATION_NAME = "healthdash"
 
@@ -165,6 +165,18 @@ def _set_missing_limits(dbapi_connection, _record) -> None:
 def get_engine() -> Engine:
     """The dashboard's engine: pre-pinged pool (a restarted server is reconnected to) and time limits."""
     engine = make_engine(resolve_url())
+    event.listen(engine, "connect", _set_missing_limits)
+    return engine
+
+
+@functools.cache
+def get_read_engine() -> Engine | None:
+    """The replica's engine when DATABASE_READ_URL is set (same login, same limits), else None."""
+    raw = read_url_from_env()
+    if raw is None:
+        return None
+    # A replica that stops answering must fail fast: the read then goes to the primary.
+    engine = make_engine(normalise_url(raw), connect_args={"connect_timeout": 3})
     event.listen(engine, "connect", _set_missing_limits)
     return engine
 

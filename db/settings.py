@@ -13,6 +13,12 @@ def database_url_from_env() -> str | None:
     return value or None
 
 
+def read_url_from_env() -> str | None:
+    """DATABASE_READ_URL: a streaming replica for read-only page queries (dashboard/replica.py)."""
+    value = os.environ.get("DATABASE_READ_URL", "").strip()
+    return value or None
+
+
 def owner_url_from_env() -> str | None:
     """HEALTHDASH_OWNER_URL: the role that migrates and loads data, when it is not DATABASE_URL's."""
     value = os.environ.get("HEALTHDASH_OWNER_URL", "").strip()

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
+from dashboard import data
+from dashboard.components import say
 from dashboard.formatting import lagos_datetime, md_escape
 from dashboard.gate import Viewer
 
@@ -14,3 +16,6 @@ def page_header(title: str, purpose: str, viewer: Viewer, *, shows_figures: bool
     st.title(title)
     when = f" Figures as of {lagos_datetime(datetime.now(UTC))} (Lagos time)." if shows_figures else ""
     st.caption(f"{purpose} Scope: **{md_escape(viewer.scope_label)}**.{when}")
+    notice = data.replica_notice() if shows_figures else None
+    if notice:
+        say.info(notice, icon=":material/database:")

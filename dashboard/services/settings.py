@@ -82,6 +82,8 @@ class Settings:
     # Emergencies: a referral the receiving hospital has not answered within this many minutes is
     # flagged to the dispatcher, who may then refer the patient elsewhere.
     referral_answer_minutes: float = 15
+    # Read replica (DATABASE_READ_URL): one further behind than this is not read from until it catches up.
+    replica_max_lag_seconds: float = 10
 
     @property
     def low_availability(self) -> Level:
