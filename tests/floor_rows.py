@@ -88,7 +88,9 @@ def add_resource(db: Session, hospital_id: str, spec: tuple) -> str:
         in_use_quantity=in_use,
         maintenance_quantity=maintenance,
         status=resource_status(total, available, maintenance),
-        updated_at=NOW - timedelta(hours=hours),
+        # Ages are measured against the database's clock when the test runs, which may be minutes
+        # after this module was imported (NOW) in a long suite: count back from the time of writing.
+        updated_at=datetime.now(UTC) - timedelta(hours=hours),
     )
     db.add(resource)
     db.flush()

@@ -324,8 +324,17 @@ def test_call_next_takes_the_most_urgent_not_the_oldest(server, sessions):
     assert len(audit_rows(server, "waitlist_patient_called", server.floor.queue["urgent"])) == 1
 
 
+def _only(page, locator):
+    """The locator once it matches one element: mid-rerun, Streamlit can show a panel's old copy beside the new."""
+    for _ in range(100):
+        if locator.count() == 1:
+            return locator
+        page.wait_for_timeout(100)
+    return locator  # let the caller's strict locator say what it found
+
+
 def _expander(page, title: str):
-    box = page.locator('[data-testid="stExpander"]').filter(has_text=title)
+    box = _only(page, page.locator('[data-testid="stExpander"]').filter(has_text=title))
     details = box.locator("details").first
     if details.get_attribute("open") is None:
         box.locator("summary").first.click()
@@ -363,7 +372,7 @@ def _press_discharge(page, name: str, ward: str):
     question = page.get_by_text(f"Discharge {name} now? Their bed in {ward} becomes free.")
     question.wait_for(state="attached")
     wait_until_idle(page)
-    settled(page.locator('[data-testid="stExpander"]').filter(has_text="Discharge or transfer"))
+    settled(_only(page, page.locator('[data-testid="stExpander"]').filter(has_text="Discharge or transfer")))
     return question
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -14,7 +14,7 @@ from dashboard.services.settings import Settings
 from db.models import AuditLog, HospitalResource
 from db.rules import resource_status
 from tests import floor_rows
-from tests.floor_rows import HOSPITAL_A, HOSPITAL_B, NOW, resource_counts
+from tests.floor_rows import HOSPITAL_A, HOSPITAL_B, resource_counts
 
 floor = floor_rows.floor
 DEFAULTS = Settings()
@@ -152,7 +152,7 @@ def test_beds_by_hospital_counts_free_beds_per_ward(db_session, floor):
     free = (row.free_general, row.free_icu, row.free_maternity, row.free_paediatric, row.free_total)
     assert free == (5, 1, 2, 0, 10)  # the total includes the 2 isolation beds
     assert (row.in_use, row.usable) == (15, 25) and row.occupancy == pytest.approx(60.0)
-    assert row.last_update == pytest.approx(NOW - timedelta(hours=1), abs=timedelta(seconds=5))
+    assert row.last_update == pytest.approx(datetime.now(UTC) - timedelta(hours=1), abs=timedelta(seconds=30))
     assert row.hours_since_update == pytest.approx(1, abs=0.1) and not row.stale
     strict = Settings(stale_hours=0.5, stale_clear_hours=0.4)
     assert resources.beds_by_hospital(db_session, floor.actor("ha_a"), values=strict)[0].stale
