@@ -25,6 +25,9 @@ _log = logging.getLogger(__name__)
 OWNER_ROLE = "healthdash_owner"
 APP_ROLE = "healthdash_app"
 APPEND_ONLY_TABLES = ("audit_logs",)
+# Monthly partitions of analytics_data and audit_logs (migration 0010): the owner's, never the app's.
+PARTITIONS_SCHEMA = "healthdash_partitions"
+ENSURE_MONTH_PARTITIONS = "healthdash_ensure_month_partitions(regclass, date, date)"  # the owner's tool
 APP_LIMITS = {"statement_timeout": "30s", "lock_timeout": "5s", "idle_in_transaction_session_timeout": "60s"}
 
 
@@ -71,13 +74,18 @@ def hand_over_sql(names: RoleNames, database: str) -> list[str]:
     return [
         f'ALTER DATABASE "{database}" OWNER TO {owner}',
         f"ALTER SCHEMA public OWNER TO {owner}",
-        # Objects in public not yet owned by the owner role: tables, views, sequences, functions, types.
+        # Objects in public (and the partitions' schema) not yet owned by the owner role: tables, views,
+        # sequences, functions, types.
         f"""DO $$ DECLARE item record; BEGIN
+            IF to_regnamespace('{PARTITIONS_SCHEMA}') IS NOT NULL THEN
+                ALTER SCHEMA {PARTITIONS_SCHEMA} OWNER TO {owner};
+            END IF;
             FOR item IN SELECT c.oid::regclass AS name, c.relkind FROM pg_class c
                 JOIN pg_namespace n ON n.oid = c.relnamespace
-                WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+                WHERE n.nspname IN ('public', '{PARTITIONS_SCHEMA}') AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
                   AND pg_get_userbyid(c.relowner) <> '{owner}'
-                  AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i'))
+                  AND (c.relispartition  -- a partition depends on its parent (auto) but is owned on its own
+                       OR NOT EXISTS (SELECT FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i')))
             LOOP
                 EXECUTE format('ALTER %s %s OWNER TO {owner}',
                     CASE item.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW'
@@ -120,6 +128,15 @@ def grants_sql(names: RoleNames, database: str) -> list[str]:
             f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM {app}; END IF; END $$"
         )
     statements.append(f"REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA public FROM {app}")
+    # The app reaches partitioned rows through the parents only, where row-level security and the
+    # append-only rules hold: nothing on the partitions' schema or its tables (migration 0010).
+    statements.append(
+        f"DO $$ BEGIN IF to_regnamespace('{PARTITIONS_SCHEMA}') IS NOT NULL THEN "
+        f"REVOKE ALL ON SCHEMA {PARTITIONS_SCHEMA} FROM {app}; "
+        f"REVOKE ALL ON ALL TABLES IN SCHEMA {PARTITIONS_SCHEMA} FROM {app}; END IF; "
+        f"IF to_regprocedure('{ENSURE_MONTH_PARTITIONS}') IS NOT NULL THEN "
+        f"REVOKE EXECUTE ON FUNCTION {ENSURE_MONTH_PARTITIONS} FROM {app}; END IF; END $$"
+    )
     return statements
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 _counter = itertools.count(1)
+_NOW = "2026-11-01T12:00:00Z"  # a fixed moment for the partition keys of analytics_data and audit_logs
 
 
 def _uid(prefix: str) -> str:
@@ -204,7 +205,8 @@ def _compliance(s):
 
 
 def _analytics(s):
-    return {"id": _uid("an"), "metric_name": "daily_appointments", "metric_value": 12}
+    # The partition key is part of the primary key (migration 0010): given, so a duplicate can copy it.
+    return {"id": _uid("an"), "metric_name": "daily_appointments", "metric_value": 12, "metric_date": _NOW}
 
 
 def _document(s):
@@ -222,7 +224,7 @@ def _notification(s):
 
 
 def _audit(s):
-    return {"id": _uid("audit"), "user_id": "someone"}
+    return {"id": _uid("audit"), "user_id": "someone", "created_at": _NOW}
 
 
 BUILDERS = {

@@ -187,8 +187,10 @@ def catalog(engine):
             "select conrelid::regclass::text, conname from pg_constraint "
             "where contype = 'c' and connamespace = 'public'::regnamespace"
         )
+        # A partition's triggers (cloned or its own, migration 0010) are its partitioned table's, documented there.
         triggers = rows(
-            "select tgrelid::regclass::text, tgname, tgfoid::regproc::text from pg_trigger where not tgisinternal"
+            "select distinct coalesce(pg_partition_root(tgrelid), tgrelid)::regclass::text, tgname, "
+            "tgfoid::regproc::text from pg_trigger where not tgisinternal"
         )
         policies = rows("select polrelid::regclass::text, polname from pg_policy")
         rls = rows("select relname from pg_class where relrowsecurity and relnamespace = 'public'::regnamespace")

@@ -120,6 +120,10 @@ def _build(engine: Engine, plan: DemoPlan, clock: DemoClock, seed: int, replace:
                 f"Database {engine.url.database!r} already holds demo data; build with replace=True to rebuild it."
             )
         network = build_network(plan, clock, seed, hash_password(DEMO_PASSWORD))
+        # The demo's year gets its month partitions (migration 0010), so its rows do not all land in DEFAULT.
+        conn.execute(text("SELECT healthdash_ensure_month_partitions(CAST(t AS regclass), :first, :last) FROM "
+                          "unnest(ARRAY['analytics_data', 'audit_logs']) AS t"),
+                     {"first": clock.history_start.date(), "last": clock.now.date()})  # fmt: skip
         expected = plan.expected_rows()
         raw: psycopg.Connection = conn.connection.driver_connection
         with indexes_and_foreign_keys_deferred(conn, sorted(expected)), raw.cursor() as cursor:

@@ -79,6 +79,8 @@ def indexes_and_foreign_keys_deferred(conn: Connection, tables: Sequence[str]) -
         return
     yield True
     for _, ddl in deferred.indexes:
-        conn.execute(text(ddl))
+        # A partitioned table's index reads "ON ONLY" in the catalogue (pg_dump attaches each partition's
+        # later); dropping it dropped the partitions' too, so build them all again (migration 0010).
+        conn.execute(text(ddl.replace(" ON ONLY ", " ON ", 1)))
     for table, name, ddl in deferred.foreign_keys:
         conn.execute(text(f"ALTER TABLE {table} ADD CONSTRAINT {name} {ddl}"))

@@ -6,7 +6,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, func, text
+from sqlalchemy.dialects.postgresql import TIMESTAMP
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import (
@@ -26,6 +27,11 @@ from db.vocab import COMPLIANCE_STATUSES, IMPACT_LEVELS, NOTIFICATION_TYPES, VER
 if TYPE_CHECKING:
     from db.models.hospitals import Hospital
     from db.models.people import User
+
+
+def partition_key_column() -> Mapped[datetime]:
+    """The month a row is filed under (migration 0010): part of the primary key, now() unless given."""
+    return mapped_column(TIMESTAMP(timezone=True), primary_key=True, server_default=func.now())
 
 
 class HospitalComplianceTracking(Base):
@@ -54,14 +60,19 @@ class HospitalComplianceTracking(Base):
 
 
 class AnalyticsData(Base):
+    """Partitioned by Lagos month on metric_date (migration 0010), hence the key (id, metric_date)."""
+
     __tablename__ = "analytics_data"
-    __table_args__ = (Index(None, "hospital_id", "metric_name", "metric_date"),)
+    __table_args__ = (
+        Index(None, "hospital_id", "metric_name", "metric_date"),
+        Index(None, "metric_name"),  # the network's metric list, one probe a name (migration 0010)
+    )
 
     id: Mapped[str] = id_column()
     hospital_id: Mapped[str | None] = mapped_column(ForeignKey("hospitals.id"))
     metric_name: Mapped[str]
     metric_value: Mapped[Metric | None]
-    metric_date: Mapped[datetime] = created_at_column()
+    metric_date: Mapped[datetime] = partition_key_column()
     created_at: Mapped[datetime] = created_at_column()
 
     hospital: Mapped[Hospital | None] = relationship(back_populates="analytics_data")
@@ -107,7 +118,10 @@ class Notification(Base):
 
 
 class AuditLog(Base):
-    """Append-only. user_id is plain text on purpose: an audit row outlives the user it names."""
+    """Append-only. user_id is plain text on purpose: an audit row outlives the user it names.
+
+    Partitioned by Lagos month on created_at (migration 0010), hence the key (id, created_at).
+    """
 
     __tablename__ = "audit_logs"
     __table_args__ = (
@@ -132,4 +146,4 @@ class AuditLog(Base):
     session_id: Mapped[str | None]
     ip_address: Mapped[str | None]
     user_agent: Mapped[str | None]
-    created_at: Mapped[datetime] = created_at_column()
+    created_at: Mapped[datetime] = partition_key_column()
