@@ -71,6 +71,9 @@ def confirm(question: str, assume_yes: bool) -> bool:
     return input(f"{question} Type 'yes' to continue: ").strip().lower() == "yes"
 
 
+MIGRATION_SCHEMAS = ("healthdash_partitions", "healthdash_summaries")
+
+
 def reset_schema(engine: Engine) -> None:
     """Drop everything in the public schema (tables, types, functions), as `prisma migrate reset`.
 
@@ -87,6 +90,10 @@ def reset_schema(engine: Engine) -> None:
                 "WHERE n.nspname = 'public' AND a.grantee <> n.nspowner"
             )
         ).all()
+        # The migrations' own schemas (monthly partitions, money summaries) go too, or an upgrade
+        # after the reset would find them in its way.
+        for schema in MIGRATION_SCHEMAS:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public" + (f" AUTHORIZATION {owner}" if owner else "")))
         for grantee, privilege in grants:
@@ -161,6 +168,23 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise CommandError(f"Models and database differ: {_first_line(exc)}") from exc
     print(f"Database {_where(engine)} is at head ({head}); models and migrations match.")
     return 0
+
+
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    """Check the wallets written to since the last check, advance their checkpoints, refresh the money summaries."""
+    from dashboard.services.wallets import refresh_reconciliation
+
+    engine = connected_engine()
+    _require_head(engine)
+    with unit_of_work(engine) as db:
+        run = refresh_reconciliation(db, None, full=args.full)
+    how = "every wallet from its first transaction" if args.full else "the wallets written to since the last check"
+    print(
+        f"Checked {how}: {run.transactions_replayed:,} transactions replayed, {run.wallets_verified:,} wallets "
+        f"verified, {run.problem_wallets:,} whose ledger breaks (see the Financials page); summaries as of "
+        f"{run.figures_as_of:%Y-%m-%d %H:%M:%S %Z}."
+    )
+    return 1 if run.problem_wallets else 0
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -250,6 +274,12 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     p = db_commands.add_parser("check", help="verify the database is at head and matches the models")
     p.set_defaults(handler=cmd_check)
+
+    p = db_commands.add_parser(
+        "reconcile", help="check new wallet transactions and refresh the money summaries (run on a schedule)"
+    )
+    p.add_argument("--full", action="store_true", help="replay every wallet from its first transaction")
+    p.set_defaults(handler=cmd_reconcile)
 
     p = db_commands.add_parser("roles", help="create the owner and least-privilege app roles (or print the SQL)")
     p.add_argument("--print", dest="print_sql", action="store_true", help="print the SQL instead of running it")

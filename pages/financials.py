@@ -11,6 +11,8 @@ from dashboard.gate import require_page_access
 
 viewer = require_page_access("financials")
 
+from datetime import UTC, datetime  # noqa: E402
+
 import pandas as pd  # noqa: E402
 import plotly.graph_objects as go  # noqa: E402
 
@@ -387,6 +389,15 @@ def _consultations_frame(rows, for_export: bool = False) -> pd.DataFrame:
     )
 
 
+def _stale(as_of) -> bool:
+    age = None if as_of is None else (datetime.now(UTC) - as_of).total_seconds()
+    return age is None or age > financials.STALE_AFTER_SECONDS
+
+
+def _as_of(moment) -> str:
+    return lagos_datetime(moment) if moment is not None else "never refreshed"
+
+
 tabs = ["By month", "By category", "Consultations"] + (["By hospital"] if actor.network_wide else [])
 shown = st.tabs(tabs, key=f"{KEY}_tables", on_change="rerun")
 with shown[0]:
@@ -401,7 +412,12 @@ with shown[2]:
         "sessions and the appointments completed, by the month of the appointment. The telemedicine line "
         "and the video sessions' fees should move together; a gap is worth a question to the finance team."
     )
+    summary = data.cached(financials.summary_status, actor)
+    if _stale(summary.figures_as_of):  # nobody ran the schedule (healthdash db reconcile) for a while
+        data.write(financials.refresh_summaries, actor)
+        summary = data.cached(financials.summary_status, actor)
     checks = data.cached(financials.consultation_check, actor, **span)
+    st.caption(f"Sessions and appointments as of {_as_of(summary.figures_as_of)}.")
     listing.page_table(_consultations_frame(checks))
     _figures_export("consultations", Noun("month", "months"), _consultations_frame)
 if actor.network_wide:
@@ -463,6 +479,7 @@ def _adjustment_form() -> None:
                 )  # fmt: skip
     pending = confirm.confirmed(f"{KEY}_adjust")
     if pending:
+        st.session_state[f"{KEY}_posted"] = True  # the wallet figures are brought up to date on the next render
         confirm.perform(
             KEY, ledger.post_adjustment, actor, wallet_id=pending["wallet_id"], direction=pending["direction"],
             amount=pending["amount"], reason=pending["reason"], idempotency_key=pending["idempotency_key"],
@@ -475,6 +492,13 @@ def _adjustment_form() -> None:
 if sees_wallets:
     st.subheader("Patients' wallets")
     st.caption("Patients' own money held on the platform, across the network: not any one hospital's.")
+    status = data.cached(wallets.check_status, actor)
+    posted = st.session_state.pop(f"{KEY}_posted", False)
+    if posted or _stale(status.figures_as_of) or status.pending_wallets > wallets.CATCH_UP_WALLETS:
+        # A backlog the schedule has not caught up with: check it once now, not on every render.
+        with st.spinner("Bringing the wallet figures up to date…"):
+            data.write(wallets.refresh_reconciliation, actor)
+        status = data.cached(wallets.check_status, actor)
     held = data.cached(wallets.wallet_totals, actor)
     flows = data.cached(wallets.monthly_flows, actor, **span)
     credits = sum((m.credits for m in flows), start=held.balance_held * 0)
@@ -489,6 +513,19 @@ if sees_wallets:
         ],
     )
     recon = data.cached(wallets.reconciliation, actor)
+    checks_column, button_column = st.columns([4, 1])
+    checks_column.caption(
+        f"Credits, debits and the transaction count as of {_as_of(status.figures_as_of)}. Reconciliation: "
+        f"{count(recon.transactions_checked - recon.replayed)} transactions verified at the last check "
+        f"({_as_of(status.last_checked_at)}), {count(recon.replayed)} newer ones replayed now."
+    )
+    if button_column.button("Check now", key=f"{KEY}_reconcile", icon=":material/refresh:"):
+        try:
+            data.write(wallets.refresh_reconciliation, actor)
+        except ServiceError as exc:
+            say.error(str(exc))
+        else:
+            st.rerun()
     if recon.reconciles:
         say.success(
             f"Every wallet reconciles: {count(recon.wallets_checked)} wallets and "

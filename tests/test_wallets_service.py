@@ -98,6 +98,9 @@ def test_totals_and_monthly_credits_and_debits(db_session, purses):
         [("credit", "999.99"), ("debit", "0.99")],
         start=datetime(2025, 4, 30, 23, 30, tzinfo=LAGOS),
     )
+    # The flows come from the daily summary (migration 0011): as of its refresh, which the check brings.
+    assert wallets.refresh_reconciliation(db_session, admin).figures_as_of is not None
+    assert wallets.wallet_totals(db_session, admin).transactions >= 9
     months = wallets.monthly_flows(db_session, admin, start=date(2025, 2, 1), end=date(2025, 5, 31))
     assert [m.month for m in months] == [date(2025, 2, 1), date(2025, 3, 1), date(2025, 4, 1), date(2025, 5, 1)]
     by_month = {m.month: m for m in months}

@@ -12,6 +12,8 @@ Decisions the page relies on:
 - Consultation revenue is checked three ways: the ledger's own consultations and telemedicine
   categories, the paid video sessions (consultation_sessions.consultation_rate, by the Lagos month
   of their appointment) and the completed appointments, in scope through the appointment's hospital.
+  Those two come from a summary by hospital and Lagos month (migration 0011's consultation_activity_monthly,
+  read through its row-level view), so they are as of its last refresh (summary_status).
 """
 
 from __future__ import annotations
@@ -21,17 +23,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from dashboard.services import audit, permissions
 from dashboard.services.actors import Actor
-from dashboard.services.dates import checked_range, lagos_midnight
+from dashboard.services.dates import checked_range
 from dashboard.services.errors import InvalidInput
 from dashboard.services.inputs import checked_text
 from dashboard.services.paging import Page, fetch_capped, fetch_page, like_pattern
 from dashboard.services.scope import hospital_in_scope, limit_to_scope, require_role
-from db.models import Appointment, ConsultationSession, Hospital, HospitalFinancialData
+from db.models import Hospital, HospitalFinancialData
 from db.vocab import FINANCE_TRANSACTION_TYPES
 
 READERS = permissions.readers("financials")
@@ -318,34 +320,47 @@ def consultation_check(db: Session, actor: Actor, *, start: date, end: date) -> 
         actor,
     )
     booked = {m: (consultations, telemedicine) for m, consultations, telemedicine in db.execute(ledger)}
-    lagos_month = func.to_char(func.timezone("Africa/Lagos", Appointment.appointment_date), "YYYY-MM")
-    paid = ConsultationSession.payment_status == "paid"
-    completed = Appointment.status == "completed"
-    span_end = date.fromisoformat(shift_month(last, 1) + "-01")
-    visits = limit_to_scope(
-        select(
-            lagos_month,
-            func.count(ConsultationSession.id).filter(paid),
-            func.coalesce(func.sum(ConsultationSession.consultation_rate).filter(paid), ZERO),
-            func.count().filter(completed),
-            func.count().filter(completed, Appointment.consultation_type == "virtual"),
-        )
-        .select_from(Appointment)
-        .outerjoin(ConsultationSession, ConsultationSession.appointment_id == Appointment.id)
-        .where(
-            Appointment.appointment_date >= lagos_midnight(date.fromisoformat(first + "-01")),
-            Appointment.appointment_date < lagos_midnight(span_end),
-        )
-        .group_by(lagos_month),
-        actor,
-        Appointment.hospital_id,
+    # The summary by hospital and Lagos month (migration 0011), through its view that keeps row-level security's rule.
+    visits = text(
+        """
+        SELECT month, sum(video_sessions_paid)::bigint, coalesce(sum(video_revenue), 0),
+               sum(appointments_completed)::bigint, sum(virtual_completed)::bigint
+          FROM consultation_activity_by_month
+         WHERE month BETWEEN :first AND :last AND (CAST(:hospital AS text) IS NULL OR hospital_id = :hospital)
+         GROUP BY month
+        """
     )
-    seen = {m: (sessions, revenue, done, virtual) for m, sessions, revenue, done, virtual in db.execute(visits)}
+    params = {"first": first, "last": last, "hospital": None if actor.network_wide else actor.hospital_id}
+    seen = {
+        m: (int(sessions), revenue, int(done), int(virtual))
+        for m, sessions, revenue, done, virtual in db.execute(visits, params)
+    }
     months = months_between(date.fromisoformat(first + "-01"), date.fromisoformat(last + "-01"))
     return [
         ConsultationCheck(m, *booked.get(m, (ZERO, ZERO)), *seen.get(m, (0, ZERO, 0, 0)))  # type: ignore[arg-type]
         for m in months
     ]
+
+
+@dataclass(frozen=True)
+class SummaryStatus:
+    figures_as_of: datetime | None  # the consultation summary's last refresh (None: never)
+
+
+STALE_AFTER_SECONDS = 3600  # the page refreshes the summaries itself when they are older
+
+
+@permissions.reads("financials")
+def summary_status(db: Session, actor: Actor) -> SummaryStatus:
+    """When the consultation summary was last refreshed (its rows all carry the refresh's time)."""
+    require_role(db, actor, READERS, "see the hospital finances")
+    return SummaryStatus(db.scalar(text("SELECT max(refreshed_at) FROM consultation_activity_by_month")))
+
+
+def refresh_summaries(db: Session, actor: Actor) -> datetime:
+    """Refresh the materialized summaries (concurrently: readers are not blocked); returns the time."""
+    require_role(db, actor, READERS, "refresh the hospital finances")
+    return db.scalar(text("SELECT healthdash_refresh_money_summaries()"))
 
 
 # --- The rows behind a bar -------------------------------------------------------------------------------

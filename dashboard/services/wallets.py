@@ -9,29 +9,33 @@ every transaction's balance_after must equal the previous one's (zero before the
 credit or minus a debit, and the wallet's balance must equal its last balance_after (zero with no
 transactions). It runs as window functions in the database and returns only the wallets that fail,
 each with the first transaction where its chain breaks.
+
+At network scale it is incremental (migration 0011): `wallet_chain_checks` keeps, per wallet, the last
+transaction verified; only the rows after it are replayed (the triggers on wallet_transactions mark a wallet
+written to, and reset its checkpoint when a write reaches at or behind it). `refresh_reconciliation` advances
+the checkpoints and refreshes the daily flows (`healthdash db reconcile`, and the page when they are stale).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, case, cast, func, literal, select
-from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from dashboard.services import audit, permissions
 from dashboard.services.actors import Actor
-from dashboard.services.dates import checked_range, lagos_midnight
+from dashboard.services.dates import checked_range
 from dashboard.services.errors import InvalidInput, OutOfScope
 from dashboard.services.scope import require_role
-from db.models import Profile, User, Wallet, WalletTransaction
+from db.models import Profile, User, Wallet
 
 READERS = permissions.readers("wallets")
 ZERO = Decimal("0.00")
+CATCH_UP_WALLETS = 1000  # pending wallets beyond which the page checks them itself instead of waiting for the schedule
 MAX_PROBLEMS = 200  # a reconciliation that finds more has a systemic fault; the count says how many
-_Tx = WalletTransaction
 
 
 def require_wallet_reader(db: Session, actor: Actor, what: str) -> None:
@@ -100,126 +104,222 @@ class Reconciliation:
     transactions_checked: int
     problem_count: int  # every wallet that fails, even past MAX_PROBLEMS
     problems: list[WalletProblem]  # the first MAX_PROBLEMS of them, by owner name
+    replayed: int = 0  # transactions replayed now (after their wallets' checkpoints); the rest were verified before
 
     @property
     def reconciles(self) -> bool:
         return self.problem_count == 0
 
 
+@dataclass(frozen=True)
+class CheckStatus:
+    """When the figures were last brought up to date, and how much waits for the next check."""
+
+    figures_as_of: datetime | None  # the last refresh of the daily flows (None: never)
+    last_checked_at: datetime | None  # the last reconciliation checkpoint written (None: never)
+    pending_wallets: int  # wallets written to since their checkpoint (or never checked)
+
+
+@dataclass(frozen=True)
+class ReconciliationRun:
+    wallets_verified: int  # checkpoints advanced
+    transactions_replayed: int
+    problem_wallets: int  # wallets whose chain breaks (left pending, checked again next time)
+    figures_as_of: datetime
+
+
+_FLOWS = text("SELECT max(refreshed_at) FROM wallet_flows_by_day")
+
+
+@permissions.reads("wallets")
+def check_status(db: Session, actor: Actor) -> CheckStatus:
+    require_wallet_reader(db, actor, "see patients' wallets")
+    as_of = db.scalar(_FLOWS)
+    pending, checked = db.execute(
+        text("SELECT count(*) FILTER (WHERE pending), max(checked_at) FROM wallet_chain_checks")
+    ).one()
+    never = db.scalar(
+        text(
+            "SELECT count(*) FROM wallets w "
+            "WHERE NOT EXISTS (SELECT FROM wallet_chain_checks c WHERE c.wallet_id = w.id)"
+        )
+    )
+    return CheckStatus(as_of, checked, pending + never)
+
+
 @permissions.reads("wallets")
 def wallet_totals(db: Session, actor: Actor) -> WalletTotals:
+    """Balances now; the number of transactions as of the daily flows' last refresh (figures_as_of)."""
     require_wallet_reader(db, actor, "see patients' wallets")
     wallets, funded, held = db.execute(
         select(func.count(), func.count().filter(Wallet.balance > 0), func.coalesce(func.sum(Wallet.balance), ZERO))
     ).one()
-    transactions = db.scalar(select(func.count()).select_from(_Tx)) or 0
-    return WalletTotals(wallets, funded, held, transactions)
+    transactions = db.scalar(text("SELECT coalesce(sum(transactions), 0) FROM wallet_flows_by_day")) or 0
+    return WalletTotals(wallets, funded, held, int(transactions))
 
 
 @permissions.reads("wallets")
 def monthly_flows(db: Session, actor: Actor, *, start: date, end: date) -> list[WalletMonth]:
-    """Credits and debits by Lagos month of the transactions from `start` to `end`; every month shown."""
+    """Credits and debits by Lagos month of the transactions from `start` to `end`; every month shown.
+
+    Read from the daily summary (migration 0011's wallet_flows_daily, by Lagos day), so the figures are as of its
+    last refresh (check_status().figures_as_of).
+    """
     require_wallet_reader(db, actor, "see patients' wallets")
     start, end = checked_range(start, end)
     first, last = start.replace(day=1), end.replace(day=1)
-    series = (
-        func.generate_series(literal(first, Date), literal(last, Date), func.make_interval(0, 1))
-        .table_valued("value")
-        .render_derived(name="months")
+    stmt = text(
+        """
+        SELECT m.month::date, coalesce(sum(f.credits), 0), coalesce(sum(f.debits), 0),
+               coalesce(sum(f.credit_count), 0)::bigint, coalesce(sum(f.debit_count), 0)::bigint
+          FROM generate_series(CAST(:first AS date), CAST(:last AS date), interval '1 month') AS m(month)
+          LEFT JOIN wallet_flows_by_day f
+            ON f.day >= m.month::date AND f.day < (m.month + interval '1 month')::date
+           AND f.day BETWEEN :start AND :end
+         GROUP BY m.month ORDER BY m.month
+        """
     )
-    month_of = cast(func.date_trunc("month", func.timezone("Africa/Lagos", _Tx.created_at)), Date)
-    credit, debit = _Tx.transaction_type == "credit", _Tx.transaction_type == "debit"
-    flows = (
-        select(
-            month_of.label("month"),
-            func.coalesce(func.sum(_Tx.amount).filter(credit), ZERO).label("credits"),
-            func.coalesce(func.sum(_Tx.amount).filter(debit), ZERO).label("debits"),
-            func.count().filter(credit).label("credit_count"),
-            func.count().filter(debit).label("debit_count"),
-        )
-        .where(_Tx.created_at >= lagos_midnight(start), _Tx.created_at < lagos_midnight(end + timedelta(days=1)))
-        .group_by(month_of)
-        .subquery()
+    rows = db.execute(stmt, {"first": first, "last": last, "start": start, "end": end})
+    return [WalletMonth(month, Decimal(c), Decimal(d), int(cc), int(dc)) for month, c, d, cc, dc in rows]
+
+
+# Each wallet to replay: never checked, written to since its checkpoint (pending), or every wallet (:full).
+# Its rows after the checkpoint (all of them when there is none, or with :full), each with the balance_after it
+# should carry: the previous row's, or the checkpoint's before the first, or zero; and its place from the last.
+_CHAIN = """
+    todo AS MATERIALIZED (
+        SELECT w.id AS wallet_id, c.writes,
+               CASE WHEN :full THEN NULL ELSE c.checked_through_created_at END AS at,
+               CASE WHEN :full THEN NULL ELSE c.checked_through_id END AS tid,
+               CASE WHEN :full THEN NULL ELSE c.balance_after END AS start_after,
+               CASE WHEN :full THEN 0 ELSE coalesce(c.transactions, 0) END AS kept
+          FROM wallets w LEFT JOIN wallet_chain_checks c ON c.wallet_id = w.id
+         WHERE :full OR c.wallet_id IS NULL OR c.pending
+    ), chain AS MATERIALIZED (
+        SELECT t.id, t.wallet_id, t.created_at, t.transaction_type, t.amount, t.balance_after,
+               coalesce(lag(t.balance_after) OVER w, d.start_after, 0)
+                   + CASE WHEN t.transaction_type = 'credit' THEN t.amount ELSE -t.amount END AS expected,
+               row_number() OVER (PARTITION BY t.wallet_id ORDER BY t.created_at DESC, t.id DESC) AS from_last
+          FROM todo d JOIN wallet_transactions t ON t.wallet_id = d.wallet_id
+           AND (d.tid IS NULL OR (t.created_at, t.id) > (d.at, d.tid))
+        WINDOW w AS (PARTITION BY t.wallet_id ORDER BY t.created_at, t.id)
+    ), first_break AS (
+        SELECT DISTINCT ON (wallet_id) * FROM chain WHERE balance_after <> expected ORDER BY wallet_id, created_at, id
+    ), last AS (
+        SELECT wallet_id, created_at, id, balance_after FROM chain WHERE from_last = 1
     )
-    month = cast(series.c.value, Date)
-    stmt = (
-        select(
-            month,
-            func.coalesce(flows.c.credits, ZERO),
-            func.coalesce(flows.c.debits, ZERO),
-            func.coalesce(flows.c.credit_count, 0),
-            func.coalesce(flows.c.debit_count, 0),
-        )
-        .select_from(series)
-        .outerjoin(flows, flows.c.month == month)
-        .order_by(month)
+"""
+
+_RECONCILE = text(
+    "WITH"
+    + _CHAIN
+    + """, failing AS MATERIALIZED (
+        SELECT w.id, w.user_id, w.balance, coalesce(l.balance_after, c.balance_after) AS last_after,
+               b.id AS break_id, b.created_at, b.transaction_type, b.amount, b.balance_after, b.expected
+          FROM wallets w
+          LEFT JOIN wallet_chain_checks c ON c.wallet_id = w.id
+          LEFT JOIN last l ON l.wallet_id = w.id
+          LEFT JOIN first_break b ON b.wallet_id = w.id
+         WHERE b.id IS NOT NULL OR w.balance <> coalesce(l.balance_after, c.balance_after, 0)
     )
-    return [WalletMonth(*row) for row in db.execute(stmt)]
+    SELECT f.id, coalesce(nullif(trim(concat_ws(' ', p.first_name, p.last_name)), ''), u.email) AS owner_name,
+           f.balance, f.last_after, f.break_id, f.created_at, f.transaction_type, f.amount, f.balance_after,
+           f.expected, count(*) OVER () AS problem_count,
+           (SELECT count(*) FROM chain) AS replayed, (SELECT count(*) FROM wallets) AS wallets,
+           (SELECT coalesce(sum(transactions), 0) FROM wallet_chain_checks) AS kept
+      FROM failing f JOIN users u ON u.id = f.user_id LEFT JOIN profiles p ON p.user_id = u.id
+     ORDER BY 2, f.id
+     LIMIT :limit
+    """
+)
+_COUNTS = text(
+    "WITH"
+    + _CHAIN
+    + """SELECT (SELECT count(*) FROM chain), (SELECT count(*) FROM wallets),
+               (SELECT coalesce(sum(transactions), 0) FROM wallet_chain_checks)"""
+)
 
 
 @permissions.reads("wallets")
 def reconciliation(db: Session, actor: Actor) -> Reconciliation:
-    """Every wallet whose balance differs from its last balance_after, or whose chain does not add up."""
+    """Every wallet whose balance differs from its last balance_after, or whose chain does not add up.
+
+    Incremental (migration 0011): a wallet's rows up to its checkpoint were verified when it was written and have
+    not been written since (the triggers reset a checkpoint that a write reaches behind), so only the rows after
+    it are replayed, from the checkpoint's balance_after; every wallet's balance is compared with its last
+    balance_after. The answer is exact whatever the checkpoints' age; they only decide how much is replayed.
+    """
     require_wallet_reader(db, actor, "reconcile patients' wallets")
-    order = (_Tx.created_at, _Tx.id)
-    signed = case((_Tx.transaction_type == "credit", _Tx.amount), else_=-_Tx.amount)
-    previous = func.lag(_Tx.balance_after).over(partition_by=_Tx.wallet_id, order_by=order)
-    chain = select(
-        _Tx.id,
-        _Tx.wallet_id,
-        _Tx.created_at,
-        _Tx.transaction_type,
-        _Tx.amount,
-        _Tx.balance_after,
-        (func.coalesce(previous, 0) + signed).label("expected"),
-        func.row_number()
-        .over(partition_by=_Tx.wallet_id, order_by=(_Tx.created_at.desc(), _Tx.id.desc()))
-        .label("from_last"),
-    ).subquery("chain")
-    first_break = (
-        select(chain)
-        .where(chain.c.balance_after != chain.c.expected)
-        .ext(distinct_on(chain.c.wallet_id))
-        .order_by(chain.c.wallet_id, chain.c.created_at, chain.c.id)
-        .subquery("first_break")
-    )
-    last = select(chain.c.wallet_id, chain.c.balance_after).where(chain.c.from_last == 1).subquery("last")
-    full_name = func.nullif(func.trim(func.concat_ws(" ", Profile.first_name, Profile.last_name)), "")
-    name = func.coalesce(full_name, User.email)
-    failing = (first_break.c.id.is_not(None)) | (Wallet.balance != func.coalesce(last.c.balance_after, 0))
-    found = (
-        select(
-            Wallet.id,
-            name.label("owner_name"),
-            Wallet.balance,
-            last.c.balance_after,
-            first_break.c.id,
-            first_break.c.created_at,
-            first_break.c.transaction_type,
-            first_break.c.amount,
-            first_break.c.balance_after,
-            first_break.c.expected,
-            func.count().over().label("problem_count"),
-        )
-        .select_from(Wallet)
-        .join(User, User.id == Wallet.user_id)
-        .outerjoin(Profile, Profile.user_id == User.id)
-        .outerjoin(last, last.c.wallet_id == Wallet.id)
-        .outerjoin(first_break, first_break.c.wallet_id == Wallet.id)
-        .where(failing)
-        .order_by(name, Wallet.id)
-        .limit(MAX_PROBLEMS)
-    )
-    rows = db.execute(found).all()
-    wallets = db.scalar(select(func.count()).select_from(Wallet)) or 0
-    transactions = db.scalar(select(func.count()).select_from(_Tx)) or 0
+    rows = db.execute(_RECONCILE, {"full": False, "limit": MAX_PROBLEMS}).all()
+    if rows:
+        replayed, wallets, kept = rows[0].replayed, rows[0].wallets, rows[0].kept
+    else:
+        replayed, wallets, kept = db.execute(_COUNTS, {"full": False}).one()
     problems = [WalletProblem(*row[:10]) for row in rows]
     if problems:  # patients' names beside their balances: who looked is on record
         audit.record_read(
             db, actor, action_type="wallet_reconciliation_viewed", resource_type="wallet",
             values={"problems": len(problems)},
         )  # fmt: skip
-    return Reconciliation(wallets, transactions, rows[0].problem_count if rows else 0, problems)
+    return Reconciliation(
+        wallets, int(kept) + int(replayed), rows[0].problem_count if rows else 0, problems, int(replayed)
+    )
+
+
+# The checkpoints of the wallets that verified, advanced to their last row, only where no write came in since
+# they were read (`writes` unchanged); with :full, the wallets that break lose theirs (replayed from the start
+# next time). Returns one row per wallet written.
+_ADVANCE = text(
+    "WITH"
+    + _CHAIN
+    + """, counted AS (
+        SELECT wallet_id, count(*) AS n FROM chain GROUP BY wallet_id
+    ), verdict AS MATERIALIZED (
+        SELECT d.wallet_id, coalesce(d.writes, 0) AS writes, d.at, d.tid, d.start_after, d.kept,
+               b.wallet_id IS NOT NULL AS broken, coalesce(n.n, 0) AS replayed,
+               l.created_at AS l_at, l.id AS l_id, l.balance_after AS l_after
+          FROM todo d LEFT JOIN last l ON l.wallet_id = d.wallet_id
+          LEFT JOIN first_break b ON b.wallet_id = d.wallet_id
+          LEFT JOIN counted n ON n.wallet_id = d.wallet_id
+    ), reset AS (
+        UPDATE wallet_chain_checks c
+           SET checked_through_created_at = NULL, checked_through_id = NULL, balance_after = NULL, transactions = 0,
+               pending = true, checked_at = clock_timestamp()
+          FROM verdict v
+         WHERE :full AND v.broken AND c.wallet_id = v.wallet_id AND c.writes = v.writes
+        RETURNING c.wallet_id
+    ), advanced AS (
+        INSERT INTO wallet_chain_checks AS c
+            (wallet_id, checked_through_created_at, checked_through_id, balance_after, transactions, pending, writes,
+             checked_at)
+        SELECT v.wallet_id, coalesce(v.l_at, v.at), coalesce(v.l_id, v.tid), coalesce(v.l_after, v.start_after),
+               v.kept + v.replayed, false, v.writes, clock_timestamp()
+          FROM verdict v WHERE NOT v.broken ORDER BY v.wallet_id
+        ON CONFLICT (wallet_id) DO UPDATE
+           SET checked_through_created_at = excluded.checked_through_created_at,
+               checked_through_id = excluded.checked_through_id, balance_after = excluded.balance_after,
+               transactions = excluded.transactions, pending = false, checked_at = excluded.checked_at
+         WHERE c.writes = excluded.writes
+        RETURNING c.wallet_id
+    )
+    SELECT (SELECT count(*) FROM advanced), (SELECT count(*) FROM chain),
+           (SELECT count(*) FROM verdict WHERE broken), (SELECT count(*) FROM reset)
+    """
+)
+
+
+def refresh_reconciliation(db: Session, actor: Actor | None, *, full: bool = False) -> ReconciliationRun:
+    """Advance the checkpoints of the wallets that verify, and refresh the money summaries; a short write.
+
+    `full` replays every wallet from its first row, ignoring the checkpoints (and resets those of wallets that
+    break): the check that does not rely on the triggers, for a schedule (`healthdash db reconcile --full`).
+    `actor` None is the command line (the owner's connection).
+    """
+    if actor is not None:
+        require_wallet_reader(db, actor, "check patients' wallets")
+    verified, replayed, broken, _ = db.execute(_ADVANCE, {"full": full}).one()
+    as_of = db.scalar(text("SELECT healthdash_refresh_money_summaries()"))
+    return ReconciliationRun(int(verified), int(replayed), int(broken), as_of)
 
 
 def export_wallet_figures(db: Session, actor: Actor, *, table: str, start: date, end: date) -> tuple[list, bool]:

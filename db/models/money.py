@@ -90,6 +90,32 @@ class WalletPosting(Base):
     transactions: Mapped[list[WalletTransaction]] = relationship(back_populates="posting")
 
 
+class WalletChainCheck(Base):
+    """How far a wallet's balance_after chain has been verified (migration 0011; dashboard/services/wallets.py).
+
+    The triggers on wallet_transactions keep `pending` and `writes`, and reset the checkpoint when a row at or
+    before it is written; no foreign key to wallets (a deleted wallet's checkpoint is inert).
+    """
+
+    __tablename__ = "wallet_chain_checks"
+    __table_args__ = (
+        CheckConstraint(
+            "(checked_through_id IS NULL) = (checked_through_created_at IS NULL) "
+            "AND (checked_through_id IS NULL) = (balance_after IS NULL)",
+            name="checkpoint_complete",
+        ),
+    )
+
+    wallet_id: Mapped[str] = mapped_column(primary_key=True)
+    checked_through_created_at: Mapped[datetime | None]
+    checked_through_id: Mapped[str | None]
+    balance_after: Mapped[Money | None]
+    transactions: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    pending: Mapped[bool] = mapped_column(default=True, server_default=text("true"), index=True)
+    writes: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    checked_at: Mapped[datetime | None]
+
+
 class HospitalFinancialData(Base):
     __tablename__ = "hospital_financial_data"
     __table_args__ = (
