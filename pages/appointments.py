@@ -38,9 +38,10 @@ STATUS_COLOURS = {
 page_header("Appointments", f"Who is booked with whom, and how bookings went over {period.label}.", viewer)
 confirm.show_done(KEY)
 
-share = data.cached(appointments.virtual_share, actor, start=period.start, end=period.end)
-rates = data.cached(appointments.monthly_rates, actor, start=period.start, end=period.end)
-per_day = data.cached(appointments.per_day_by_status, actor, start=period.start, end=period.end)
+# The figures may be a minute old (a write here makes them stale at once): cached, and read in one pass.
+# The schedule and the list below stay live (data.call): a booking form's free times and the rows acted on.
+figures = data.cached(appointments.figures, actor, start=period.start, end=period.end)
+share, rates, per_day = figures.share, figures.monthly, figures.per_day
 booked = sum(d.total for d in per_day)
 latest = rates[-1] if rates else None
 kpi.card_row(

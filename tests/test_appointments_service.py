@@ -862,3 +862,135 @@ def test_the_index_decides_when_both_checks_pass_before_either_commits(engine):
         assert results[1] == f"Dr. Ada Obi already has an appointment at 10:00 on {day_text(day)}. Pick another time."
         booked, notes, sessions = _race_outcome(engine, made)
         assert len(booked) == 1 and booked[0].patient_id == made.patients[0] and notes == 1 and sessions == 1
+
+
+# --- The page's fast reads give the straightforward queries' figures ------------------------------------------
+
+
+def _statements(db):
+    """Count the statements `db` sends inside a `with` block (a list, filled as they run)."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def counting():
+        sent: list[str] = []
+        bind = db.connection()
+
+        def note(conn, cursor, statement, parameters, context, executemany):
+            sent.append(statement)
+
+        event.listen(bind, "before_cursor_execute", note)
+        try:
+            yield sent
+        finally:
+            event.remove(bind, "before_cursor_execute", note)
+
+    return counting()
+
+
+def _straight_page(db, actor, *, page=1, page_size=50, **filters):
+    """The list as it was first written: the full joined query, counted whole and paged (paging.fetch_page)."""
+    from dashboard.services.paging import fetch_page
+
+    start, end = filters.pop("start", HISTORY_START), filters.pop("end", HISTORY_END)
+    stmt = appointments._listing(
+        actor, start, end, filters.get("physician_id"), filters.get("status"), filters.get("consultation_type"), ""
+    )
+    found, total, page, page_size = fetch_page(db, stmt, page=page, page_size=page_size)
+    return [appointments.AppointmentRow(*r) for r in found], total, page
+
+
+def test_the_list_without_search_counts_and_pages_like_the_full_query(db_session, clinic):
+    # A booking with no hospital (another client's) and two more in a slot already held at both hospitals,
+    # so the page boundaries fall inside runs of appointments level on day and time.
+    add_appointment(db_session, clinic, None, date(2013, 3, 3), "09:00", "dr_bola", "fatima")
+    add_appointment(db_session, clinic, "b", date(2013, 3, 5), "11:00", "dr_hauwa", "tunde", status="cancelled")
+    cases = [
+        {}, {"status": "completed"}, {"consultation_type": "virtual"}, {"physician_id": clinic.physician("dr_ada")},
+        {"start": date(2013, 4, 1), "end": date(2013, 4, 30)}, {"start": date(2012, 1, 1), "end": date(2012, 1, 2)},
+    ]  # fmt: skip
+    for who in ("admin", "ha_a", "ha_b", "exec_a"):
+        actor = clinic.actor(who)
+        for filters in cases:
+            for page_size in (1, 2, 3, 50):
+                for page in (1, 2, 3, 4, 99):  # 99: past the end, shown as the last page
+                    expected_rows, expected_total, expected_page = _straight_page(
+                        db_session, actor, page=page, page_size=page_size, **dict(filters)
+                    )
+                    got = appointments.list_appointments(
+                        db_session, actor, start=filters.get("start", HISTORY_START),
+                        end=filters.get("end", HISTORY_END), page=page, page_size=page_size,
+                        **{k: v for k, v in filters.items() if k not in ("start", "end")},
+                    )  # fmt: skip
+                    assert (got.rows, got.total, got.page) == (expected_rows, expected_total, expected_page), (
+                        who, filters, page_size, page,
+                    )  # fmt: skip
+
+
+def test_the_list_without_search_never_joins_names_to_count(db_session, clinic):
+    actor = clinic.actor("admin")
+    with _statements(db_session) as sent:
+        appointments.list_appointments(db_session, actor, start=HISTORY_START, end=HISTORY_END)
+    count = next(s for s in sent if "count(*)" in s)
+    assert "profiles" not in count and "users" not in count and "hospitals" not in count
+    with _statements(db_session) as sent:
+        appointments.list_appointments(db_session, actor, start=HISTORY_START, end=HISTORY_END, search="amaka")
+    assert "patient_profile" in next(s for s in sent if "count(*)" in s)  # searching by name needs the names
+
+
+def test_figures_in_one_pass_are_the_three_figures(db_session, clinic):
+    add_appointment(
+        db_session, clinic, None, date(2013, 3, 31), "23:30", "dr_bola", "fatima", consultation_type="virtual"
+    )
+    ranges = [(HISTORY_START, HISTORY_END), (date(2013, 2, 10), HISTORY_END), (date(2013, 3, 5), date(2013, 3, 5)),
+              (date(2012, 1, 1), date(2012, 1, 2)), (date(2013, 1, 31), date(2014, 2, 1))]  # fmt: skip
+    for who in ("admin", "ha_a", "ha_b", "exec_a"):
+        actor = clinic.actor(who)
+        for start, end in ranges:
+            with _statements(db_session) as sent:
+                got = appointments.figures(db_session, actor, start=start, end=end)
+            assert len(sent) == 1
+            assert got.per_day == appointments.per_day_by_status(db_session, actor, start=start, end=end)
+            assert got.monthly == appointments.monthly_rates(db_session, actor, start=start, end=end)
+            assert got.share == appointments.virtual_share(db_session, actor, start=start, end=end)
+    assert appointments.figures.required_roles == appointments.per_day_by_status.required_roles
+    with pytest.raises(InvalidInput, match="start date is after the end date"):
+        appointments.figures(db_session, clinic.actor("admin"), start=HISTORY_END, end=HISTORY_START)
+
+
+def test_busiest_physicians_counted_first_then_named_is_the_straightforward_ranking(db_session, clinic):
+    # Level counts across hospitals, so the name order decides who makes the cut.
+    add_appointment(db_session, clinic, "b", date(2013, 3, 6), "09:00", "dr_hauwa", "ngozi", status="completed")
+    add_appointment(
+        db_session, clinic, None, date(2013, 3, 7), "09:00", "dr_bola", "fatima", consultation_type="virtual"
+    )
+    physician_name = func.coalesce(appointments._name(appointments.PhysicianProfile), "(no name)")
+    for who in ("admin", "ha_a", "ha_b"):
+        actor = clinic.actor(who)
+        for limit in (1, 2, 3, 4, 10):
+            booked = func.count()
+            straight = (
+                select(
+                    Appointment.physician_id, physician_name, appointments.PhysicianProfile.specialization,
+                    appointments.Hospital.name, booked, func.count().filter(Appointment.status == "completed"),
+                    func.count().filter(Appointment.status == "no_show"),
+                    func.count().filter(Appointment.consultation_type == "virtual"),
+                )
+                .join(appointments.PhysicianProfile, appointments.PhysicianProfile.id == Appointment.physician_id)
+                .outerjoin(appointments.Hospital,
+                           appointments.Hospital.id == appointments.PhysicianProfile.hospital_id)
+                .where(*appointments._dated_within(HISTORY_START, HISTORY_END), Appointment.status != "cancelled")
+                .group_by(Appointment.physician_id, physician_name, appointments.PhysicianProfile.specialization,
+                          appointments.Hospital.name)
+                .order_by(booked.desc(), physician_name, Appointment.physician_id)
+                .limit(limit)
+            )  # fmt: skip
+            if not actor.network_wide:
+                straight = straight.where(Appointment.hospital_id == actor.hospital_id)
+            expected = [appointments.PhysicianLoad(*r) for r in db_session.execute(straight)]
+            got = appointments.busiest_physicians(
+                db_session, actor, start=HISTORY_START, end=HISTORY_END, limit=limit
+            )
+            assert got == expected, (who, limit)

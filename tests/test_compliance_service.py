@@ -274,3 +274,73 @@ def test_closing_refuses_history_a_changed_item_and_another_hospital(db_session,
                               description="Beta's own finding")  # fmt: skip
     db_session.expire_all()
     assert db_session.get(HCT, two["ids"]["b_now"]).violations[0]["status"] == "open"
+
+
+# --- The fast reads give the straightforward queries' figures -----------------------------------------------
+
+
+def _straight_current(db, who):
+    """The current assessments as first written: DISTINCT ON over the wide rows themselves."""
+    from sqlalchemy.dialects.postgresql import distinct_on
+
+    stmt = (
+        select(HCT.id, HCT.status, HCT.score, HCT.next_assessment_due)
+        .ext(distinct_on(HCT.hospital_id, HCT.compliance_type))
+        .order_by(HCT.hospital_id, HCT.compliance_type, HCT.last_assessment_date.desc(), HCT.created_at.desc(),
+                  HCT.id.desc())
+    )  # fmt: skip
+    if not who.network_wide:
+        stmt = stmt.where(HCT.hospital_id == who.hospital_id)
+    return db.execute(stmt).all()
+
+
+def test_the_summary_in_fewer_passes_is_the_straightforward_count(db_session, two):
+    # One more hospital with an unscored and a due-soon assessment, and a finding not in the documented shape.
+    c = add_hospital(db_session, "Compliance Gamma Hospital")
+    _add(db_session, c, FIRE, days_ago=3, score=None, status="under_review", due_in=10,
+         violations=["loose text", {"description": "Hose missing", "status": "OPEN"}])  # fmt: skip
+    now = db_session.scalar(select(func.now()))
+    for who in ("admin", "exec_a", "comp_a"):
+        figures = compliance.summary(db_session, two[who])
+        current = _straight_current(db_session, two[who])
+        scores = [r.score for r in current if r.score is not None]
+        assert figures.assessments == len(current)
+        assert figures.average_score == pytest.approx(sum(scores) / len(scores))
+        for status in {r.status for r in current}:
+            assert figures.by_status[status] == sum(r.status == status for r in current)
+        assert figures.overdue == sum(r.next_assessment_due is not None and r.next_assessment_due < now
+                                      for r in current)  # fmt: skip
+        assert figures.due_soon == sum(
+            r.next_assessment_due is not None and now <= r.next_assessment_due < now + timedelta(days=30)
+            for r in current
+        )
+        items = compliance.export_open_items(db_session, two[who])[0]
+        assert figures.open_violations == sum(i.kind == "violation" for i in items)
+        assert figures.open_actions == sum(i.kind == "action" for i in items)
+        assert figures.overdue_items == sum(i.overdue for i in items)
+
+
+def test_open_items_and_due_pages_in_one_statement_are_fetch_page(db_session, two):
+    from dashboard.services.paging import fetch_page
+
+    c = add_hospital(db_session, "Compliance Gamma Hospital")
+    today = datetime.now(LAGOS).date()
+    _add(db_session, c, WASTE, days_ago=40, score=60, due_in=30, violations=[
+        {"description": f"Finding {n}", "due_date": (today + timedelta(days=n - 3)).isoformat(), "status": "open"}
+        for n in range(7)
+    ], actions=[{"description": "Retrain staff", "status": "open"}, 42])  # fmt: skip
+    for who in ("admin", "comp_a"):
+        actor_ = two[who]
+        for search, kind in (("", None), ("", "violation"), ("", "action"), ("finding", None), ("no such", None)):
+            for page_size in (1, 3, 25):
+                for page in (1, 2, 3, 50):
+                    stmt = compliance._open_items_select(actor_, today, search, kind)
+                    rows, total, number, _ = fetch_page(db_session, stmt, page=page, page_size=page_size)
+                    got = compliance.list_open_items(db_session, actor_, search=search, kind=kind, page=page,
+                                                     page_size=page_size, today=today)  # fmt: skip
+                    assert (got.rows, got.total, got.page) == ([compliance.OpenItem(*r) for r in rows], total, number)
+                    rows, total, number, _ = fetch_page(
+                        db_session, compliance._due_select(actor_, search), page=page, page_size=page_size
+                    )
+                    due = compliance.list_due(db_session, actor_, search=search, page=page, page_size=page_size)
+                    assert [d.id for d in due.rows] == [r[0] for r in rows] and (due.total, due.page) == (total, number)

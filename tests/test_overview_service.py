@@ -169,6 +169,8 @@ def data(db_session):
         "network_beds": (base_in_use + 32, base_usable + 38),
         "ha_a": actor(UserRole.HOSPITAL_ADMIN, a, "ha-a"),
         "exec_b": actor(UserRole.EXECUTIVE, b, "exec-b"),
+        "doctor": doctor.id,
+        "patient": patient,
     }
 
 
@@ -387,3 +389,38 @@ def test_the_old_counts_still_agree_with_the_figures(db_session, data):
     figures = overview.overview_figures(db_session, data["ha_a"], today=TODAY, values=VALUES)
     assert counts.patients_waiting == figures.patients_waiting.value
     assert counts.open_emergencies == figures.open_emergencies.value
+
+
+def test_appointments_today_hospital_by_hospital_is_the_straightforward_count(db_session, data):
+    """The network's count goes hospital by hospital through the index; it must still count every appointment:
+    those with no hospital, those of an inactive hospital, the evening before midnight and not the cancelled."""
+    a, b = data["a"], data["b"]
+    doctor = data["doctor"]
+    gone = add_hospital(db_session, "Closed Overview Hospital")
+    db_session.execute(Hospital.__table__.update().where(Hospital.id == gone).values(is_active=False))
+    book(db_session, None, data["patient"], doctor, TODAY, hour=18)  # another client's booking, no hospital
+    book(db_session, None, data["patient"], doctor, TODAY - timedelta(days=7), hour=19)
+    book(db_session, gone, data["patient"], doctor, TODAY, hour=20)
+    book(db_session, b, data["patient"], doctor, TODAY - timedelta(days=7), hour=23)  # 23:00 Lagos: still that day
+    book(db_session, b, data["patient"], doctor, TODAY + timedelta(days=1), hour=0)  # tomorrow: neither
+    db_session.flush()
+
+    def straight(hospital_id=None):
+        def count(day):
+            stmt = select(func.count()).where(
+                Appointment.appointment_date >= at(day, 0),
+                Appointment.appointment_date < at(day + timedelta(days=1), 0),
+                Appointment.status != "cancelled",
+            )
+            if hospital_id is not None:
+                stmt = stmt.where(Appointment.hospital_id == hospital_id)
+            return db_session.scalar(stmt)
+
+        return count(TODAY), count(TODAY - timedelta(days=7))
+
+    figures = overview.overview_figures(db_session, data["admin"], today=TODAY, values=VALUES)
+    assert (figures.appointments_today.value, figures.appointments_today.comparison) == straight()
+    for hospital in (a, b, gone):
+        own = overview.overview_figures(db_session, actor(UserRole.HOSPITAL_ADMIN, hospital), today=TODAY,
+                                        values=VALUES)  # fmt: skip
+        assert (own.appointments_today.value, own.appointments_today.comparison) == straight(hospital)

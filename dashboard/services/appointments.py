@@ -32,7 +32,7 @@ from dashboard.services.actors import Actor
 from dashboard.services.dates import LAGOS, checked_range, day_series, day_text, lagos_midnight
 from dashboard.services.errors import InvalidInput, NotFound
 from dashboard.services.inputs import checked_text, usable_id
-from dashboard.services.paging import Page, fetch_capped, fetch_page, like_pattern
+from dashboard.services.paging import MAX_PAGE_SIZE, Page, fetch_capped, fetch_page, like_pattern
 from dashboard.services.scope import hospital_in_scope, limit_to_scope, require_in_scope, require_role
 from db.base import UserRole
 from db.models import Appointment, ConsultationRoom, ConsultationSession, Hospital, Notification, Profile, User
@@ -247,7 +247,13 @@ def list_appointments(
     """Appointments dated from `start` to `end` (Lagos days, inclusive), by date and time; searched by patient."""
     require_role(db, actor, READERS, "see appointments")
     stmt = _listing(actor, start, end, physician_id, status, consultation_type, search)
-    rows, total, page, page_size = fetch_page(db, stmt, page=page, page_size=page_size)
+    if (search if isinstance(search, str) else "").strip():
+        # A search filters on the patient's name: the count needs the joins the list has.
+        rows, total, page, page_size = fetch_page(db, stmt, page=page, page_size=page_size)
+    else:
+        rows, total, page, page_size = _unsearched_page(
+            db, actor, start, end, physician_id, status, consultation_type, page=page, page_size=page_size
+        )
     # Patient names with their doctors and visits are health data: who looked, at what, is on record.
     audit.record_read(
         db,
@@ -498,31 +504,109 @@ def virtual_share(db: Session, actor: Actor, *, start: date, end: date) -> Virtu
     return VirtualShare(start, end, virtual, in_person, total, virtual / total if total else None)
 
 
+@dataclass(frozen=True)
+class AppointmentFigures:
+    """The page's figures from one pass over the range's appointments (see `figures`)."""
+
+    per_day: list[DayByStatus]
+    monthly: list[MonthRates]
+    share: VirtualShare
+
+
+@permissions.reads("appointments")
+def figures(db: Session, actor: Actor, *, start: date, end: date) -> AppointmentFigures:
+    """`per_day_by_status`, `monthly_rates` and `virtual_share` of the same range, from one statement.
+
+    The three read the same rows (appointments dated from `start` to `end`); one GROUP BY Lagos day
+    with a FILTER per figure reads them once, and the months and the share are sums of the days.
+    """
+    require_role(db, actor, READERS, "see appointment figures")
+    start, end = checked_range(start, end)
+    stmt = limit_to_scope(
+        select(
+            _lagos_day,
+            *[func.count().filter(Appointment.status == s) for s in APPOINTMENT_STATUSES],
+            func.count(),
+            func.count().filter(_not_cancelled, Appointment.consultation_type == "virtual"),
+            func.count().filter(_not_cancelled, Appointment.consultation_type != "virtual"),
+        )
+        .where(*_dated_within(start, end))
+        .group_by(_lagos_day),
+        actor,
+        Appointment.hospital_id,
+    )
+    zero = (0,) * (len(APPOINTMENT_STATUSES) + 3)
+    by_day = {r[0]: tuple(r[1:]) for r in db.execute(stmt)}
+    per_day, months, virtual, in_person = [], {}, 0, 0
+    for offset in range((end - start).days + 1):
+        day = start + timedelta(days=offset)
+        counts = dict(zip((*APPOINTMENT_STATUSES, "total", "virtual", "in_person"), by_day.get(day, zero), strict=True))
+        per_day.append(DayByStatus(day=day, **{k: counts[k] for k in (*APPOINTMENT_STATUSES, "total")}))
+        month = months.setdefault(day.replace(day=1), [0, 0, 0, 0])
+        for i, key in enumerate(("total", "cancelled", "completed", "no_show")):
+            month[i] += counts[key]
+        virtual += counts["virtual"]
+        in_person += counts["in_person"]
+    monthly = []
+    for month_start, (total, cancelled, completed, no_show) in months.items():
+        outcomes = completed + no_show
+        monthly.append(
+            MonthRates(
+                month=month_start,
+                appointments=total,
+                cancelled=cancelled,
+                completed=completed,
+                no_show=no_show,
+                cancellation_rate=cancelled / total if total else None,
+                no_show_rate=no_show / outcomes if outcomes else None,
+            )
+        )
+    both = virtual + in_person
+    share = VirtualShare(start, end, virtual, in_person, both, virtual / both if both else None)
+    return AppointmentFigures(per_day=per_day, monthly=monthly, share=share)
+
+
 @permissions.reads("appointments")
 def busiest_physicians(db: Session, actor: Actor, *, start: date, end: date, limit: int = 10) -> list[PhysicianLoad]:
     """The physicians with the most appointments (not cancelled) dated from `start` to `end`, busiest first."""
     require_role(db, actor, READERS, "see appointment figures")
     start, end = checked_range(start, end)
     limit = max(1, min(int(limit), MAX_BUSIEST))
-    booked = func.count()
+    # Counted by physician id alone first (no join per appointment), then only the top rows are named.
+    # WITH TIES keeps every physician level with the last place, so the name order among them is exact.
+    booked = func.count().label("booked")
+    loads = (
+        limit_to_scope(
+            select(
+                Appointment.physician_id.label("physician_id"),
+                booked,
+                func.count().filter(Appointment.status == "completed").label("completed"),
+                func.count().filter(Appointment.status == "no_show").label("no_show"),
+                func.count().filter(Appointment.consultation_type == "virtual").label("virtual"),
+            )
+            .where(*_dated_within(start, end), _not_cancelled)
+            .group_by(Appointment.physician_id),
+            actor,
+            Appointment.hospital_id,
+        )
+        .order_by(booked.desc())
+        .fetch(limit, with_ties=True)
+        .subquery("loads")
+    )
     stmt = (
         select(
-            Appointment.physician_id,
+            loads.c.physician_id,
             _physician_name,
             PhysicianProfile.specialization,
             Hospital.name,
-            booked,
-            func.count().filter(Appointment.status == "completed"),
-            func.count().filter(Appointment.status == "no_show"),
-            func.count().filter(Appointment.consultation_type == "virtual"),
+            loads.c.booked,
+            loads.c.completed,
+            loads.c.no_show,
+            loads.c.virtual,
         )
-        .join(PhysicianProfile, PhysicianProfile.id == Appointment.physician_id)
+        .join(PhysicianProfile, PhysicianProfile.id == loads.c.physician_id)
         .outerjoin(Hospital, Hospital.id == PhysicianProfile.hospital_id)
-        .where(*_dated_within(start, end), _not_cancelled)
-        .group_by(Appointment.physician_id, _physician_name, PhysicianProfile.specialization, Hospital.name)
-    )
-    stmt = limit_to_scope(stmt, actor, Appointment.hospital_id).order_by(
-        booked.desc(), _physician_name, Appointment.physician_id
+        .order_by(loads.c.booked.desc(), _physician_name, loads.c.physician_id)
     )
     return [PhysicianLoad(*r) for r in db.execute(stmt.limit(limit))]
 
@@ -793,6 +877,57 @@ def _listing(
     return limit_to_scope(stmt, actor, Appointment.hospital_id).order_by(
         _lagos_day, Appointment.appointment_time, _physician_name, Appointment.id
     )
+
+
+def _conditions(
+    actor: Actor, start: Any, end: Any, physician_id: str | None, status: str | None, consultation_type: str | None
+) -> Select:
+    """The list's filters on appointments alone (no join), scoped: what the count and the page's ids need."""
+    start, end = checked_range(start, end)
+    stmt = select(Appointment.id).where(*_dated_within(start, end))
+    if physician_id is not None:
+        stmt = stmt.where(Appointment.physician_id == physician_id)
+    if status is not None:
+        stmt = stmt.where(Appointment.status == status)
+    if consultation_type is not None:
+        stmt = stmt.where(Appointment.consultation_type == consultation_type)
+    return limit_to_scope(stmt, actor, Appointment.hospital_id)
+
+
+def _unsearched_page(
+    db: Session,
+    actor: Actor,
+    start: Any,
+    end: Any,
+    physician_id: str | None,
+    status: str | None,
+    consultation_type: str | None,
+    *,
+    page: int,
+    page_size: int,
+) -> tuple[list, int, int, int]:
+    """`fetch_page` of the list without search text, the same rows and total, without the joins on every row.
+
+    The count reads appointments only: every appointment has its patient and physician (foreign keys),
+    so the list's inner joins drop none, and its hospital join is an outer one. The page's ids come
+    from appointments alone too, by Lagos day and time, WITH TIES so every appointment level with the
+    last one is kept; only those are joined to names and put in the list's full order.
+    """
+    conditions = _conditions(actor, start, end, physician_id, status, consultation_type)
+    page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
+    total = db.scalar(select(func.count()).select_from(conditions.subquery())) or 0
+    last_page = max(1, -(-total // page_size))
+    page = max(1, min(int(page), last_page))
+    offset = (page - 1) * page_size
+    ids = conditions.order_by(_lagos_day, Appointment.appointment_time).fetch(offset + page_size, with_ties=True)
+    stmt = (
+        _select()
+        .where(Appointment.id.in_(ids.scalar_subquery()))
+        .order_by(_lagos_day, Appointment.appointment_time, _physician_name, Appointment.id)
+        .limit(page_size)
+        .offset(offset)
+    )
+    return db.execute(stmt).all(), total, page, page_size
 
 
 def _filters(start, end, physician_id, status, consultation_type, search) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -56,7 +57,7 @@ from dashboard.services.actors import Actor
 from dashboard.services.dates import LAGOS, day_text, lagos_midnight
 from dashboard.services.errors import InvalidInput, NotFound
 from dashboard.services.inputs import checked_text, usable_id
-from dashboard.services.paging import Page, fetch_capped, fetch_page, like_pattern
+from dashboard.services.paging import MAX_PAGE_SIZE, Page, fetch_capped, like_pattern
 from dashboard.services.scope import hospital_in_scope, limit_to_scope, require_in_scope, require_role
 from db.models import Hospital, HospitalComplianceTracking, Profile, User
 from db.vocab import COMPLIANCE_STATUSES, SEVERITIES
@@ -269,15 +270,24 @@ class Assessment:
 # --- SQL building blocks -------------------------------------------------------------------------------
 
 
-def _current(actor: Actor, *columns) -> Select:
-    """The current assessment of each (hospital, type) in scope: DISTINCT ON the pair, latest first."""
+def _current_ids(actor: Actor) -> Select:
+    """The id of the current assessment of each (hospital, type) in scope: DISTINCT ON the pair, latest first."""
     stmt = (
-        select(*columns)
+        select(HCT.id)
         .ext(distinct_on(HCT.hospital_id, HCT.compliance_type))
         .order_by(HCT.hospital_id, HCT.compliance_type, HCT.last_assessment_date.desc(), HCT.created_at.desc(),
                   HCT.id.desc())  # fmt: skip
     )
     return limit_to_scope(stmt, actor, HCT.hospital_id)
+
+
+def _current(actor: Actor, *columns) -> Select:
+    """`columns` of the current assessment of each (hospital, type) in scope.
+
+    The DISTINCT ON sorts narrow rows (the pair, the dates, the id) and only the chosen ids fetch the
+    wide columns (the JSON lists): sorting every past assessment with its JSON was most of the time.
+    """
+    return select(*columns).where(HCT.id.in_(_current_ids(actor).scalar_subquery()))
 
 
 def _as_array(value):
@@ -289,7 +299,8 @@ def _items_query(actor: Actor, today: date):
     current = _current(
         actor, HCT.id, HCT.hospital_id, HCT.compliance_type, HCT.last_assessment_date, HCT.violations,
         HCT.corrective_actions,
-    ).subquery("current")  # fmt: skip
+    ).cte("current")  # fmt: skip
+    # A CTE, not a subquery: both branches below (violations, actions) read it, and it is computed once.
     parts = []
     for kind, (attribute, _) in KINDS.items():
         element = (
@@ -366,6 +377,28 @@ def _open_items_select(actor: Actor, today: date, search: str, kind: str | None)
     )  # fmt: skip
 
 
+def _page_with_total(db: Session, stmt: Select, *, page: int, page_size: int) -> tuple[list, int, int, int]:
+    """`paging.fetch_page` in one statement: the page's rows carry the total (count(*) OVER ()).
+
+    The open findings are computed from the JSON of every current assessment; counting them in a
+    second statement computed them twice. Only a page past the end (the list shrank) needs a count.
+    """
+    page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
+    page = max(1, int(page))
+    counted = stmt.add_columns(func.count().over().label("total_rows"))
+    rows = db.execute(counted.limit(page_size).offset((page - 1) * page_size)).all()
+    if rows:
+        return [tuple(r)[:-1] for r in rows], rows[0][-1], page, page_size
+    total = 0
+    if page > 1:
+        total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        last_page = max(1, -(-total // page_size))
+        if total:
+            rows = db.execute(counted.limit(page_size).offset((last_page - 1) * page_size)).all()
+            return [tuple(r)[:-1] for r in rows], total, last_page, page_size
+    return [], total, 1, page_size
+
+
 def _today() -> date:
     return datetime.now(LAGOS).date()
 
@@ -384,18 +417,29 @@ def summary(db: Session, actor: Actor, *, today: date | None = None) -> Summary:
     today = today or _today()
     current = _current(actor, HCT.status, HCT.score, HCT.next_assessment_due).subquery("current")
     now = func.now()
-    row = db.execute(
+    # One pass by status; the totals are the sums of its rows (the average from the summed scores).
+    rows = db.execute(
         select(
+            current.c.status,
             func.count(),
-            func.avg(current.c.score),
+            func.sum(current.c.score),
+            func.count(current.c.score),
             func.count().filter(current.c.next_assessment_due < now),
             func.count().filter(
                 current.c.next_assessment_due >= now,
                 current.c.next_assessment_due < now + timedelta(days=DUE_SOON_DAYS),
             ),
-        )
-    ).one()
-    by_status = dict(db.execute(select(current.c.status, func.count()).group_by(current.c.status)).all())
+        ).group_by(current.c.status)
+    ).all()
+    by_status = {r[0]: r[1] for r in rows}
+    score_sum = sum((r[2] or 0 for r in rows), 0)
+    scored = sum(r[3] for r in rows)
+    row = (
+        sum(r[1] for r in rows),
+        None if not scored else Decimal(score_sum) / Decimal(scored),
+        sum(r[4] for r in rows),
+        sum(r[5] for r in rows),
+    )
     items = _items_query(actor, today)
     open_ = items.c.status.not_in(CLOSED_WORDS)
     counts = db.execute(
@@ -484,8 +528,8 @@ def list_due(
 ) -> Page[DueAssessment]:
     """Current assessments overdue or due within DUE_SOON_DAYS, most overdue first."""
     require_role(db, actor, READERS, "see compliance due dates")
-    rows, total, page, page_size = fetch_page(db, _due_select(actor, _clean_search(search)), page=page,
-                                              page_size=page_size)  # fmt: skip
+    rows, total, page, page_size = _page_with_total(db, _due_select(actor, _clean_search(search)), page=page,
+                                                    page_size=page_size)  # fmt: skip
     return Page([DueAssessment(*r) for r in rows], total, page, page_size)
 
 
@@ -510,7 +554,7 @@ def list_open_items(
     """Open violations and corrective actions of the current assessments in scope; overdue ones first."""
     require_role(db, actor, READERS, "see violations and corrective actions")
     stmt = _open_items_select(actor, today or _today(), _clean_search(search), kind)
-    rows, total, page, page_size = fetch_page(db, stmt, page=page, page_size=page_size)
+    rows, total, page, page_size = _page_with_total(db, stmt, page=page, page_size=page_size)
     return Page([OpenItem(*r) for r in rows], total, page, page_size)
 
 
