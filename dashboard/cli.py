@@ -17,6 +17,24 @@ from db.errors import CommandError
 from db.settings import SettingsError
 
 
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    """Check the wallets written to since the last check, advance their checkpoints, refresh the money summaries."""
+    from dashboard.services.wallets import refresh_reconciliation
+    from db.engine import unit_of_work
+
+    engine = db_cli.connected_engine()
+    db_cli.require_head(engine)
+    with unit_of_work(engine) as db:
+        run = refresh_reconciliation(db, None, full=args.full)
+    how = "every wallet from its first transaction" if args.full else "the wallets written to since the last check"
+    print(
+        f"Checked {how}: {run.transactions_replayed:,} transactions replayed, {run.wallets_verified:,} wallets "
+        f"verified, {run.problem_wallets:,} whose ledger breaks (see the Financials page); summaries as of "
+        f"{run.figures_as_of:%Y-%m-%d %H:%M:%S %Z}."
+    )
+    return 1 if run.problem_wallets else 0
+
+
 def _add_page_bench(bench: argparse.ArgumentParser) -> None:
     """`healthdash bench pages` beside the data-layer bench (db.cli), which stays the default target."""
     bench.add_argument("target", nargs="?", choices=("data", "pages"), default="data", help="data (default) or pages")
@@ -41,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail to stderr")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    db_cli.register(commands)
+    db_cli.register(commands, reconcile=cmd_reconcile)
     run_command.register(commands)
     _add_page_bench(commands.choices["bench"])
     return parser

@@ -113,7 +113,7 @@ def cmd_reset(args: argparse.Namespace) -> int:
     return 0
 
 
-def _require_head(engine: Engine) -> None:
+def require_head(engine: Engine) -> None:
     if not migrate.is_up_to_date(engine):
         raise CommandError(
             f"Database {_where(engine)} is at revision {migrate.current_revision(engine) or 'base'}, "
@@ -134,7 +134,7 @@ def _run_seed(engine: Engine) -> None:
 
 def cmd_seed(args: argparse.Namespace) -> int:
     engine = connected_engine()
-    _require_head(engine)
+    require_head(engine)
     _run_seed(engine)
     return 0
 
@@ -143,7 +143,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from db import demo
 
     engine = connected_engine()
-    _require_head(engine)
+    require_head(engine)
     if args.scale <= 0:
         raise CommandError("--scale must be a positive number, e.g. 1 or 0.1 or 50.")
     if demo.has_demo_data(engine) and not args.replace:
@@ -168,23 +168,6 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise CommandError(f"Models and database differ: {_first_line(exc)}") from exc
     print(f"Database {_where(engine)} is at head ({head}); models and migrations match.")
     return 0
-
-
-def cmd_reconcile(args: argparse.Namespace) -> int:
-    """Check the wallets written to since the last check, advance their checkpoints, refresh the money summaries."""
-    from dashboard.services.wallets import refresh_reconciliation
-
-    engine = connected_engine()
-    _require_head(engine)
-    with unit_of_work(engine) as db:
-        run = refresh_reconciliation(db, None, full=args.full)
-    how = "every wallet from its first transaction" if args.full else "the wallets written to since the last check"
-    print(
-        f"Checked {how}: {run.transactions_replayed:,} transactions replayed, {run.wallets_verified:,} wallets "
-        f"verified, {run.problem_wallets:,} whose ledger breaks (see the Financials page); summaries as of "
-        f"{run.figures_as_of:%Y-%m-%d %H:%M:%S %Z}."
-    )
-    return 1 if run.problem_wallets else 0
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -240,7 +223,9 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction, *, reconcile=None) -> None:
+    """The `db` commands. `reconcile` is the dashboard's handler for `db reconcile` (it checks wallets
+    with the dashboard's services, a layer above this one), or None to leave the command out."""
     db_parser = commands.add_parser("db", help="database: migrations, seed and demo data")
     db_commands = db_parser.add_subparsers(dest="db_command", required=True, metavar="ACTION")
 
@@ -275,11 +260,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     p = db_commands.add_parser("check", help="verify the database is at head and matches the models")
     p.set_defaults(handler=cmd_check)
 
-    p = db_commands.add_parser(
-        "reconcile", help="check new wallet transactions and refresh the money summaries (run on a schedule)"
-    )
-    p.add_argument("--full", action="store_true", help="replay every wallet from its first transaction")
-    p.set_defaults(handler=cmd_reconcile)
+    if reconcile is not None:
+        p = db_commands.add_parser(
+            "reconcile", help="check new wallet transactions and refresh the money summaries (run on a schedule)"
+        )
+        p.add_argument("--full", action="store_true", help="replay every wallet from its first transaction")
+        p.set_defaults(handler=reconcile)
 
     p = db_commands.add_parser("roles", help="create the owner and least-privilege app roles (or print the SQL)")
     p.add_argument("--print", dest="print_sql", action="store_true", help="print the SQL instead of running it")

@@ -61,6 +61,10 @@ def test_upgrade_check_seed_reset_on_a_fresh_database(fresh_database):
     assert result.returncode == 0 and "models and migrations match" in result.stdout
     assert result.stdout.strip().count("\n") == 0  # one line of ours, no alembic chatter
 
+    result = healthdash("db", "reconcile", database_url=url)  # nothing to check yet: a clean pass
+    assert result.returncode == 0, result.stderr
+    assert "0 transactions replayed" in result.stdout and "0 whose ledger breaks" in result.stdout
+
     result = healthdash("db", "seed", database_url=url)
     assert result.returncode == 0 and "admin@healthcare.com" in result.stdout
     result = healthdash("db", "seed", database_url=url)
