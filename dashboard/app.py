@@ -104,7 +104,7 @@ def main() -> None:
     ]
     if refused:
         menu.setdefault(navigation.SECTIONS[-1], []).extend(refused)
-    page = st.navigation(menu)
+    page = st.navigation(menu, expanded=True)  # every page in view, none behind "View more"
     _say_unknown_address(unknown)
     sidebar.render(viewer)
     gate.hand_to_page(viewer)

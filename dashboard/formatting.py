@@ -132,12 +132,21 @@ def md_code(text: str | None) -> str:
     return f"`` {(text or '').replace('`', '')} ``"
 
 
+# Acronyms that stay upper case in labels made from codes: 'nhia_capitation' -> 'NHIA capitation'.
+# The one list: every snake_case-to-words helper goes through humanise.
+ACRONYMS = frozenset({
+    "NHIA", "NHIS", "HMO", "ICU", "NICU", "ENT", "HIV", "TB", "IT", "ID", "PDF", "CSV", "NGN", "ECG", "MRI", "CT",
+    "OPD", "GP", "SMS", "OTP", "API", "KPI", "VAT", "CEO", "ICT", "ANC",
+})  # fmt: skip
+
+
 def humanise(code: str | None) -> str:
-    """'login_failed' -> 'Login failed'."""
+    """'login_failed' -> 'Login failed'; known acronyms stay upper case ('free_icu_beds' -> 'Free ICU beds')."""
     if not code:
         return "—"
-    words = code.replace("_", " ").strip()
-    return words[:1].upper() + words[1:]
+    words = [word.upper() if word.upper() in ACRONYMS else word for word in code.replace("_", " ").strip().split(" ")]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
 
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

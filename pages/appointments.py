@@ -20,6 +20,7 @@ from dashboard.components import charts, confirm, filters, kpi, listing, pickers
 from dashboard.components.header import page_header  # noqa: E402
 from dashboard.formatting import Noun, count, lagos_date, percent  # noqa: E402
 from dashboard.services import appointments, permissions  # noqa: E402
+from dashboard.services.errors import ServiceError  # noqa: E402
 from db.vocab import APPOINTMENT_STATUSES, APPOINTMENT_TYPES, CONSULTATION_TYPES  # noqa: E402
 
 KEY = "appointments"
@@ -73,9 +74,14 @@ hospital_id = pickers.hospital_for_action(
 )
 view_column, day_column = st.columns([1, 2])
 view = view_column.segmented_control("View", ["Day", "Week"], default="Day", key=f"{KEY}_view") or "Day"
+# After a booking the grid moves to the booked day, so the booking shows (set before the widget is drawn).
+booked_day = st.session_state.pop(f"{KEY}__booked_day", None)
+if booked_day is not None:
+    st.session_state[f"{KEY}_day"] = booked_day
 first_day = day_column.date_input(
-    "Day" if view == "Day" else "Week from", value=filters.today(), format="DD/MM/YYYY", key=f"{KEY}_day"
-)
+    "Day" if view == "Day" else "Week from", value=None if booked_day is not None else filters.today(),
+    format="DD/MM/YYYY", key=f"{KEY}_day",
+) or filters.today()
 week = data.call(
     appointments.schedule, actor, hospital_id=hospital_id, start=first_day, days=1 if view == "Day" else 7
 )
@@ -144,6 +150,21 @@ def _write(command, *args, message: str, affects: str | None, **kwargs) -> None:
     confirm.perform(KEY, command, actor, *args, message=message, affects=affects, **kwargs)
 
 
+def _book(*, message: str, toast: str, day, **kwargs) -> None:
+    """Book, then a short toast (a corner box cuts long ones off), the full sentence above the page,
+    the form cleared and the day grid moved to the booked day."""
+    try:
+        data.write(appointments.book, actor, affects=hospital_id, hospital_id=hospital_id, day=day, **kwargs)
+    except ServiceError as exc:
+        say.error(str(exc))
+        return
+    st.session_state[f"{KEY}__booked_day"] = day
+    st.session_state[f"{KEY}__nonce"] = confirm.nonce(KEY) + 1  # as confirm.perform: the form starts empty
+    st.session_state[f"{KEY}__done"] = message  # shown by confirm.show_done above the refreshed page
+    say.toast(toast, icon=":material/check_circle:")
+    st.rerun()
+
+
 def _booking_form() -> None:
     nonce = confirm.nonce(KEY)
     patient, patient_name = pickers.patient(viewer, appointments.find_patients, f"{KEY}_patient_{nonce}")
@@ -181,12 +202,12 @@ def _booking_form() -> None:
         if patient is None:
             say.error("Find and pick the patient to book first.")
             return
-        _write(
-            appointments.book, hospital_id=hospital_id, patient_id=patient, physician_id=physician, day=day,
+        _book(
+            patient_id=patient, physician_id=physician, day=day,
             time=time_slot, appointment_type=kind, consultation_type=how, notes=notes or None,
             message=f"Booked {patient_name} with {physicians[physician]} at {time_slot} on "
             f"{lagos_date(day)}. The patient has been told.",
-            affects=hospital_id,
+            toast=f"Booked {patient_name}, {time_slot} on {lagos_date(day)}.",
         )  # fmt: skip
 
 
@@ -268,14 +289,22 @@ page = listing.show(
 
 def _actions(rows: list) -> None:
     by_id = {r.appointment_id: r for r in rows}
+    ids = list(by_id)
+    # The picker holds its choice by appointment id. Its widget is keyed by the write counter: after a
+    # write its labels are read again (a new time, a new status) and it still shows the same appointment,
+    # rather than Streamlit dropping a choice whose label changed and jumping to the first one.
+    remembered = st.session_state.get(f"{KEY}_chosen_id")
     chosen = st.selectbox(
         "Appointment",
-        list(by_id),
+        ids,
+        index=ids.index(remembered) if remembered in by_id else 0,
         format_func=lambda i: f"{lagos_date(by_id[i].day)} {by_id[i].time} · {by_id[i].patient_name} with "
         f"{by_id[i].physician_name} · {appointments.STATUS_LABELS.get(by_id[i].status, by_id[i].status)}",
-        key=f"{KEY}_chosen",
+        key=f"{KEY}_chosen_{confirm.nonce(KEY)}",
     )
+    st.session_state[f"{KEY}_chosen_id"] = chosen
     row = by_id[chosen]
+    fresh = f"{row.appointment_id}_{confirm.nonce(KEY)}"  # the move fields start from the current date and time
     status_tab, move_tab, cancel_tab = st.tabs(["Confirm or close", "Reschedule", "Cancel"], key=f"{KEY}_tabs",
                                                on_change="rerun")  # fmt: skip
     with status_tab:
@@ -292,9 +321,11 @@ def _actions(rows: list) -> None:
     with move_tab:
         day_column, time_column = st.columns(2)
         new_day = day_column.date_input("New date", value=max(row.day, filters.today()), min_value=filters.today(),
-                                        format="DD/MM/YYYY", key=f"{KEY}_move_day_{row.appointment_id}")  # fmt: skip
-        new_time = time_column.selectbox("New time", appointments.SLOT_TIMES,
-                                         key=f"{KEY}_move_time_{row.appointment_id}")  # fmt: skip
+                                        format="DD/MM/YYYY", key=f"{KEY}_move_day_{fresh}")  # fmt: skip
+        slot_times = list(appointments.SLOT_TIMES)
+        new_time = time_column.selectbox("New time", slot_times,
+                                         index=slot_times.index(row.time) if row.time in slot_times else 0,
+                                         key=f"{KEY}_move_time_{fresh}")  # fmt: skip
         if st.button("Reschedule", key=f"{KEY}_reschedule"):
             _write(appointments.reschedule, row.appointment_id, day=new_day, time=new_time,
                    message=f"{row.patient_name}'s appointment moved to {new_time} on {lagos_date(new_day)}. "
@@ -364,6 +395,6 @@ if len(rates) > 1:
     )
     figure = charts.line(frame, x="Month", y=["No-show rate", "Cancellation rate"],
                          title="No-shows and cancellations by month", x_title="Month",
-                         y_title="Share of appointments (%)", hover_format=".1f",
+                         y_title="Share of appointments (%)", hover_format=".1f", period="month",
                          colours={"No-show rate": charts.VERMILLION, "Cancellation rate": charts.GREY})  # fmt: skip
     charts.show(figure, key=f"{KEY}_rates")

@@ -24,6 +24,7 @@ from dashboard.formatting import (  # noqa: E402
     NAIRA,
     Noun,
     count,
+    humanise,
     lagos_datetime,
     naira,
     naira_change,
@@ -81,12 +82,18 @@ def _cards(against_last_year: bool) -> list[kpi.Card]:
         before = figure.last_year if against_last_year else figure.last_month
         change = figure.change_vs_last_year if against_last_year else figure.change_vs_last_month
         share = figure.percent_vs_last_year if against_last_year else figure.percent_vs_last_month
+        if change is not None:
+            delta, delta_description = f"{naira_change(change)}{_percent_words(share)}", f"vs {other_label}"
+        elif before is None:  # say why there is no change, not a bare repeat of the figure
+            delta, delta_description, colour = f"No figures for {other_label}", None, "off"
+        else:
+            delta, delta_description, colour = None, None, "off"
         cards.append(
             kpi.Card(
                 f"{name}, {this}" + (" (to date)" if month_to_date else ""),
                 naira_short(figure.now) if figure.now is not None else "No figures",
-                delta=None if change is None else f"{naira_change(change)}{_percent_words(share)}",
-                delta_description=f"vs {other_label}" if change is not None else None,
+                delta=delta,
+                delta_description=delta_description,
                 delta_color=colour,  # type: ignore[arg-type]
                 help=f"{name} booked for {this}: {naira(figure.now)}; for {other_label}: {naira(before)}"
                 + (f"; change {naira(change)}." if change is not None else "."),
@@ -183,14 +190,14 @@ def _category_figure(kind: str, colour: str) -> go.Figure | None:
     share = f" ({float(leader.amount / total) * 100:.0f}%)" if total else ""
     fig = go.Figure(
         go.Bar(
-            x=[float(c.amount) for c in rows], y=[c.label for c in rows], orientation="h", marker_color=colour,
-            customdata=[[kind, c.category] for c in rows],
+            x=[float(c.amount) for c in rows], y=[humanise(c.category) for c in rows], orientation="h",
+            marker_color=colour, customdata=[[kind, c.category] for c in rows],
             hovertemplate=f"%{{y}}<br>{KIND[kind]}: {NAIRA}%{{x:,.2f}}<extra></extra>",
         )
     )  # fmt: skip
     fig.update_layout(
         template=charts.TEMPLATE, height=max(220, 70 + 30 * len(rows)), showlegend=False,
-        title=f"{KIND[kind]} by category: {leader.label} is largest{share}", xaxis_title="Naira",
+        title=f"{KIND[kind]} by category: {humanise(leader.category)} is largest{share}", xaxis_title="Naira",
         yaxis={"autorange": "reversed", "type": "category"},
     )  # fmt: skip
     return charts.naira_axis(fig, "xaxis")
@@ -202,7 +209,7 @@ def _pick_category(point: dict) -> dict | None:
         return None
     return {
         "filters": {"kind": kind, "category": category},
-        "label": f"{KIND[kind]}: {financials.category_label(category)}",
+        "label": f"{KIND[kind]}: {humanise(category)}",
     }
 
 
@@ -279,7 +286,7 @@ def _ledger_frame(rows: list) -> pd.DataFrame:
         {
             "Month": [financials.month_label(r.fiscal_month) for r in rows],
             "Kind": [KIND[r.kind] for r in rows],
-            "Category": [financials.category_label(r.category) for r in rows],
+            "Category": [humanise(r.category) for r in rows],
             "Amount": [naira(r.amount) for r in rows],
             "Description": [r.description or "" for r in rows],
         }
@@ -312,7 +319,12 @@ LEDGER = listing.Listing(
     search_placeholder="Description, category, reference or hospital",
     empty=f"No ledger entries for {period.label}.",
     empty_filtered="No ledger entries match. Clear the search or the selection to see more.",
-    column_config={"Amount": st.column_config.TextColumn("Amount", width="small")},
+    # Amounts reach ₦1,000,000,000.00 and more: room for all of them at 1400 px, the short columns kept small.
+    column_config={
+        "Month": st.column_config.TextColumn("Month", width="small"),
+        "Kind": st.column_config.TextColumn("Kind", width="small"),
+        "Amount": st.column_config.TextColumn("Amount", width=170, alignment="right"),
+    },
 )
 try:
     listing.show(LEDGER, viewer, filters={**span, **chosen})
@@ -354,7 +366,7 @@ def _categories_frame(rows, for_export: bool = False) -> pd.DataFrame:
     totals = {k: sum((r.amount for r in rows if r.kind == k), start=0) for k in KIND}
     return pd.DataFrame(
         {
-            "Category": [r.label for r in rows],
+            "Category": [humanise(r.category) for r in rows],
             "Kind": [KIND[r.kind] for r in rows],
             "Amount": _money((r.amount for r in rows), for_export),
             "Share of its kind": [

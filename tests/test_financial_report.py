@@ -46,3 +46,11 @@ def test_the_network_report_lists_hospitals_and_compliance_officers_cannot_print
     assert "Scope: All hospitals" in text and "Ledger Beta Hospital" in text and "By hospital" in text
     with pytest.raises(NotPermitted):
         financial_report.financial_report(db_session, actor(UserRole.COMPLIANCE_OFFICER, None), start=START, end=END)
+
+
+def test_a_month_with_no_figures_is_said_not_dashed(db_session, ledger):  # noqa: F811
+    _, b = ledger  # B books March 2025 only: nothing for February or for March 2024
+    report = financial_report.financial_report(db_session, actor(UserRole.EXECUTIVE, b), start=START, end=END)
+    _, text = text_of(report.content)
+    assert "No figures" in text and "— — —" not in text
+    assert "No figures are booked for Feb 2025 or Mar 2024" in text

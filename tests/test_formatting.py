@@ -34,6 +34,21 @@ def test_range_caption_and_escape():
     assert f.humanise("login_failed") == "Login failed"
 
 
+def test_humanise_keeps_acronyms_upper_case():
+    assert f.humanise("nhia_capitation") == "NHIA capitation"
+    assert f.humanise("hmo_claims") == "HMO claims"
+    assert f.humanise("free_icu_beds") == "Free ICU beds"
+    assert f.humanise("icu") == "ICU"
+    assert f.humanise("ent_clinic") == "ENT clinic"
+    assert f.humanise("hiv_and_tb_drugs") == "HIV and TB drugs"
+    assert f.humanise("it_and_software") == "IT and software"
+    assert f.humanise("patient_id") == "Patient ID"
+    assert f.humanise("nhis_pdf_csv") == "NHIS PDF CSV"
+    # Words that merely contain an acronym are left alone.
+    assert f.humanise("maintenance_entry") == "Maintenance entry"
+    assert f.humanise("hmos") == "Hmos"
+
+
 def test_csv_safe_keeps_spreadsheet_formulas_as_text():
     from dashboard.formatting import csv_safe
 

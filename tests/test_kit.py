@@ -81,3 +81,43 @@ def test_the_permission_table_marks_its_readers():
 
     assert queue.required_roles == permissions.readers("waitlist")
     assert UserRole.EXECUTIVE not in queue.required_roles
+
+
+def test_money_axes_say_b_for_billions_not_g():
+    import plotly.graph_objects as go
+
+    from dashboard.components import charts
+
+    fig = go.Figure()
+    fig.add_bar(x=["Oct 2026", "Nov 2026"], y=[1.0e9, 1.43e9], name="Revenue")
+    fig.add_bar(x=["Oct 2026", "Nov 2026"], y=[0.6e9, 0.9e9], name="Expenses")
+    fig.update_layout(barmode="group")
+    charts.naira_axis(fig)
+    assert list(fig.layout.yaxis.ticktext) == ["₦0", "₦500M", "₦1B", "₦1.5B"]
+    assert not any("G" in t for t in fig.layout.yaxis.ticktext)
+    assert [charts.naira_tick(v) for v in (1.4e9, 250e6, 30e3, 500, -2e6)] == ["₦1.4B", "₦250M", "₦30K", "₦500", "-₦2M"]
+    across = go.Figure(go.Bar(x=[36_923_530.0], y=["General Hospital"], orientation="h"))
+    charts.naira_axis(across, "xaxis")
+    assert across.layout.xaxis.ticktext[-1] == "₦40M"
+
+
+def test_monthly_lines_get_monthly_ticks():
+    from dashboard.components import charts
+
+    frame = pd.DataFrame({"Month": [date(2026, 10, 1), date(2026, 11, 1)], "No-show rate": [4.0, 6.5]})
+    fig = charts.line(frame, x="Month", y="No-show rate", title="t", x_title="Month", y_title="%", period="month")
+    assert list(fig.layout.xaxis.ticktext) == ["Oct 2026", "Nov 2026"]
+    assert "%b %Y" in fig.data[0].hovertemplate
+
+
+def test_card_deltas_use_the_status_palette_not_red_and_green():
+    from dashboard.components.kpi import Card, delta_colour
+
+    assert delta_colour(Card("Revenue", "₦1.4M", delta="+₦200.0K (+16.7%)", delta_color="normal")) == "blue"
+    assert delta_colour(Card("Revenue", "₦1.4M", delta="-₦200.0K (-12.5%)", delta_color="normal")) == "orange"
+    assert delta_colour(Card("Expenses", "₦1.4M", delta="-₦200.0K (-12.5%)", delta_color="inverse")) == "blue"
+    assert delta_colour(Card("Bed occupancy", "81%", delta="+4.9 points", delta_color="inverse")) == "orange"
+    assert delta_colour(Card("Revenue", "₦1.4M", delta="+₦0 (+0.0%)", delta_color="normal")) == "gray"
+    assert delta_colour(Card("Revenue", "₦1.4M", delta="No figures for Nov 2025", delta_color="off")) == "gray"
+    assert delta_colour(Card("Open emergencies", "3", delta="1 critical")) == "gray"
+    assert delta_colour(Card("Appointments", "40")) == "gray"

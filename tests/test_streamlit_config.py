@@ -15,4 +15,6 @@ def test_the_shipped_config_keeps_internals_and_data_in():
     assert config["client"]["disableDataExport"] is True  # tables' own CSV button would skip the audit
     assert config["server"]["enableXsrfProtection"] is True
     assert config["server"]["maxUploadSize"] == 10
+    assert config["server"]["fileWatcherType"] == "none"  # a serving server never hot-reloads code
+    assert config["server"]["runOnSave"] is False
     assert config["browser"]["gatherUsageStats"] is False

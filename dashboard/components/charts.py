@@ -8,6 +8,7 @@ are the ones set here; Plotly's script ships inside Streamlit, so nothing is fet
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import pandas as pd
@@ -52,10 +53,85 @@ pio.templates["healthdash"] = go.layout.Template(
 TEMPLATE = "healthdash"
 
 
+# Plotly's SI suffixes say G for billions, which means nothing to a finance reader: money axes get
+# their own ticks, in the words the cards use (₦1.4B, ₦250M, ₦30K).
+_MONEY_SUFFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
+
+
+def naira_tick(value: float) -> str:
+    """₦1B, ₦1.4B, ₦250M, ₦30K, ₦500, -₦2M: a money axis tick, without trailing zeros."""
+    sign, value = ("-" if value < 0 else ""), abs(value)
+    for limit, suffix in _MONEY_SUFFIXES:
+        if value >= limit:
+            return f"{sign}{NAIRA}{value / limit:,.2f}".rstrip("0").rstrip(".") + suffix
+    return f"{sign}{NAIRA}{value:,.0f}"
+
+
+def _nice_step(span: float, ticks: int = 5) -> float:
+    raw = span / ticks
+    magnitude = 10 ** math.floor(math.log10(raw))
+    return next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+
+
+def naira_ticks(low: float, high: float) -> list[float]:
+    """Round tick values that cover low..high (and zero)."""
+    low, high = min(low, 0.0), max(high, 0.0)
+    if high - low <= 0:
+        return [0.0]
+    step = _nice_step(high - low)
+    first, last = math.floor(low / step + 1e-9), math.ceil(high / step - 1e-9)
+    return [round(i * step, 6) for i in range(first, last + 1)]
+
+
+def _axis_values(fig: go.Figure, axis: str) -> list[float]:
+    """The values drawn against `axis` ("yaxis", "xaxis2", ...), stacked bars summed per category."""
+    letter, ref = axis[0], axis[0] + axis[5:]  # "yaxis2" -> "y2"
+    other = "x" if letter == "y" else "y"
+    stacked = fig.layout.barmode in ("stack", "relative")
+    values: list[float] = []
+    positive: dict[object, float] = {}
+    negative: dict[object, float] = {}
+    for trace in fig.data:
+        if (getattr(trace, f"{letter}axis", None) or letter) != ref:
+            continue
+        mine, theirs = getattr(trace, letter, None), getattr(trace, other, None)
+        if mine is None:
+            continue
+        numbers = [float(v) for v in mine if v is not None and not (isinstance(v, float) and math.isnan(v))]
+        if stacked and trace.type == "bar" and theirs is not None:
+            for key, v in zip(theirs, mine, strict=False):
+                if v is None or (isinstance(v, float) and math.isnan(v)):
+                    continue
+                bucket = positive if float(v) >= 0 else negative
+                bucket[key] = bucket.get(key, 0.0) + float(v)
+        else:
+            values.extend(numbers)
+    return values + list(positive.values()) + list(negative.values())
+
+
 def naira_axis(fig: go.Figure, axis: str = "yaxis") -> go.Figure:
-    """An axis of money: ₦ before abbreviated thousands (₦1.2M), full naira in hover text."""
-    fig.update_layout({axis: {"tickprefix": NAIRA, "tickformat": "~s"}})
+    """An axis of money: ₦ before abbreviated amounts (₦1.4B, ₦250M, ₦30K), full naira in hover text.
+
+    Call it after the traces are added: the ticks are worked out from them. With no data yet, the
+    axis falls back to Plotly's own abbreviations with B for billions.
+    """
+    values = _axis_values(fig, axis)
+    if not values:
+        fig.update_layout({axis: {"tickprefix": NAIRA, "exponentformat": "B", "tickformat": ""}})
+        return fig
+    ticks = naira_ticks(min(values), max(values))
+    fig.update_layout({axis: {"tickmode": "array", "tickvals": ticks, "ticktext": [naira_tick(t) for t in ticks]}})
     return fig
+
+
+def _monthly_axis(fig: go.Figure, frame: pd.DataFrame, x: str) -> None:
+    """One tick per month, read "Oct 2026", for monthly points (Plotly would put weekly ticks between two months)."""
+    months = pd.to_datetime(pd.Series(frame[x]).dropna().unique())
+    if len(months) == 0:
+        return
+    step = max(1, math.ceil(len(months) / 12))  # at most about a dozen labels
+    shown = sorted(months)[::step]
+    fig.update_xaxes(tickmode="array", tickvals=list(shown), ticktext=[f"{m:%b %Y}" for m in shown])
 
 
 def bar(
@@ -131,8 +207,12 @@ def line(
     colours: dict[str, str] | None = None,
     hover_format: str = ",.0f",
     height: int = 340,
+    period: str = "day",
 ) -> go.Figure:
+    """Lines of one or more series over dates. `period="month"`: one point per month, ticked and hovered
+    as "Oct 2026" rather than as days."""
     series = [y] if isinstance(y, str) else list(y)
+    date_format = "%b %Y" if period == "month" else "%d %b %Y"
     fig = go.Figure()
     for position, name in enumerate(series):
         fig.add_scatter(
@@ -141,7 +221,7 @@ def line(
             name=name,
             mode="lines+markers" if len(frame) <= 62 else "lines",
             line={"color": (colours or {}).get(name, PALETTE[position % len(PALETTE)]), "width": 2},
-            hovertemplate=f"%{{x|%d %b %Y}}<br>{name}: %{{y:{hover_format}}}<extra></extra>",
+            hovertemplate=f"%{{x|{date_format}}}<br>{name}: %{{y:{hover_format}}}<extra></extra>",
         )
     fig.update_layout(
         template=TEMPLATE,
@@ -151,6 +231,8 @@ def line(
         xaxis_title=x_title,
         yaxis_title=y_title,
     )
+    if period == "month":
+        _monthly_axis(fig, frame, x)
     return fig
 
 

@@ -34,12 +34,25 @@ class Card:
     value: str
     delta: str | None = None
     delta_description: str | None = None
-    # "normal": up is good (green/up); "inverse": up is bad; "off": a change with no judgement.
+    # Which way is good: "normal" up, "inverse" down, "off" neither (a change with no judgement). The
+    # delta is drawn in the status palette (UX.md), never red against green: blue for a change the good
+    # way, orange for one that needs attention, grey for none or no judgement; its arrow says which way.
     delta_color: Literal["normal", "inverse", "off"] = "off"
     help: str | None = None
     status: Status | None = None
     status_note: str | None = None  # what the status is measured against, e.g. "alert at 90%"
     page: str | None = None  # the page key that explains the figure
+
+
+def delta_colour(card: Card) -> Literal["blue", "orange", "gray"]:
+    """The colour of a card's delta: blue a change the good way, orange the other way, grey otherwise."""
+    if card.delta_color == "off" or not card.delta:
+        return "gray"
+    text = card.delta.strip()
+    if not any(c in "123456789" for c in text.split("(")[0]):  # "+0", "+₦0 (+0.0%)": no change
+        return "gray"
+    up = not text.startswith(("-", "\u2212"))
+    return "blue" if up == (card.delta_color == "normal") else "orange"
 
 
 def _badge(status: Status, note: str | None) -> None:
@@ -60,7 +73,7 @@ def card_row(viewer: Viewer, cards: list[Card], *, per_row: int = 4) -> None:
                     card.label,
                     card.value,
                     delta=card.delta,
-                    delta_color=card.delta_color,
+                    delta_color=delta_colour(card),
                     delta_description=card.delta_description,
                     delta_arrow="auto" if card.delta_color != "off" else "off",
                     help=card.help,

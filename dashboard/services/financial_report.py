@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dashboard.formatting import lagos_date, lagos_datetime, naira, naira_short
+from dashboard.formatting import humanise, lagos_date, lagos_datetime, naira, naira_short
 from dashboard.services import audit, financials, permissions
 from dashboard.services.actors import ROLE_NAMES, Actor
 from dashboard.services.dates import checked_range
@@ -56,6 +56,11 @@ def _scope_label(db: Session, actor: Actor) -> str:
 
 def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:+.1f}%"
+
+
+def _booked(value: Decimal | None) -> str:
+    """A month's figure, or "No figures" when nothing is booked for it (not a bare dash)."""
+    return "No figures" if value is None else naira(value)
 
 
 def _signed(value: Decimal | None) -> str:
@@ -168,10 +173,11 @@ def financial_report(
 
     heading(f"{financials.month_label(cards.month)} against last month and the same month last year")
     card_rows = []
-    for name, figure in (("Revenue", cards.revenue), ("Expenses", cards.expenses), ("Net", cards.net)):
+    figures = (("Revenue", cards.revenue), ("Expenses", cards.expenses), ("Net", cards.net))
+    for name, figure in figures:
         card_rows.append((
-            name, naira(figure.now), naira(figure.last_month), _signed(figure.change_vs_last_month),
-            _percent(figure.percent_vs_last_month), naira(figure.last_year), _signed(figure.change_vs_last_year),
+            name, _booked(figure.now), _booked(figure.last_month), _signed(figure.change_vs_last_month),
+            _percent(figure.percent_vs_last_month), _booked(figure.last_year), _signed(figure.change_vs_last_year),
             _percent(figure.percent_vs_last_year),
         ))  # fmt: skip
     table(
@@ -179,6 +185,17 @@ def financial_report(
          financials.month_label(cards.last_year), "Change", "%"),
         card_rows, (18, 27, 27, 27, 17, 27, 27, 17),
     )  # fmt: skip
+    missing = [
+        financials.month_label(month)
+        for month, attribute in ((cards.month, "now"), (cards.last_month, "last_month"), (cards.last_year, "last_year"))
+        if all(getattr(figure, attribute) is None for _, figure in figures)
+    ]
+    if missing:
+        pdf.ln(1)
+        pdf.multi_cell(
+            0, 5, f"No figures are booked for {' or '.join(missing)}, so there is no change to show against it.",
+            new_x=XPos.LMARGIN, new_y=YPos.NEXT,
+        )  # fmt: skip
 
     heading("By fiscal month")
     pdf.image(io.BytesIO(monthly_chart_png(months)), w=pdf.epw)
@@ -195,7 +212,7 @@ def financial_report(
     totals = {k: sum((c.amount for c in categories if c.kind == k), Decimal(0)) for k in financials.KIND_LABELS}
     table(
         ("Category", "Kind", "Amount", "Share of its kind"),
-        [(c.label, financials.KIND_LABELS[c.kind], naira(c.amount),
+        [(humanise(c.category), financials.KIND_LABELS[c.kind], naira(c.amount),
           f"{float(c.amount / totals[c.kind]) * 100:.1f}%" if totals[c.kind] else "—") for c in categories],
         (60, 30, 45, 40),
     )  # fmt: skip
