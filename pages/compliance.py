@@ -41,8 +41,11 @@ STATUS_COLOURS = {
     "Under review": charts.GREY,
 }
 SEVERITIES = ("low", "medium", "high", "critical")
+SEVERITY_LABELS = {s.capitalize(): s for s in SEVERITIES}  # as shown in the form -> as stored
 STATES = {"open": "open", "in progress": "in_progress", "closed": "closed"}  # as shown -> as stored
 STATE_WORDS = {v: k for k, v in STATES.items()}
+STATE_LABELS = {k.capitalize(): v for k, v in STATES.items()}  # as shown in the form -> as stored
+STATE_LABEL_OF = {v: k for k, v in STATE_LABELS.items()}
 KIND_WORDS = {"violation": "Violation", "action": "Corrective action"}
 KIND_SHORT = {"violation": "Violation", "action": "Action"}
 
@@ -99,6 +102,17 @@ kpi.card_row(
 cells = data.cached(compliance.score_grid, actor)
 
 
+def _wrap(text: str, width: int = 16) -> str:
+    """A column label on lines of about `width` characters, for a chart."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
 def _score_heatmap(cells: list) -> go.Figure:
     types = [t for t in compliance.KNOWN_TYPES if any(c.compliance_type == t for c in cells)]
     types += sorted({c.compliance_type for c in cells} - set(types))
@@ -121,12 +135,19 @@ def _score_heatmap(cells: list) -> go.Figure:
             colorbar={"title": {"text": "Score"}, "thickness": 12},
         )
     )  # fmt: skip
+    # The type names sit level above the columns, wrapped onto short lines, and the title is pinned to the
+    # top of the figure with room for them below it: angled names ran up into the title.
+    wrapped = [_wrap(t) for t in types]
+    top = 60 + 17 * max((w.count("<br>") + 1 for w in wrapped), default=1)
     fig.update_layout(
-        template=charts.TEMPLATE, title="Current score by hospital and compliance type (0–100)",
-        height=max(260, 110 + 26 * len(hospitals)),
-        xaxis={"side": "top", "type": "category", "gridcolor": "rgba(0,0,0,0)"},
+        template=charts.TEMPLATE,
+        title={"text": "Current score by hospital and compliance type (0–100)", "yref": "container", "y": 1,
+               "yanchor": "top", "pad": {"t": 10}},
+        height=max(260, top + 20 + 26 * len(hospitals)),
+        xaxis={"side": "top", "type": "category", "gridcolor": "rgba(0,0,0,0)", "tickangle": 0,
+               "tickvals": types, "ticktext": wrapped},
         yaxis={"autorange": "reversed", "type": "category", "gridcolor": "rgba(0,0,0,0)"},
-        margin={"l": 10, "r": 10, "t": 110, "b": 10},
+        margin={"l": 10, "r": 10, "t": top, "b": 10},
     )  # fmt: skip
     return fig
 
@@ -169,7 +190,13 @@ with trend_column:
             hover_format=".0f",
         )
         fig.update_traces(connectgaps=True, mode="lines+markers")
-        fig.update_layout(showlegend=True, yaxis={"range": [0, 100]}, height=380)
+        # The legend goes under the chart: above it, it ran into the title.
+        fig.update_layout(
+            showlegend=True,
+            yaxis={"range": [0, 100]},
+            height=440,
+            legend={"orientation": "h", "yanchor": "top", "y": -0.25, "xanchor": "left", "x": 0},
+        )
         charts.show(fig, key=f"{KEY}_trend")  # fmt: skip
         st.caption(f"Assessments from {lagos_date(trend_start)} to {lagos_date(period.end)}, averaged by month.")
     else:
@@ -180,8 +207,8 @@ with status_column:
     )
     charts.show(
         charts.bar(statuses, x="Status", y="Assessments", title="Current assessments by status", x_title="Status",
-                   y_title="Assessments", horizontal=True, counts=True, height=380,
-                   colours={"Assessments": charts.BLUE}),
+                   y_title="Assessments", horizontal=True, counts=True, height=440,
+                   colours={"Assessments": charts.BLUE}).update_layout(yaxis_title=None),  # the labels say it
         key=f"{KEY}_status",
     )  # fmt: skip
 
@@ -301,6 +328,12 @@ listing.show(DUE, viewer)
 # --- History ------------------------------------------------------------------------------------------------------
 st.subheader("History of an assessment type")
 types = data.cached(compliance.compliance_types, actor)
+just_saved = st.session_state.pop(f"{KEY}__history_next", None)
+if just_saved:
+    saved_hospital, saved_type = just_saved
+    if actor.network_wide and saved_hospital:
+        st.session_state[f"{KEY}_history_hospital"] = saved_hospital
+    st.session_state[f"{KEY}_history_type"] = saved_type
 left, right = st.columns(2)
 with left:
     history_hospital = pickers.hospital_for_action(viewer, f"{KEY}_history_hospital",
@@ -309,6 +342,8 @@ with right:
     # The types this hospital has been assessed on come first, so the history opens on something.
     assessed = {c.compliance_type for c in cells if c.hospital_id == history_hospital}
     ordered = [t for t in types if t in assessed] + [t for t in types if t not in assessed]
+    if just_saved and just_saved[1] not in ordered:
+        ordered.insert(0, just_saved[1])
     history_type = st.selectbox("Show the history of", ordered, key=f"{KEY}_history_type")
 
 
@@ -393,13 +428,16 @@ elif past:
         st.caption(f"The table lists all {count(len(past))} assessments; the six most recent are opened above.")
 
 # --- The form -----------------------------------------------------------------------------------------------------
+# New rows start blank (an empty text, not "None") with Medium and Open chosen; the choices are shown
+# capitalised and mapped back to the stored words in _rows_of.
 EDITOR_COLUMNS = {
-    "Description": st.column_config.TextColumn("Description", width="large", required=True, max_chars=500),
-    "Severity": st.column_config.SelectboxColumn("Severity", options=list(SEVERITIES), default="medium",
+    "Description": st.column_config.TextColumn("Description", width="large", required=True, max_chars=500,
+                                               default=""),
+    "Severity": st.column_config.SelectboxColumn("Severity", options=list(SEVERITY_LABELS), default="Medium",
                                                  required=True),
-    "Owner": st.column_config.TextColumn("Owner", max_chars=200),
+    "Owner": st.column_config.TextColumn("Owner", max_chars=200, default=""),
     "Due date": st.column_config.DateColumn("Due date", format="D MMM YYYY"),
-    "State": st.column_config.SelectboxColumn("State", options=list(STATES), default="open", required=True),
+    "State": st.column_config.SelectboxColumn("State", options=list(STATE_LABELS), default="Open", required=True),
 }  # fmt: skip
 
 
@@ -409,11 +447,11 @@ def _editor_frame(entries: list) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Description": pd.Series([e.description for e in carried], dtype="object"),
-            "Severity": pd.Series([e.severity if e.severity in SEVERITIES else "medium" for e in carried],
-                                  dtype="object"),
-            "Owner": pd.Series([e.owner for e in carried], dtype="object"),
+            "Severity": pd.Series([(e.severity if e.severity in SEVERITIES else "medium").capitalize()
+                                   for e in carried], dtype="object"),
+            "Owner": pd.Series([e.owner or "" for e in carried], dtype="object"),
             "Due date": pd.Series([e.due_date for e in carried], dtype="object"),
-            "State": pd.Series([STATE_WORDS.get(e.status, "open") for e in carried], dtype="object"),
+            "State": pd.Series([STATE_LABEL_OF.get(e.status, "Open") for e in carried], dtype="object"),
         }
     )  # fmt: skip
 
@@ -435,13 +473,14 @@ def _rows_of(frame: pd.DataFrame) -> list[dict]:
             continue
         if isinstance(due, pd.Timestamp | datetime):
             due = None if pd.isna(due) else due.date()
+        severity, state = record.get("Severity"), record.get("State")
         rows.append(
             {
                 "description": None if _blank(description) else str(description),
-                "severity": None if _blank(record.get("Severity")) else record["Severity"],
+                "severity": None if _blank(severity) else SEVERITY_LABELS.get(severity, severity),
                 "owner": None if _blank(owner) else str(owner),
                 "due_date": None if _blank(due) else due,
-                "status": STATES.get(record.get("State") or "open", record.get("State")),
+                "status": STATE_LABELS.get(state) or STATES.get(state or "open", state),
             }
         )
     return rows
@@ -479,9 +518,11 @@ if may_write:
             first, second, third, fourth = st.columns(4)
             status = first.selectbox("Status", list(STATUS_WORDS), format_func=STATUS_WORDS.get,
                                      key=f"{KEY}_form_status_{suffix}")  # fmt: skip
-            score = second.number_input("Score (0–100)", min_value=0, max_value=100, step=1,
-                                        value=previous.score if previous and previous.score is not None else 80,
-                                        key=f"{KEY}_form_score_{suffix}")  # fmt: skip
+            # A text box, not a bounded number box: a bounded box turns red on 101 and the form sends
+            # nothing, silently; the service checks the score and says what is wrong in a sentence.
+            score = second.text_input("Score (0–100)", max_chars=12,
+                                      value=str(previous.score if previous and previous.score is not None else 80),
+                                      key=f"{KEY}_form_score_{suffix}")  # fmt: skip
             assessed_on = third.date_input("Assessment date", value=today, max_value=today, format="DD/MM/YYYY",
                                            key=f"{KEY}_form_assessed_{suffix}")  # fmt: skip
             next_due = fourth.date_input("Next assessment due", value=today + timedelta(days=180),
@@ -493,21 +534,26 @@ if may_write:
             st.markdown("**Violations found**")
             violations = st.data_editor(
                 _editor_frame(previous.violations if previous else []), num_rows="dynamic", hide_index=True,
-                column_config=EDITOR_COLUMNS, width="stretch", key=f"{KEY}_form_violations_{suffix}",
+                column_config=EDITOR_COLUMNS, width="stretch", placeholder="",
+                key=f"{KEY}_form_violations_{suffix}",
             )  # fmt: skip
             st.markdown("**Corrective actions**")
             actions = st.data_editor(
                 _editor_frame(previous.actions if previous else []), num_rows="dynamic", hide_index=True,
-                column_config=EDITOR_COLUMNS, width="stretch", key=f"{KEY}_form_actions_{suffix}",
+                column_config=EDITOR_COLUMNS, width="stretch", placeholder="",
+                key=f"{KEY}_form_actions_{suffix}",
             )  # fmt: skip
-            st.caption("Add a row with the + below each table; a row left empty is ignored.")
+            st.caption("Add a row with the + at the top right of each table; a row left empty is ignored.")
             submitted = st.form_submit_button("Save assessment", type="primary")
         if submitted:
-            confirm.perform(
+            # Once saved, the history below opens on this hospital and type (read before its widgets).
+            st.session_state[f"{KEY}__history_next"] = (hospital_id, kind)
+            if not confirm.perform(
                 KEY, compliance.record_assessment, actor, hospital_id=hospital_id, compliance_type=kind,
                 status=status, score=score, assessed_on=assessed_on, next_due=next_due, details=details,
                 violations=_rows_of(violations), corrective_actions=_rows_of(actions), affects=hospital_id,
-                message=f"{kind} assessment saved ({score}/100, {STATUS_WORDS[status].lower()}).",
-            )  # fmt: skip
+                message=f"{kind} assessment saved ({str(score).strip()}/100, {STATUS_WORDS[status].lower()}).",
+            ):  # fmt: skip
+                st.session_state.pop(f"{KEY}__history_next", None)
 else:
     st.caption("Compliance officers and network administrators record assessments and close findings.")

@@ -43,6 +43,12 @@ page_header(
 confirm.show_done(KEY)
 
 
+def _lower_first(words: str) -> str:
+    """'ICU beds' stays so, 'General ward beds' becomes 'general ward beds', for use mid-sentence."""
+    first = words.split(" ", 1)[0]
+    return words if first.isupper() else words[:1].lower() + words[1:]
+
+
 def _step_time(moment) -> str:
     return "—" if moment is None else lagos_datetime(moment)
 
@@ -249,7 +255,7 @@ def _dispatch_panel() -> None:
             {
                 "Hospital": [h.name for h in nearest.hospitals],
                 "Distance": [f"{h.distance_km:,.1f} km" for h in nearest.hospitals],
-                f"Free {bed.lower()}": [h.free_beds for h in nearest.hospitals],
+                f"Free {_lower_first(bed)}": [h.free_beds for h in nearest.hospitals],
                 "Counted": [
                     "never" if h.hours_since_count is None
                     else ("Stale: " if h.stale else "") + f"{minutes_words(h.hours_since_count * 60)} ago"
@@ -410,6 +416,16 @@ else:
         ),
         hide_index=True,
         width="stretch",
+        # Fixed widths for the short columns, so Pickup and To keep the room they need at 1,400 pixels.
+        column_config={
+            "Patient": st.column_config.TextColumn(width=150),
+            "Emergency": st.column_config.TextColumn(width=120),
+            "Status": st.column_config.TextColumn(width=90),
+            "ETA": st.column_config.TextColumn(width=60),
+            "Pickup": st.column_config.TextColumn(width=260),
+            "To": st.column_config.TextColumn(width=220),
+            "Requested": st.column_config.TextColumn(width=110),
+        },
         height="content" if len(ambulances) <= 10 else 400,
     )
     if may_write:

@@ -211,6 +211,7 @@ if actor.network_wide:
             width="stretch",
             height="content" if len(overdue) <= 25 else 600,
         )
-        st.caption(f"{count(len(overdue))} of {HOSPITALS.count(len(reporting))} have a report overdue.")
+        verb = "has" if len(overdue) == 1 else "have"
+        st.caption(f"{count(len(overdue))} of {HOSPITALS.count(len(reporting))} {verb} a report overdue.")
 if figures.free_beds.value is None and not actor.network_wide:
     st.info("This hospital has recorded no resources yet. Add its beds on the Resources & beds page.")

@@ -28,7 +28,16 @@ NOT_A_LINK = "This address is not a web (http or https) link, so it is not opene
 
 
 def _waited(days: float | None) -> str:
-    return "—" if days is None else minutes_words(days * 24 * 60)
+    """'45 min' or '5 h 20 min' under a day, '2 days 4 h' for a couple of days, then '1,320 days'."""
+    if days is None:
+        return "—"
+    days = max(0.0, days)
+    if days < 1:
+        return minutes_words(days * 24 * 60)
+    if days < 3:
+        whole, hours = divmod(round(days * 24), 24)
+        return f"{whole} day{'s' if whole != 1 else ''}" + (f" {hours} h" if hours else "")
+    return f"{round(days):,} days"
 
 
 page_header("Verification", "Hospitals and documents waiting for a decision, longest waiting first.", viewer)
@@ -57,7 +66,7 @@ kpi.card_row(
             delta=kpi.signed_change(figures.median_days_last_30, figures.median_days_previous_30, unit="days",
                                     digits=1),
             delta_color="inverse",
-            delta_description="vs the 30 days before",
+            delta_description="vs prior 30 days",
             help=f"From upload to decision, of the {count(figures.decided_last_30_days)} documents decided in the "
             "last 30 days.",
         ),
@@ -168,7 +177,15 @@ HOSPITALS = listing.Listing(
     empty="No hospital is waiting for verification.",
     empty_filtered="No waiting hospital matches this search. Clear it to see them all.",
     page_size=10,
-    column_config={"Documents": st.column_config.TextColumn(width="large")},
+    # Widths that fit the table at 1,400 pixels; the wait is a short '12 days'.
+    column_config={
+        "Hospital": st.column_config.TextColumn(width=220),
+        "City": st.column_config.TextColumn(width=110),
+        "State": st.column_config.TextColumn(width=100),
+        "Registered": st.column_config.TextColumn(width=100),
+        "Waiting": st.column_config.TextColumn(width=90),
+        "Documents": st.column_config.TextColumn(width="large"),
+    },
 )
 hospital_page = listing.show(HOSPITALS, viewer)
 if hospital_page.rows:
@@ -222,8 +239,15 @@ DOCUMENTS = listing.Listing(
     empty="No document is waiting for review.",
     empty_filtered="No waiting document matches this search. Clear it to see them all.",
     column_config={
-        "Document": st.column_config.TextColumn(width="medium"),
-        "Open": st.column_config.LinkColumn("Open", display_text="Open", help="Only http(s) addresses are links."),
+        "Document": st.column_config.TextColumn(width=260),
+        "Type": st.column_config.TextColumn(width=130),
+        "Owner": st.column_config.TextColumn(width=190),
+        "Hospital": st.column_config.TextColumn(width=170),
+        "Uploaded": st.column_config.TextColumn(width=100),
+        "Waiting": st.column_config.TextColumn(width=90),
+        "Open": st.column_config.LinkColumn(
+            "Open", display_text="Open", help="Only http(s) addresses are links.", width=60
+        ),
     },
 )
 document_page = listing.show(DOCUMENTS, viewer)

@@ -77,7 +77,7 @@ def _figures_at_the_top() -> list:
                 minutes_words(medians.today_minutes),
                 delta=kpi.signed_change(medians.today_minutes, medians.previous_7_days_minutes, unit="min"),
                 delta_color="inverse",
-                delta_description="vs the previous 7 days",
+                delta_description="vs last 7 days",
                 help=f"From arrival to being called; {count(medians.today_count)} called today.",
             ),
             kpi.Card(
@@ -138,6 +138,8 @@ def _call_next_controls(department: str | None, summary: list) -> None:
         if called is None:
             say.info(f"Nobody is waiting in {target} now. New arrivals appear here within {REFRESH_SECONDS} seconds.")
             return
+        # "Update a patient" opens on the patient just called, ready to be marked as seen.
+        st.session_state[f"{KEY}__just_called"] = called.id
         confirm.done(
             f"Called {called.patient_name} ({humanise(called.priority)}, waited "
             f"{minutes_words(called.waited_minutes)}) to {called.department}.",
@@ -146,8 +148,11 @@ def _call_next_controls(department: str | None, summary: list) -> None:
 
 
 def _entry_actions(entries: list) -> None:
-    """Complete, cancel or re-prioritise one entry of the queue shown."""
+    """Mark as seen, cancel or re-prioritise one entry of the queue shown."""
     by_id = {e.id: e for e in entries}
+    just_called = st.session_state.pop(f"{KEY}__just_called", None)
+    if just_called in by_id:
+        st.session_state[f"{KEY}_entry"] = just_called
     chosen = st.selectbox(
         "Patient",
         list(by_id),
@@ -157,7 +162,7 @@ def _entry_actions(entries: list) -> None:
     )
     entry = by_id[chosen]
     complete_tab, priority_tab, cancel_tab = st.tabs(
-        ["Complete", "Change priority", "Cancel"], key=f"{KEY}_entry_tabs", on_change="rerun"
+        ["Mark as seen", "Change priority", "Cancel"], key=f"{KEY}_entry_tabs", on_change="rerun"
     )
     with complete_tab:
         if entry.waiting:

@@ -343,3 +343,20 @@ def test_diversion_takes_a_hospital_out_until_its_end(db_session, desk):
     assert emergencies.end_diversion(db_session, desk.ha_near, hospital).accepting
     with pytest.raises(InvalidInput, match="already accepting"):
         emergencies.end_diversion(db_session, desk.ha_near, hospital)
+
+
+def test_a_referral_answered_before_its_request_counts_as_no_wait_not_a_negative_one(db_session, desk):
+    # The demo's generated requests can be stamped after their referral's answer; never below zero.
+    for wait in (-90, -30, 10):
+        created = datetime(2026, 4, 2, 9, tzinfo=UTC)
+        row = EmergencyRequest(patient_id=desk.patient, emergency_type="burns", severity="high",
+                               hospital_id=desk.hospitals["full"].id, created_at=created, status="resolved")
+        db_session.add(row)
+        db_session.flush()
+        db_session.add(Referral(emergency_request_id=row.id, from_hospital_id=desk.hospitals["full"].id,
+                                to_hospital_id=desk.hospitals["near"].id, status="closed", referred_by="x",
+                                referred_at=created, answered_at=created + timedelta(minutes=wait)))  # fmt: skip
+    db_session.flush()
+    [april] = emergencies.median_assignment_by_month(db_session, desk.admin, start=date(2026, 4, 1),
+                                                     end=date(2026, 4, 30))  # fmt: skip
+    assert (april.median_minutes, april.assigned) == (0.0, 3)

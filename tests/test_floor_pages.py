@@ -155,6 +155,10 @@ def test_waitlist_calls_the_most_urgent_patient_first(tokens, engine, floor):
     assert not at.exception and not at.error
     assert any("Called" in s.value and "Urgent" in s.value for s in at.success), [s.value for s in at.success]
     low, urgent = floor["queue"]
+    # "Update a patient" opens on the patient just called, labelled as called, ready to be marked as seen.
+    picker = at.selectbox(key="waitlist_entry")
+    assert picker.value == urgent and "· Called" in picker.format_func(picker.value)
+    assert "Mark as seen" in [t.label for t in at.tabs]
     with Session(engine) as session:
         assert session.get(PatientWaitlist, urgent).status == "called"
         assert session.get(PatientWaitlist, low).status == "waiting"

@@ -145,13 +145,13 @@ def test_a_compliance_officer_records_an_assessment_refused_then_saved(tokens, e
     inputs = {d.label: d for d in at.date_input}
     today = datetime.now(LAGOS).date()
     inputs["Next assessment due"].set_value(today - timedelta(days=1))
-    {n.label: n for n in at.number_input}["Score (0–100)"].set_value(93)
+    _score(at).input("93")
     _button(at, "Save assessment").click().run()
     assert any("not after the assessment" in e.value for e in at.error), [e.value for e in at.error]
     with Session(engine) as session:
         assert len(session.scalars(select(HCT).where(HCT.hospital_id == app_env.hospital_a)).all()) == 2
     {d.label: d for d in at.date_input}["Next assessment due"].set_value(today + timedelta(days=90))
-    {n.label: n for n in at.number_input}["Score (0–100)"].set_value(93)
+    _score(at).input("93")
     _button(at, "Save assessment").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     with Session(engine) as session:
@@ -164,6 +164,40 @@ def test_a_compliance_officer_records_an_assessment_refused_then_saved(tokens, e
         assert newest.violations[0]["owner"] == LINKY
         audited = session.scalars(select(AuditLog).where(AuditLog.resource_id == newest.id)).all()
         assert [a.action_type for a in audited] == ["compliance_assessment_recorded"]
+
+
+def _score(at: AppTest):
+    return next(t for t in at.text_input if t.label == "Score (0–100)")
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [("101", "101 is outside that range"), ("-1", "-1 is outside that range"), ("ninety", '"ninety" is not one')],
+)
+def test_a_score_out_of_range_or_not_a_number_is_refused_in_a_sentence(tokens, typed, said):
+    at = page("compliance.py", tokens[UserRole.COMPLIANCE_OFFICER])
+    at.selectbox(key="compliance_form_type").set_value(FIRE).run()
+    _score(at).input(typed)
+    _button(at, "Save assessment").click().run()
+    assert not at.exception
+    assert any("The score must" in e.value and said in e.value for e in at.error), [e.value for e in at.error]
+
+
+def test_after_saving_the_history_opens_on_the_type_just_saved(tokens, engine, app_env):
+    at = page("compliance.py", tokens[UserRole.COMPLIANCE_OFFICER])
+    form_type = at.selectbox(key="compliance_form_type")
+    other = next(t for t in form_type.options if t not in (FIRE, "Another type…"))
+    assert at.selectbox(key="compliance_history_type").value != other
+    form_type.set_value(other).run()
+    _score(at).input("64")
+    _button(at, "Save assessment").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.selectbox(key="compliance_history_type").value == other
+    history = next(d.value for d in at.dataframe if "Assessor" in d.value.columns)
+    assert list(history["Score"])[0] == 64
+    with Session(engine) as session, session.begin():  # leave the module's data as the other tests expect it
+        session.execute(delete(HCT).where(HCT.compliance_type == other))
+    data.clear_cache()
 
 
 def test_closing_a_finding_asks_first_then_records_who_closed_it(tokens, engine, app_env):

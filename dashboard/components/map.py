@@ -5,11 +5,12 @@ Nigeria's outline, its neighbours and the 37 state capitals are drawn from files
 (dashboard/assets, sources in its README.md). So the map means something on a network with no
 internet, which many hospitals have.
 
-Hospitals are coloured by verification status and sized by free beds; open emergencies by severity;
-ambulances on their way are arcs from pickup to hospital. Above emergencies.MAP_POINT_LIMIT open
-emergencies the services count them into grid cells in SQL and the map draws a heatmap of the cells,
-so 20,000 emergencies cost the browser a few hundred weighted points. Tooltips are plain text
-(deck.gl's `text` tooltip), so a name cannot inject markup.
+Hospitals are rings (a faint fill, so what lies under them shows) coloured by verification status
+from a palette of their own and sized by free beds; open emergencies are solid dots coloured by
+severity, drawn above the hospitals with the ambulances' arcs from pickup to hospital above them.
+Above emergencies.MAP_POINT_LIMIT open emergencies the services count them into grid cells in SQL
+and the map draws a heatmap of the cells, so 20,000 emergencies cost the browser a few hundred
+weighted points. Tooltips are plain text (deck.gl's `text` tooltip), so a name cannot inject markup.
 """
 
 from __future__ import annotations
@@ -32,15 +33,20 @@ HEIGHT = 600  # Nigeria spans about 540 pixels north to south at zoom 5.3
 PIXELS = pdk.types.String("pixels")
 
 # Okabe–Ito, as the charts (components/charts.py); [r, g, b, alpha].
-BLUE, ORANGE, SKY, VERMILLION, GREY, PURPLE = (
+BLUE, ORANGE, SKY, VERMILLION, GREY, PURPLE, GREEN, INK = (
     [0, 114, 178], [230, 159, 0], [86, 180, 233], [213, 94, 0], [140, 140, 140], [204, 121, 167],
+    [0, 158, 115], [17, 24, 32],
 )  # fmt: skip
+# Emergencies and hospitals share no colour: emergencies are solid dots in the severity colours,
+# hospitals rings in green, purple and near-black (and white with a vermillion ring when diverting).
 SEVERITY_COLOURS = {"critical": VERMILLION, "high": ORANGE, "medium": SKY, "low": GREY}
-VERIFICATION_COLOURS = {"verified": BLUE, "pending": PURPLE, "rejected": GREY, "suspended": GREY}
+VERIFICATION_COLOURS = {"verified": GREEN, "pending": PURPLE, "rejected": INK, "suspended": INK}
 AMBULANCE_COLOURS = {"pending": GREY, "dispatched": ORANGE, "en_route": ORANGE, "arrived": BLUE}
-# The words beside each colour in the legend, in the order shown; the markdown colour is Streamlit's nearest.
+HOSPITAL_FILL_ALPHA = 60  # of 255: a faint fill, so dots, arcs and names under a hospital still show
+# The words beside each colour in the legend, in the order shown; the markdown colour is Streamlit's nearest
+# (None: the text's own colour, for near-black).
 SEVERITY_LEGEND = (("critical", "red"), ("high", "orange"), ("medium", "blue"), ("low", "gray"))
-VERIFICATION_LEGEND = (("verified", "blue"), ("pending", "violet"), ("rejected or suspended", "gray"))
+VERIFICATION_LEGEND = (("verified", "green"), ("pending", "violet"), ("rejected or suspended", None))
 
 
 @functools.cache
@@ -68,6 +74,10 @@ class CompactDeck(pdk.Deck):
 
 def base_layers() -> list[pdk.Layer]:
     """What makes the map readable with no tiles: the outline of Nigeria and its state capitals."""
+    return [*_ground_layers(), _capital_names()]
+
+
+def _ground_layers() -> list[pdk.Layer]:
     return [
         pdk.Layer(
             "GeoJsonLayer",
@@ -90,24 +100,62 @@ def base_layers() -> list[pdk.Layer]:
             radius_units=PIXELS,
             pickable=False,
         ),
-        pdk.Layer(
-            "TextLayer",
-            id="state-capitals",
-            data=state_capitals(),
-            get_position="position",
-            get_text="name",
-            get_size=11,
-            get_color=[95, 95, 95, 255],
-            get_pixel_offset=[0, 10],
-            font_family=pdk.types.String("sans-serif"),
-            pickable=False,
-        ),
     ]
 
 
+def _capital_names() -> pdk.Layer:
+    return pdk.Layer(
+        "TextLayer",
+        id="state-capitals",
+        data=state_capitals(),
+        get_position="position",
+        get_text="name",
+        get_size=11,
+        get_color=[95, 95, 95, 255],
+        get_pixel_offset=[0, 10],
+        font_family=pdk.types.String("sans-serif"),
+        pickable=False,
+    )
+
+
+def _hospital_layer(hospitals: Any) -> pdk.Layer:
+    """Hospitals as rings in their verification colour with a faint fill, small enough to leave room."""
+    rows = []
+    for h in hospitals:
+        ring = VERIFICATION_COLOURS.get(h.verification_status, INK) if h.accepting else VERMILLION
+        rows.append(
+            {
+                "id": h.id,
+                "position": [_at(h.longitude), _at(h.latitude)],
+                "colour": [*ring, HOSPITAL_FILL_ALPHA] if h.accepting else [255, 255, 255, 160],
+                "line": [*ring, 230],
+                "radius": round(min(4 + 0.8 * math.sqrt(max(h.free_beds, 0)), 14), 1),
+                "tooltip": f"{h.name}\n{h.free_beds:,} free beds · {h.verification_status}"
+                + ("" if h.accepting else "\nNot accepting patients (diversion)"),
+            }
+        )
+    return pdk.Layer(
+        "ScatterplotLayer",
+        id="hospitals",
+        data=rows,
+        get_position="position",
+        get_fill_color="colour",
+        get_line_color="line",
+        stroked=True,
+        line_width_min_pixels=2,
+        get_radius="radius",
+        radius_units=PIXELS,
+        pickable=True,
+    )
+
+
 def emergency_deck(data: Any, *, selected: str | None = None, height: int = HEIGHT) -> pdk.Deck:
-    """The dispatch map of `data` (services.emergencies.MapData); `selected` rings one emergency."""
-    layers = base_layers()
+    """The dispatch map of `data` (services.emergencies.MapData); `selected` rings one emergency.
+
+    Drawn bottom to top: the ground, the hospitals, the capitals' names, the emergencies, the
+    ambulances' arcs and the ring of the selected emergency, so nothing hides an emergency.
+    """
+    layers = [*_ground_layers(), _hospital_layer(data.hospitals), _capital_names()]
     if data.aggregated:
         cells = [
             {"position": [_at(c.longitude), _at(c.latitude)], "weight": c.emergencies, "critical": c.critical}
@@ -125,7 +173,8 @@ def emergency_deck(data: Any, *, selected: str | None = None, height: int = HEIG
                 pickable=False,
             )
         )
-    elif data.emergencies:
+    points: list[dict[str, Any]] = []
+    if not data.aggregated and data.emergencies:
         points = [
             {
                 "id": e.id,
@@ -151,23 +200,6 @@ def emergency_deck(data: Any, *, selected: str | None = None, height: int = HEIG
                 pickable=True,
             )
         )
-        chosen = [p for p in points if p["id"] == selected]
-        if chosen:
-            layers.append(
-                pdk.Layer(
-                    "ScatterplotLayer",
-                    id="selected-emergency",
-                    data=[{"position": chosen[0]["position"]}],
-                    get_position="position",
-                    filled=False,
-                    stroked=True,
-                    get_line_color=[17, 24, 32],
-                    line_width_min_pixels=3,
-                    get_radius=13,
-                    radius_units=PIXELS,
-                    pickable=False,
-                )
-            )
     if data.ambulances:
         arcs = [
             {
@@ -193,33 +225,23 @@ def emergency_deck(data: Any, *, selected: str | None = None, height: int = HEIG
                 pickable=True,
             )
         )
-    hospitals = [
-        {
-            "id": h.id,
-            "position": [_at(h.longitude), _at(h.latitude)],
-            "colour": VERIFICATION_COLOURS.get(h.verification_status, GREY) if h.accepting else [255, 255, 255],
-            "line": [17, 24, 32] if h.accepting else VERMILLION,
-            "radius": round(5 + 1.5 * math.sqrt(max(h.free_beds, 0)), 1),
-            "tooltip": f"{h.name}\n{h.free_beds:,} free beds · {h.verification_status}"
-            + ("" if h.accepting else "\nNot accepting patients (diversion)"),
-        }
-        for h in data.hospitals
-    ]
-    layers.append(
-        pdk.Layer(
-            "ScatterplotLayer",
-            id="hospitals",
-            data=hospitals,
-            get_position="position",
-            get_fill_color="colour",
-            get_line_color="line",
-            stroked=True,
-            line_width_min_pixels=2,
-            get_radius="radius",
-            radius_units=PIXELS,
-            pickable=True,
+    chosen = [p for p in points if p["id"] == selected]
+    if chosen:
+        layers.append(
+            pdk.Layer(
+                "ScatterplotLayer",
+                id="selected-emergency",
+                data=[{"position": chosen[0]["position"]}],
+                get_position="position",
+                filled=False,
+                stroked=True,
+                get_line_color=[17, 24, 32],
+                line_width_min_pixels=3,
+                get_radius=13,
+                radius_units=PIXELS,
+                pickable=False,
+            )
         )
-    )
     return CompactDeck(
         layers=layers,
         initial_view_state=pdk.ViewState(**NIGERIA),
@@ -246,14 +268,16 @@ def show(deck: pdk.Deck, *, key: str, alt: str, selectable: bool = True) -> str 
 def legend(*, aggregated: bool) -> None:
     """The map's legend in words and colours (colour is never the only cue: each has its word)."""
     severity = " ".join(f":{colour}[●] {word.title()}" for word, colour in SEVERITY_LEGEND)
-    hospitals = " ".join(f":{colour}[●] {word.capitalize()}" for word, colour in VERIFICATION_LEGEND)
+    hospitals = " ".join(
+        (f":{colour}[○]" if colour else "○") + f" {word.capitalize()}" for word, colour in VERIFICATION_LEGEND
+    )
     emergencies = (
         "**Open emergencies**: a heat map of how many (too many to draw one by one)"
         if aggregated
-        else f"**Open emergencies** by severity: {severity}"
+        else f"**Open emergencies**, dots by severity: {severity}"
     )
     st.caption(
-        f"{emergencies} · **Hospitals** by verification, larger with more free beds: {hospitals}; "
-        ":red[○] white with a red ring: not accepting patients · **Ambulances**: arcs from pickup to hospital, "
+        f"{emergencies} · **Hospitals**, rings by verification, larger with more free beds: {hospitals}; "
+        ":red[○] white inside a red ring: not accepting patients · **Ambulances**: arcs from pickup to hospital, "
         ":orange[—] on the way, :blue[—] arrived. Grey dots are state capitals."
     )

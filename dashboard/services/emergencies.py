@@ -673,7 +673,12 @@ def median_assignment_by_month(db: Session, actor: Actor, *, start: date, end: d
             or_(Referral.to_hospital_id == actor.hospital_id, Referral.from_hospital_id == actor.hospital_id)
         )
     first = first.subquery("first_accepted")
-    minutes = cast(func.extract("epoch", first.c.assigned_at - EmergencyRequest.created_at), Float) / 60.0
+    # At least 0: the demo's generated requests can be dated after the moment their referral was
+    # answered (a request stamped later than "now"), and a negative wait would pull the median below
+    # zero; a referral cannot be accepted before its request, so such a pair counts as answered at once.
+    minutes = func.greatest(
+        cast(func.extract("epoch", first.c.assigned_at - EmergencyRequest.created_at), Float) / 60.0, 0.0
+    )
     month = func.date_trunc("month", func.timezone("Africa/Lagos", EmergencyRequest.created_at))
     stmt = (
         select(month, func.percentile_cont(0.5).within_group(minutes), func.count())
