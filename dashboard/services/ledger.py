@@ -362,6 +362,32 @@ def _post(
 # --- The platform's postings (no user behind them, or an optional one) ---------------------------------
 
 
+def _one_wallet(
+    db: Session,
+    kind: str,
+    direction: str,
+    wallet_id: str,
+    amount: Any,
+    description: str | None,
+    key: str,
+    reference_id: str | None,
+    actor: Actor | None,
+) -> Posting:
+    """A posting that moves one wallet's money one way (credit, debit, payment)."""
+    wallet_id = _checked_wallet_id(wallet_id, "the wallet")
+    legs = [_Leg(wallet_id, direction, "the wallet")]
+    return _post(
+        db,
+        kind=kind,
+        legs=legs,
+        amount=amount,
+        description=description,
+        key=key,
+        reference_id=reference_id,
+        posted_by=actor and actor.user_id,
+    )[0]
+
+
 def credit(
     db: Session,
     *,
@@ -373,17 +399,7 @@ def credit(
     actor: Actor | None = None,
 ) -> Posting:
     """Add money to a wallet (a top-up)."""
-    wallet_id = _checked_wallet_id(wallet_id, "the wallet")
-    return _post(
-        db,
-        kind="credit",
-        legs=[_Leg(wallet_id, "credit", "the wallet")],
-        amount=amount,
-        description=description,
-        key=idempotency_key,
-        reference_id=reference_id,
-        posted_by=actor and actor.user_id,
-    )[0]
+    return _one_wallet(db, "credit", "credit", wallet_id, amount, description, idempotency_key, reference_id, actor)
 
 
 def debit(
@@ -397,17 +413,7 @@ def debit(
     actor: Actor | None = None,
 ) -> Posting:
     """Take money from a wallet; refused if the wallet holds less."""
-    wallet_id = _checked_wallet_id(wallet_id, "the wallet")
-    return _post(
-        db,
-        kind="debit",
-        legs=[_Leg(wallet_id, "debit", "the wallet")],
-        amount=amount,
-        description=description,
-        key=idempotency_key,
-        reference_id=reference_id,
-        posted_by=actor and actor.user_id,
-    )[0]
+    return _one_wallet(db, "debit", "debit", wallet_id, amount, description, idempotency_key, reference_id, actor)
 
 
 def pay(
@@ -421,17 +427,7 @@ def pay(
     actor: Actor | None = None,
 ) -> Posting:
     """A payment out of the wallet (a consultation's fee, say; `reference_id` names what it paid for)."""
-    wallet_id = _checked_wallet_id(wallet_id, "the wallet")
-    return _post(
-        db,
-        kind="payment",
-        legs=[_Leg(wallet_id, "debit", "the wallet")],
-        amount=amount,
-        description=description,
-        key=idempotency_key,
-        reference_id=reference_id,
-        posted_by=actor and actor.user_id,
-    )[0]
+    return _one_wallet(db, "payment", "debit", wallet_id, amount, description, idempotency_key, reference_id, actor)
 
 
 def transfer(
