@@ -191,11 +191,14 @@ def test_a_compliance_officer_records_an_assessment_and_sees_it_in_the_history(s
     open_page(page, server.base, "compliance", "Compliance")  # afresh: the success box above has gone
     choose(page, "Show the history of", "NHIA accreditation", typed="NHIA")
     wait_until_idle(page)
-    page.locator('[data-testid="stExpander"]').filter(has_text="(current)").first.wait_for()
-    body = page.locator('[data-testid="stMain"]').inner_text()
-    assert "Drill log unsigned" in body or page.locator('[data-testid="stDataFrame"]').filter(
-        has_text="Drill log unsigned"
-    ).count()  # fmt: skip
+    current = page.locator('[data-testid="stExpander"]').filter(has_text="(current)").first
+    current.wait_for()
+    current.scroll_into_view_if_needed()  # the grid draws its cells only when it is on screen
+    # The entries are a data grid drawn on a canvas; its cells reach the page's text (an accessible
+    # table) a moment after it is drawn, so wait for them rather than read once.
+    page.locator('[data-testid="stDataFrame"]').filter(has_text="Drill log unsigned").first.wait_for(
+        state="attached", timeout=20_000
+    )
     screenshot(page, SHOTS / "compliance-history.png")
 
 
