@@ -20,7 +20,6 @@ from dashboard.components import charts, confirm, filters, kpi, listing, pickers
 from dashboard.components.header import page_header  # noqa: E402
 from dashboard.formatting import Noun, count, lagos_date, percent  # noqa: E402
 from dashboard.services import appointments, permissions  # noqa: E402
-from dashboard.services.errors import ServiceError  # noqa: E402
 from db.vocab import APPOINTMENT_STATUSES, APPOINTMENT_TYPES, CONSULTATION_TYPES  # noqa: E402
 
 KEY = "appointments"
@@ -151,18 +150,13 @@ def _write(command, *args, message: str, affects: str | None, **kwargs) -> None:
 
 
 def _book(*, message: str, toast: str, day, **kwargs) -> None:
-    """Book, then a short toast (a corner box cuts long ones off), the full sentence above the page,
-    the form cleared and the day grid moved to the booked day."""
-    try:
-        data.write(appointments.book, actor, affects=hospital_id, hospital_id=hospital_id, day=day, **kwargs)
-    except ServiceError as exc:
-        say.error(str(exc))
-        return
-    st.session_state[f"{KEY}__booked_day"] = day
-    st.session_state[f"{KEY}__nonce"] = confirm.nonce(KEY) + 1  # as confirm.perform: the form starts empty
-    st.session_state[f"{KEY}__done"] = message  # shown by confirm.show_done above the refreshed page
-    say.toast(toast, icon=":material/check_circle:")
-    st.rerun()
+    """Book; a short toast (the corner box cuts long ones off), the full sentence above the page, and
+    the day grid moved to the booked day."""
+    confirm.perform(
+        KEY, appointments.book, actor, message=message, toast=toast, affects=hospital_id,
+        after=lambda: st.session_state.__setitem__(f"{KEY}__booked_day", day), hospital_id=hospital_id, day=day,
+        **kwargs,
+    )  # fmt: skip
 
 
 def _booking_form() -> None:

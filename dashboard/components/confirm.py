@@ -6,6 +6,7 @@ buttons and returns the action's details once, when Confirm is pressed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -39,21 +40,37 @@ def nonce(key: str) -> int:
     return int(st.session_state.get(f"{key}__nonce", 0))
 
 
-def perform(key: str, command, actor, *args, message: str, affects: str | None = None, **kwargs) -> bool:
-    """One command through data.write: refused in a sentence, or done (toast, forms cleared, page re-read)."""
+def perform(
+    key: str,
+    command,
+    actor,
+    *args,
+    message: str,
+    affects: str | None = None,
+    toast: str | None = None,
+    after: Callable[[], None] | None = None,
+    **kwargs,
+) -> bool:
+    """One command through data.write: refused in a sentence, or done (toast, forms cleared, page re-read).
+
+    `toast` is a shorter text for the corner box when the message is long (it cuts long ones off);
+    `after` runs on success, before the page is re-read (to move a view to what was just written).
+    """
     try:
         data.write(command, actor, *args, affects=affects, **kwargs)
     except ServiceError as exc:
         say.error(str(exc))
         return False
     st.session_state[f"{key}__nonce"] = nonce(key) + 1
-    done(message, key)
+    if after is not None:
+        after()
+    done(message, key, toast=toast)
     return True
 
 
-def done(message: str, key: str) -> None:
-    """After a write: a toast now, and the same words above the refreshed page."""
-    say.toast(message, icon=":material/check_circle:")
+def done(message: str, key: str, *, toast: str | None = None) -> None:
+    """After a write: a toast now, and the same words (or the full ones) above the refreshed page."""
+    say.toast(toast or message, icon=":material/check_circle:")
     st.session_state[f"{key}__done"] = message
     st.rerun()
 
