@@ -421,3 +421,85 @@ def test_a_locked_top_entry_is_skipped_not_waited_for(engine, committed_queue):
     with Session(engine) as db:
         assert db.scalar(select(PatientWaitlist.status).where(PatientWaitlist.id == held.id)) == "waiting"
         assert db.scalar(select(PatientWaitlist.status).where(PatientWaitlist.id == taken.id)) == "called"
+
+
+# --- Nothing in a live list happened after now (issue 18) ---------------------------------------------
+
+
+def test_an_arrival_after_now_is_in_no_list_or_figure_and_is_never_called(db_session, two):
+    db, a, who, ids = db_session, two["a"], two["ha_a"], two["ids"]
+    patient = add_patient(db, "Later", "Arrival")
+    future = add_entry(db, a, patient, waited=-60, priority="urgent")  # "arrives" in an hour
+    alone = add_entry(db, a, patient, waited=-30, priority="urgent", department="Dermatology")
+    # Called "in 5 minutes" after an arrival in the future: not a wait that has happened.
+    add_entry(db, a, patient, waited=-20, status="called", called_after=5)
+    assert {future, alone}.isdisjoint(e.id for e in waitlist.queue(db, who, values=VALUES))
+    assert all(e.waited_minutes >= 0 for e in waitlist.queue(db, who, values=VALUES))
+    summary = {(s.department, s.priority): s.waiting for s in waitlist.queue_summary(db, who, values=VALUES)}
+    assert summary[("Cardiology", "urgent")] == 1 and ("Dermatology", "urgent") not in summary
+    assert future not in {e.id for e in waitlist.breaches(db, who, values=VALUES)}
+    now = waitlist.waiting_now(db, who, values=VALUES)
+    assert (now.waiting, now.over_target) == (7, 3)  # the 7 of the fixture; past target: low_200, high_60, high_50
+    assert now.longest_wait_minutes == pytest.approx(200)
+    assert waitlist.future_arrivals(db, who) == 2
+    first = waitlist.call_next(db, who, hospital_id=a, department="Cardiology", values=VALUES)
+    assert first.id == ids["urgent_5"]  # not the urgent patient who has not arrived yet
+    assert waitlist.call_next(db, who, hospital_id=a, department="Dermatology", values=VALUES) is None
+    assert status_of(db, future) == status_of(db, alone) == "waiting"
+
+
+def test_medians_and_the_distribution_leave_out_a_call_after_now(db_session, two):
+    db, a, who = db_session, two["a"], two["ha_a"]
+    patient = add_patient(db, "Later", "Arrival")
+    today = db.scalar(select(text("(now() AT TIME ZONE 'Africa/Lagos')::date")))
+    before = waitlist.median_waits(db, who, today=today)
+    buckets = sum(b.patients for b in waitlist.wait_distribution(db, who, day=today))
+    add_entry(db, a, patient, waited=-20, status="called", called_after=5)  # arrives and is called later
+    add_entry(db, a, patient, waited=10, status="called", called_after=30)  # called 20 minutes from now
+    assert waitlist.median_waits(db, who, today=today) == before
+    assert sum(b.patients for b in waitlist.wait_distribution(db, who, day=today)) == buckets
+
+
+def test_waiting_now_is_the_queues_count_and_open_to_every_overview_reader(db_session, two):
+    who = two["ha_a"]
+    summary = waitlist.queue_summary(db_session, who, values=VALUES)
+    now = waitlist.waiting_now(db_session, who, values=VALUES)
+    assert now.waiting == sum(s.waiting for s in summary) == 7
+    assert now.over_target == sum(s.over_target for s in summary)
+    assert now.longest_wait_minutes == pytest.approx(max(s.longest_wait_minutes for s in summary))
+    executive = actor(UserRole.EXECUTIVE, two["a"], "exec")
+    assert waitlist.waiting_now(db_session, executive, values=VALUES) == now
+    assert waitlist.waiting_now(db_session, two["ha_b"], values=VALUES).waiting == 1
+    empty = waitlist.waiting_now(
+        db_session, actor(UserRole.HOSPITAL_ADMIN, add_hospital(db_session, "Quiet")), values=VALUES
+    )
+    assert (empty.waiting, empty.over_target, empty.longest_wait_minutes) == (0, 0, None)
+
+
+# --- What call-next offers ------------------------------------------------------------------------------
+
+
+def test_call_options_list_departments_with_someone_waiting_and_default_to_the_next_patients(db_session, two):
+    db, a, who = db_session, two["a"], two["ha_a"]
+    options = waitlist.call_options(db, who)
+    assert [(d.department, d.waiting) for d in options.departments] == [("Cardiology", 6), ("Radiology", 1)]
+    assert options.next_department == "Cardiology"  # urgent_5 is next
+    # An urgent patient in Radiology who has waited longer is now next across the hospital.
+    patient = add_patient(db, "Bola", "Ade")
+    add_entry(db, a, patient, waited=8, priority="urgent", department="Radiology")
+    add_entry(db, a, patient, waited=-30, priority="urgent", department="Dermatology")  # not arrived: not offered
+    add_entry(db, a, patient, waited=30, status="called", department="Neurology")  # nobody waiting there
+    options = waitlist.call_options(db, who)
+    assert [(d.department, d.waiting) for d in options.departments] == [("Cardiology", 6), ("Radiology", 2)]
+    assert options.next_department == "Radiology"
+    called = waitlist.call_next(db, who, hospital_id=a, department=options.next_department, values=VALUES)
+    assert called.department == "Radiology" and called.priority == "urgent"
+    # The network's administrator picks a hospital: only that hospital's queue is offered.
+    b_options = waitlist.call_options(db, two["admin"], hospital_id=two["b"])
+    assert ([(d.department, d.waiting) for d in b_options.departments], b_options.next_department) == (
+        [("Oncology", 1)],
+        "Oncology",
+    )
+    assert waitlist.call_options(db, who, hospital_id=two["b"]).departments == []  # scope still applies
+    quiet = actor(UserRole.HOSPITAL_ADMIN, add_hospital(db, "Quiet Hospital"), "quiet")
+    assert waitlist.call_options(db, quiet) == waitlist.CallOptions([], None)

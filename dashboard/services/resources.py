@@ -4,6 +4,14 @@ Percentages are 0–100, like the thresholds of `settings` they are compared wit
 "usable" units are its total less those in maintenance; its free percent is the available share of
 them. Counts are typed in by hospital staff, so every figure carries its age: a count older than
 the `stale` level is flagged and ranked below fresh ones.
+
+Beds are held by patients. Admit, discharge and transfer (`admissions`) move a bed resource's
+in-use count with the admissions holding it, so the two stay equal; a ward may still count more
+beds in use than it has admissions recorded here (patients registered on paper, or a hand-fixed
+count), never fewer (`update_quantities` refuses it). `bed_census` names that difference per ward,
+per hospital and in total, so the page says "97 counted in use, 7 admitted here: 90 not recorded
+in this system" rather than showing two numbers that seem to disagree. The bed figures of every
+page (free beds, occupancy, beds in use) come from `bed_totals`, over active hospitals only.
 """
 
 from __future__ import annotations
@@ -12,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, Select, and_, case, cast, false, func, literal, or_, select, true, update
+from sqlalchemy import Float, Select, and_, case, cast, false, func, literal, or_, select, true, tuple_, update
 from sqlalchemy.orm import Session
 
 from dashboard.services import audit, permissions, settings
@@ -137,10 +145,143 @@ class FreeIcuBeds:
     stale: bool
 
 
+@dataclass(frozen=True)
+class BedTotals:
+    """The beds of the active hospitals in scope: the Overview's and Resources & beds' one source."""
+
+    total: int
+    available: int  # free: neither in use nor in maintenance
+    in_use: int  # counted in use by the wards
+    maintenance: int
+    held: int  # of those in use, held by a patient admitted here (hospital_patients.bed_resource_id)
+
+    @property
+    def usable(self) -> int:
+        return self.total - self.maintenance
+
+    @property
+    def not_recorded(self) -> int:
+        """Beds counted in use with no admission recorded in this system."""
+        return self.in_use - self.held
+
+    @property
+    def occupancy(self) -> float | None:
+        """Percent (0–100) of usable beds in use; None when no bed is usable."""
+        return 100.0 * self.in_use / self.usable if self.usable > 0 else None
+
+
+@dataclass(frozen=True)
+class WardBeds:
+    """One bed resource (a ward), or a hospital's subtotal (`resource_id` None), against its census."""
+
+    hospital_id: str
+    hospital_name: str
+    resource_id: str | None  # None: the hospital's subtotal over all its wards
+    ward: str | None
+    beds: BedTotals
+
+
+@dataclass(frozen=True)
+class BedCensus:
+    wards: list[WardBeds]  # by hospital, then ward name; each hospital's subtotal after its wards
+    total: BedTotals  # the whole scope
+    admitted: int  # patients in hospital now in scope, with or without a bed (Admissions' "In hospital now")
+    waiting_for_bed: int  # of them, admitted with no bed yet
+
+    def hospitals(self) -> list[WardBeds]:
+        return [w for w in self.wards if w.resource_id is None]
+
+
+def _held_by_admissions() -> Any:
+    """Current admissions holding a unit of the outer bed resource (the bed_resource_id index finds them)."""
+    return (
+        select(func.count())
+        .where(
+            HospitalPatient.bed_resource_id == HospitalResource.id,
+            HospitalPatient.status.in_(CURRENT_ADMISSION_STATUSES),
+            HospitalPatient.discharge_date.is_(None),
+        )
+        .correlate(HospitalResource)
+        .scalar_subquery()
+    )
+
+
+def _active_beds(actor: Actor | None) -> Select:
+    """Each bed resource of an active hospital in scope, with the admissions holding it."""
+    stmt = (
+        select(
+            HospitalResource.hospital_id.label("hospital_id"),
+            Hospital.name.label("hospital_name"),
+            HospitalResource.id.label("resource_id"),
+            HospitalResource.name.label("ward"),
+            HospitalResource.total_quantity.label("total"),
+            HospitalResource.available_quantity.label("available"),
+            HospitalResource.in_use_quantity.label("in_use"),
+            HospitalResource.maintenance_quantity.label("maintenance"),
+            _held_by_admissions().label("held"),
+        )
+        .join(Hospital, Hospital.id == HospitalResource.hospital_id)
+        .where(HospitalResource.category == BED_CATEGORY, Hospital.is_active)
+    )
+    return stmt if actor is None else limit_to_scope(stmt, actor, HospitalResource.hospital_id)
+
+
+def _sums(rows: Any) -> list[Any]:
+    return [func.coalesce(func.sum(rows.c[c]), 0) for c in ("total", "available", "in_use", "maintenance", "held")]
+
+
+def _totals(values: Any) -> BedTotals:
+    return BedTotals(*(int(v) for v in values))
+
+
 @permissions.reads("resources")
-def category_summary(
-    db: Session, actor: Actor, *, values: settings.Settings | None = None
-) -> list[CategorySummary]:
+def bed_totals(db: Session, actor: Actor) -> BedTotals:
+    """Free, in use, in maintenance and held beds over the active hospitals in scope (free beds, occupancy)."""
+    require_role(db, actor, RESOURCE_READERS, "see beds")
+    beds = _active_beds(actor).subquery()
+    return _totals(db.execute(select(*_sums(beds))).one())
+
+
+@permissions.reads("resources")
+def bed_census(db: Session, actor: Actor) -> BedCensus:
+    """Each ward's beds counted in use against the admitted patients holding them, per hospital and in total.
+
+    One query rolls the wards up into their hospitals and the scope (GROUP BY ROLLUP).
+    """
+    require_role(db, actor, RESOURCE_READERS, "see beds")
+    beds = _active_beds(actor).subquery()
+    hospital, ward = (beds.c.hospital_id, beds.c.hospital_name), (beds.c.resource_id, beds.c.ward)
+    level = func.grouping(beds.c.hospital_id, beds.c.resource_id)
+    # Ordered by level within each hospital, its subtotal (level 1) follows its wards (0); the total (3) is last.
+    stmt = (
+        select(*hospital, *ward, level, *_sums(beds))
+        .group_by(func.rollup(tuple_(*hospital), tuple_(*ward)))
+        .order_by(
+            beds.c.hospital_name.nulls_last(), beds.c.hospital_id.nulls_last(), level, beds.c.ward, beds.c.resource_id
+        )
+    )
+    wards: list[WardBeds] = []
+    total = BedTotals(0, 0, 0, 0, 0)
+    for r in db.execute(stmt):
+        if r[4] == 3:  # the grand total
+            total = _totals(r[5:])
+        else:
+            wards.append(WardBeds(r[0], r[1], r[2], r[3], _totals(r[5:])))
+    # Counted as Admissions' "In hospital now" counts them (every hospital in scope), so the two agree.
+    admitted, waiting = db.execute(
+        limit_to_scope(
+            select(func.count(), func.count().filter(HospitalPatient.bed_resource_id.is_(None))).where(
+                HospitalPatient.status.in_(CURRENT_ADMISSION_STATUSES), HospitalPatient.discharge_date.is_(None)
+            ),
+            actor,
+            HospitalPatient.hospital_id,
+        )
+    ).one()
+    return BedCensus(wards, total, admitted or 0, waiting or 0)
+
+
+@permissions.reads("resources")
+def category_summary(db: Session, actor: Actor, *, values: settings.Settings | None = None) -> list[CategorySummary]:
     """Totals per category (beds, equipment, ...), in the order of db.vocab.RESOURCE_CATEGORIES."""
     require_role(db, actor, RESOURCE_READERS, "see resources")
     usable = func.sum(_usable)
@@ -154,7 +295,13 @@ def category_summary(
         func.sum(HospitalResource.maintenance_quantity),
         100.0 * func.sum(HospitalResource.in_use_quantity) / cast(func.nullif(usable, 0), Float),
         func.count().filter(_hours_since_update >= literal(stale_hours)),
-    ).group_by(HospitalResource.category)
+    )
+    # Active hospitals only, as every bed figure (`bed_totals`): a closed hospital's beds are nobody's.
+    stmt = (
+        stmt.join(Hospital, Hospital.id == HospitalResource.hospital_id)
+        .where(Hospital.is_active)
+        .group_by(HospitalResource.category)
+    )
     rows = db.execute(limit_to_scope(stmt, actor, HospitalResource.hospital_id)).all()
     known = {c: i for i, c in enumerate(RESOURCE_CATEGORIES)}
     rows = sorted(rows, key=lambda r: (known.get(r[0], len(known)), r[0]))

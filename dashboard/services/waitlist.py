@@ -6,6 +6,10 @@ and nobody waits for the other's click. The other commands lock their row, then 
 
 Waits are measured by the database clock (`now()`), so every figure of one call agrees. A waiting
 patient's wait runs until now; a called patient's wait stopped when they were called.
+
+An entry whose arrival (`created_at`) is after now has not happened yet (a clock or a client's
+error): no live list, count or median takes it, and call-next never calls it. `future_arrivals`
+counts them so the page can say they are left out.
 """
 
 from __future__ import annotations
@@ -80,6 +84,29 @@ class DepartmentQueue:
 
 
 @dataclass(frozen=True)
+class WaitingNow:
+    """The queue's headline figures for a scope: the Waitlist's cards and the Overview's read this one source."""
+
+    waiting: int  # arrived and not yet called
+    over_target: int  # of them, waiting at or past their priority's target
+    longest_wait_minutes: float | None  # None when nobody waits
+
+
+@dataclass(frozen=True)
+class DepartmentWaiting:
+    department: str
+    waiting: int
+
+
+@dataclass(frozen=True)
+class CallOptions:
+    """What the call-next control offers: departments with someone waiting, and the one call-next would take first."""
+
+    departments: list[DepartmentWaiting]  # by name
+    next_department: str | None  # the department of the patient who is next; None when nobody waits
+
+
+@dataclass(frozen=True)
 class WaitBucket:
     priority: str
     label: str  # "0–15 min", ..., "120+ min"
@@ -106,6 +133,11 @@ def wait_minutes() -> ColumnElement:
     return cast(func.extract("epoch", waited), Float) / 60.0
 
 
+def arrived() -> ColumnElement:
+    """The entry's arrival is not after now: only these are in a live list, a count or a median."""
+    return PatientWaitlist.created_at <= func.now()
+
+
 def target_minutes(values: Settings) -> ColumnElement:
     """The wait target of each entry's priority, from the settings (bound as parameters)."""
     return case(
@@ -126,11 +158,17 @@ def lagos_midnight(day: date) -> datetime:
 
 def median_wait_columns(today: date) -> tuple[ColumnElement, ...]:
     """(median today, count today, median of the 7 days before, count of those days), over called entries."""
-    called_today = (PatientWaitlist.called_at >= lagos_midnight(today)) & (
-        PatientWaitlist.called_at < lagos_midnight(today + timedelta(days=1))
+    # A call or an arrival after now has not happened: it is no one's wait yet.
+    happened = arrived() & (PatientWaitlist.called_at <= func.now())
+    called_today = (
+        (PatientWaitlist.called_at >= lagos_midnight(today))
+        & (PatientWaitlist.called_at < lagos_midnight(today + timedelta(days=1)))
+        & happened
     )
-    called_before = (PatientWaitlist.called_at >= lagos_midnight(today - timedelta(days=7))) & (
-        PatientWaitlist.called_at < lagos_midnight(today)
+    called_before = (
+        (PatientWaitlist.called_at >= lagos_midnight(today - timedelta(days=7)))
+        & (PatientWaitlist.called_at < lagos_midnight(today))
+        & happened
     )
     waited = wait_minutes()
     return (
@@ -223,7 +261,7 @@ def queue(
     require_role(db, actor, READERS, "see the waitlist")
     values = values or current()
     department = _clean_department(department)
-    stmt = _entry_query().where(PatientWaitlist.status.in_(LIVE_STATUSES))
+    stmt = _entry_query().where(PatientWaitlist.status.in_(LIVE_STATUSES), arrived())
     if department is not None:
         stmt = stmt.where(PatientWaitlist.department == department)
     stmt = limit_to_scope(stmt, actor, PatientWaitlist.hospital_id).order_by(
@@ -253,12 +291,62 @@ def queue_summary(db: Session, actor: Actor, *, values: Settings | None = None) 
             func.max(waited),
             func.count().filter(waited >= target_minutes(values)),
         )
-        .where(PatientWaitlist.status == "waiting")
+        .where(PatientWaitlist.status == "waiting", arrived())
         .group_by(PatientWaitlist.department, PatientWaitlist.priority)
         .order_by(PatientWaitlist.department, priority_rank())
     )
     rows = db.execute(limit_to_scope(stmt, actor, PatientWaitlist.hospital_id)).all()
     return [DepartmentQueue(d, p, n, float(longest), over) for d, p, n, longest, over in rows]
+
+
+# The Overview shows "Patients waiting" to every staff role; the count names nobody, so it is open to them.
+WAITING_NOW_READERS = READERS | permissions.readers("overview")
+
+
+@permissions.reads(WAITING_NOW_READERS)
+def waiting_now(db: Session, actor: Actor, *, values: Settings | None = None) -> WaitingNow:
+    """Patients waiting now in scope, how many are past their target, and the longest wait: one query."""
+    require_role(db, actor, WAITING_NOW_READERS, "see how many patients are waiting")
+    values = values or current()
+    waited = wait_minutes()
+    stmt = select(func.count(), func.count().filter(waited >= target_minutes(values)), func.max(waited)).where(
+        PatientWaitlist.status == "waiting", arrived()
+    )
+    waiting, over, longest = db.execute(limit_to_scope(stmt, actor, PatientWaitlist.hospital_id)).one()
+    return WaitingNow(waiting, over, None if longest is None else float(longest))
+
+
+@permissions.reads("waitlist")
+def future_arrivals(db: Session, actor: Actor) -> int:
+    """Waiting entries whose arrival is after now: left out of every list and figure until then."""
+    require_role(db, actor, READERS, "see the waitlist")
+    stmt = select(func.count()).where(PatientWaitlist.status == "waiting", PatientWaitlist.created_at > func.now())
+    return db.scalar(limit_to_scope(stmt, actor, PatientWaitlist.hospital_id)) or 0
+
+
+@permissions.reads("waitlist")
+def call_options(db: Session, actor: Actor, *, hospital_id: str | None = None) -> CallOptions:
+    """The departments with someone waiting (of one hospital, or the whole scope), and the next patient's department.
+
+    "Next" is the patient call-next would take: the most urgent, then the longest waiting.
+    """
+    require_role(db, actor, READERS, "see the waitlist")
+    waiting = [PatientWaitlist.status == "waiting", arrived()]
+    if hospital_id is not None:
+        if not isinstance(hospital_id, str) or "\x00" in hospital_id:
+            raise NotFound("That hospital no longer exists.")
+        waiting.append(PatientWaitlist.hospital_id == hospital_id)
+    counts = limit_to_scope(
+        select(PatientWaitlist.department, func.count()).where(*waiting).group_by(PatientWaitlist.department),
+        actor,
+        PatientWaitlist.hospital_id,
+    ).order_by(PatientWaitlist.department)
+    next_department = db.scalar(
+        limit_to_scope(select(PatientWaitlist.department).where(*waiting), actor, PatientWaitlist.hospital_id)
+        .order_by(priority_rank(), PatientWaitlist.created_at, PatientWaitlist.id)
+        .limit(1)
+    )
+    return CallOptions([DepartmentWaiting(d, n) for d, n in db.execute(counts)], next_department)
 
 
 @permissions.reads("waitlist")
@@ -273,7 +361,9 @@ def breaches(db: Session, actor: Actor, *, values: Settings | None = None) -> li
     waited = wait_minutes()
     clear_ratio = values.wait_clear_ratio
     overdue = waited - target_minutes(values)
-    stmt = _entry_query().where(PatientWaitlist.status == "waiting", waited > target_minutes(values) * clear_ratio)
+    stmt = _entry_query().where(
+        PatientWaitlist.status == "waiting", arrived(), waited > target_minutes(values) * clear_ratio
+    )
     stmt = limit_to_scope(stmt, actor, PatientWaitlist.hospital_id).order_by(
         overdue.desc(), priority_rank(), PatientWaitlist.id
     )
@@ -297,6 +387,8 @@ def wait_distribution(db: Session, actor: Actor, *, day: date | None = None) -> 
         .where(
             PatientWaitlist.called_at >= lagos_midnight(day),
             PatientWaitlist.called_at < lagos_midnight(day + timedelta(days=1)),
+            PatientWaitlist.called_at <= func.now(),
+            arrived(),
         )
         .group_by(PatientWaitlist.priority, "bucket")
     )
@@ -364,6 +456,7 @@ def call_next(
             PatientWaitlist.hospital_id == hospital_id,
             PatientWaitlist.department == department,
             PatientWaitlist.status == "waiting",
+            arrived(),
         )
         .order_by(priority_rank(), PatientWaitlist.created_at, PatientWaitlist.id)
         .limit(1)
