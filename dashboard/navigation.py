@@ -56,6 +56,7 @@ PAGES: tuple[PageSpec, ...] = (
     _page("hospitals", "Hospitals", "Management", ":material/local_hospital:"),
     _page("verification", "Verification", "Administration", ":material/fact_check:"),
     _page("audit_trail", "Audit trail", "Management", ":material/policy:"),
+    _page("figures", "How figures are counted", "Management", ":material/menu_book:"),
     _page("users", "Users & roles", "Administration", ":material/group:"),
     _page("my_account", "My account", "Administration", ":material/person:"),
 )

@@ -43,86 +43,78 @@ def _status(key: str, value: float | None, level: Level) -> kpi.Status:
 
 occupancy = figures.bed_occupancy_percent
 free_share_status = {"alert": kpi.Status.ATTENTION, "watch": kpi.Status.NORMAL, "ok": kpi.Status.NORMAL}
+revenue = figures.revenue_month_to_date
 cards = [
-    kpi.Card(
-        "Free beds now",
+    kpi.figure_card(
+        "free_beds",
         count(figures.free_beds.value),
         status=free_share_status.get(figures.free_beds.status or "", kpi.Status.NO_DATA),
         status_note=f"alert at {limits.low_availability.raise_at:.0f}% free",
-        help="Beds available now across every ward, from each resource's latest count.",
         page="resources",
     ),
-    kpi.Card(
-        "Bed occupancy",
+    kpi.figure_card(
+        "bed_occupancy",
         percent(None if occupancy.value is None else float(occupancy.value) / 100),
         delta=kpi.signed_change(occupancy.value, occupancy.comparison, unit="points", digits=1),
         delta_color="inverse",
         delta_description="vs the network" if occupancy.comparison is not None else None,
         status=_status("occupancy", occupancy.value, limits.occupancy),
         status_note=f"alert at {limits.occupancy.raise_at:.0f}%",
-        help="Beds in use out of beds that can be used (total less those in maintenance).",
         page="resources",
     ),
-    kpi.Card(
-        "Patients waiting",
+    kpi.figure_card(
+        "patients_waiting",
         count(figures.patients_waiting.value),
         status=kpi.Status.ATTENTION if figures.patients_over_target else kpi.Status.NORMAL,
         status_note=f"{count(figures.patients_over_target)} past target",
         page="waitlist",
     ),
-    kpi.Card(
-        "Median wait today",
+    kpi.figure_card(
+        "median_wait_today",
         minutes_words(figures.median_wait_minutes.value),
         delta=kpi.signed_change(figures.median_wait_minutes.value, figures.median_wait_minutes.comparison, unit="min"),
         delta_color="inverse",
         delta_description="vs the previous 7 days",
-        help="From arrival to being called, for patients called today.",
         page="waitlist",
     ),
-    kpi.Card(
-        "Appointments today",
+    kpi.figure_card(
+        "appointments_today",
         count(figures.appointments_today.value),
         delta=kpi.signed_change(figures.appointments_today.value, figures.appointments_today.comparison),
         delta_description="vs the same day last week",
-        help="Booked for today, cancelled ones left out.",
         page="appointments",
     ),
-    kpi.Card(
-        "Open emergencies",
+    kpi.figure_card(
+        "open_emergencies",
         count(figures.open_emergencies.value),
         delta=f"{count(figures.critical_emergencies.value)} critical" if figures.critical_emergencies.value else None,
         delta_color="off",
         status=kpi.Status.ATTENTION if figures.critical_emergencies.value else kpi.Status.NORMAL,
         status_note="any critical open",
-        help=(
-            f"Pending, dispatched or in progress. Opened in the last 7 days: "
-            f"{count(figures.emergencies_opened_7_days.value)} "
+        help_extra=(
+            f"Opened in the last 7 days: {count(figures.emergencies_opened_7_days.value)} "
             f"(the 7 before: {count(figures.emergencies_opened_7_days.comparison)})."
         ),
         page="emergencies",
     ),
-    kpi.Card(
-        "Revenue this month",
-        naira_short(figures.revenue_month_to_date.value),
+    kpi.figure_card(
+        "revenue_month_to_date",
+        naira_short(revenue.value),
         # A ledger posted at each month's close has nothing for "the same days last month": no delta then.
-        delta=naira_change(figures.revenue_month_to_date.change) if figures.revenue_month_to_date.comparison else None,
+        delta=naira_change(revenue.change) if revenue.comparison else None,
         delta_color="normal",
-        delta_description="vs the same days last month" if figures.revenue_month_to_date.comparison else None,
-        help=(
-            f"Ledger revenue from {lagos_date(figures.month_start)} to today: "
-            f"{naira(figures.revenue_month_to_date.value)}."
-        ),
+        delta_description=f"vs {figures.comparison_label}" if revenue.comparison else None,
+        help_extra=f"{figures.period_label}: {naira(revenue.value)}.",
         page="financials",
     ),
-    kpi.Card(
-        "Awaiting verification",
+    kpi.figure_card(
+        "documents_awaiting_verification",
         count(figures.documents_awaiting_verification.value),
         delta=HOSPITALS.count(figures.hospitals_awaiting_verification.value)
         if actor.network_wide and figures.hospitals_awaiting_verification.value
         else None,
         delta_color="off",
-        help="Staff and patient documents (licences and the like) waiting for a reviewer"
-        + ("; and hospitals waiting to be verified." if actor.network_wide else "."),
+        help_extra="Hospitals waiting to be verified are counted beside it." if actor.network_wide else None,
         page="verification",
     ),
 ]
@@ -175,6 +167,24 @@ if role in permissions.readers("waitlist"):
             )
         )
 standing = alerts.standing_alerts(viewer, candidates)
+# One status per screen: a card that needs attention always has its line in the panel, so the panel
+# never says all-clear beside it. Where the panel already names the records behind the card (the
+# patients past their target, the resources running low), those lines stand for it; otherwise the
+# card's own figure does (e.g. for a role that may not open the Waitlist and so sees no names).
+NAMED_BY = {"patients_waiting": "Waiting past the target", "free_beds": "Running low"}
+named_kinds = {a.kind for a in standing}
+for card in cards:
+    if card.status is kpi.Status.ATTENTION and NAMED_BY.get(card.figure) not in named_kinds:
+        standing.append(
+            alerts.Alert(
+                key=f"card:{card.figure}",
+                text=f"{card.label}: {card.value} ({card.status_note}).",
+                value=1.0,
+                level=Level(1.0, 1.0),
+                page=card.page,
+                kind=card.label,
+            )
+        )
 alerts.panel(viewer, standing, empty="Nothing in this scope breaches a threshold right now.")
 
 if actor.network_wide:

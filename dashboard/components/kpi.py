@@ -16,6 +16,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 
 from dashboard import navigation
 from dashboard.gate import Viewer
+from dashboard.services import figures
 
 
 class Status(Enum):
@@ -42,6 +43,18 @@ class Card:
     status: Status | None = None
     status_note: str | None = None  # what the status is measured against, e.g. "alert at 90%"
     page: str | None = None  # the page key that explains the figure
+    figure: str | None = None  # its key in the figure catalogue (dashboard/services/figures.py)
+
+
+def figure_card(key: str, value: str, *, label: str | None = None, help_extra: str | None = None, **rest) -> Card:
+    """A card for a figure of the catalogue: its label and its help text (the definition) come from there.
+
+    `help_extra` adds a sentence after the definition (e.g. what the figure counted this time); the
+    definition itself is never replaced, so every card of a figure explains it the same way.
+    """
+    spec = figures.figure(key)
+    text = spec.help if not help_extra else f"{spec.help} {help_extra}"
+    return Card(label or spec.label, value, help=text, figure=key, **rest)
 
 
 def delta_colour(card: Card) -> Literal["blue", "orange", "gray"]:

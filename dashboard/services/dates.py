@@ -45,3 +45,14 @@ def day_series(start: date, end: date):
 def day_text(day: date) -> str:
     """26 Nov 2026."""
     return f"{day.day} {day:%b %Y}"
+
+
+def span_text(first: date, last: date, *, year: bool = False) -> str:
+    """'1–7 Dec', '28 Nov–4 Dec', '1 Dec' (one day); with the year: '1–7 Dec 2025', '28 Dec 2025–3 Jan 2026'."""
+    tail = f" {last.year}" if year else ""
+    if first == last:
+        return f"{first.day} {first:%b}{tail}"
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first.day}\u2013{last.day} {last:%b}{tail}"
+    head = f"{first.day} {first:%b}" + (f" {first.year}" if year and first.year != last.year else "")
+    return f"{head}\u2013{last.day} {last:%b}{tail}"

@@ -26,7 +26,7 @@ from sqlalchemy import Integer, cast, func, literal, or_, select, text, union_al
 from sqlalchemy.dialects.postgresql import INTERVAL, TIMESTAMP
 from sqlalchemy.orm import Session
 
-from dashboard.services import permissions, waitlist
+from dashboard.services import dates, permissions, waitlist
 from dashboard.services.actors import Actor
 from dashboard.services.scope import limit_to_scope, require_role
 from dashboard.services.settings import Level, Settings, current
@@ -160,6 +160,8 @@ class OverviewFigures:
     critical_emergencies: Figure  # open and critical; status "alert" while any
     emergencies_opened_7_days: Figure  # opened today and the 6 days before vs the 7 days before those
     revenue_month_to_date: Figure  # naira; vs the same days of last month
+    period_label: str  # the month so far, "1–7 Dec"
+    comparison_label: str  # the same days of the month before, "1–7 Nov"
     documents_awaiting_verification: Figure
     hospitals_awaiting_verification: Figure
 
@@ -358,6 +360,8 @@ def overview_figures(
         critical_emergencies=Figure(emergencies[1], None, "alert" if emergencies[1] else "ok"),
         emergencies_opened_7_days=Figure(emergencies[2], emergencies[3]),
         revenue_month_to_date=Figure(Decimal(revenue[0]), Decimal(revenue[1])),
+        period_label=dates.span_text(this_month.date(), today),
+        comparison_label=dates.span_text(last_month.date(), last_month_cut.date() - timedelta(days=1)),
         documents_awaiting_verification=Figure(documents or 0),
         hospitals_awaiting_verification=Figure(pending_hospitals or 0),
     )

@@ -51,6 +51,8 @@ ACCESS: dict[str, Access] = {
     "audit_trail": Access(read=frozenset({ADMIN, HOSPITAL_ADMIN, COMPLIANCE}), write=NOBODY),
     "users": Access(read=frozenset({ADMIN}), write=frozenset({ADMIN})),
     "my_account": Access(read=EVERY_STAFF_ROLE, write=EVERY_STAFF_ROLE),
+    # The figure catalogue: definitions only, no data; each reader sees the figures of the areas they read.
+    "figures": Access(read=EVERY_STAFF_ROLE, write=NOBODY),
 }
 
 
