@@ -26,7 +26,7 @@ from sqlalchemy import Integer, cast, func, literal, or_, select, text, union_al
 from sqlalchemy.dialects.postgresql import INTERVAL, TIMESTAMP
 from sqlalchemy.orm import Session
 
-from dashboard.services import dates, permissions, waitlist
+from dashboard.services import dates, permissions, resources, waitlist
 from dashboard.services.actors import Actor
 from dashboard.services.scope import limit_to_scope, require_role
 from dashboard.services.settings import Level, Settings, current
@@ -188,23 +188,6 @@ def _percent(part: int | None, whole: int | None) -> float | None:
     return None if not whole or whole <= 0 else 100.0 * (part or 0) / whole
 
 
-def _bed_totals(db: Session, actor: Actor | None) -> tuple[int, int, int]:
-    """(available, in use, usable = total - maintenance) of the beds at active hospitals; None actor: the network."""
-    stmt = (
-        select(
-            func.coalesce(func.sum(HospitalResource.available_quantity), 0),
-            func.coalesce(func.sum(HospitalResource.in_use_quantity), 0),
-            func.coalesce(func.sum(HospitalResource.total_quantity - HospitalResource.maintenance_quantity), 0),
-        )
-        .join(Hospital, Hospital.id == HospitalResource.hospital_id)
-        .where(HospitalResource.category == "beds", Hospital.is_active)
-    )
-    if actor is not None:
-        stmt = limit_to_scope(stmt, actor, HospitalResource.hospital_id)
-    available, in_use, usable = db.execute(stmt).one()
-    return int(available), int(in_use), int(usable)
-
-
 def _appointments_today(
     db: Session, actor: Actor, midnight: datetime, tomorrow: datetime, week_ago: datetime, today: date
 ) -> tuple[int, int]:
@@ -256,8 +239,8 @@ def overview_figures(
     fortnight_ago = _lagos_midnight(today - timedelta(days=13))
     seven_days = _lagos_midnight(today - timedelta(days=6))
 
-    available, in_use, usable = _bed_totals(db, actor)
-    occupancy = _percent(in_use, usable)
+    beds = resources.bed_totals(db, actor)  # the one source of free beds and occupancy (Resources & beds too)
+    available, usable, occupancy = beds.available, beds.usable, beds.occupancy
     network_occupancy = None
     if not actor.network_wide:
         # An aggregate of the whole network, for comparison only: no other hospital's rows are shown.
@@ -266,24 +249,18 @@ def overview_figures(
         network_in_use, network_usable = db.execute(text("SELECT * FROM healthdash_network_bed_totals()")).one()
         network_occupancy = _percent(network_in_use, network_usable)
 
-    waited = waitlist.wait_minutes()
-    queue = db.execute(
+    # The Waitlist's own reads: its "Waiting now" and "Past the wait target" cards are these same figures.
+    queue_now = waitlist.waiting_now(db, actor, values=values)
+    waiting, over_target = queue_now.waiting, queue_now.over_target
+    median_today, _, median_before, _ = db.execute(
         limit_to_scope(
-            select(
-                func.count().filter(PatientWaitlist.status == "waiting"),
-                func.count().filter(PatientWaitlist.status == "waiting", waited >= waitlist.target_minutes(values)),
-                *waitlist.median_wait_columns(today),
-            ).where(
-                or_(
-                    PatientWaitlist.status == "waiting",
-                    (PatientWaitlist.called_at >= week_ago) & (PatientWaitlist.called_at < tomorrow),
-                )
+            select(*waitlist.median_wait_columns(today)).where(
+                (PatientWaitlist.called_at >= week_ago) & (PatientWaitlist.called_at < tomorrow)
             ),
             actor,
             PatientWaitlist.hospital_id,
         )
     ).one()
-    waiting, over_target, median_today, _, median_before, _ = queue
 
     appointments = _appointments_today(db, actor, midnight, tomorrow, week_ago, today)
 
