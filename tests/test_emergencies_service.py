@@ -360,3 +360,56 @@ def test_a_referral_answered_before_its_request_counts_as_no_wait_not_a_negative
     [april] = emergencies.median_assignment_by_month(db_session, desk.admin, start=date(2026, 4, 1),
                                                      end=date(2026, 4, 30))  # fmt: skip
     assert (april.median_minutes, april.assigned) == (0.0, 3)
+
+
+# --- one definition of an open emergency; map labels that do not overlap (issue 18) ------------------
+
+
+def test_open_counts_are_the_rows_the_open_list_shows_in_every_scope(db_session, desk):
+    from dashboard.services import overview
+
+    db = db_session
+    for severity, status, hospital in (
+        ("critical", "dispatched", "full"), ("low", "in_progress", "near"), ("high", "resolved", "near"),
+        ("critical", "cancelled", "kano"), ("medium", "pending", "kano"),
+    ):  # fmt: skip
+        db.add(EmergencyRequest(patient_id=desk.patient, emergency_type="fall_injury", severity=severity,
+                                status=status, hospital_id=desk.hospitals[hospital].id))  # fmt: skip
+    db.flush()
+    # Referred from Full to Near: Near's list shows it, so Near's count counts it.
+    db.add(Referral(emergency_request_id=desk.emergency, from_hospital_id=desk.hospitals["full"].id,
+                    to_hospital_id=desk.hospitals["near"].id, referred_by="desk-admin"))  # fmt: skip
+    db.flush()
+    assert emergencies.OPEN_STATUSES == overview.OPEN_EMERGENCY_STATUSES  # one definition, two names until wired
+    for actor in (desk.admin, desk.executive, desk.ha_near, desk.ha_far):
+        counts = emergencies.open_counts(db, actor)
+        assert counts.open == emergencies.list_open(db, actor, page_size=1).total, actor
+        assert counts.critical == emergencies.list_open(db, actor, severity="critical", page_size=1).total, actor
+    near = emergencies.open_counts(db, desk.ha_near)
+    assert (near.open, near.critical) == (2, 1)  # its in-progress one and the critical one referred to it
+    assert emergencies.open_counts(db, desk.ha_far) == emergencies.OpenCounts(1, 0)  # cancelled is not open
+    # The Overview's readers may read it (a compliance officer sees the Overview, not this page).
+    officer = Actor("desk-compliance", UserRole.COMPLIANCE_OFFICER, desk.hospitals["near"].id)
+    assert emergencies.open_counts(db, officer).open == 2
+
+
+def test_thin_labels_drops_the_lesser_of_two_that_would_overlap_at_the_opening_zoom():
+    per_px = deck_map.degrees_per_pixel()
+    assert per_px == pytest.approx(360 / (256 * 2**5.3))  # about 28 pixels a degree
+    a = {"name": "Ibadan", "position": [3.95, 7.38], "rank": 1}
+    b = {"name": "Abeokuta", "position": [3.35, 7.15]}  # 0.6° west: the names' boxes meet
+    c = {"name": "Kano", "position": [8.52, 12.0]}  # far from both
+    kept = deck_map.thin_labels([b, a, c])
+    assert [x["name"] for x in kept] == ["Ibadan", "Kano"]  # the larger city wins, original order kept
+    # Equal rank: the one nearer the centre wins.
+    near = {"name": "Lokoja", "position": [6.74, 7.80]}
+    far = {"name": "Lokojb", "position": [6.74 - 20 * per_px, 7.80]}  # 20 px further west: overlapping text
+    assert deck_map.thin_labels([far, near], centre=(8.7, 9.1)) == [near]
+    # Far enough apart (wider than the two half-names): both stay.
+    apart = {"name": "Lokojb", "position": [6.74 + 60 * per_px, 7.80]}
+    assert deck_map.thin_labels([near, apart]) == [near, apart]
+    # The map's capital names: none of the kept ones overlap, Abuja and the large cities are kept.
+    names = {c["name"] for c in deck_map.capital_labels()}
+    assert {"Abuja", "Kano", "Ibadan", "Ikeja", "Port Harcourt"} <= names
+    assert len(names) < len(deck_map.state_capitals())
+    assert deck_map.thin_labels(deck_map.capital_labels()) == deck_map.capital_labels()

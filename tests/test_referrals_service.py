@@ -315,3 +315,139 @@ def test_two_desks_referring_one_patient_at_once_make_one_referral(world):
     refused = [r for r in results if isinstance(r, ServiceError)]
     assert len(refused) == 1 and "already referred" in str(refused[0])
     assert owner_scalar(world, select(func.count()).where(Referral.emergency_request_id == emergency)) == 1
+
+
+# --- one state per screen (issue 18) ---------------------------------------------------------------
+
+
+def _panels(world: World, actor: Actor, emergency: str) -> dict[str, object]:
+    """Every place the Emergencies page shows the referral's state, read as the page reads it."""
+    board = call(world, referrals.board, actor, emergency_id=emergency if actor.network_wide else None)
+    listed = [r for r in board.rows if r.emergency_id == emergency]
+    opened = call(world, emergencies.list_open, actor, page_size=500).rows
+    return {
+        "board": board,
+        "table": [r.status for r in listed],  # the desk's Referrals table, or the hospital's inbox
+        "history": [r.status for r in board.history],  # the dispatch panel's "Referrals of this emergency"
+        "open list": [e.referral_status for e in opened if e.id == emergency],
+        "waiting rows": len(board.waiting),
+        "steps": {r.id: referrals.next_steps(r, actor) for r in listed},
+    }
+
+
+def test_after_every_step_each_panel_of_the_page_says_the_same_state(world):
+    emergency = new_emergency(world)
+    receiver = world.actors["receiver"]
+    before = call(world, referrals.fingerprint, world.desk)
+    made = call(world, referrals.refer, world.desk, emergency, world.hospitals["receiver"])
+    after_refer = call(world, referrals.fingerprint, world.desk)
+    assert after_refer != before  # a page polling the fingerprint reads everything again
+
+    desk = _panels(world, world.desk, emergency)
+    assert desk["table"] == desk["history"] == desk["open list"] == ["pending"]
+    assert desk["steps"] == {made.id: ("withdraw",)}
+    assert desk["board"].awaiting == desk["waiting rows"]
+    inbox = _panels(world, receiver, emergency)
+    assert inbox["table"] == ["pending"] and inbox["steps"] == {made.id: ("accept", "decline")}
+
+    call(world, referrals.accept, receiver, made.id)
+    assert call(world, referrals.fingerprint, world.desk) != after_refer
+    for actor in (world.desk, receiver, world.actors["origin"]):
+        seen = _panels(world, actor, emergency)
+        board = seen["board"]
+        # The card counts the rows the table shows as waiting, and none of them is this accepted one.
+        assert board.awaiting == seen["waiting rows"] == sum(1 for r in board.rows if r.status == "pending")
+        assert made.id not in {r.id for r in board.waiting}
+        assert all(step not in ("withdraw", "accept", "decline") for step in seen["steps"].get(made.id, ()))
+        if actor is not world.actors["origin"]:
+            assert seen["table"] == ["accepted"], actor
+        assert seen["open list"] == ["accepted"], actor
+    assert _panels(world, world.desk, emergency)["history"] == ["accepted"]
+    assert _panels(world, world.desk, emergency)["steps"][made.id] == ("dispatch", "arrive")
+
+    for step, kwargs, state, steps in (
+        (referrals.dispatch, {"eta_minutes": 12}, "dispatched", ("arrive",)),
+        (referrals.arrive, {}, "arrived", ("close",)),
+        (referrals.close, {}, "closed", ()),
+    ):
+        call(world, step, receiver, made.id, **kwargs)
+        desk = _panels(world, world.desk, emergency)
+        assert desk["table"] == desk["history"] == [state]
+        assert desk["steps"][made.id] == steps == _panels(world, receiver, emergency)["steps"][made.id]
+    assert _panels(world, world.desk, emergency)["open list"] == []  # resolved: off the open list
+
+
+def test_the_awaiting_card_of_a_hospital_counts_the_referrals_it_must_answer(world):
+    emergency = new_emergency(world)
+    made = call(world, referrals.refer, world.desk, emergency, world.hospitals["receiver"])
+    origin = call(world, referrals.board, world.actors["origin"])
+    # The origin sent it: not in its inbox, so not in its card either (it used to count 1 with no row shown).
+    assert made.id not in {r.id for r in origin.rows}
+    assert origin.awaiting == len(origin.waiting)
+    receiving = call(world, referrals.board, world.actors["receiver"])
+    assert made.id in {r.id for r in receiving.waiting} and receiving.awaiting == len(receiving.waiting)
+    call(world, referrals.decline, world.actors["receiver"], made.id, reason="No ICU nurse")
+    again = call(world, referrals.board, world.actors["receiver"])
+    assert again.awaiting == receiving.awaiting - 1 == len(again.waiting)
+    assert {r.id: r.status for r in again.rows}[made.id] == "declined"
+
+
+def test_next_steps_offer_only_what_the_commands_allow(world):
+    emergency = new_emergency(world)
+    made = call(world, referrals.refer, world.desk, emergency, world.hospitals["receiver"])
+    for actor in (world.actors["origin"], world.actors["other"], world.actors["executive"]):
+        assert referrals.next_steps(made, actor) == ()
+    assert referrals.next_steps(made, world.actors["scoped_admin"]) == ()  # the desk works network-wide
+    with pytest.raises(NotPermitted):
+        call(world, referrals.accept, world.actors["origin"], made.id)
+
+
+def test_a_dispatched_emergency_says_so_and_is_referred_again_only_with_a_reason(world):
+    emergency = new_emergency(world)
+    first = call(world, referrals.refer, world.desk, emergency, world.hospitals["receiver"])
+    call(world, referrals.accept, world.actors["receiver"], first.id)
+    call(world, referrals.dispatch, world.actors["receiver"], first.id, eta_minutes=15)
+    warning = call(world, referrals.before_referring, world.desk, emergency)
+    assert warning is not None and not warning.blocking and warning.referral_id == first.id
+    assert warning.sentence.startswith("Ambulance dispatched to Receiver Hospital at ")
+    assert "(ETA 15 min)" in warning.sentence
+    # Without a reason: refused, saying what it is committed to and what referring again does.
+    for reason in (None, "   "):
+        with pytest.raises(InvalidInput, match=r"Ambulance dispatched to Receiver Hospital .* say why"):
+            call(world, referrals.refer, world.desk, emergency, world.hospitals["other"], reason=reason)
+    assert owner_scalar(world, select(Referral.status).where(Referral.id == first.id)) == "dispatched"
+    # With one: allowed, the earlier referral ended, the reason on the new referral and in the audit row.
+    second = call(world, referrals.refer, world.desk, emergency, world.hospitals["other"],
+                  reason="Receiver's ICU lost power", note="Bring the scan")  # fmt: skip
+    assert second.status == "pending" and second.note == "Referred again: Receiver's ICU lost power — Bring the scan"
+    assert owner_scalar(world, select(Referral.status).where(Referral.id == first.id)) == "withdrawn"
+    with Session(world.owner) as session:
+        made = session.scalar(select(AuditLog.new_values).where(AuditLog.resource_id == second.id))
+    assert made["referred_again_because"] == "Receiver's ICU lost power"
+    assert made["withdrew"] == {"referral_id": first.id, "hospital": "Receiver Hospital", "was": "dispatched"}
+    # The ambulance is not called back by it: the desk does that.
+    ambulance = select(AmbulanceRequest.status).join(Referral, Referral.ambulance_request_id == AmbulanceRequest.id)
+    assert owner_scalar(world, ambulance.where(Referral.id == first.id)) == "dispatched"
+
+
+def test_an_accepted_emergency_warns_and_an_arrived_patient_is_refused(world):
+    emergency = new_emergency(world)
+    assert call(world, referrals.before_referring, world.desk, emergency) is None
+    first = call(world, referrals.refer, world.desk, emergency, world.hospitals["receiver"])
+    assert call(world, referrals.before_referring, world.desk, emergency) is None  # pending: the answer-time rule
+    call(world, referrals.accept, world.actors["receiver"], first.id)
+    warning = call(world, referrals.before_referring, world.desk, emergency)
+    assert warning.sentence.startswith("Receiver Hospital accepted this patient at ")
+    call(world, referrals.arrive, world.actors["receiver"], first.id)
+    refused = call(world, referrals.before_referring, world.desk, emergency)
+    assert refused.blocking
+    with pytest.raises(InvalidInput, match="arrived at Receiver Hospital"):
+        call(world, referrals.refer, world.desk, emergency, world.hospitals["other"], reason="any")
+    # Marked dispatched outside any referral (a hospital's own ambulance): says so, needs a reason too.
+    marked = new_emergency(world, status="dispatched")
+    said = call(world, referrals.before_referring, world.desk, marked)
+    assert said is not None and "dispatched" in said.sentence
+    with pytest.raises(InvalidInput, match="say why"):
+        call(world, referrals.refer, world.desk, marked, world.hospitals["other"])
+    again = call(world, referrals.refer, world.desk, marked, world.hospitals["other"], reason="Own ambulance broke")
+    assert again.status == "pending"

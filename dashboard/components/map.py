@@ -61,6 +61,65 @@ def state_capitals() -> list[dict[str, Any]]:
     return [{"name": c["capital"], "position": [c["lon"], c["lat"]]} for c in capitals]
 
 
+# Label thinning at the opening zoom: deck.gl draws every label, so two capitals a few pixels apart
+# print over each other (Lagos and Ikeja, Abeokuta and Ibadan). Each label is a box in degrees,
+# from its text's length in pixels at the opening zoom; a box that meets one already kept is dropped.
+LABEL_SIZE_PX = 11
+LABEL_CHAR_PX = 6.2  # an average sans-serif character at 11 px
+LABEL_GAP_PX = 4
+# Whose name wins a collision: the federal capital, then the largest cities (2006 census), then the rest.
+CAPITAL_RANK = {"Abuja": 0} | dict.fromkeys(
+    ("Ikeja", "Kano", "Ibadan", "Port Harcourt", "Benin City", "Kaduna", "Maiduguri", "Enugu"), 1
+)
+
+
+def degrees_per_pixel(zoom: float = NIGERIA["zoom"]) -> float:
+    """Degrees of longitude per screen pixel at `zoom` (Web Mercator: 256 pixels span 360° at zoom 0)."""
+    return 360.0 / (256.0 * 2**zoom)
+
+
+def thin_labels(
+    labels: list[dict[str, Any]],
+    *,
+    centre: tuple[float, float] = (NIGERIA["longitude"], NIGERIA["latitude"]),
+    zoom: float = NIGERIA["zoom"],
+) -> list[dict[str, Any]]:
+    """The labels that do not collide at `zoom`, each with "name", "position" [lon, lat] and an optional "rank".
+
+    A lower "rank" wins first (the larger city); among equals the one nearer `centre`.
+    Two labels collide when their text boxes, centred on their points, overlap with a small gap.
+    The kept labels come back in their original order.
+    """
+    per_px = degrees_per_pixel(zoom)
+    # Mercator stretches latitude by 1/cos(lat); Nigeria spans 4–14° N, so its middle serves.
+    lat_per_px = per_px * math.cos(math.radians(centre[1]))
+
+    def box(label: dict[str, Any]) -> tuple[float, float, float, float]:
+        lon, lat = label["position"]
+        half_w = (len(label["name"]) * LABEL_CHAR_PX + LABEL_GAP_PX) / 2 * per_px
+        half_h = (LABEL_SIZE_PX + LABEL_GAP_PX) / 2 * lat_per_px
+        return lon - half_w, lon + half_w, lat - half_h, lat + half_h
+
+    def priority(item: tuple[int, dict[str, Any]]) -> tuple[float, float, int]:
+        index, label = item
+        lon, lat = label["position"]
+        return label.get("rank", 2), math.hypot(lon - centre[0], lat - centre[1]), index
+
+    kept: list[tuple[int, tuple[float, float, float, float]]] = []
+    for index, label in sorted(enumerate(labels), key=priority):
+        west, east, south, north = box(label)
+        if all(east <= w or west >= e or north <= s or south >= n for _, (w, e, s, n) in kept):
+            kept.append((index, (west, east, south, north)))
+    return [labels[i] for i in sorted(i for i, _ in kept)]
+
+
+@functools.cache
+def capital_labels() -> list[dict[str, Any]]:
+    """The state capitals whose names fit at the opening zoom (every capital keeps its dot)."""
+    ranked = [{**c, "rank": CAPITAL_RANK.get(c["name"], 2)} for c in state_capitals()]
+    return [{"name": c["name"], "position": c["position"]} for c in thin_labels(ranked)]
+
+
 def _at(value: float) -> float:
     return round(value, 4)  # about 11 m: enough for a national map, and a short JSON
 
@@ -107,7 +166,7 @@ def _capital_names() -> pdk.Layer:
     return pdk.Layer(
         "TextLayer",
         id="state-capitals",
-        data=state_capitals(),
+        data=capital_labels(),
         get_position="position",
         get_text="name",
         get_size=11,
@@ -279,5 +338,6 @@ def legend(*, aggregated: bool) -> None:
     st.caption(
         f"{emergencies} · **Hospitals**, rings by verification, larger with more free beds: {hospitals}; "
         ":red[○] white inside a red ring: not accepting patients · **Ambulances**: arcs from pickup to hospital, "
-        ":orange[—] on the way, :blue[—] arrived. Grey dots are state capitals."
+        ":orange[—] on the way, :blue[—] arrived. Grey dots are state capitals "
+        "(names left out where they would overlap)."
     )

@@ -36,7 +36,10 @@ from db.rules import BED_CATEGORY, GENERAL_WARD_BEDS, ICU_BEDS, MATERNITY_BEDS, 
 READERS = permissions.readers("emergencies")
 WRITERS = permissions.writers("emergencies")
 AUDIT_CATEGORY = "emergency_dispatch"
+# The one definition of an open emergency, for this page and the Overview alike (figure "open_emergencies").
 OPEN_STATUSES = ("pending", "dispatched", "in_progress")
+# The open counts are figures the Overview shows too, so its readers may ask for them.
+FIGURE_READERS = permissions.readers("emergencies") | permissions.readers("overview")
 OPEN_AMBULANCE_STATUSES = ("pending", "dispatched", "en_route", "arrived")
 AMBULANCE_ORDER = ("pending", "dispatched", "en_route", "arrived", "completed")
 SEVERITY_ORDER = ("critical", "high", "medium", "low")
@@ -99,6 +102,12 @@ class OpenEmergency:
     @property
     def suggested_bed(self) -> str:
         return suggested_bed(self.emergency_type, self.severity)
+
+
+@dataclass(frozen=True)
+class OpenCounts:
+    open: int  # figure "open_emergencies"
+    critical: int  # figure "critical_emergencies"
 
 
 @dataclass(frozen=True)
@@ -354,6 +363,22 @@ def list_open(
         )
     rows, total, page, page_size = fetch_page(db, stmt, page=page, page_size=page_size)
     return Page([_open_row(r) for r in rows], total, page, page_size)
+
+
+@permissions.reads(FIGURE_READERS)
+def open_counts(db: Session, actor: Actor) -> OpenCounts:
+    """The figures "Open emergencies" and "Critical, open": the rows `list_open` lists, counted in SQL.
+
+    Open means OPEN_STATUSES (pending, dispatched, in progress); in scope means what the list shows
+    a hospital: the emergencies it holds and those referred to or from it. So the card above the
+    list and the list's "1–25 of N" are one number, and the Overview reads the same function.
+    """
+    require_role(db, actor, FIGURE_READERS, "see emergency figures")
+    stmt = select(func.count(), func.count().filter(EmergencyRequest.severity == "critical")).where(
+        EmergencyRequest.status.in_(OPEN_STATUSES)
+    )
+    total, critical = db.execute(_emergency_scope(stmt, actor)).one()
+    return OpenCounts(int(total), int(critical))
 
 
 def export_open(

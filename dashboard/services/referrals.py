@@ -16,6 +16,22 @@ answered twice (two administrators, or the desk withdrawing it as the hospital a
 already answered and says so. The partial unique index of migration 0009 holds one live referral
 per emergency even for two desks referring at the same instant.
 
+Referring again (a decision for the dispatch desk): an emergency already accepted by a hospital,
+with an ambulance dispatched to one, or marked dispatched or in progress, says so before it can be
+referred again ("Ambulance dispatched to Beta at 10:42 on 3 Dec"), and a second referral is allowed
+only with a reason, recorded in the new referral's note and in its audit row. It is allowed rather
+than refused because the desk's job is the patient, and the plans that fall through after an accept
+(the accepting ICU loses power, the ambulance breaks down) leave the desk no other path; the reason
+makes the override visible to the new hospital and to the audit. The earlier referral is ended
+(withdrawn) in the same transaction, since only one referral per emergency may be live; no
+ambulance is called back by it: the desk cancels or redirects the ambulance itself. A patient who
+has already arrived is refused: the handover is the receiving hospital's to close.
+
+One state per screen: `board` reads, in one statement, the referrals a page lists, the count of
+those awaiting an answer (so the card counts the table's rows) and one emergency's referral
+history; `fingerprint` is the cheap read a page polls to know when to read the board again, and
+`next_steps` says which commands a row offers to an actor, so every panel offers the same ones.
+
 On acceptance the receiving hospital takes the emergency over (its hospital becomes the receiver),
 so the emergency is in its scope from then on; the referring hospital keeps reading it through the
 referral.
@@ -28,7 +44,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Float, case, cast, func, literal, or_, select, update
+from sqlalchemy import Float, and_, case, cast, func, literal, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -60,6 +76,16 @@ STATUS_WORDS = {
 }
 
 
+STEP_ACCEPT, STEP_DECLINE, STEP_WITHDRAW = "accept", "decline", "withdraw"
+STEP_DISPATCH, STEP_ARRIVE, STEP_CLOSE = "dispatch", "arrive", "close"
+# After the answer: what the receiving hospital or the desk records next, in the order it happens.
+_CARRY_OUT = {"accepted": (STEP_DISPATCH, STEP_ARRIVE), "dispatched": (STEP_ARRIVE,), "arrived": (STEP_CLOSE,)}
+ASK_REASON = (
+    "Referring again ends that referral but calls no ambulance back: say why the patient must go elsewhere "
+    '(e.g. "Beta\'s ICU lost power"), and cancel or redirect the ambulance in the ambulances list.'
+)
+
+
 @dataclass(frozen=True)
 class ReferralRow:
     id: str
@@ -86,6 +112,31 @@ class ReferralRow:
     overdue: bool  # pending past the answer time limit
     ambulance_eta: int | None
     ambulance_status: str | None
+
+
+@dataclass(frozen=True)
+class Board:
+    """The referral state a page draws, read in one statement so every panel agrees."""
+
+    rows: list[ReferralRow]  # listed: live, or answered in the last RECENT_HOURS; waiting first
+    history: list[ReferralRow]  # every referral of the emergency asked about, oldest first
+    awaiting: int  # figure "referrals_awaiting": listed rows waiting for an answer (past the limit too)
+    overdue: int  # of those, past the answer time
+    listed: int  # listed rows in all, before the limit
+    fingerprint: str  # `fingerprint(...)` as read just before the rows
+
+    @property
+    def waiting(self) -> list[ReferralRow]:
+        return [r for r in self.rows if r.status == "pending"]
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """What an emergency is already committed to, said before it is referred again."""
+
+    sentence: str  # "Ambulance dispatched to Beta at 10:42 on 3 Dec (ETA 15 min)."
+    blocking: bool  # True: a second referral is refused (the patient has arrived)
+    referral_id: str | None  # the live referral a new one would end
 
 
 def _answer_by(values: settings.Settings) -> Any:
@@ -193,6 +244,173 @@ def history(
     return [_row(r) for r in db.execute(_scoped(stmt, actor).order_by(Referral.referred_at, Referral.id))]
 
 
+def _listed(values: settings.Settings) -> Any:
+    recent = func.now() - func.make_interval(0, 0, 0, 0, RECENT_HOURS)
+    return or_(
+        Referral.status.in_(LIVE_REFERRAL_STATUSES),
+        func.greatest(Referral.answered_at, Referral.withdrawn_at, Referral.closed_at) >= recent,
+    )
+
+
+def _received(actor: Actor) -> Any:
+    """Referrals sent to a hospital in scope: a hospital's to answer and carry out; all for the network."""
+    return true() if actor.network_wide else Referral.to_hospital_id == actor.hospital_id
+
+
+@permissions.reads("emergencies")
+def board(
+    db: Session,
+    actor: Actor,
+    *,
+    emergency_id: str | None = None,
+    limit: int = 100,
+    values: settings.Settings | None = None,
+) -> Board:
+    """The referrals a page shows, their awaiting count and one emergency's history, from one snapshot.
+
+    Listed: referrals received by a hospital in scope (every one for the network) that are live or
+    were answered, withdrawn or closed in the last RECENT_HOURS; waiting ones first (overdue first),
+    then newest. The counts are window aggregates of the same statement, so the "Referrals awaiting
+    an answer" card and the table's waiting rows cannot disagree. `emergency_id` adds that
+    emergency's every referral in scope (the dispatch panel's history), refused outside the scope.
+    """
+    require_role(db, actor, READERS, "see referrals")
+    values = values or settings.current()
+    limit = max(1, min(int(limit), 500))
+    stamp = fingerprint(db, actor)  # read first: a write landing after it makes the next poll differ
+    listed = and_(_listed(values), _received(actor))
+    wanted = listed
+    if emergency_id is not None:
+        emergencies._emergency(db, actor, emergency_id)  # refused (and audited) outside the scope
+        wanted = or_(listed, Referral.emergency_request_id == emergency_id)
+    waiting = listed & (Referral.status == "pending")
+    stmt = _scoped(
+        _rows_query(values)
+        .add_columns(
+            listed.label("listed"),
+            func.count().filter(waiting).over(),
+            func.count().filter(waiting & (_answer_by(values) < func.now())).over(),
+            func.count().filter(listed).over(),
+        )
+        .where(wanted),
+        actor,
+    ).order_by(
+        case((Referral.emergency_request_id == emergency_id, 0), else_=1) if emergency_id else literal(0),
+        case((Referral.status == "pending", 0), else_=1),
+        case((_answer_by(values) < func.now(), 0), else_=1),
+        Referral.referred_at.desc(),
+        Referral.id,
+    )
+    found = db.execute(stmt.limit(limit + 50)).all()  # the history's rows come first; 50 covers any one
+    rows = [_row(r) for r in found if r[-4]][:limit]
+    history = sorted((_row(r) for r in found if r[1] == emergency_id), key=lambda r: (r.referred_at, r.id))
+    awaiting, overdue, total = (int(v) for v in found[0][-3:]) if found else (0, 0, 0)
+    return Board(rows, history, awaiting, overdue, total, stamp)
+
+
+@permissions.reads("emergencies")
+def fingerprint(db: Session, actor: Actor) -> str:
+    """A short token that changes whenever a referral, open emergency or open ambulance in scope changes.
+
+    A page polls it (cheap: counts and latest change times) and reads everything again only when it
+    differs, so its panels are redrawn together, never one on its own schedule.
+    """
+    require_role(db, actor, READERS, "see referrals")
+    referral_scope = (
+        true()
+        if actor.network_wide
+        else or_(Referral.to_hospital_id == actor.hospital_id, Referral.from_hospital_id == actor.hospital_id)
+    )
+    referral_part = select(func.count(), func.max(Referral.updated_at)).where(referral_scope)
+    emergency_part = emergencies._emergency_scope(
+        select(func.count(), func.max(EmergencyRequest.updated_at)).where(
+            EmergencyRequest.status.in_(emergencies.OPEN_STATUSES)
+        ),
+        actor,
+    )
+    ambulance_part = select(func.count(), func.max(AmbulanceRequest.updated_at)).where(
+        AmbulanceRequest.status.in_(emergencies.OPEN_AMBULANCE_STATUSES)
+    )
+    if not actor.network_wide:
+        ambulance_part = ambulance_part.where(AmbulanceRequest.assigned_hospital_id == actor.hospital_id)
+    parts = [db.execute(part).one() for part in (referral_part, emergency_part, ambulance_part)]
+    return "|".join(f"{n}@{'' if at is None else at.isoformat()}" for n, at in parts)
+
+
+def next_steps(row: ReferralRow, actor: Actor) -> tuple[str, ...]:
+    """The commands `actor` may give next on the referral `row`, in the order a page offers them.
+
+    The same rules the commands enforce: only the receiving hospital answers a waiting referral;
+    only the dispatch desk withdraws it; the receiving hospital or the desk records dispatch,
+    arrival and closing. Readers get none.
+    """
+    if actor.role not in WRITERS:
+        return ()
+    receiver = not actor.network_wide and actor.hospital_id == row.to_hospital_id
+    if row.status == "pending":
+        if receiver:
+            return (STEP_ACCEPT, STEP_DECLINE)
+        return (STEP_WITHDRAW,) if actor.network_wide and actor.role is UserRole.ADMIN else ()
+    return _CARRY_OUT.get(row.status, ()) if actor.network_wide or receiver else ()
+
+
+@permissions.reads("emergencies")
+def before_referring(db: Session, actor: Actor, emergency_id: str) -> Commitment | None:
+    """What the emergency is already committed to (accepted, dispatched, arrived), or None when free to refer."""
+    require_role(db, actor, READERS, "see referrals")
+    emergency = emergencies._emergency(db, actor, emergency_id)
+    live = list(
+        db.scalars(
+            select(Referral).where(
+                Referral.emergency_request_id == emergency.id, Referral.status.in_(LIVE_REFERRAL_STATUSES)
+            )
+        ).all()
+    )
+    return _commitment(db, emergency, live)
+
+
+def _commitment(db: Session, emergency: EmergencyRequest, live: list[Referral]) -> Commitment | None:
+    for current in live:
+        if current.status == "pending":
+            continue
+        target = db.scalar(select(Hospital.name).where(Hospital.id == current.to_hospital_id))
+        if current.status == "arrived":
+            return Commitment(
+                f"The patient arrived at {target} at {_clock(current.arrived_at)}: the handover is {target}'s to "
+                "close, and a transfer onward is not a second referral from the desk.",
+                blocking=True,
+                referral_id=current.id,
+            )
+        if current.status == "dispatched":
+            eta = db.scalar(select(AmbulanceRequest.ambulance_eta).where(
+                AmbulanceRequest.id == current.ambulance_request_id))  # fmt: skip
+            eta_words = "" if eta is None else f" (ETA {eta} min)"
+            sentence = f"Ambulance dispatched to {target} at {_clock(current.dispatched_at)}{eta_words}."
+        else:
+            sentence = f"{target} accepted this patient at {_clock(current.answered_at)}."
+        return Commitment(sentence, blocking=False, referral_id=current.id)
+    if emergency.status in ("dispatched", "in_progress"):
+        # Marked on its way or under care outside a referral (a hospital's own ambulance, say).
+        holder = db.scalar(select(Hospital.name).where(Hospital.id == emergency.hospital_id))
+        ambulance = db.execute(
+            select(AmbulanceRequest.status, AmbulanceRequest.destination_address, AmbulanceRequest.created_at)
+            .where(
+                AmbulanceRequest.patient_id == emergency.patient_id,
+                AmbulanceRequest.status.in_(emergencies.OPEN_AMBULANCE_STATUSES),
+            )
+            .order_by(AmbulanceRequest.created_at.desc())
+            .limit(1)
+        ).first()
+        if ambulance is not None:
+            to = ambulance[1] or holder or "a hospital"
+            sentence = f"Ambulance {ambulance[0].replace('_', ' ')} to {to} since {_clock(ambulance[2])}."
+        else:
+            word = "dispatched" if emergency.status == "dispatched" else "in progress"
+            sentence = f"This emergency is already {word}" + (f" with {holder}." if holder else ".")
+        return Commitment(sentence, blocking=False, referral_id=None)
+    return None
+
+
 def get(db: Session, actor: Actor, referral_id: str, *, values: settings.Settings | None = None) -> ReferralRow:
     require_role(db, actor, READERS, "see referrals")
     row = db.execute(_rows_query(values or settings.current()).where(Referral.id == referral_id)).first()
@@ -214,13 +432,16 @@ def refer(
     *,
     bed_type: str | None = None,
     note: Any = None,
+    reason: Any = None,
     values: settings.Settings | None = None,
 ) -> ReferralRow:
     """Refer an open emergency to a hospital, which must answer. One audit row.
 
     Refused: a closed emergency, a hospital that is inactive, on diversion or that already declined
-    this patient, or an emergency already referred (still within its answer time, or accepted).
-    A pending referral past its answer time is withdrawn by this one, in the same transaction.
+    this patient, an emergency referred and still within its answer time, or a patient who has
+    arrived. A pending referral past its answer time is withdrawn by this one, in the same transaction.
+    An emergency already accepted, dispatched or in progress is referred again only with `reason`
+    (see the module's docstring): the earlier referral is ended and the reason is recorded.
     """
     require_role(db, actor, WRITERS, "refer emergencies")
     _require_desk(db, actor)
@@ -276,14 +497,21 @@ def refer(
         raise InvalidInput(
             f"{hospital.name} already declined this patient at {_clock(declined)}: pick another hospital."
         )
+    commitment = _commitment(db, emergency, live)
+    if commitment is not None:
+        if commitment.blocking:
+            raise InvalidInput(commitment.sentence)
+        reason = checked_text(reason, "The reason for referring again", MAX_NOTE_LENGTH)
+        if reason is None:
+            raise InvalidInput(f"{commitment.sentence} {ASK_REASON}")
+        note = f"Referred again: {reason}" + (f" — {note}" if note else "")
     withdrawn = None
     for current in live:
         target = db.scalar(select(Hospital.name).where(Hospital.id == current.to_hospital_id))
-        if current.status != "pending":
-            raise InvalidInput(
-                f"This patient's referral to {target} is already {STATUS_WORDS[current.status]}: "
-                "it cannot be referred elsewhere now."
-            )
+        if current.status != "pending":  # accepted or dispatched, overridden with a reason just above
+            withdrawn = {"referral_id": current.id, "hospital": target, "was": current.status}
+            _set(db, current, status="withdrawn", withdrawn_at=func.now())
+            continue
         overdue = db.scalar(select(_answer_by(values) < func.now()).where(Referral.id == current.id))
         if not overdue:
             answer_by = db.scalar(select(_answer_by(values)).where(Referral.id == current.id))
@@ -323,7 +551,8 @@ def refer(
         db, actor, action_category=AUDIT_CATEGORY, action_type="referral_made", resource_type=RESOURCE_TYPE,
         resource_id=referral.id, impact_level="high", concerns_hospital=hospital.id,
         new_values={"emergency_request_id": emergency.id, "to_hospital": hospital.name, "bed_type": bed,
-                    "distance_km": referral.distance_km, "note": note, "withdrew": withdrawn},
+                    "distance_km": referral.distance_km, "note": note, "withdrew": withdrawn,
+                    "referred_again_because": reason if commitment is not None else None},
     )  # fmt: skip
     return get(db, actor, referral.id, values=values)
 
