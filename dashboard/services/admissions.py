@@ -22,7 +22,7 @@ from sqlalchemy import Date, Float, Select, and_, cast, func, null, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from dashboard.services import audit, permissions
+from dashboard.services import audit, patient_search, permissions
 from dashboard.services.actors import Actor
 from dashboard.services.dates import LAGOS, checked_range, day_series, lagos_midnight
 from dashboard.services.errors import InvalidInput, NotFound
@@ -310,38 +310,30 @@ def waiting_for_bed(db: Session, actor: Actor) -> list[AdmittedRow]:
 
 
 def find_patients(db: Session, actor: Actor, text: str, *, limit: int = 20) -> list[PatientChoice]:
-    """Patients (any in the network may be admitted) whose name or email contains `text`; at least 2 characters.
+    """Patients (any in the network may be admitted) found by name, email, phone or patient number.
 
-    A shorter `text` finds nobody rather than everybody.
+    The search is `patient_search.find_patients` (at least 2 characters; shorter finds nobody), with
+    where each one is admitted now, at a hospital in the actor's scope.
     """
     require_role(db, actor, ADMISSION_WRITERS, "admit patients")
-    text = (text or "").replace("\x00", "").strip()
-    if len(text) < 2:
+    found = patient_search.find_patients(db, actor, text, limit=limit, audit_as="patient_search")
+    if not found:
         return []
-    pattern = like_pattern(text)
-    name = _name(Profile)
-    admitted_at = limit_to_scope(
-        select(Hospital.name)
-        .join(HospitalPatient, HospitalPatient.hospital_id == Hospital.id)
-        .where(HospitalPatient.patient_id == User.id, _current),
-        actor,
-        HospitalPatient.hospital_id,
+    admitted_at = dict(
+        db.execute(
+            limit_to_scope(
+                select(HospitalPatient.patient_id, func.min(Hospital.name))
+                .join(Hospital, Hospital.id == HospitalPatient.hospital_id)
+                .where(HospitalPatient.patient_id.in_([p.user_id for p in found]), _current)
+                .group_by(HospitalPatient.patient_id),
+                actor,
+                HospitalPatient.hospital_id,
+            )
+        ).all()
     )
-    admitted_at = admitted_at.order_by(Hospital.name).limit(1).correlate(User).scalar_subquery()
-    stmt = (
-        select(User.id, func.coalesce(name, User.email), User.email, admitted_at)
-        .join(Profile, Profile.user_id == User.id)
-        .where(
-            Profile.role == UserRole.PATIENT,
-            Profile.is_active,
-            or_(name.ilike(pattern), User.email.ilike(pattern)),
-        )
-        .order_by(func.coalesce(name, User.email), User.email, User.id)
-        .limit(max(1, min(int(limit), MAX_PATIENT_MATCHES)))
-    )
-    rows = db.execute(stmt).all()
-    audit.record_read(db, actor, action_type="patient_search", resource_type="user", values={"search": text})
-    return [PatientChoice(r[0], r[1], r[2], r[3] is not None, r[3]) for r in rows]
+    return [
+        PatientChoice(p.user_id, p.name, p.email, p.user_id in admitted_at, admitted_at.get(p.user_id)) for p in found
+    ]
 
 
 @permissions.reads(ADMISSION_WRITERS)
