@@ -27,7 +27,7 @@ from sqlalchemy import Date, Select, cast, func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from dashboard.services import audit, permissions
+from dashboard.services import audit, patient_search, permissions
 from dashboard.services.actors import Actor
 from dashboard.services.dates import LAGOS, checked_range, day_series, day_text, lagos_midnight
 from dashboard.services.errors import InvalidInput, NotFound
@@ -369,32 +369,13 @@ def physician_choices(db: Session, actor: Actor, hospital_id: str) -> list[Physi
 
 
 def find_patients(db: Session, actor: Actor, text: str, *, limit: int = 20) -> list[PatientChoice]:
-    """Active patients (any in the network may book) whose name or email contains `text`; at least 2 characters.
+    """Active patients (any in the network may book) found by name, email, phone or patient number.
 
-    A shorter `text` finds nobody rather than everybody. The search is audited: it lists patients.
+    The one patient search (`patient_search.find_patients`): at least 2 characters, audited.
     """
     require_role(db, actor, WRITERS, "book appointments")
-    text = (text if isinstance(text, str) else "").replace("\x00", "").strip()
-    if len(text) < 2:
-        return []
-    pattern = like_pattern(text)
-    name = _name(Profile)
-    stmt = (
-        select(User.id, func.coalesce(name, User.email), User.email)
-        .join(Profile, Profile.user_id == User.id)
-        .where(
-            Profile.role == UserRole.PATIENT,
-            Profile.is_active,
-            or_(name.ilike(pattern), User.email.ilike(pattern)),
-        )
-        .order_by(func.coalesce(name, User.email), User.email, User.id)
-        .limit(max(1, min(int(limit), MAX_PATIENT_MATCHES)))
-    )
-    rows = db.execute(stmt).all()
-    audit.record_read(
-        db, actor, action_type="appointment_patient_search", resource_type="user", values={"search": text}
-    )
-    return [PatientChoice(*r) for r in rows]
+    found = patient_search.find_patients(db, actor, text, limit=limit, audit_as="appointment_patient_search")
+    return [PatientChoice(p.user_id, p.name, p.email) for p in found]
 
 
 # --- Figures -----------------------------------------------------------------------------------------------
