@@ -51,7 +51,7 @@ page_header(
 confirm.show_done(KEY)
 
 try:
-    comparison = data.cached(financials.month_comparison, actor, month=period.end)
+    cards = data.cached(financials.month_figures, actor, month=period.end, today=filters.today())
     months = data.cached(financials.monthly_totals, actor, **span)
     categories = data.cached(financials.category_totals, actor, **span)
     hospitals = data.cached(financials.hospital_totals, actor, **span) if actor.network_wide else []
@@ -60,50 +60,73 @@ except ServiceError as exc:
     st.stop()
 
 
-# --- Cards: this month against last month and the same month last year ---------------------------------
+# --- Cards: the range's last month against the same days of the month before ------------------------------
 
 
 def _percent_words(fraction: float | None) -> str:
     return "" if fraction is None else f" ({fraction * 100:+.1f}%)"
 
 
-def _cards(against_last_year: bool) -> list[kpi.Card]:
-    """Revenue, expenses and net of the range's last month, against the month before or a year before."""
-    this = financials.month_label(comparison.month)
-    other = comparison.last_year if against_last_year else comparison.last_month
-    other_label = financials.month_label(other)
-    month_to_date = comparison.month == f"{filters.today():%Y-%m}"
-    cards = []
-    for name, figure, colour in (
-        ("Revenue", comparison.revenue, "normal"),
-        ("Expenses", comparison.expenses, "inverse"),
-        ("Net", comparison.net, "normal"),
-    ):
-        before = figure.last_year if against_last_year else figure.last_month
-        change = figure.change_vs_last_year if against_last_year else figure.change_vs_last_month
-        share = figure.percent_vs_last_year if against_last_year else figure.percent_vs_last_month
-        if change is not None:
-            delta, delta_description = f"{naira_change(change)}{_percent_words(share)}", f"vs {other_label}"
-        elif before is None:  # say why there is no change, not a bare repeat of the figure
-            delta, delta_description, colour = f"No figures for {other_label}", None, "off"
-        else:
-            delta, delta_description, colour = None, None, "off"
-        cards.append(
-            kpi.Card(
-                f"{name}, {this}" + (" (to date)" if month_to_date else ""),
+FIGURES = (
+    ("revenue_month_to_date", "Revenue", cards.revenue, "normal"),
+    ("expenses_month_to_date", "Expenses", cards.expenses, "inverse"),
+    ("net_month_to_date", "Net", cards.net, "normal"),
+)
+
+
+def _cards() -> list[kpi.Card]:
+    """Revenue, expenses and net of the range's last month (so far), against the same days of the month before."""
+    shown = []
+    for key, name, figure, colour in FIGURES:
+        if figure.change_vs_last_month is not None:
+            delta = f"{naira_change(figure.change_vs_last_month)}{_percent_words(figure.percent_vs_last_month)}"
+            words = f"vs {cards.last_month.short_label}"
+        elif figure.now is None:
+            delta, words, colour = f"Nothing booked for {cards.this.short_label} yet", None, "off"
+        else:  # say why there is no change, not a bare repeat of the figure
+            delta, words, colour = f"No figures for {cards.last_month.short_label}", None, "off"
+        shown.append(
+            kpi.figure_card(
+                key,
                 naira_short(figure.now) if figure.now is not None else "No figures",
+                label=f"{name}, {cards.this.label}",  # the period the card holds, in its visible label
+                help_extra=f"{cards.this.label}: {naira(figure.now)}; {cards.last_month.label}: "
+                f"{naira(figure.last_month)}; {cards.last_year.label}: {naira(figure.last_year)}."
+                + ("" if cards.running else f" {cards.this.label} has ended: whole months are compared."),
                 delta=delta,
-                delta_description=delta_description,
+                delta_description=words,
                 delta_color=colour,  # type: ignore[arg-type]
-                help=f"{name} booked for {this}: {naira(figure.now)}; for {other_label}: {naira(before)}"
-                + (f"; change {naira(change)}." if change is not None else "."),
             )
         )
-    return cards
+    return shown
 
 
-kpi.card_row(viewer, _cards(against_last_year=False), per_row=3)
-kpi.card_row(viewer, _cards(against_last_year=True), per_row=3)
+def _last_year_words() -> str:
+    """The same figures against a year before, in one line (a second row of cards would repeat the values)."""
+    if all(figure.last_year is None for *_, figure, _ in FIGURES):
+        return f"Nothing is booked for {cards.last_year.label}, so there is no comparison with a year before."
+    parts = []
+    for _, name, figure, _ in FIGURES:
+        change = figure.change_vs_last_year
+        parts.append(
+            f"{name.lower()} {naira_change(change)}{_percent_words(figure.percent_vs_last_year)}"
+            if change is not None
+            else f"{name.lower()}: no figure"
+        )
+    return f"Against {cards.last_year.label}: " + ", ".join(parts) + "."
+
+
+kpi.card_row(viewer, _cards(), per_row=3)
+if cards.running:
+    booked = f" (booked to {cards.booked_to:%-d %b})" if cards.booked_to else ""
+    st.caption(
+        f"**{cards.vs_last_month}.** {financials.month_label(cards.month)} is still running: the cards hold its "
+        f"entries so far{booked} against the same days of the month before and of a year before, never against "
+        f"whole months. {financials.SAME_DAYS_NOTE if cards.pro_rated else ''}"
+    )
+else:
+    st.caption(f"**{cards.vs_last_month}**, whole months: the last month of the date range against the one before.")
+st.caption(_last_year_words())
 
 
 # --- The board report -------------------------------------------------------------------------------

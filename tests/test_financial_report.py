@@ -4,18 +4,21 @@ the month's figures to the kobo, the chart as an image, audited like an export, 
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
 
 import pytest
 from pypdf import PdfReader
 
-from dashboard.services import financial_report
+from dashboard.formatting import LAGOS, naira
+from dashboard.services import financial_report, financials
 from dashboard.services.errors import NotPermitted
 from db.base import UserRole
-from tests.operations_data import actor, audit_rows
-from tests.test_financials_service import END, START, ledger  # noqa: F401 (the fixture)
+from db.models import HospitalFinancialData
+from tests.operations_data import actor, add_hospital, audit_rows
+from tests.test_financials_service import END, START, TODAY, ledger, running_month  # noqa: F401 (fixtures)
 
-MADE = datetime(2025, 3, 21, 8, 30, tzinfo=UTC)  # 09:30 in Lagos
+MADE = datetime(2025, 4, 2, 8, 30, tzinfo=UTC)  # 09:30 in Lagos, after March: a completed month
 
 
 def text_of(content: bytes) -> tuple[PdfReader, str]:
@@ -31,7 +34,7 @@ def test_a_hospitals_report_names_its_scope_range_and_time_and_carries_the_figur
     reader, text = text_of(report.content)
     assert len(reader.pages) == report.pages >= 1
     assert "Scope: Ledger Alpha Hospital" in text
-    assert "1 Feb 2025 – 20 Mar 2025" in text and "21 Mar 2025, 09:30" in text
+    assert "1 Feb 2025 – 20 Mar 2025" in text and "2 Apr 2025, 09:30" in text
     assert "₦1,500,000.15" in text  # March revenue, to the kobo
     assert "+₦250,000.15" in text and "+20.0%" in text  # against February
     assert "Utilities and diesel" in text and "Ledger Beta Hospital" not in text
@@ -54,3 +57,54 @@ def test_a_month_with_no_figures_is_said_not_dashed(db_session, ledger):  # noqa
     _, text = text_of(report.content)
     assert "No figures" in text and "— — —" not in text
     assert "No figures are booked for Feb 2025 or Mar 2024" in text
+
+
+def test_a_running_month_is_printed_against_the_same_days_not_whole_months(db_session, running_month):  # noqa: F811
+    h, _ = running_month
+    made = datetime.combine(TODAY, time(9), tzinfo=LAGOS)
+    report = financial_report.financial_report(
+        db_session, actor(UserRole.EXECUTIVE, h), start=date(2025, 11, 1), end=TODAY, made_at=made
+    )
+    lines = text_of(report.content)[1].splitlines()
+    text = "\n".join(lines)
+    assert "1–7 Dec 2025, the month so far" in text and "never with whole months" in text
+    assert "1–7 Nov 2025" in text and "1–7 Dec 2024" in text
+    # ₦800.00 against 7/30 of November's ₦3,000.00 = ₦700.00: +14.3 %, not -73.3 % against all of November.
+    row = next(line for line in lines if line.startswith("Revenue") and "₦700.00" in line)
+    assert "₦800.00" in row and "+₦100.00" in row and "+14.3%" in row
+    assert "-73.3%" not in text
+
+
+def test_no_amount_wraps_in_the_middle_of_its_number(db_session):
+    """Billions in every column: each amount the services give is found whole on one line of the PDF."""
+    h = add_hospital(db_session, "Very Large Teaching Hospital of the Federal Capital Territory, Abuja")
+    for month, booked, scale in (("2025-10", date(2025, 10, 31), 1), ("2025-11", date(2025, 11, 30), 2),
+                                 ("2024-11", date(2024, 11, 30), 3)):  # fmt: skip
+        for kind, category, amount in (("revenue", "consultations", "312345678901.23"),
+                                       ("revenue", "pharmacy", "309876543210.98"),
+                                       ("expense", "salaries_and_allowances_of_staff", "311111111111.11")):  # fmt: skip
+            db_session.add(HospitalFinancialData(
+                hospital_id=h, transaction_type=kind, category=category, amount=Decimal(amount) * scale,
+                fiscal_month=month, reference_id=f"GL-{month}-{category}",
+                transaction_date=datetime.combine(booked, time(23), tzinfo=LAGOS),
+            ))  # fmt: skip
+    db_session.flush()
+    admin = actor(UserRole.ADMIN, None)
+    start, end = date(2025, 10, 1), date(2025, 11, 30)
+    report = financial_report.financial_report(
+        db_session, admin, start=start, end=end, made_at=datetime(2025, 12, 3, tzinfo=UTC)
+    )
+    text = text_of(report.content)[1]
+    cards = financials.month_figures(db_session, actor(UserRole.EXECUTIVE, h), month=end, today=date(2025, 12, 3))
+    mine = financials.hospital_totals(db_session, admin, start=start, end=end)
+    big = next(row for row in mine if row.hospital_id == h)
+    months = financials.monthly_totals(db_session, admin, start=start, end=end)
+    amounts = {naira(v) for v in (big.revenue, big.expenses, big.net)}
+    amounts |= {naira(v) for m in months for v in (m.revenue, m.expenses, m.net)}
+    amounts |= {naira(c.amount) for c in financials.category_totals(db_session, admin, start=start, end=end)}
+    assert cards.revenue.now == Decimal("1244444444224.42")  # this hospital alone; the report's cards are the network's
+    assert len(amounts) >= 8
+    for amount in amounts:
+        assert amount in text, f"{amount} is not on one line of the PDF (wrapped?)"
+    # A completed month against whole months: October's 31 days, not 30 of them.
+    assert "+₦622,222,222,112.21 +100.0%" in text.replace("\n", " ")

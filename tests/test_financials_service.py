@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from dashboard.formatting import LAGOS
 from dashboard.services import financials
 from dashboard.services.errors import InvalidInput, NotPermitted, OutOfScope
 from db.base import UserRole
@@ -90,10 +91,13 @@ def test_categories_largest_first_within_each_kind(db_session, ledger):
     assert rows[3].label == "Utilities and diesel"
 
 
-def test_this_month_against_last_month_and_the_same_month_last_year(db_session, ledger):
+def test_a_completed_month_against_the_whole_month_before_and_the_same_month_last_year(db_session, ledger):
     a, _ = ledger
-    cards = financials.month_comparison(db_session, actor(UserRole.EXECUTIVE, a), month=date(2025, 3, 20))
-    assert (cards.month, cards.last_month, cards.last_year) == ("2025-03", "2025-02", "2024-03")
+    cards = financials.month_figures(
+        db_session, actor(UserRole.EXECUTIVE, a), month=date(2025, 3, 20), today=date(2025, 6, 2)
+    )
+    assert (cards.month, cards.last_month.month, cards.last_year.month) == ("2025-03", "2025-02", "2024-03")
+    assert not cards.running and cards.this.whole and cards.vs_last_month == "Mar 2025 vs Feb 2025"
     revenue = cards.revenue
     assert (revenue.now, revenue.last_month, revenue.last_year) == (D("1500000.15"), D("1250000.00"), D("1200000.00"))
     assert revenue.change_vs_last_month == D("250000.15")
@@ -102,9 +106,87 @@ def test_this_month_against_last_month_and_the_same_month_last_year(db_session, 
     assert revenue.percent_vs_last_year == pytest.approx(0.250000125)
     assert cards.net.now == D("349999.15") and cards.net.last_year == D("500000.00")
     assert cards.net.change_vs_last_year == D("-150000.85")
+    assert not cards.pro_rated  # whole months: every entry counts whole
     # A month with no ledger rows has no figure, not zero.
-    empty = financials.month_comparison(db_session, actor(UserRole.EXECUTIVE, a), month=date(2025, 5, 1))
+    empty = financials.month_figures(
+        db_session, actor(UserRole.EXECUTIVE, a), month=date(2025, 5, 1), today=date(2025, 6, 2)
+    )
     assert empty.revenue.now is None and empty.revenue.change_vs_last_month is None
+
+
+def _booked(db, hospital_id: str, month: str, kind: str, amount: str, day: date) -> None:
+    db.add(
+        HospitalFinancialData(
+            hospital_id=hospital_id, transaction_type=kind, category="consultations", amount=D(amount),
+            fiscal_month=month, description=f"{month} {kind}", reference_id=f"GL-{month}-{kind}-{day}",
+            transaction_date=datetime.combine(day, time(23), tzinfo=LAGOS),
+        )
+    )  # fmt: skip
+
+
+@pytest.fixture
+def running_month(db_session):
+    """Today is 8 Dec 2025 in Lagos. Dec 2025: booked to date on the 7th. Nov 2025: one close on the 30th.
+    Dec 2024: booked daily-ish (the 3rd, the 7th, the 20th). Another hospital books Dec 2025 too."""
+    db = db_session
+    h = add_hospital(db, "Running Month Hospital")
+    other = add_hospital(db, "Other Month Hospital")
+    _booked(db, h, "2025-12", "revenue", "800.00", date(2025, 12, 7))
+    _booked(db, h, "2025-12", "expense", "300.00", date(2025, 12, 7))
+    _booked(db, h, "2025-11", "revenue", "3000.00", date(2025, 11, 30))
+    _booked(db, h, "2025-11", "expense", "1500.00", date(2025, 11, 30))
+    _booked(db, h, "2024-12", "revenue", "100.00", date(2024, 12, 3))
+    _booked(db, h, "2024-12", "revenue", "200.00", date(2024, 12, 7))
+    _booked(db, h, "2024-12", "revenue", "400.00", date(2024, 12, 20))
+    _booked(db, other, "2025-12", "revenue", "50.00", date(2025, 12, 7))
+    db.flush()
+    return h, other
+
+
+TODAY = date(2025, 12, 8)
+
+
+def test_a_running_month_is_compared_with_the_same_days_not_whole_months(db_session, running_month):
+    h, _ = running_month
+    mine = actor(UserRole.HOSPITAL_ADMIN, h)
+    cards = financials.month_to_date(db_session, mine, today=TODAY)
+    assert cards.running and cards.booked_to == date(2025, 12, 7)
+    assert (cards.this.label, cards.last_month.label, cards.last_year.label) == (
+        "1–7 Dec 2025", "1–7 Nov 2025", "1–7 Dec 2024",
+    )  # fmt: skip
+    assert cards.vs_last_month == "1–7 Dec vs 1–7 Nov"
+    # November's one close covers its 30 days: 7 of them are 7/30 of it; December 2024's entries on the
+    # 3rd and the 7th cover days 1-7, the one on the 20th none of them.
+    assert cards.revenue == financials.Comparison(D("800.00"), D("700.00"), D("300.00"))
+    assert cards.expenses == financials.Comparison(D("300.00"), D("350.00"), D("0.00"))
+    assert cards.net.now == D("500.00") and cards.net.last_month == D("350.00")
+    assert cards.revenue.percent_vs_last_month == pytest.approx(800 / 700 - 1)  # not 800/3000 - 1 = -73 %
+    assert cards.pro_rated
+    # The network holds the other hospital's December too.
+    network = financials.month_to_date(db_session, actor(UserRole.ADMIN, None), today=TODAY)
+    assert network.revenue.now - cards.revenue.now >= D("50.00")
+
+
+def test_the_running_month_equals_its_bar_on_the_monthly_chart(db_session, running_month):
+    h, _ = running_month
+    mine = actor(UserRole.EXECUTIVE, h)
+    cards = financials.month_to_date(db_session, mine, today=TODAY)
+    [bar] = financials.monthly_totals(db_session, mine, start=date(2025, 12, 1), end=TODAY)
+    assert (bar.revenue, bar.expenses, bar.net) == (cards.revenue.now, cards.expenses.now, cards.net.now)
+
+
+def test_a_running_month_with_nothing_booked_yet_says_so(db_session, running_month):
+    h, _ = running_month
+    cards = financials.month_to_date(db_session, actor(UserRole.EXECUTIVE, h), today=date(2026, 1, 5))
+    assert cards.running and cards.booked_to is None and cards.revenue.now is None
+    assert cards.this.label == "1–5 Jan 2026" and cards.last_month.label == "1–5 Dec 2025"
+    # Dec 2025's entries were booked on the 7th, covering the 1st to the 7th: 5 of those 7 days.
+    assert cards.revenue.last_month == D("571.43")
+    completed = financials.month_figures(
+        db_session, actor(UserRole.EXECUTIVE, h), month=date(2025, 12, 31), today=date(2026, 1, 5)
+    )
+    assert completed.this.whole and completed.revenue.now == D("800.00")
+    assert completed.revenue.last_month == D("3000.00")
 
 
 def test_the_rows_behind_a_bar_add_up_to_the_bar_to_the_kobo(db_session, ledger):

@@ -7,8 +7,9 @@ directly in the page's drill state, and the table beneath must show only the row
 
 from __future__ import annotations
 
+import calendar
 import os
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -136,7 +137,17 @@ def test_an_administrator_sees_the_network_with_hospitals_and_wallets_that_recon
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert [t.value for t in at.title] == ["Financials"]
     labels = [m.label for m in at.metric]
-    assert sum(label.startswith("Revenue, ") for label in labels) == 2  # vs last month and vs last year
+    # One row of cards: this month so far (booked today) against the same days of last month, said in the label.
+    days = "1" if LAGOS_TODAY.day == 1 else f"1–{LAGOS_TODAY.day}"
+    assert [label for label in labels if label.startswith("Revenue, ")] == [f"Revenue, {days} {LAGOS_TODAY:%b %Y}"]
+    [card] = [m for m in at.metric if m.label.startswith("Revenue, ")]
+    assert "Income posted to the hospitals' ledgers" in card.help  # the catalogue's definition
+    month_before = date.fromisoformat(shift_month(THIS_MONTH, -1) + "-01")
+    text = markdown_of(at)
+    before_days = min(LAGOS_TODAY.day, calendar.monthrange(month_before.year, month_before.month)[1])
+    assert f"{days} {LAGOS_TODAY:%b} vs " in text and f" vs 1–{before_days} {month_before:%b}" in text or days == "1"
+    assert "is still running" in text
+    assert "No figures for" not in text
     # A's and B's revenue this month: (1,000,000.25 + 400,000.50) × (1 + 3) = ₦5,600,003.00 = ₦5.6M.
     assert any(m.value == "₦5.6M" for m in at.metric if m.label.startswith("Revenue, "))
     assert len(at.get("plotly_chart")) >= 5  # months, two category charts, hospitals, wallet flows

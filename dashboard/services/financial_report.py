@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dashboard.formatting import humanise, lagos_date, lagos_datetime, naira, naira_short
+from dashboard.formatting import LAGOS, humanise, lagos_date, lagos_datetime, naira, naira_short
 from dashboard.services import audit, financials, permissions
 from dashboard.services.actors import ROLE_NAMES, Actor
 from dashboard.services.dates import checked_range
@@ -111,7 +111,7 @@ def financial_report(
     made_at = made_at or datetime.now(UTC)
     scope_label = _scope_label(db, actor)
     months = financials.monthly_totals(db, actor, start=start, end=end)
-    cards = financials.month_comparison(db, actor, month=end)
+    cards = financials.month_figures(db, actor, month=end, today=made_at.astimezone(LAGOS).date())
     categories = financials.category_totals(db, actor, start=start, end=end)
     hospitals = financials.hospital_totals(db, actor, start=start, end=end) if actor.network_wide else []
 
@@ -158,44 +158,75 @@ def financial_report(
         pdf.set_font("DejaVu", "", 8.5)
 
     def table(header: tuple[str, ...], rows: list[tuple[str, ...]], widths: tuple[int, ...]) -> None:
+        """A grid whose amount columns (all but the first) are never narrower than their longest cell.
+
+        fpdf2 wraps a cell that does not fit, and a wrapped amount ("₦1,234,5" over "67.89") is misread;
+        so each amount column is widened to its longest text, taken from the first (label) column,
+        and the font shrinks only if even that cannot make room.
+        """
         aligns = ("LEFT",) + ("RIGHT",) * (len(header) - 1)
-        with pdf.table(col_widths=widths, text_align=aligns, line_height=5.2, first_row_as_headings=True,
-                       headings_style=_headings()) as grid:  # fmt: skip
+        size = 8.5
+        while True:
+            pdf.set_font("DejaVu", "", size)
+            needed = [
+                max(pdf.get_string_width(row[i]) for row in (header, *rows)) + 2 * pdf.c_margin + 1.5
+                for i in range(len(header))
+            ]
+            scale = pdf.epw / sum(widths)
+            fitted = [max(w * scale, needed[i]) if i else w * scale for i, w in enumerate(widths)]
+            spare = pdf.epw - sum(fitted[1:])
+            if spare >= min(needed[0], 25) or size <= 6:
+                break
+            size -= 0.5
+        fitted[0] = max(spare, 10)
+        with pdf.table(col_widths=fitted, width=sum(fitted), text_align=aligns, line_height=5.2,
+                       first_row_as_headings=True, headings_style=_headings()) as grid:  # fmt: skip
             for row in (header, *rows):
                 line = grid.row()
                 for value in row:
                     line.cell(value)
+        pdf.set_font("DejaVu", "", 8.5)
 
     def _headings():
         from fpdf.fonts import FontFace
 
         return FontFace(emphasis="BOLD", fill_color=(232, 238, 243))
 
-    heading(f"{financials.month_label(cards.month)} against last month and the same month last year")
-    card_rows = []
+    def note(words: str) -> None:
+        pdf.ln(1)
+        pdf.multi_cell(0, 5, words, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
     figures = (("Revenue", cards.revenue), ("Expenses", cards.expenses), ("Net", cards.net))
-    for name, figure in figures:
-        card_rows.append((
-            name, _booked(figure.now), _booked(figure.last_month), _signed(figure.change_vs_last_month),
-            _percent(figure.percent_vs_last_month), _booked(figure.last_year), _signed(figure.change_vs_last_year),
-            _percent(figure.percent_vs_last_year),
-        ))  # fmt: skip
-    table(
-        ("", financials.month_label(cards.month), financials.month_label(cards.last_month), "Change", "%",
-         financials.month_label(cards.last_year), "Change", "%"),
-        card_rows, (18, 27, 27, 27, 17, 27, 27, 17),
-    )  # fmt: skip
+    if cards.running:
+        heading(f"{cards.this.label}, the month so far, against the same days before")
+        note(
+            f"{financials.month_label(cards.month)} is still running: its entries booked so far "
+            + (f"(to {lagos_date(cards.booked_to)}) " if cards.booked_to else "")
+            + "are compared with the same days of the month before and of the same month last year, "
+            "never with whole months."
+            + (" " + financials.SAME_DAYS_NOTE if cards.pro_rated else "")
+        )
+    else:
+        heading(f"{cards.this.label} against the month before and the same month last year")
+    for other, attribute in ((cards.last_month, "last_month"), (cards.last_year, "last_year")):
+        table(
+            ("", cards.this.label, other.label, "Change", "%"),
+            [
+                (name, _booked(figure.now), _booked(getattr(figure, attribute)),
+                 _signed(getattr(figure, f"change_vs_{attribute}")),
+                 _percent(getattr(figure, f"percent_vs_{attribute}")))
+                for name, figure in figures
+            ],
+            (20, 45, 45, 45, 20),
+        )  # fmt: skip
+        pdf.ln(2)
     missing = [
-        financials.month_label(month)
-        for month, attribute in ((cards.month, "now"), (cards.last_month, "last_month"), (cards.last_year, "last_year"))
+        days.label
+        for days, attribute in ((cards.this, "now"), (cards.last_month, "last_month"), (cards.last_year, "last_year"))
         if all(getattr(figure, attribute) is None for _, figure in figures)
     ]
     if missing:
-        pdf.ln(1)
-        pdf.multi_cell(
-            0, 5, f"No figures are booked for {' or '.join(missing)}, so there is no change to show against it.",
-            new_x=XPos.LMARGIN, new_y=YPos.NEXT,
-        )  # fmt: skip
+        note(f"No figures are booked for {' or '.join(missing)}, so there is no change to show against it.")
 
     heading("By fiscal month")
     pdf.image(io.BytesIO(monthly_chart_png(months)), w=pdf.epw)

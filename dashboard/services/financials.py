@@ -6,9 +6,12 @@ here, so a figure on a chart and the sum of the rows behind it agree to the kobo
 
 Decisions the page relies on:
 
-- "This month" is the month of the range's end; it is compared with the month before and with the
-  same month a year earlier. A month with no ledger rows has no figure (None), not zero: a hospital
-  that has not reported is not a hospital that earned nothing.
+- "This month" is the month of the range's end (month_figures; month_to_date for today's month, the
+  one source of the Overview's and the Financials' "Revenue this month"). A completed month is
+  compared with the whole month before and the same month a year earlier; a month still running
+  with the same days of both (1-7 Dec against 1-7 Nov and 1-7 Dec a year ago), never with whole
+  months. A month with no ledger rows has no figure (None), not zero: a hospital that has not
+  reported is not a hospital that earned nothing.
 - Consultation revenue is checked three ways: the ledger's own consultations and telemedicine
   categories, the paid video sessions (consultation_sessions.consultation_rate, by the Lagos month
   of their appointment) and the completed appointments, in scope through the appointment's hospital.
@@ -18,14 +21,16 @@ Decisions the page relies on:
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, func, or_, select, text
+from sqlalchemy import Date, Select, case, cast, func, literal_column, or_, select, text
 from sqlalchemy.orm import Session
 
+from dashboard.formatting import LAGOS
 from dashboard.services import audit, permissions
 from dashboard.services.actors import Actor
 from dashboard.services.dates import checked_range
@@ -44,6 +49,10 @@ MAX_CATEGORY_CHARS = 100
 KIND_LABELS = {"revenue": "Revenue", "expense": "Expenses"}
 _MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 _Ledger = HospitalFinancialData
+SAME_DAYS_NOTE = (
+    "A month booked in one entry at its close counts for those days by its share of days "
+    "(7 of November's 30 days count 7/30 of its entry)."
+)
 
 
 def month_key(day: date) -> str:
@@ -163,13 +172,59 @@ class Comparison:
 
 
 @dataclass(frozen=True)
-class MonthComparison:
-    month: str
-    last_month: str
-    last_year: str
+class Days:
+    """Days 1..last of a fiscal month; `whole` when they are the whole month."""
+
+    month: str  # "YYYY-MM"
+    last: int
+    whole: bool
+
+    @property
+    def label(self) -> str:
+        """'Nov 2025' for a whole month, '1–7 Nov 2025' for some of its days."""
+        return month_label(self.month) if self.whole else f"{self._days} {month_label(self.month)}"
+
+    @property
+    def short_label(self) -> str:
+        """'Nov 2025' for a whole month, '1–7 Nov' for some of its days (the year said elsewhere)."""
+        return month_label(self.month) if self.whole else f"{self._days} {month_label(self.month)[:3]}"
+
+    @property
+    def _days(self) -> str:
+        return "1" if self.last == 1 else f"1–{self.last}"
+
+
+@dataclass(frozen=True)
+class MonthToDate:
+    """A month's revenue, expenses and net against the same days of the month before and of a year before.
+
+    For a completed month the days are the whole months; for the month still running they are the
+    days booked so far (`this.last`), the same days in the other two months.
+    """
+
+    this: Days
+    last_month: Days
+    last_year: Days
+    running: bool  # the month has not ended: its figures are the days booked so far
+    booked_to: date | None  # a running month's latest booking day (None: nothing booked for it yet)
     revenue: Comparison
     expenses: Comparison
     net: Comparison
+    pro_rated: bool = False  # a comparison figure holds a share of entries that cover more days than the cut
+
+    @property
+    def month(self) -> str:
+        return self.this.month
+
+    @property
+    def vs_last_month(self) -> str:
+        """'1–7 Dec vs 1–7 Nov' or 'Nov 2025 vs Oct 2025'."""
+        return f"{self.this.short_label} vs {self.last_month.short_label}"
+
+    @property
+    def vs_last_year(self) -> str:
+        """'1–7 Dec 2025 vs 1–7 Dec 2024' or 'Nov 2025 vs Nov 2024'."""
+        return f"{self.this.label} vs {self.last_year.label}"
 
 
 @dataclass(frozen=True)
@@ -272,32 +327,124 @@ def hospital_totals(db: Session, actor: Actor, *, start: date, end: date) -> lis
     return [HospitalTotals(*row) for row in db.execute(stmt)]
 
 
+def _days_in(key: str) -> int:
+    return calendar.monthrange(int(key[:4]), int(key[5:7]))[1]
+
+
+def _same_day_sums(db: Session, actor: Actor, cuts: dict[str, int]) -> dict[str, tuple[Decimal, Decimal, bool]]:
+    """Revenue and expenses of each month's days 1..cut: {month: (revenue, expenses, pro_rated)}.
+
+    The ledger books by fiscal month, often in one entry per category at the month's close, so "the
+    first 7 days of November" cannot be read off the rows. Each entry is taken to cover the days
+    since its hospital's previous booking day in that month (from the 1st for the first one) up to
+    its own booking day (Lagos date, kept inside its fiscal month), and counts for the days 1..cut in
+    proportion: a daily entry counts whole or not at all, a month's close booked on the 30th counts
+    7/30 for days 1-7. `pro_rated` says some entry was cut that way. A whole month (cut = its last day)
+    is exactly its entries' sum, so it equals the monthly chart. A month with no entries is absent.
+    """
+    first = func.to_date(_Ledger.fiscal_month, "YYYY-MM")
+    last = cast(first + literal_column("interval '1 month'"), Date) - literal_column("1")
+    day = func.least(func.greatest(cast(func.timezone("Africa/Lagos", _Ledger.transaction_date), Date), first), last)
+    booked = _scoped(
+        select(
+            _Ledger.hospital_id.label("hospital_id"),
+            _Ledger.fiscal_month.label("month"),
+            _Ledger.transaction_type.label("kind"),
+            day.label("day"),
+            first.label("first"),
+            func.sum(_Ledger.amount).label("amount"),
+        )
+        .where(_Ledger.fiscal_month.in_(list(cuts)))
+        .group_by(_Ledger.hospital_id, _Ledger.fiscal_month, _Ledger.transaction_type, day),
+        actor,
+    ).subquery("booked")
+    days = select(booked.c.hospital_id, booked.c.month, booked.c.day, booked.c.first).distinct().subquery("days")
+    before = func.lag(days.c.day).over(partition_by=(days.c.hospital_id, days.c.month), order_by=days.c.day)
+    spans = select(
+        days.c.hospital_id, days.c.month, days.c.day, func.coalesce(before + 1, days.c.first).label("since")
+    ).subquery("spans")
+    cut = case(cuts, value=booked.c.month) - 1 + booked.c.first  # the last day counted (a date)
+    overlap = func.greatest(0, func.least(booked.c.day, cut) - spans.c.since + 1)
+    covered = booked.c.day - spans.c.since + 1
+    share = booked.c.amount * overlap / covered
+
+    def total(kind: str):
+        return func.round(func.coalesce(func.sum(share).filter(booked.c.kind == kind), 0), 2)
+
+    stmt = (
+        select(booked.c.month, total("revenue"), total("expense"), func.bool_or((overlap > 0) & (overlap < covered)))
+        .join(
+            spans,
+            (spans.c.hospital_id == booked.c.hospital_id)
+            & (spans.c.month == booked.c.month)
+            & (spans.c.day == booked.c.day),
+        )
+        .group_by(booked.c.month)
+    )
+    return {m: (Decimal(r), Decimal(e), bool(cut_)) for m, r, e, cut_ in db.execute(stmt)}
+
+
 @permissions.reads("financials")
-def month_comparison(db: Session, actor: Actor, *, month: date) -> MonthComparison:
-    """The month of `month` against the month before and the same month a year earlier."""
+def month_figures(db: Session, actor: Actor, *, month: date, today: date | None = None) -> MonthToDate:
+    """Revenue, expenses and net of the month of `month` against the month before and a year before.
+
+    A completed month is compared with whole months. A month still running (today's) holds every entry
+    booked for it so far, up to its latest booking day (clamped to today; today's own day when
+    nothing is booked yet), and is compared with the same days of the month before and of the same
+    month last year, never with whole months (see _same_day_sums for how those days are cut).
+    """
     require_role(db, actor, READERS, "see the hospital finances")
     if not isinstance(month, date):
         raise InvalidInput("Pick the month to compare.")
+    today = today or datetime.now(LAGOS).date()
     now = month_key(month)
     before, year_ago = shift_month(now, -1), shift_month(now, -12)
-    stmt = _scoped(
-        select(_Ledger.fiscal_month, _sum_of("revenue"), _sum_of("expense"))
-        .where(_Ledger.fiscal_month.in_((now, before, year_ago)))
-        .group_by(_Ledger.fiscal_month),
-        actor,
-    )
-    found = {m: (revenue, expenses) for m, revenue, expenses in db.execute(stmt)}
+    running = now >= month_key(today)
+    booked_to = None
+    if running:
+        latest = db.scalar(
+            _scoped(
+                select(func.max(cast(func.timezone("Africa/Lagos", _Ledger.transaction_date), Date))).where(
+                    _Ledger.fiscal_month == now
+                ),
+                actor,
+            )
+        )
+        if latest is not None:
+            booked_to = max(date.fromisoformat(now + "-01"), min(latest, today))
+        cut = booked_to.day if booked_to is not None and month_key(booked_to) == now else min(today.day, _days_in(now))
+    else:
+        cut = _days_in(now)
+    this = Days(now, min(cut, _days_in(now)), whole=not running)
+    # A running month's same days; a completed month's whole months (October's 31 days against November's 30).
+    other = {k: Days(k, min(cut, _days_in(k)) if running else _days_in(k), not running) for k in (before, year_ago)}
+    found = _same_day_sums(db, actor, {now: _days_in(now), before: other[before].last, year_ago: other[year_ago].last})
 
     def figure(key: str, part: int) -> Decimal | None:
         if key not in found:
             return None
-        revenue, expenses = found[key]
+        revenue, expenses, _ = found[key]
         return (revenue, expenses, revenue - expenses)[part]
 
     def comparison(part: int) -> Comparison:
         return Comparison(figure(now, part), figure(before, part), figure(year_ago, part))
 
-    return MonthComparison(now, before, year_ago, comparison(0), comparison(1), comparison(2))
+    return MonthToDate(
+        this, other[before], other[year_ago], running, booked_to,
+        comparison(0), comparison(1), comparison(2),
+        pro_rated=any(found.get(k, (0, 0, False))[2] for k in (before, year_ago)),
+    )  # fmt: skip
+
+
+@permissions.reads("financials")
+def month_to_date(db: Session, actor: Actor, *, today: date | None = None) -> MonthToDate:
+    """This month so far (Lagos) against the same days of last month and of this month last year.
+
+    The one source of "Revenue/Expenses/Net this month": the Overview card, the Financials cards and
+    the board report all read it, so they agree to the kobo.
+    """
+    today = today or datetime.now(LAGOS).date()
+    return month_figures(db, actor, month=today, today=today)
 
 
 @permissions.reads("financials")
