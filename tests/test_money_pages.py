@@ -141,7 +141,7 @@ def test_an_administrator_sees_the_network_with_hospitals_and_wallets_that_recon
     days = "1" if LAGOS_TODAY.day == 1 else f"1–{LAGOS_TODAY.day}"
     assert [label for label in labels if label.startswith("Revenue, ")] == [f"Revenue, {days} {LAGOS_TODAY:%b %Y}"]
     [card] = [m for m in at.metric if m.label.startswith("Revenue, ")]
-    assert "Income posted to the hospitals' ledgers" in card.help  # the catalogue's definition
+    assert "Income booked on the hospitals' ledgers" in card.help  # the catalogue's definition
     month_before = date.fromisoformat(shift_month(THIS_MONTH, -1) + "-01")
     text = markdown_of(at)
     before_days = min(LAGOS_TODAY.day, calendar.monthrange(month_before.year, month_before.month)[1])
