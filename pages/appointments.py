@@ -35,36 +35,49 @@ STATUS_COLOURS = {
     "Cancelled": charts.GREY,
 }
 
-page_header("Appointments", f"Who is booked with whom, and how bookings went over {period.label}.", viewer)
+page_header("Appointments", "Who is booked with whom, and how bookings went over the days below.", viewer)
 confirm.show_done(KEY)
 
+# The cards, the charts and the list cover one range, so a rate can be checked against the list beside
+# it. The sidebar's range usually ends today, and a booking is for the days ahead: unless the reader asks
+# for the range alone, all of them reach into the coming weeks, so a new booking shows and can be changed.
+upcoming = st.toggle(
+    f"Include the next {UPCOMING_DAYS} days", value=True, key=f"{KEY}_upcoming",
+    help="The cards, the charts and the list all cover the same days: the sidebar's range, and with this "
+    f"on the next {UPCOMING_DAYS} days too.",
+)  # fmt: skip
+shown = period
+if upcoming and period.end < filters.today() + timedelta(days=UPCOMING_DAYS):
+    shown = filters.DateRange(period.start, filters.today() + timedelta(days=UPCOMING_DAYS))
+reach = f"the sidebar's range and the next {UPCOMING_DAYS} days" if shown != period else "the sidebar's range"
 # The figures may be a minute old (a write here makes them stale at once): cached, and read in one pass.
 # The schedule and the list below stay live (data.call): a booking form's free times and the rows acted on.
-figures = data.cached(appointments.figures, actor, start=period.start, end=period.end)
-share, rates, per_day = figures.share, figures.monthly, figures.per_day
-booked = sum(d.total for d in per_day)
-latest = rates[-1] if rates else None
+figures = data.cached(appointments.figures, actor, start=shown.start, end=shown.end)
+totals, share, rates, per_day = figures.totals, figures.share, figures.monthly, figures.per_day
+here = f"Here: {shown.label}, the appointments of the list below."
+st.caption(f"Appointments dated {shown.label} ({reach}): the same appointments as the list below.")
 kpi.card_row(
     viewer,
     [
-        kpi.Card("Appointments", count(booked), help=f"Dated {period.label}, cancelled ones included."),
-        kpi.Card(
-            "No-show rate",
-            percent(latest.no_show_rate if latest else None),
-            help="No-shows out of the appointments whose outcome is known (completed or no-show), this month.",
+        kpi.figure_card(
+            "appointments_booked", count(totals.appointments),
+            help_extra=f"{here} {count(totals.cancelled)} of them cancelled.",
         ),
-        kpi.Card(
-            "Cancellation rate",
-            percent(latest.cancellation_rate if latest else None),
-            help="Cancelled out of every appointment dated this month.",
+        kpi.figure_card(
+            "no_show_rate", percent(totals.no_show_rate),
+            help_extra=f"{here} {count(totals.no_show)} no-shows of {count(totals.completed + totals.no_show)} "
+            "with an outcome.",
         ),
-        kpi.Card(
-            "Virtual",
-            percent(share.virtual_share),
-            help=f"{count(share.virtual)} virtual and {count(share.in_person)} in person, cancelled ones left out.",
+        kpi.figure_card(
+            "cancellation_rate", percent(totals.cancellation_rate),
+            help_extra=f"{here} {count(totals.cancelled)} cancelled of {count(totals.appointments)}.",
+        ),
+        kpi.figure_card(
+            "virtual_share", percent(share.virtual_share),
+            help_extra=f"{here} {count(share.virtual)} virtual and {count(share.in_person)} in person.",
         ),
     ],
-)
+)  # fmt: skip
 
 # --- Each physician's day or week ---------------------------------------------------------------------
 st.subheader("Who is free when")
@@ -212,10 +225,10 @@ if may_write:
 
 # --- The list ----------------------------------------------------------------------------------------
 st.subheader("Booked appointments")
-# The sidebar's range usually ends today, and a booking is for the days ahead: the list reaches into
-# the coming weeks too unless the reader asks for the range alone, so a new booking can be changed.
-upcoming = st.toggle(f"Include the next {UPCOMING_DAYS} days", value=True, key=f"{KEY}_upcoming")
-list_end = max(period.end, filters.today() + timedelta(days=UPCOMING_DAYS)) if upcoming else period.end
+st.caption(
+    f"Dated {shown.label}. Upcoming appointments first, the next one at the top; then past ones, the latest "
+    "first. The export has the same order."
+)
 physician_column, status_column, how_column = st.columns(3)
 physician_filter = physician_column.selectbox(
     "Physician", [None, *(p.physician_id for p in week.physicians)],
@@ -265,15 +278,15 @@ APPOINTMENTS = listing.Listing(
     file_stem="appointments",
     search_label="Search by patient",
     search_placeholder="Name or email",
-    empty=f"No appointments between {period.label}. Pick another date range in the sidebar, or book one above.",
+    empty=f"No appointments between {shown.label}. Pick another date range in the sidebar, or book one above.",
     empty_filtered="No appointments match these filters. Clear them to see every appointment in the range.",
 )
 page = listing.show(
     APPOINTMENTS,
     viewer,
     filters={
-        "start": period.start,
-        "end": list_end,
+        "start": shown.start,
+        "end": shown.end,
         "physician_id": physician_filter,
         "status": status_filter,
         "consultation_type": how_filter,
@@ -351,7 +364,7 @@ if may_write and page.rows:
 st.subheader("How bookings went")
 by_status_column, load_column = st.columns([3, 2])
 with by_status_column:
-    if booked:
+    if totals.appointments:
         frame = pd.DataFrame(
             {
                 "Day": [d.day for d in per_day],
@@ -368,9 +381,9 @@ with by_status_column:
             key=f"{KEY}_per_day",
         )  # fmt: skip
     else:
-        say.info(f"No appointments between {period.label}.")
+        say.info(f"No appointments between {shown.label}.")
 with load_column:
-    busiest = data.cached(appointments.busiest_physicians, actor, start=period.start, end=period.end, limit=8)
+    busiest = data.cached(appointments.busiest_physicians, actor, start=shown.start, end=shown.end, limit=8)
     if busiest:
         frame = pd.DataFrame({"Physician": [f"Dr. {p.physician_name}" for p in busiest],
                               "Appointments": [p.appointments for p in busiest]})  # fmt: skip

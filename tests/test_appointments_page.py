@@ -93,3 +93,50 @@ def test_executives_read_the_page_without_forms_and_compliance_cannot_open_it(to
     assert reader.get("plotly_chart")  # the day's grid at least
     refused = page(tokens[UserRole.COMPLIANCE_OFFICER])
     assert not refused.title and any("cannot open the Appointments page" in shown(e.value) for e in refused.error)
+
+
+def test_the_cards_count_the_same_appointments_as_the_list_beside_them(tokens, app_env, engine):
+    # Hospital A holds two appointments today (the shell's); add three 10 days back, one of each outcome,
+    # and one 20 days ahead: the page opens on the last 30 days and the next 60, cards and list alike.
+    today = datetime.now(LAGOS).date()
+    added = []
+    with Session(engine) as session, session.begin():
+        physician = session.scalars(select(Profile.id).where(Profile.user_id == app_env.users["physician_a"])).one()
+        for day, hhmm, status in ((today - timedelta(days=10), "09:00", "cancelled"),
+                                  (today - timedelta(days=10), "09:30", "no_show"),
+                                  (today - timedelta(days=10), "10:00", "completed"),
+                                  (today + timedelta(days=20), "11:00", "pending")):  # fmt: skip
+            appointment = Appointment(
+                patient_id=app_env.users["patient"], physician_id=physician, hospital_id=app_env.hospital_a,
+                appointment_date=datetime(day.year, day.month, day.day, 12, tzinfo=LAGOS), appointment_time=hhmm,
+                status=status,
+            )  # fmt: skip
+            session.add(appointment)
+            session.flush()
+            added.append(appointment.id)
+    data.clear_cache()
+    try:
+        at = page(tokens[UserRole.EXECUTIVE])
+        assert not at.exception and not at.error, [e.value for e in at.error]
+        cards = {m.label: m.value for m in at.metric}
+        # 6 appointments, 1 cancelled; 1 no-show of the 2 with an outcome. (The month alone read 0.0%
+        # cancelled whenever the cancellation fell in last month, and the count left the coming one out.)
+        assert cards["Appointments"] == "6"
+        assert cards["Cancellation rate"] == "16.7%" and cards["No-show rate"] == "50.0%"
+        captions = " ".join(c.value for c in at.caption)
+        shown = f"{today - timedelta(days=29):%-d %b %Y} – {today + timedelta(days=60):%-d %b %Y}"
+        assert f"Appointments dated {shown}" in captions and "the same appointments as the list below" in captions
+        assert "Upcoming appointments first" in captions
+        listed = next(t.value for t in at.dataframe if "Patient" in t.value.columns)
+        assert len(listed) == 6
+        assert listed["Date"].iloc[0] in (f"{today:%-d %b %Y}", f"{today + timedelta(days=20):%-d %b %Y}")
+        assert listed["Date"].iloc[-1] == f"{today - timedelta(days=10):%-d %b %Y}"  # the oldest last
+        # The range alone: the coming appointment leaves the cards and the list together.
+        at.toggle(key="appointments_upcoming").set_value(False).run()
+        cards = {m.label: m.value for m in at.metric}
+        assert cards["Appointments"] == "5" and cards["Cancellation rate"] == "20.0%"
+        assert len(next(t.value for t in at.dataframe if "Patient" in t.value.columns)) == 5
+    finally:
+        with Session(engine) as session, session.begin():
+            session.execute(delete(Appointment).where(Appointment.id.in_(added)))
+        data.clear_cache()

@@ -170,14 +170,15 @@ def test_the_demo_slot_picker_never_hands_out_a_taken_slot():
 # --- The list and the export --------------------------------------------------------------------------------
 
 
-def test_the_list_of_a_hospital_admin_holds_their_hospital_by_date_and_time(db_session, clinic):
+def test_the_list_of_a_hospital_admin_holds_their_hospital_latest_first_when_all_are_past(db_session, clinic):
     page = appointments.list_appointments(
         db_session, clinic.actor("ha_a"), start=HISTORY_START, end=HISTORY_END, page_size=50
     )
     ids = {v: k for k, v in clinic.appointments.items()}
-    assert [ids[r.appointment_id] for r in page.rows] == ["a1", "a2", "a3", "a4", "a5", "a8", "a6", "a7"]
+    # All in 2013, so all past: the latest first; level slots (a4, a5) by physician name.
+    assert [ids[r.appointment_id] for r in page.rows] == ["a7", "a6", "a8", "a4", "a5", "a3", "a2", "a1"]
     assert page.total == 8 and {r.hospital_name for r in page.rows} == {HOSPITAL_A}
-    first = page.rows[0]
+    first = page.rows[-1]
     assert (first.patient_name, first.physician_name, first.day, first.time) == (
         "Amaka Eze",
         "Ada Obi",
@@ -191,11 +192,11 @@ def test_the_list_of_a_hospital_admin_holds_their_hospital_by_date_and_time(db_s
         "completed",
         "Bring previous lab results",
     )
-    late = page.rows[5]
+    late = page.rows[2]
     assert (late.day, late.time) == (date(2013, 4, 1), "00:30")  # 23:30 UTC on 31 March: the Lagos day counts
-    assert page.rows[2].virtual is True
+    assert page.rows[5].virtual is True
     other = appointments.list_appointments(db_session, clinic.actor("ha_b"), start=HISTORY_START, end=HISTORY_END)
-    assert [ids[r.appointment_id] for r in other.rows] == ["b1", "b2", "b3"]
+    assert [ids[r.appointment_id] for r in other.rows] == ["b3", "b2", "b1"]
 
 
 def test_the_list_filters_searches_and_pages(db_session, clinic):
@@ -206,22 +207,22 @@ def test_the_list_filters_searches_and_pages(db_session, clinic):
         page = appointments.list_appointments(db_session, actor, start=HISTORY_START, end=HISTORY_END, **filters)
         return [ids[r.appointment_id] for r in page.rows]
 
-    assert labels(search="amaka") == ["a1", "a5", "a7"]
-    assert labels(search="EZE") == ["a1", "a5", "a7"]
-    assert labels(search="tunde.") == ["a2", "a8", "a6"]  # by email (tunde.<hex>@floor.healthdash.ng)
+    assert labels(search="amaka") == ["a7", "a5", "a1"]
+    assert labels(search="EZE") == ["a7", "a5", "a1"]
+    assert labels(search="tunde.") == ["a6", "a8", "a2"]  # by email (tunde.<hex>@floor.healthdash.ng)
     assert labels(search="100%") == []
-    assert labels(status="cancelled") == ["a3", "a6"]
-    assert labels(consultation_type="virtual") == ["a3", "a4"]
-    assert labels(physician_id=clinic.physician("dr_bola")) == ["a3", "a5", "a8"]
+    assert labels(status="cancelled") == ["a6", "a3"]
+    assert labels(consultation_type="virtual") == ["a4", "a3"]
+    assert labels(physician_id=clinic.physician("dr_bola")) == ["a8", "a5", "a3"]
     assert labels(physician_id=clinic.physician("dr_hauwa")) == []  # B's physician: nothing of B shows
     second = appointments.list_appointments(
         db_session, actor, start=HISTORY_START, end=HISTORY_END, page=2, page_size=3
     )
     assert (second.total, second.page, second.first, second.last, second.page_count) == (8, 2, 4, 6, 3)
     april = appointments.list_appointments(db_session, actor, start=date(2013, 4, 1), end=date(2013, 4, 30))
-    assert [ids[r.appointment_id] for r in april.rows] == ["a8", "a6", "a7"]
+    assert [ids[r.appointment_id] for r in april.rows] == ["a7", "a6", "a8"]
     march = appointments.list_appointments(db_session, actor, start=date(2013, 3, 1), end=date(2013, 3, 31))
-    assert [ids[r.appointment_id] for r in march.rows] == ["a1", "a2", "a3", "a4", "a5"]
+    assert [ids[r.appointment_id] for r in march.rows] == ["a4", "a5", "a3", "a2", "a1"]
     with pytest.raises(InvalidInput, match="Pick a status"):
         labels(status="maybe")
     with pytest.raises(InvalidInput, match="start date is after the end date"):
@@ -231,7 +232,7 @@ def test_the_list_filters_searches_and_pages(db_session, clinic):
 def test_the_network_admin_sees_both_hospitals_and_the_read_is_audited(db_session, clinic):
     actor = clinic.actor("admin")
     page = appointments.list_appointments(db_session, actor, start=HISTORY_START, end=HISTORY_END, search="fatima")
-    assert [(r.hospital_name, r.time) for r in page.rows] == [(HOSPITAL_B, "09:00"), (HOSPITAL_B, "14:00")]
+    assert [(r.hospital_name, r.time) for r in page.rows] == [(HOSPITAL_B, "14:00"), (HOSPITAL_B, "09:00")]
     both = appointments.list_appointments(db_session, actor, start=HISTORY_START, end=HISTORY_END)
     assert both.total == 11
     viewed = audit_rows(db_session, actor.user_id, "appointment_list_viewed")
@@ -243,7 +244,7 @@ def test_the_export_is_the_list_unpaged_and_audited(db_session, clinic):
     rows_out, truncated = appointments.export_appointments(
         db_session, actor, start=HISTORY_START, end=HISTORY_END, status="completed"
     )
-    assert [r.time for r in rows_out] == ["09:00", "11:00", "11:00", "00:30", "08:00"] and truncated is False
+    assert [r.time for r in rows_out] == ["08:00", "00:30", "11:00", "11:00", "09:00"] and truncated is False
     [exported] = audit_rows(db_session, actor.user_id, "appointments_exported")
     assert exported.new_values["rows"] == 5 and exported.new_values["status"] == "completed"
     assert exported.hospital_id == clinic.hospital_a and exported.impact_level == "medium"
@@ -282,8 +283,8 @@ def test_per_day_by_status_counts_every_lagos_day_with_quiet_days_as_zeros(db_se
     assert sum(d.total for d in network) == 11
 
 
-def test_monthly_rates_by_hand(db_session, clinic):
-    months = appointments.monthly_rates(db_session, clinic.actor("ha_a"), start=date(2013, 2, 10), end=HISTORY_END)
+def test_months_and_the_virtual_share_by_hand(db_session, clinic):
+    months = appointments.figures(db_session, clinic.actor("ha_a"), start=date(2013, 2, 10), end=HISTORY_END).monthly
     assert [(m.month, m.appointments, m.cancelled, m.completed, m.no_show) for m in months] == [
         (date(2013, 2, 1), 0, 0, 0, 0),
         (date(2013, 3, 1), 5, 1, 3, 1),
@@ -292,18 +293,25 @@ def test_monthly_rates_by_hand(db_session, clinic):
     assert months[0].cancellation_rate is None and months[0].no_show_rate is None
     assert months[1].cancellation_rate == pytest.approx(1 / 5) and months[1].no_show_rate == pytest.approx(1 / 4)
     assert months[2].cancellation_rate == pytest.approx(1 / 3) and months[2].no_show_rate == 0
-    long = appointments.monthly_rates(db_session, clinic.actor("ha_a"), start=date(2013, 1, 31), end=date(2017, 12, 1))
-    assert len(long) == 60 and long[-1].month == date(2017, 12, 1)  # no month skipped over five years
-
-
-def test_virtual_share_leaves_cancelled_out(db_session, clinic):
-    share = appointments.virtual_share(db_session, clinic.actor("ha_a"), start=HISTORY_START, end=HISTORY_END)
-    assert (share.virtual, share.in_person, share.total) == (1, 5, 6)
+    long = appointments.figures(db_session, clinic.actor("ha_a"), start=date(2013, 1, 31), end=date(2017, 12, 1))
+    assert len(long.monthly) == 60 and long.monthly[-1].month == date(2017, 12, 1)  # no month skipped
+    share = appointments.figures(db_session, clinic.actor("ha_a"), start=HISTORY_START, end=HISTORY_END).share
+    assert (share.virtual, share.in_person, share.total) == (1, 5, 6)  # cancelled ones left out
     assert share.virtual_share == pytest.approx(1 / 6)
-    network = appointments.virtual_share(db_session, clinic.actor("admin"), start=HISTORY_START, end=HISTORY_END)
+    network = appointments.figures(db_session, clinic.actor("admin"), start=HISTORY_START, end=HISTORY_END).share
     assert (network.virtual, network.in_person, network.total) == (2, 7, 9)
-    empty = appointments.virtual_share(db_session, clinic.actor("ha_a"), start=date(2012, 1, 1), end=date(2012, 1, 2))
-    assert (empty.total, empty.virtual_share) == (0, None)
+    empty = appointments.figures(db_session, clinic.actor("ha_a"), start=date(2012, 1, 1), end=date(2012, 1, 2))
+    assert (empty.share.total, empty.share.virtual_share) == (0, None)
+    assert (empty.totals.appointments, empty.totals.cancellation_rate, empty.totals.no_show_rate) == (0, None, None)
+
+
+def test_the_range_rates_cover_the_whole_range_not_its_last_month(db_session, clinic):
+    # ha_a over March and April: 8 appointments, 2 cancelled, 5 completed, 1 no-show. The page used to
+    # show April's rates alone (1 of 3 cancelled, no no-shows) beside a list of all eight.
+    totals = appointments.figures(db_session, clinic.actor("ha_a"), start=HISTORY_START, end=HISTORY_END).totals
+    assert (totals.appointments, totals.cancelled, totals.completed, totals.no_show) == (8, 2, 5, 1)
+    assert totals.cancellation_rate == pytest.approx(2 / 8) and totals.no_show_rate == pytest.approx(1 / 6)
+    assert (totals.start, totals.end) == (HISTORY_START, HISTORY_END)
 
 
 def test_busiest_physicians_by_hand(db_session, clinic):
@@ -321,13 +329,7 @@ def test_busiest_physicians_by_hand(db_session, clinic):
 
 
 def test_figures_are_marked_for_the_cache_with_the_readers():
-    for service in (
-        appointments.per_day_by_status,
-        appointments.monthly_rates,
-        appointments.virtual_share,
-        appointments.busiest_physicians,
-        appointments.physician_choices,
-    ):
+    for service in (appointments.per_day_by_status, appointments.figures, appointments.busiest_physicians):
         assert service.required_roles == {UserRole.ADMIN, UserRole.HOSPITAL_ADMIN, UserRole.EXECUTIVE}
     # Reads that show patient names are audited instead, and never cached.
     assert not hasattr(appointments.list_appointments, "required_roles")
@@ -379,17 +381,6 @@ def test_the_schedule_refuses_another_hospital_and_odd_lengths(db_session, engin
             appointments.schedule(db_session, actor, hospital_id=clinic.hospital_a, start=DAY, days=days)
     with pytest.raises(NotFound):
         appointments.schedule(db_session, actor, hospital_id="no-such-hospital", start=DAY)
-
-
-def test_physician_choices_are_the_active_physicians_in_scope(db_session, engine, clinic):
-    choices = appointments.physician_choices(db_session, clinic.actor("ha_a"), clinic.hospital_a)
-    assert [c.label for c in choices] == ["Dr. Ada Obi — Cardiology", "Dr. Bola Ade — Paediatrics"]
-    assert [c.physician_id for c in choices] == [clinic.physician("dr_ada"), clinic.physician("dr_bola")]
-    assert [c.name for c in appointments.physician_choices(db_session, clinic.actor("admin"), clinic.hospital_b)] == [
-        "Hauwa Sani"
-    ]
-    with pytest.raises(OutOfScope):
-        appointments.physician_choices(db_session, clinic.actor("ha_a"), clinic.hospital_b)
 
 
 def test_find_patients_finds_active_patients_only_and_is_audited(db_session, engine, clinic):
@@ -940,7 +931,7 @@ def test_the_list_without_search_never_joins_names_to_count(db_session, clinic):
     assert "patient_profile" in next(s for s in sent if "count(*)" in s)  # searching by name needs the names
 
 
-def test_figures_in_one_pass_are_the_three_figures(db_session, clinic):
+def test_figures_in_one_pass_are_the_per_day_figures(db_session, clinic):
     add_appointment(
         db_session, clinic, None, date(2013, 3, 31), "23:30", "dr_bola", "fatima", consultation_type="virtual"
     )
@@ -953,8 +944,7 @@ def test_figures_in_one_pass_are_the_three_figures(db_session, clinic):
                 got = appointments.figures(db_session, actor, start=start, end=end)
             assert len(sent) == 1
             assert got.per_day == appointments.per_day_by_status(db_session, actor, start=start, end=end)
-            assert got.monthly == appointments.monthly_rates(db_session, actor, start=start, end=end)
-            assert got.share == appointments.virtual_share(db_session, actor, start=start, end=end)
+            # The months, the share and the range's totals against the list: tests/test_appointments_agree.py.
     assert appointments.figures.required_roles == appointments.per_day_by_status.required_roles
     with pytest.raises(InvalidInput, match="start date is after the end date"):
         appointments.figures(db_session, clinic.actor("admin"), start=HISTORY_END, end=HISTORY_START)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NoReturn
 
-from sqlalchemy import Date, Select, cast, func, literal, or_, select
+from sqlalchemy import Date, Select, and_, case, cast, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -244,15 +244,19 @@ def list_appointments(
     page: int = 1,
     page_size: int = 50,
 ) -> Page[AppointmentRow]:
-    """Appointments dated from `start` to `end` (Lagos days, inclusive), by date and time; searched by patient."""
+    """Appointments dated from `start` to `end` (Lagos days, inclusive), searched by patient.
+
+    Upcoming ones come first, the next at the top, then past ones, the latest first (`_list_order`).
+    """
     require_role(db, actor, READERS, "see appointments")
-    stmt = _listing(actor, start, end, physician_id, status, consultation_type, search)
+    now = datetime.now(LAGOS)
+    stmt = _listing(actor, start, end, physician_id, status, consultation_type, search, now=now)
     if (search if isinstance(search, str) else "").strip():
         # A search filters on the patient's name: the count needs the joins the list has.
         rows, total, page, page_size = fetch_page(db, stmt, page=page, page_size=page_size)
     else:
         rows, total, page, page_size = _unsearched_page(
-            db, actor, start, end, physician_id, status, consultation_type, page=page, page_size=page_size
+            db, actor, start, end, physician_id, status, consultation_type, page=page, page_size=page_size, now=now
         )
     # Patient names with their doctors and visits are health data: who looked, at what, is on record.
     audit.record_read(
@@ -276,7 +280,7 @@ def export_appointments(
     consultation_type: str | None = None,
     search: str = "",
 ) -> tuple[list[AppointmentRow], bool]:
-    """Every appointment the list shows, up to paging.EXPORT_LIMIT, and whether the limit cut it; audited."""
+    """Every appointment the list shows, in its order, up to paging.EXPORT_LIMIT, and whether the limit cut it."""
     require_role(db, actor, READERS, "export appointments")
     stmt = _listing(actor, start, end, physician_id, status, consultation_type, search)
     rows, truncated = fetch_capped(db, stmt)
@@ -360,14 +364,6 @@ def schedule(db: Session, actor: Actor, *, hospital_id: str, start: date, days: 
     )
 
 
-@permissions.reads("appointments")
-def physician_choices(db: Session, actor: Actor, hospital_id: str) -> list[PhysicianChoice]:
-    """The active physicians of a hospital in scope, in name order."""
-    require_role(db, actor, READERS, "see appointments")
-    hospital_in_scope(db, actor, hospital_id)
-    return _active_physicians(db, hospital_id)
-
-
 def find_patients(db: Session, actor: Actor, text: str, *, limit: int = 20) -> list[PatientChoice]:
     """Active patients (any in the network may book) found by name, email, phone or patient number.
 
@@ -410,79 +406,27 @@ def per_day_by_status(db: Session, actor: Actor, *, start: date, end: date) -> l
     ]
 
 
-@permissions.reads("appointments")
-def monthly_rates(db: Session, actor: Actor, *, start: date, end: date) -> list[MonthRates]:
-    """No-show and cancellation rates by month, of the appointments dated from `start` to `end`; every month shown."""
-    require_role(db, actor, READERS, "see appointment figures")
-    start, end = checked_range(start, end)
-    series = (
-        func.generate_series(
-            literal(start.replace(day=1), Date), literal(end.replace(day=1), Date), func.make_interval(0, 1)
-        )
-        .table_valued("value")
-        .render_derived(name="months")
-    )
-    month_of = cast(func.date_trunc("month", _lagos_day), Date)
-    counts = limit_to_scope(
-        select(
-            month_of.label("month"),
-            func.count().label("appointments"),
-            func.count().filter(Appointment.status == "cancelled").label("cancelled"),
-            func.count().filter(Appointment.status == "completed").label("completed"),
-            func.count().filter(Appointment.status == "no_show").label("no_show"),
-        )
-        .where(*_dated_within(start, end))
-        .group_by(month_of),
-        actor,
-        Appointment.hospital_id,
-    ).subquery()
-    month = cast(series.c.value, Date)
-    stmt = (
-        select(
-            month,
-            func.coalesce(counts.c.appointments, 0),
-            func.coalesce(counts.c.cancelled, 0),
-            func.coalesce(counts.c.completed, 0),
-            func.coalesce(counts.c.no_show, 0),
-        )
-        .select_from(series)
-        .outerjoin(counts, counts.c.month == month)
-        .order_by(month)
-    )
-    result = []
-    for month_start, total, cancelled, completed, no_show in db.execute(stmt):
-        outcomes = completed + no_show
-        result.append(
-            MonthRates(
-                month=month_start,
-                appointments=total,
-                cancelled=cancelled,
-                completed=completed,
-                no_show=no_show,
-                cancellation_rate=cancelled / total if total else None,
-                no_show_rate=no_show / outcomes if outcomes else None,
-            )
-        )
-    return result
+@dataclass(frozen=True)
+class RangeRates:
+    """The rates over the whole range, of the same appointments the list shows for it (every status).
+
+    As MonthRates: cancelled of all, and no-shows of those whose outcome is known. The list below
+    the cards holds exactly these appointments, so its counts and these agree.
+    """
+
+    start: date
+    end: date
+    appointments: int
+    cancelled: int
+    completed: int
+    no_show: int
+    cancellation_rate: float | None
+    no_show_rate: float | None
 
 
-@permissions.reads("appointments")
-def virtual_share(db: Session, actor: Actor, *, start: date, end: date) -> VirtualShare:
-    """Virtual against in-person appointments dated from `start` to `end`, cancelled ones left out."""
-    require_role(db, actor, READERS, "see appointment figures")
-    start, end = checked_range(start, end)
-    virtual, in_person = db.execute(
-        limit_to_scope(
-            select(
-                func.count().filter(Appointment.consultation_type == "virtual"),
-                func.count().filter(Appointment.consultation_type != "virtual"),
-            ).where(*_dated_within(start, end), _not_cancelled),
-            actor,
-            Appointment.hospital_id,
-        )
-    ).one()
-    total = virtual + in_person
-    return VirtualShare(start, end, virtual, in_person, total, virtual / total if total else None)
+def _rates(total: int, cancelled: int, completed: int, no_show: int) -> tuple[float | None, float | None]:
+    outcomes = completed + no_show
+    return (cancelled / total if total else None, no_show / outcomes if outcomes else None)
 
 
 @dataclass(frozen=True)
@@ -492,19 +436,23 @@ class AppointmentFigures:
     per_day: list[DayByStatus]
     monthly: list[MonthRates]
     share: VirtualShare
+    totals: RangeRates  # the cards: the whole range, the same appointments as the list
 
 
 @permissions.reads("appointments")
 def figures(db: Session, actor: Actor, *, start: date, end: date) -> AppointmentFigures:
-    """`per_day_by_status`, `monthly_rates` and `virtual_share` of the same range, from one statement.
+    """Per day by status, by month, the virtual share and the whole range's rates, from one statement.
 
-    The three read the same rows (appointments dated from `start` to `end`); one GROUP BY Lagos day
-    with a FILTER per figure reads them once, and the months and the share are sums of the days.
+    They read the same rows (appointments dated from `start` to `end`, the rows `list_appointments`
+    shows for that range and scope); one GROUP BY ROLLUP of the Lagos day with a FILTER per figure
+    reads them once: a row per day, and the range's totals counted by the database in the same pass.
+    The months and the share are sums of the days.
     """
     require_role(db, actor, READERS, "see appointment figures")
     start, end = checked_range(start, end)
     stmt = limit_to_scope(
         select(
+            func.grouping(_lagos_day),
             _lagos_day,
             *[func.count().filter(Appointment.status == s) for s in APPOINTMENT_STATUSES],
             func.count(),
@@ -512,39 +460,37 @@ def figures(db: Session, actor: Actor, *, start: date, end: date) -> Appointment
             func.count().filter(_not_cancelled, Appointment.consultation_type != "virtual"),
         )
         .where(*_dated_within(start, end))
-        .group_by(_lagos_day),
+        .group_by(func.rollup(_lagos_day)),
         actor,
         Appointment.hospital_id,
     )
-    zero = (0,) * (len(APPOINTMENT_STATUSES) + 3)
-    by_day = {r[0]: tuple(r[1:]) for r in db.execute(stmt)}
+    keys = (*APPOINTMENT_STATUSES, "total", "virtual", "in_person")
+    zero = (0,) * len(keys)
+    by_day, whole = {}, dict(zip(keys, zero, strict=True))
+    for row in db.execute(stmt):
+        if row[0]:  # the ROLLUP's grand total
+            whole = dict(zip(keys, row[2:], strict=True))
+        else:
+            by_day[row[1]] = tuple(row[2:])
     per_day, months, virtual, in_person = [], {}, 0, 0
     for offset in range((end - start).days + 1):
         day = start + timedelta(days=offset)
-        counts = dict(zip((*APPOINTMENT_STATUSES, "total", "virtual", "in_person"), by_day.get(day, zero), strict=True))
+        counts = dict(zip(keys, by_day.get(day, zero), strict=True))
         per_day.append(DayByStatus(day=day, **{k: counts[k] for k in (*APPOINTMENT_STATUSES, "total")}))
         month = months.setdefault(day.replace(day=1), [0, 0, 0, 0])
         for i, key in enumerate(("total", "cancelled", "completed", "no_show")):
             month[i] += counts[key]
         virtual += counts["virtual"]
         in_person += counts["in_person"]
-    monthly = []
-    for month_start, (total, cancelled, completed, no_show) in months.items():
-        outcomes = completed + no_show
-        monthly.append(
-            MonthRates(
-                month=month_start,
-                appointments=total,
-                cancelled=cancelled,
-                completed=completed,
-                no_show=no_show,
-                cancellation_rate=cancelled / total if total else None,
-                no_show_rate=no_show / outcomes if outcomes else None,
-            )
-        )
+    monthly = [
+        MonthRates(month_start, total, cancelled, completed, no_show, *_rates(total, cancelled, completed, no_show))
+        for month_start, (total, cancelled, completed, no_show) in months.items()
+    ]
     both = virtual + in_person
     share = VirtualShare(start, end, virtual, in_person, both, virtual / both if both else None)
-    return AppointmentFigures(per_day=per_day, monthly=monthly, share=share)
+    counts = [whole[k] for k in ("total", "cancelled", "completed", "no_show")]
+    totals = RangeRates(start, end, *counts, *_rates(*counts))
+    return AppointmentFigures(per_day=per_day, monthly=monthly, share=share, totals=totals)
 
 
 @permissions.reads("appointments")
@@ -835,6 +781,8 @@ def _listing(
     status: str | None,
     consultation_type: str | None,
     search: str,
+    *,
+    now: datetime | None = None,
 ) -> Select:
     start, end = checked_range(start, end)
     stmt = _select().where(*_dated_within(start, end))
@@ -854,9 +802,29 @@ def _listing(
     if search:
         pattern = like_pattern(search)
         stmt = stmt.where(or_(_patient_name.ilike(pattern), User.email.ilike(pattern)))
-    # By the slot (Lagos day and time), not by appointment_date: some clients stamp it at midnight.
     return limit_to_scope(stmt, actor, Appointment.hospital_id).order_by(
-        _lagos_day, Appointment.appointment_time, _physician_name, Appointment.id
+        *_list_order(now), _physician_name, Appointment.id
+    )
+
+
+def _list_order(now: datetime | None = None) -> tuple[Any, ...]:
+    """Upcoming appointments first, the next one at the top; then past ones, the latest first.
+
+    A reader opens the list to see who is coming; a range that ends today used to open at its oldest
+    day, weeks back. Past ones follow newest first, so yesterday's sit just below today's. By the slot
+    (Lagos day and "HH:MM" time), not by appointment_date: some clients stamp it at midnight.
+    """
+    now = (now or datetime.now(LAGOS)).astimezone(LAGOS)
+    past = or_(
+        _lagos_day < now.date(),
+        and_(_lagos_day == now.date(), Appointment.appointment_time < f"{now:%H:%M}"),
+    )
+    return (
+        past,  # false, upcoming, sorts first
+        case((~past, _lagos_day)).asc(),
+        case((~past, Appointment.appointment_time)).asc(),
+        case((past, _lagos_day)).desc(),
+        case((past, Appointment.appointment_time)).desc(),
     )
 
 
@@ -886,13 +854,14 @@ def _unsearched_page(
     *,
     page: int,
     page_size: int,
+    now: datetime | None = None,
 ) -> tuple[list, int, int, int]:
     """`fetch_page` of the list without search text, the same rows and total, without the joins on every row.
 
     The count reads appointments only: every appointment has its patient and physician (foreign keys),
     so the list's inner joins drop none, and its hospital join is an outer one. The page's ids come
-    from appointments alone too, by Lagos day and time, WITH TIES so every appointment level with the
-    last one is kept; only those are joined to names and put in the list's full order.
+    from appointments alone too, in the list's order by slot (`_list_order`), WITH TIES so every
+    appointment level with the last one is kept; only those are joined to names and put in the full order.
     """
     conditions = _conditions(actor, start, end, physician_id, status, consultation_type)
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
@@ -900,11 +869,12 @@ def _unsearched_page(
     last_page = max(1, -(-total // page_size))
     page = max(1, min(int(page), last_page))
     offset = (page - 1) * page_size
-    ids = conditions.order_by(_lagos_day, Appointment.appointment_time).fetch(offset + page_size, with_ties=True)
+    order = _list_order(now)
+    ids = conditions.order_by(*order).fetch(offset + page_size, with_ties=True)
     stmt = (
         _select()
         .where(Appointment.id.in_(ids.scalar_subquery()))
-        .order_by(_lagos_day, Appointment.appointment_time, _physician_name, Appointment.id)
+        .order_by(*order, _physician_name, Appointment.id)
         .limit(page_size)
         .offset(offset)
     )
