@@ -79,7 +79,8 @@ how = how_column.radio(
     format_func=HOW_LABELS.get,
     horizontal=True,
     key=f"{KEY}_how",
-    help="Mean for rates, waits and ratings; total for counts and naira.",
+    help="For counts and naira: the mean of the days (a typical day) or their total. Rates, waits and ratings "
+    "are always the mean of their days: a total of them means nothing.",
 )
 
 if not chosen_metrics:
@@ -100,6 +101,15 @@ except ServiceError as exc:
     say.error(str(exc))
     st.stop()
 
+
+def _panel_title(metric: str) -> str:
+    """The metric, with how "All hospitals" combines it, and how its days combine into the period."""
+    parts = [analytics.combined_as(metric)] if found.network else []
+    if grain != "day":  # a day is its own one day
+        parts.append(HOW_LABELS[found.how_of(metric)].lower())
+    return analytics.metric_label(metric) + (f" ({', '.join(parts)})" if parts else "")
+
+
 series_keys = list(found.hospitals)
 colours = {h: charts.PALETTE[i % len(charts.PALETTE)] for i, h in enumerate(series_keys)}
 rows = len(found.metrics)
@@ -108,7 +118,7 @@ figure = make_subplots(
     cols=1,
     shared_xaxes=True,
     vertical_spacing=0.12 / max(1, rows - 1) if rows > 1 else 0.0,
-    subplot_titles=[analytics.metric_label(m) for m in found.metrics] if rows > 1 else None,
+    subplot_titles=[_panel_title(m) for m in found.metrics] if rows > 1 else None,
 )
 for row, metric in enumerate(found.metrics, start=1):
     for hospital in series_keys:
@@ -121,7 +131,7 @@ for row, metric in enumerate(found.metrics, start=1):
             showlegend=row == 1,
             mode="lines+markers" if len(points) <= 62 else "lines",
             line={"color": colours[hospital], "width": 2},
-            hovertemplate=f"{found.label(hospital)}<br>%{{x|%d %b %Y}}: %{{y:,.2f}}<extra></extra>",
+            hovertemplate=f"{found.series_label(metric, hospital)}<br>%{{x|%d %b %Y}}: %{{y:,.2f}}<extra></extra>",
             row=row,
             col=1,
         )
@@ -129,7 +139,7 @@ what = " and ".join(analytics.metric_label(m) for m in found.metrics[:2]) + (" â
 figure.update_layout(
     template=charts.TEMPLATE,
     height=120 + 240 * rows,
-    title=f"{what} by {grain}, {HOW_LABELS[how].lower()}",
+    title=f"{_panel_title(found.metrics[0])} by {grain}" if rows == 1 else f"{what} by {grain}",
     showlegend=True,
 )
 figure.update_xaxes(title_text=f"{GRAIN_LABELS[grain]} starting (Lagos)", row=rows, col=1)
@@ -141,6 +151,25 @@ if found.points:
     charts.show(figure, key=f"{KEY}_chart")
 else:
     say.info(f"None of these metrics were recorded between {period.label}. Pick a longer range in the sidebar.")
+if found.network:
+    totals = [analytics.metric_label(m) for m in found.metrics if analytics.adds_up(m)]
+    means = [analytics.metric_label(m) for m in found.metrics if not analytics.adds_up(m)]
+    st.caption(
+        " ".join(
+            part
+            for part in (
+                f"All hospitals, for {', '.join(totals)}: the network's total, the hospitals' values of each day "
+                "added up." if totals else "",
+                f"All hospitals, for {', '.join(means)}: the mean of the hospitals' values of each day (a rate or "
+                "an average does not add up)." if means else "",
+            )
+            if part
+        )
+    )  # fmt: skip
+for metric in found.metrics:
+    note = analytics.elsewhere(metric)
+    if note:
+        st.caption(f"{analytics.metric_label(metric)}: {note}")
 
 # --- Summary statistics, from the database ------------------------------------------------------------------
 st.subheader("Summary over the range")
@@ -154,7 +183,7 @@ per = {"day": "a day", "week": "a week", "month": "a month"}[grain]
 summary = pd.DataFrame(
     {
         "Metric": [analytics.metric_label(s.metric) for s in found.summaries],
-        "Hospital": [found.label(s.hospital_id) for s in found.summaries],
+        "Hospital": [found.series_label(s.metric, s.hospital_id) for s in found.summaries],
         f"{GRAIN_LABELS[grain]}s": [s.periods for s in found.summaries],
         "Mean": [_number(s.mean) for s in found.summaries],
         "Median": [_number(s.median) for s in found.summaries],
@@ -185,7 +214,7 @@ def _frame(exploration, for_export: bool = False) -> pd.DataFrame:
                 p.period if for_export else lagos_date(p.period) for p in exploration.points
             ],
             "Metric": [analytics.metric_label(p.metric) for p in exploration.points],
-            "Hospital": [exploration.label(p.hospital_id) for p in exploration.points],
+            "Hospital": [exploration.series_label(p.metric, p.hospital_id) for p in exploration.points],
             "Value": [
                 p.value if for_export else _number(float(p.value)) if p.value is not None else "â€”"
                 for p in exploration.points

@@ -6,8 +6,15 @@ minimum, maximum and the trend, a least-squares slope) are computed there too fr
 
 The metric list comes from the data, not from code: a loose index scan, so it costs an index probe
 per metric name (the network) or per metric of the hospital, rather than a pass over millions of
-daily rows. Metric values carry no unit in the table, so the reader picks how days combine into
-a week or month: the mean of the days (rates, waits, ratings) or their total (counts, naira).
+daily rows.
+
+Metric values carry no unit in the table, so what a metric is decides how it combines (`adds_up`).
+Counts and money add up: "All hospitals" on a day is the network's total, the sum of its hospitals'
+days, as the Overview counts the network (it once was the mean of every hospital-day, a per-hospital
+figure of about 4 appointments beside the Overview's 135). Rates, averages and ratings do not: their
+"All hospitals" is the plain mean of the hospitals that reported that day (no weights, such as beds
+or patients, are reported beside them), and their days always combine by their mean. The reader
+picks how a count's days combine into a week or month: the mean of the days or their total.
 """
 
 from __future__ import annotations
@@ -16,10 +23,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, Float, cast, func, null, select, text
+from sqlalchemy import Date, DateTime, Float, Integer, case, cast, func, null, select, text
 from sqlalchemy.orm import Session
 
-from dashboard.services import audit, permissions
+from dashboard.services import audit, figures, permissions
 from dashboard.services.actors import Actor
 from dashboard.services.dates import checked_range, lagos_midnight
 from dashboard.services.errors import InvalidInput
@@ -63,6 +70,44 @@ SELECT metric_name FROM names WHERE metric_name IS NOT NULL
 """
 
 
+# The metrics the demo and the platform report that add up across hospitals and days (db/demo/metrics.py).
+TOTALS = frozenset({"daily_appointments", "emergency_count", "revenue_ngn"})
+_TOTAL_SUFFIXES = ("_count", "_ngn", "_total")  # a metric reported later, named as these are
+
+
+def adds_up(name: str) -> bool:
+    """Whether a metric is a count or an amount (hospitals' values add up) rather than a rate or an average."""
+    return name in TOTALS or name.endswith(_TOTAL_SUFFIXES)
+
+
+def combined_as(name: str) -> str:
+    """How "All hospitals" combines the hospitals' values of a day, in words for a label."""
+    return "network total" if adds_up(name) else "mean of the hospitals"
+
+
+def _twin(key: str) -> str:
+    spec = figures.figure(key)
+    return f"“{spec.label}”"
+
+
+def elsewhere(name: str) -> str | None:
+    """Where the dashboard shows the operational figure a metric mirrors, and why the two may differ."""
+    notes = {
+        "daily_appointments": f"{_twin('appointments_today')} on the Overview, and the Appointments page, count the "
+        "appointments table itself (cancelled ones left out of today's); this chart reads each hospital's daily "
+        "report of the appointments dated that day.",
+        "bed_occupancy_rate": f"{_twin('bed_occupancy')} on the Overview and Resources & beds reads the wards' latest "
+        "bed counts now; this chart reads each hospital's daily report.",
+        "revenue_ngn": f"{_twin('revenue_month_to_date')} on Financials adds up the hospitals' ledgers; this chart "
+        "reads each hospital's daily report.",
+        "emergency_count": f"{_twin('open_emergencies')} on the Overview and Emergencies count the emergency requests "
+        "open now; this chart reads each hospital's daily report of the requests made that day.",
+        "average_wait_minutes": f"{_twin('median_wait_today')} on the Waitlist measures the queue itself; this chart "
+        "reads each hospital's daily report.",
+    }
+    return notes.get(name)
+
+
 def metric_label(name: str) -> str:
     """'bed_occupancy_rate' -> 'Bed occupancy rate'; 'revenue_ngn' -> 'Revenue (₦)'."""
     words = name.replace("_", " ").strip()
@@ -102,9 +147,19 @@ class Exploration:
     hospitals: dict[str | None, str]  # the series' hospitals in the order asked; None: all in scope
     points: list[Point]  # by metric, hospital, period
     summaries: list[Summary]
+    network: bool = False  # None's series combines several hospitals (the network), not one hospital's own
 
     def label(self, hospital_id: str | None) -> str:
         return self.hospitals.get(hospital_id, "—")
+
+    def series_label(self, metric: str, hospital_id: str | None) -> str:
+        """The series' name with, for the network's, how its hospitals combine: "All hospitals (network total)"."""
+        name = self.label(hospital_id)
+        return f"{name} ({combined_as(metric)})" if hospital_id is None and self.network else name
+
+    def how_of(self, metric: str) -> str:
+        """How the metric's days combine into a period: as asked for a count, always their mean for a rate."""
+        return self.how if adds_up(metric) else "mean"
 
 
 @permissions.reads("analytics")
@@ -170,12 +225,20 @@ def explore(
     grain: str = "week",
     how: str = "mean",
 ) -> Exploration:
-    """Each metric by period, for each hospital asked (or every hospital in scope combined), with statistics."""
+    """Each metric by period, for each hospital asked (or every hospital in scope combined), with statistics.
+
+    Two steps, both in the database: the hospitals' values of a day combine first (summed for a metric
+    that adds up, averaged otherwise: `adds_up`), then the days combine into the period (by `how` for
+    one that adds up, by their mean otherwise). A single hospital's series is its own days either way.
+    """
     require_role(db, actor, READERS, "see analytics")
     metrics, hospital_ids, start, end = _checked(db, actor, metrics, hospital_ids, start, end, grain, how)
-    period = cast(func.date_trunc(grain, func.timezone("Africa/Lagos", _Metric.metric_date)), Date).label("period")
+    totals = [m for m in metrics if adds_up(m)]
+    day = cast(func.timezone("Africa/Lagos", _Metric.metric_date), Date).label("day")
     hospital = (_Metric.hospital_id if hospital_ids else null()).label("hospital_id")
-    combine = func.avg(_Metric.metric_value) if how == "mean" else func.sum(_Metric.metric_value)
+    across = case(
+        (_Metric.metric_name.in_(totals), func.sum(_Metric.metric_value)), else_=func.avg(_Metric.metric_value)
+    )
     where = [
         _Metric.metric_name.in_(metrics),
         _Metric.metric_date >= lagos_midnight(start),
@@ -183,19 +246,34 @@ def explore(
     ]
     if hospital_ids:
         where.append(_Metric.hospital_id.in_(hospital_ids))
-    buckets = limit_to_scope(
+    days = limit_to_scope(
         select(
             _Metric.metric_name.label("metric"),
             hospital,
-            period,
-            func.round(combine, 4).label("value"),
+            day,
+            across.label("value"),
             func.count(_Metric.metric_value).label("samples"),
         )
         .where(*where)
-        .group_by(_Metric.metric_name, period, *((_Metric.hospital_id,) if hospital_ids else ())),
+        .group_by(_Metric.metric_name, day, *((_Metric.hospital_id,) if hospital_ids else ())),
         actor,
         _Metric.hospital_id,
-    ).subquery("buckets")
+    ).subquery("days")
+    period = cast(func.date_trunc(grain, cast(days.c.day, DateTime)), Date).label("period")
+    over_days = func.avg(days.c.value)
+    if how == "sum":
+        over_days = case((days.c.metric.in_(totals), func.sum(days.c.value)), else_=func.avg(days.c.value))
+    buckets = (
+        select(
+            days.c.metric,
+            days.c.hospital_id,
+            period,
+            func.round(over_days, 4).label("value"),
+            cast(func.sum(days.c.samples), Integer).label("samples"),
+        )
+        .group_by(days.c.metric, days.c.hospital_id, period)
+        .subquery("buckets")
+    )
     series = (
         select(buckets.c.metric, buckets.c.hospital_id, buckets.c.period, buckets.c.value, buckets.c.samples)
         .order_by(buckets.c.metric, buckets.c.hospital_id, buckets.c.period)
@@ -203,7 +281,7 @@ def explore(
     )
     points = [Point(*row) for row in db.execute(series)]
     value = cast(buckets.c.value, Float)
-    days = func.extract("epoch", cast(buckets.c.period, DateTime)) / 86400.0
+    elapsed = func.extract("epoch", cast(buckets.c.period, DateTime)) / 86400.0
     stats = select(
         buckets.c.metric,
         buckets.c.hospital_id,
@@ -212,7 +290,7 @@ def explore(
         func.percentile_cont(0.5).within_group(value),
         func.min(value),
         func.max(value),
-        func.regr_slope(value, days) * GRAINS[grain],
+        func.regr_slope(value, elapsed) * GRAINS[grain],
     ).group_by(buckets.c.metric, buckets.c.hospital_id)
     found = {(row[0], row[1]): row for row in db.execute(stats)}
     summaries = []
@@ -227,7 +305,8 @@ def explore(
         labels = {None: "All hospitals"}
     else:
         labels = {None: db.scalar(select(Hospital.name).where(Hospital.id == actor.hospital_id)) or "—"}
-    return Exploration(metrics, grain, how, start, end, labels, points, summaries)
+    network = not hospital_ids and actor.network_wide
+    return Exploration(metrics, grain, how, start, end, labels, points, summaries, network=network)
 
 
 def export_series(
