@@ -3,8 +3,13 @@ ambulances; the nearest hospitals with free beds for a chosen emergency; the ref
 hospital accepts or declines; ambulances' status and ETA; and how fast emergencies get a hospital.
 
 The network desk (an ADMIN on All hospitals) refers; a hospital's administrator answers the
-referrals sent to it (refreshed every 20 seconds without reloading) and can put the hospital on
-diversion; executives read.
+referrals sent to it and can put the hospital on diversion; executives read.
+
+One state per screen: every panel draws the referrals from one read (`referrals.board`), made once
+per run, and which buttons a referral offers comes from `referrals.next_steps`. Nothing redraws on
+its own schedule: a small fragment polls `referrals.fingerprint` every REFRESH_SECONDS and, when
+anything changed, runs the whole page again, so the table, the emergency's history and the cards
+never disagree (a fragment redrawing only the table once left "Accepted" beside "Waiting 0 min").
 """
 
 import streamlit as st
@@ -29,6 +34,8 @@ from db.base import UserRole  # noqa: E402
 KEY = "emergencies"
 REFRESH_SECONDS = 20
 SELECTED = f"{KEY}_selected"
+PICK = f"{KEY}_pick"
+LAST_CLICK = f"{KEY}_last_click"
 actor = viewer.actor
 limits = settings.current()
 may_write = viewer.user.role in permissions.writers("emergencies")
@@ -57,8 +64,6 @@ def _referral_state(r) -> str:
     if r.status == "pending":
         waited = minutes_words(r.minutes_since_referred)
         return f"Not answered in {waited}: refer elsewhere" if r.overdue else f"Waiting {waited}"
-    if r.status == "declined":
-        return "Declined"
     return humanise(r.status)
 
 
@@ -66,22 +71,104 @@ def _do(command, *args, message: str, affects: str | None = None, **kwargs) -> N
     confirm.perform(KEY, command, actor, *args, message=message, affects=affects, **kwargs)
 
 
-# --- the receiving hospital: its inbox, live ---------------------------------------------------
+# --- one read of the state, before anything is drawn ------------------------------------------------
+
+choices = data.call(emergencies.open_choices, actor)
+by_id = {e.id: e for e in choices}
+if actor.network_wide and choices and st.session_state.get(PICK) not in by_id:
+    st.session_state[PICK] = choices[0].id
+picked = st.session_state.get(PICK) if actor.network_wide and choices else None
+try:
+    board = data.call(referrals.board, actor, emergency_id=picked)
+except ServiceError:  # the picked emergency left the scope between two runs: read without it
+    board = data.call(referrals.board, actor)
+    picked = None
+counts = data.call(emergencies.open_counts, actor)
+diverted = data.cached(emergencies.diversions, actor)
+window = filters.current_range()
+monthly = data.cached(emergencies.median_assignment_by_month, actor, start=window.start, end=window.end)
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
+def _watch(seen: str) -> None:
+    """Runs the whole page again when a referral, open emergency or ambulance in scope has changed."""
+    if data.call(referrals.fingerprint, actor) != seen:
+        st.rerun(scope="app")
+
+
+_watch(board.fingerprint)
+
+# --- figures ----------------------------------------------------------------------------------
+
+on_diversion = [d for d in diverted if not d.accepting]
+lapsed = len(diverted) - len(on_diversion)
+latest = monthly[-1] if monthly else None
+kpi.card_row(
+    viewer,
+    [
+        kpi.figure_card("open_emergencies", count(counts.open)),
+        kpi.figure_card(
+            "critical_emergencies",
+            count(counts.critical),
+            status=kpi.Status.ATTENTION if counts.critical else kpi.Status.NORMAL,
+        ),
+        kpi.figure_card(
+            "referrals_awaiting",
+            count(board.awaiting),
+            status=kpi.Status.ATTENTION if board.overdue else kpi.Status.NORMAL,
+            status_note=f"{count(board.overdue)} past {answer_minutes:.0f} min"
+            if board.overdue
+            else f"answer in {answer_minutes:.0f} min",
+        ),
+        kpi.figure_card(
+            "hospitals_on_diversion",
+            count(len(on_diversion)),
+            help_extra=f"{count(lapsed)} more whose expected end has passed count as accepting again."
+            if lapsed
+            else None,
+        ),
+        kpi.figure_card(
+            "minutes_to_accepted_referral",
+            "—" if latest is None else f"{latest.median_minutes:,.0f} min",
+            label="Minutes to an accepted referral" + ("" if latest is None else f", {latest.month:%b %Y}"),
+            help_extra=None if latest is None else f"{latest.month:%b %Y}: {count(latest.assigned)} emergencies.",
+        ),
+    ],
+    per_row=5,
+)
+
+# --- the receiving hospital: its inbox ---------------------------------------------------------
+
+
+def _answer_controls(r) -> None:
+    steps = referrals.next_steps(r, actor)
+    if referrals.STEP_ACCEPT not in steps:
+        return
+    accept_column, reason_column, decline_column = st.columns([1, 3, 1], vertical_alignment="bottom")
+    if accept_column.button("Accept", type="primary", key=f"{KEY}_accept_{r.id}", width="stretch"):
+        _do(referrals.accept, r.id, affects=r.to_hospital_id,
+            message=f"Accepted: {r.patient_name} is coming to {r.to_hospital}.")  # fmt: skip
+    reason = reason_column.text_input(
+        "Reason for declining", key=f"{KEY}_decline_reason_{r.id}", max_chars=300,
+        placeholder="e.g. no ICU bed free, theatre closed",
+    )  # fmt: skip
+    if referrals.STEP_DECLINE in steps and decline_column.button(
+        "Decline", key=f"{KEY}_decline_{r.id}", width="stretch"
+    ):
+        _do(referrals.decline, r.id, reason=reason, affects=r.to_hospital_id,
+            message=f"Declined the referral of {r.patient_name}; the desk is told.")  # fmt: skip
+
+
 def hospital_inbox() -> None:
-    """Referrals sent to this hospital, re-read every REFRESH_SECONDS without reloading the page."""
-    inbox = data.call(referrals.list_referrals, actor, incoming_only=True)
-    waiting = [r for r in inbox if r.status == "pending"]
+    """Referrals sent to this hospital: the ones waiting for its answer, then those answered in the last day."""
     st.subheader(f"Referrals to {viewer.scope_label}")
     st.caption(
         f"Answer within {answer_minutes:.0f} minutes: after that the dispatch desk may refer the patient elsewhere. "
-        f"Refreshes every {REFRESH_SECONDS} seconds."
+        f"New referrals appear within {REFRESH_SECONDS} seconds."
     )
-    if not waiting:
+    if not board.waiting:
         say.info(f"No referral is waiting for your answer. New ones appear here within {REFRESH_SECONDS} seconds.")
-    for r in waiting:
+    for r in board.waiting:
         with st.container(border=True):
             st.markdown(
                 f"**{md_escape(humanise(r.severity))} · {md_escape(humanise(r.emergency_type))}** — "
@@ -92,20 +179,8 @@ def hospital_inbox() -> None:
             )
             if r.note:
                 st.caption(f"Note from the desk: {md_escape(r.note)}")
-            if not may_write:
-                continue
-            accept_column, reason_column, decline_column = st.columns([1, 3, 1], vertical_alignment="bottom")
-            if accept_column.button("Accept", type="primary", key=f"{KEY}_accept_{r.id}", width="stretch"):
-                _do(referrals.accept, r.id, affects=r.to_hospital_id,
-                    message=f"Accepted: {r.patient_name} is coming to {r.to_hospital}.")  # fmt: skip
-            reason = reason_column.text_input(
-                "Reason for declining", key=f"{KEY}_decline_reason_{r.id}", max_chars=300,
-                placeholder="e.g. no ICU bed free, theatre closed",
-            )  # fmt: skip
-            if decline_column.button("Decline", key=f"{KEY}_decline_{r.id}", width="stretch"):
-                _do(referrals.decline, r.id, reason=reason, affects=r.to_hospital_id,
-                    message=f"Declined the referral of {r.patient_name}; the desk is told.")  # fmt: skip
-    answered = [r for r in inbox if r.status != "pending"]
+            _answer_controls(r)
+    answered = [r for r in board.rows if r.status != "pending"]
     if answered:
         st.markdown("**Answered in the last day, and on their way**")
         st.dataframe(
@@ -126,11 +201,11 @@ def hospital_inbox() -> None:
 
 
 def _step_controls(rows: list, *, key: str) -> None:
-    """Dispatch, arrival and closing of an accepted referral: the desk's or the receiving hospital's."""
-    actionable = [r for r in rows if r.status in ("accepted", "dispatched", "arrived")]
-    if not may_write or not actionable:
+    """Dispatch, arrival and closing of an accepted referral: what next_steps offers this viewer."""
+    steps = {r.id: referrals.next_steps(r, actor) for r in rows}
+    by_id = {r.id: r for r in rows if set(steps[r.id]) & {"dispatch", "arrive", "close"}}
+    if not by_id:
         return
-    by_id = {r.id: r for r in actionable}
     with st.container(border=True):
         st.markdown("**Next step of an accepted referral**")
         chosen = st.selectbox(
@@ -138,20 +213,23 @@ def _step_controls(rows: list, *, key: str) -> None:
             format_func=lambda i: f"{by_id[i].patient_name} → {by_id[i].to_hospital} · {_referral_state(by_id[i])}",
         )  # fmt: skip
         r = by_id[chosen]
-        if r.status == "accepted":
+        offered = steps[r.id]
+        if referrals.STEP_DISPATCH in offered:
             eta_column, button_column, arrived_column = st.columns([1, 1, 1], vertical_alignment="bottom")
             eta = eta_column.number_input("Ambulance ETA (minutes)", value=15, step=1, key=f"{KEY}_{key}_eta_{r.id}")
             if button_column.button("Ambulance dispatched", key=f"{KEY}_{key}_dispatch_{r.id}", width="stretch"):
                 _do(referrals.dispatch, r.id, eta_minutes=eta, affects=r.to_hospital_id,
                     message=f"Ambulance dispatched for {r.patient_name}, ETA {eta:.0f} min.")  # fmt: skip
-            if arrived_column.button("Patient arrived", key=f"{KEY}_{key}_arrive_{r.id}", width="stretch"):
-                _do(referrals.arrive, r.id, affects=r.to_hospital_id,
-                    message=f"{r.patient_name} arrived at {r.to_hospital}.")  # fmt: skip
-        elif r.status == "dispatched":
-            if st.button("Patient arrived", key=f"{KEY}_{key}_arrive_{r.id}"):
-                _do(referrals.arrive, r.id, affects=r.to_hospital_id,
-                    message=f"{r.patient_name} arrived at {r.to_hospital}.")  # fmt: skip
-        elif st.button("Close the referral (handed over)", key=f"{KEY}_{key}_close_{r.id}"):
+        else:
+            arrived_column = st
+        if referrals.STEP_ARRIVE in offered and arrived_column.button(
+            "Patient arrived", key=f"{KEY}_{key}_arrive_{r.id}", width="stretch"
+        ):
+            _do(referrals.arrive, r.id, affects=r.to_hospital_id,
+                message=f"{r.patient_name} arrived at {r.to_hospital}.")  # fmt: skip
+        if referrals.STEP_CLOSE in offered and st.button(
+            "Close the referral (handed over)", key=f"{KEY}_{key}_close_{r.id}"
+        ):
             _do(referrals.close, r.id, affects=r.to_hospital_id,
                 message=f"Closed: {r.patient_name} is in {r.to_hospital}'s care; emergency resolved.")  # fmt: skip
 
@@ -159,43 +237,8 @@ def _step_controls(rows: list, *, key: str) -> None:
 if not actor.network_wide:
     hospital_inbox()
 
-# --- figures ----------------------------------------------------------------------------------
-
-live = data.call(referrals.list_referrals, actor)
-waiting_answers = [r for r in live if r.status == "pending"]
-overdue = [r for r in waiting_answers if r.overdue]
-diverted = data.cached(emergencies.diversions, actor)
-open_page = data.call(emergencies.list_open, actor, page_size=1)
-critical_page = data.call(emergencies.list_open, actor, severity="critical", page_size=1)
-kpi.card_row(
-    viewer,
-    [
-        kpi.Card("Open emergencies", count(open_page.total), help="Pending, dispatched or in progress, in scope."),
-        kpi.Card(
-            "Critical, open",
-            count(critical_page.total),
-            status=kpi.Status.ATTENTION if critical_page.total else kpi.Status.NORMAL,
-        ),
-        kpi.Card(
-            "Referrals awaiting an answer",
-            count(len(waiting_answers)),
-            status=kpi.Status.ATTENTION if overdue else kpi.Status.NORMAL,
-            status_note=f"{count(len(overdue))} past {answer_minutes:.0f} min"
-            if overdue
-            else f"answer in {answer_minutes:.0f} min",
-        ),
-        kpi.Card(
-            "Hospitals on diversion",
-            count(sum(1 for d in diverted if not d.accepting)),
-            help="Hospitals that said they cannot take emergency patients now.",
-        ),
-    ],
-)
-
 # --- the map and the dispatch panel ------------------------------------------------------------
 
-choices = data.call(emergencies.open_choices, actor)
-by_id = {e.id: e for e in choices}
 # Full width: at the national zoom Nigeria is about 650 pixels wide.
 map_column = st.container()
 side_column = st.container() if actor.network_wide else None
@@ -203,28 +246,53 @@ with map_column:
     st.subheader("Map")
     points = data.call(emergencies.map_data, actor)
     clicked = deck_map.show(
-        deck_map.emergency_deck(points, selected=st.session_state.get(SELECTED)),
+        deck_map.emergency_deck(points, selected=picked),
         key=f"{KEY}_map",
         alt="Map of Nigeria with hospitals, open emergencies and ambulances",
     )
-    if clicked in by_id and clicked != st.session_state.get(SELECTED):
-        st.session_state[SELECTED] = clicked
-        st.session_state[f"{KEY}_pick"] = clicked
+    # A new click picks that emergency; the page is read again so the panel's history is the clicked one's.
+    if clicked in by_id and clicked != st.session_state.get(LAST_CLICK):
+        st.session_state[LAST_CLICK] = clicked
+        if clicked != picked:
+            st.session_state[PICK] = clicked
+            st.rerun()
     deck_map.legend(aggregated=points.aggregated)
     if points.ambulances_not_drawn:
         st.caption(f"{count(points.ambulances_not_drawn)} older ambulance trips are not drawn.")
 
 
+def _refer_form(emergency, names: dict, bed: str, where) -> None:
+    commitment = board.commitment
+    if commitment is not None and commitment.blocking:
+        say.warning(commitment.sentence, icon=":material/block:", where=where)
+        return
+    if commitment is not None:
+        say.warning(f"{commitment.sentence} {referrals.ASK_REASON}", icon=":material/warning:", where=where)
+    with where.form(f"{KEY}_refer_{emergency.id}_{confirm.nonce(KEY)}", border=True):
+        target = st.selectbox(
+            "Refer to", list(names),
+            format_func=lambda i: f"{names[i].name} · {names[i].distance_km:,.1f} km · {names[i].free_beds} free",
+        )  # fmt: skip
+        reason = (
+            st.text_input("Why refer again (required)", max_chars=300, placeholder="e.g. Beta's ICU lost power")
+            if commitment is not None
+            else None
+        )
+        note = st.text_input("Note for the hospital (optional)", max_chars=300)
+        sent = st.form_submit_button("Refer again" if commitment is not None else "Send referral", type="primary")
+    if sent:
+        _do(referrals.refer, emergency.id, target, bed_type=bed, note=note, reason=reason, affects=None,
+            message=f"Referred {emergency.patient_name} to {names[target].name}; awaiting its answer.")  # fmt: skip
+
+
 def _dispatch_panel() -> None:
     st.subheader("Dispatch")
-    if not choices:
+    if not choices or picked is None:
         say.info("No open emergency in scope. New requests appear here as they come in.")
         return
-    if st.session_state.get(f"{KEY}_pick") not in by_id:
-        st.session_state[f"{KEY}_pick"] = choices[0].id
     pick_column, bed_column = st.columns([3, 1])
-    picked = pick_column.selectbox(
-        "Emergency", list(by_id), key=f"{KEY}_pick",
+    pick_column.selectbox(
+        "Emergency", list(by_id), key=PICK,
         format_func=lambda i: f"{humanise(by_id[i].severity)} · {humanise(by_id[i].emergency_type)} · "
         f"{by_id[i].patient_name} · {minutes_words(by_id[i].age_minutes)}",
         help="Oldest critical first; or click an emergency on the map.",
@@ -272,18 +340,15 @@ def _dispatch_panel() -> None:
         say.warning(note, icon=":material/block:", where=table_column)
     table_column.caption("Fresh counts with free beds come first, by distance; a stale count ranks below them.")
     if is_desk:
-        names = {h.hospital_id: h for h in nearest.hospitals}
-        with form_column.form(f"{KEY}_refer_{picked}_{confirm.nonce(KEY)}", border=True):
-            target = st.selectbox(
-                "Refer to", list(names),
-                format_func=lambda i: f"{names[i].name} · {names[i].distance_km:,.1f} km · {names[i].free_beds} free",
-            )  # fmt: skip
-            note = st.text_input("Note for the hospital (optional)", max_chars=300)
-            sent = st.form_submit_button("Send referral", type="primary")
-        if sent:
-            _do(referrals.refer, picked, target, bed_type=bed, note=note, affects=target,
-                message=f"Referred {emergency.patient_name} to {names[target].name}; awaiting its answer.")  # fmt: skip
-    steps = data.call(referrals.history, actor, picked)
+        # The hospital already holding the emergency is no choice: refer it elsewhere.
+        targets = {h.hospital_id: h for h in nearest.hospitals if h.hospital_id != emergency.hospital_id}
+        if targets:
+            _refer_form(emergency, targets, bed, form_column)
+        else:
+            say.info("No other hospital with a location to refer to.", where=form_column)
+    elif board.commitment is not None:
+        say.info(board.commitment.sentence, where=form_column)
+    steps = board.history
     if steps:
         st.markdown("**Referrals of this emergency**")
         st.dataframe(
@@ -299,10 +364,10 @@ def _dispatch_panel() -> None:
             hide_index=True,
             width="stretch",
         )
-        pending = [r for r in steps if r.status == "pending"]
-        if is_desk and pending and st.button("Withdraw the waiting referral", key=f"{KEY}_withdraw_{pending[0].id}"):
-            _do(referrals.withdraw, pending[0].id, affects=pending[0].to_hospital_id,
-                message=f"Withdrew the referral to {pending[0].to_hospital}.")  # fmt: skip
+        withdrawable = [r for r in steps if referrals.STEP_WITHDRAW in referrals.next_steps(r, actor)]
+        if withdrawable and st.button("Withdraw the waiting referral", key=f"{KEY}_withdraw_{withdrawable[0].id}"):
+            _do(referrals.withdraw, withdrawable[0].id, affects=None,
+                message=f"Withdrew the referral to {withdrawable[0].to_hospital}.")  # fmt: skip
 
 
 if side_column is not None:
@@ -310,16 +375,14 @@ if side_column is not None:
         _dispatch_panel()
 
 
-@st.fragment(run_every=REFRESH_SECONDS)
 def desk_referrals() -> None:
-    """The desk's view of every live referral, overdue answers first, re-read every REFRESH_SECONDS."""
-    rows = data.call(referrals.list_referrals, actor)
+    """The desk's view of every live referral, overdue answers first."""
+    rows = board.rows
     st.subheader("Referrals")
     if not rows:
         say.info(f"No live referral. Referrals and their answers appear here within {REFRESH_SECONDS} seconds.")
         return
-    late = [r for r in rows if r.overdue]
-    for r in late:
+    for r in (r for r in rows if r.overdue):
         say.warning(
             f"{r.to_hospital} has not answered the referral of {r.patient_name} in "
             f"{minutes_words(r.minutes_since_referred)}: refer the patient elsewhere from the dispatch panel.",
@@ -341,11 +404,12 @@ def desk_referrals() -> None:
         hide_index=True,
         width="stretch",
     )
+    shown = "" if board.listed <= len(rows) else f"The {count(len(rows))} most urgent of {count(board.listed)}. "
     st.caption(
-        f"Refreshes every {REFRESH_SECONDS} seconds. Overdue after {answer_minutes:.0f} minutes without an answer."
+        f"{shown}Live referrals and those answered in the last day. Overdue after {answer_minutes:.0f} minutes "
+        f"without an answer; the page reads them again within {REFRESH_SECONDS} seconds of a change."
     )
-    if is_desk:
-        _step_controls(rows, key="desk")
+    _step_controls(rows, key="desk")
 
 
 if actor.network_wide:
@@ -402,41 +466,37 @@ ambulances = data.call(emergencies.open_ambulances, actor)
 if not ambulances:
     say.info("No ambulance is on its way in this scope.")
 else:
+    # The columns a dispatcher scans at 1,400 pixels; pickup, emergency and the full destination are in
+    # the detail view under the table.
     st.dataframe(
         pd.DataFrame(
             {
                 "Patient": [a.patient_name for a in ambulances],
-                "Emergency": [humanise(a.emergency_type) for a in ambulances],
                 "Status": [humanise(a.status) for a in ambulances],
                 "ETA": ["—" if a.eta_minutes is None else f"{a.eta_minutes} min" for a in ambulances],
-                "Pickup": [a.pickup_address for a in ambulances],
                 "To": [a.hospital_name or a.destination or "—" for a in ambulances],
                 "Requested": [f"{minutes_words(a.age_minutes)} ago" for a in ambulances],
             }
         ),
         hide_index=True,
         width="stretch",
-        # Fixed widths for the short columns, so Pickup and To keep the room they need at 1,400 pixels.
-        column_config={
-            "Patient": st.column_config.TextColumn(width=150),
-            "Emergency": st.column_config.TextColumn(width=120),
-            "Status": st.column_config.TextColumn(width=90),
-            "ETA": st.column_config.TextColumn(width=60),
-            "Pickup": st.column_config.TextColumn(width=260),
-            "To": st.column_config.TextColumn(width=220),
-            "Requested": st.column_config.TextColumn(width=110),
-        },
         height="content" if len(ambulances) <= 10 else 400,
     )
-    if may_write:
-        amb_by_id = {a.id: a for a in ambulances}
-        with st.expander("Set an ambulance's status and ETA"):
-            chosen = st.selectbox(
-                "Ambulance", list(amb_by_id), key=f"{KEY}_ambulance",
-                format_func=lambda i: f"{amb_by_id[i].patient_name} · {humanise(amb_by_id[i].status)} · "
-                f"{amb_by_id[i].pickup_address}",
-            )  # fmt: skip
-            a = amb_by_id[chosen]
+    amb_by_id = {a.id: a for a in ambulances}
+    with st.expander("Ambulance details" + (", status and ETA" if may_write else "")):
+        chosen = st.selectbox(
+            "Ambulance", list(amb_by_id), key=f"{KEY}_ambulance",
+            format_func=lambda i: f"{amb_by_id[i].patient_name} · {humanise(amb_by_id[i].status)} · "
+            f"{amb_by_id[i].hospital_name or amb_by_id[i].destination or 'no destination'}",
+        )  # fmt: skip
+        a = amb_by_id[chosen]
+        st.markdown(
+            f"**{md_escape(humanise(a.emergency_type))}** for {md_escape(a.patient_name)} · "
+            f"requested {lagos_datetime(a.created_at)}  \n"
+            f"Pickup: {md_escape(a.pickup_address)}  \n"
+            f"To: {md_escape(a.destination or a.hospital_name or 'not set')}"
+        )
+        if may_write:
             with st.form(f"{KEY}_ambulance_form_{a.id}_{confirm.nonce(KEY)}", border=False):
                 status_column, eta_column = st.columns(2)
                 statuses = [*emergencies.AMBULANCE_ORDER, "cancelled"]
@@ -498,8 +558,6 @@ elif diverted:
 
 # --- how fast emergencies get a hospital -----------------------------------------------------------
 
-window = filters.current_range()
-monthly = data.cached(emergencies.median_assignment_by_month, actor, start=window.start, end=window.end)
 st.subheader("Time from request to an accepting hospital")
 if not monthly:
     say.info(f"No referral was accepted for emergencies requested {window.label}. Widen the date range to see more.")

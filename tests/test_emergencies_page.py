@@ -99,6 +99,38 @@ def test_the_desk_sees_the_map_and_refers_to_the_nearest_hospital_that_accepts(t
         )
 
 
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _table(at: AppTest, *columns: str):
+    return next(d.value for d in at.dataframe if set(columns) <= set(d.value.columns))
+
+
+def _waiting(statuses) -> int:
+    return sum(1 for s in statuses if s.startswith(("Waiting", "Not answered")))
+
+
+def test_while_a_referral_waits_each_hospital_counts_the_referrals_its_inbox_shows(tokens, dispatch):
+    # Alpha sent it and has nothing to answer: its card used to count it (1) beside an empty inbox.
+    alpha = page(tokens["ha_a"])
+    assert not alpha.exception, alpha.exception
+    assert _metric(alpha, "Referrals awaiting an answer") == "0"
+    assert not [b for b in alpha.button if b.label == "Accept"]
+    beta = page(tokens["ha_b"])
+    assert _metric(beta, "Referrals awaiting an answer") == "1"
+    assert len([b for b in beta.button if b.label == "Accept"]) == 1
+    desk = page(tokens["admin"])
+    desk.selectbox(key="emergencies_pick").set_value(dispatch["emergency"]).run()
+    table = _table(desk, "To", "Status", "Ambulance ETA")
+    history = _table(desk, "Hospital", "Status", "Reason declined")
+    assert _metric(desk, "Referrals awaiting an answer") == str(_waiting(table["Status"])) == "1"
+    assert list(history["Status"]) == [s for s in table["Status"] if s.startswith("Waiting")]
+    assert "Withdraw the waiting referral" in _buttons(desk)
+    # One definition of "open": the card is the open list's count.
+    assert _metric(desk, "Open emergencies") == str(len(_table(desk, "Severity", "Waiting", "Referral")))
+
+
 def test_the_receiving_hospital_declines_only_with_a_reason_then_accepts(tokens, dispatch, engine, app_env):
     with Session(engine) as session:
         referral = session.scalars(select(Referral).where(Referral.emergency_request_id == dispatch["emergency"])).one()
@@ -141,3 +173,39 @@ def test_a_hospital_admin_sees_its_own_emergencies_and_the_one_it_handed_over(to
     beta = rows[rows["Hospital"] == shell_fixtures.BETA]
     assert list(beta["Referral"]) == [f"Accepted · {shell_fixtures.BETA}"]
     assert "Dispatch" not in [s.value for s in at.subheader]  # the desk's panel is network-wide only
+
+
+def test_after_the_accept_every_panel_of_the_page_says_accepted(tokens, dispatch):
+    desk = page(tokens["admin"])
+    desk.selectbox(key="emergencies_pick").set_value(dispatch["emergency"]).run()
+    assert not desk.exception, desk.exception
+    table = _table(desk, "To", "Status", "Ambulance ETA")
+    history = _table(desk, "Hospital", "Status", "Reason declined")
+    assert list(table["Status"]) == list(history["Status"]) == ["Accepted"]
+    assert "Withdraw the waiting referral" not in _buttons(desk)
+    assert _metric(desk, "Referrals awaiting an answer") == str(_waiting(table["Status"])) == "0"
+    assert f"Accepted · {shell_fixtures.BETA}" in list(_table(desk, "Severity", "Waiting", "Referral")["Referral"])
+    # Accepted: said before the form, which now asks why before referring again.
+    assert any(f"{shell_fixtures.BETA} accepted this patient at" in shown(w.value) for w in desk.warning)
+    assert "Refer again" in _buttons(desk)
+    beta = page(tokens["ha_b"])
+    assert _metric(beta, "Referrals awaiting an answer") == "0" and "Accept" not in _buttons(beta)
+    assert list(_table(beta, "Patient", "Status", "Ambulance ETA")["Status"]) == ["Accepted"]
+    assert "Ambulance dispatched" in _buttons(beta)
+
+
+def test_a_dispatched_emergency_is_referred_again_only_with_a_reason(tokens, dispatch, engine, app_env):
+    with Session(engine) as session:
+        referral = session.scalars(select(Referral).where(Referral.emergency_request_id == dispatch["emergency"])).one()
+    beta = page(tokens["ha_b"])
+    beta.button(key=f"emergencies_inbox_dispatch_{referral.id}").click().run()
+    assert not beta.exception and not beta.error, [e.value for e in beta.error]
+    desk = page(tokens["admin"])
+    desk.selectbox(key="emergencies_pick").set_value(dispatch["emergency"]).run()
+    assert any(shown(w.value).startswith(f"Ambulance dispatched to {shell_fixtures.BETA} at ") for w in desk.warning)
+    assert list(_table(desk, "Hospital", "Status", "Reason declined")["Status"]) == ["Dispatched"]
+    refer = next(k for k in (b.key for b in desk.button) if k and "FormSubmitter" in k and "refer" in k)
+    desk.button(key=refer).click().run()  # no reason given; Alpha is the only other hospital
+    assert any("say why" in shown(e.value) for e in desk.error), [e.value for e in desk.error]
+    with Session(engine) as session:
+        assert session.get(Referral, referral.id).status == "dispatched"  # nothing written

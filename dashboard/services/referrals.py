@@ -124,6 +124,7 @@ class Board:
     overdue: int  # of those, past the answer time
     listed: int  # listed rows in all, before the limit
     fingerprint: str  # `fingerprint(...)` as read just before the rows
+    commitment: Commitment | None = None  # what the asked-about emergency is committed to, said before referring
 
     @property
     def waiting(self) -> list[ReferralRow]:
@@ -279,9 +280,9 @@ def board(
     limit = max(1, min(int(limit), 500))
     stamp = fingerprint(db, actor)  # read first: a write landing after it makes the next poll differ
     listed = and_(_listed(values), _received(actor))
-    wanted = listed
+    wanted, commitment = listed, None
     if emergency_id is not None:
-        emergencies._emergency(db, actor, emergency_id)  # refused (and audited) outside the scope
+        commitment = before_referring(db, actor, emergency_id)  # refused (and audited) outside the scope
         wanted = or_(listed, Referral.emergency_request_id == emergency_id)
     waiting = listed & (Referral.status == "pending")
     stmt = _scoped(
@@ -305,7 +306,7 @@ def board(
     rows = [_row(r) for r in found if r[-4]][:limit]
     history = sorted((_row(r) for r in found if r[1] == emergency_id), key=lambda r: (r.referred_at, r.id))
     awaiting, overdue, total = (int(v) for v in found[0][-3:]) if found else (0, 0, 0)
-    return Board(rows, history, awaiting, overdue, total, stamp)
+    return Board(rows, history, awaiting, overdue, total, stamp, commitment)
 
 
 @permissions.reads("emergencies")
