@@ -16,7 +16,7 @@ from dashboard import data  # noqa: E402
 from dashboard.components import charts, confirm, filters, kpi, listing, pickers, say  # noqa: E402
 from dashboard.components.header import page_header  # noqa: E402
 from dashboard.formatting import Noun, count, lagos_datetime  # noqa: E402
-from dashboard.services import admissions, permissions  # noqa: E402
+from dashboard.services import admissions, permissions, resources  # noqa: E402
 
 KEY = "admissions"
 actor = viewer.actor
@@ -28,39 +28,54 @@ def _days(value: float | None) -> str:
     return "—" if value is None else f"{value:,.1f} days"
 
 
+def _beds_line(in_hospital: int, census) -> str:
+    """The patients in hospital against the beds the wards count in use, so the two numbers read as one story."""
+    beds = census.total
+    where = f"{count(in_hospital)} in hospital now: {count(beds.held)} in a bed"
+    where += f", {count(census.waiting_for_bed)} waiting for one. " if census.waiting_for_bed else ". "
+    if beds.not_recorded == 0:
+        return where + f"The wards count {count(beds.in_use)} beds in use, each held by a patient admitted here."
+    return where + (
+        f"The wards count {count(beds.in_use)} beds in use, {count(beds.held)} admitted here: "
+        f"{count(beds.not_recorded)} not recorded in this system."
+    )
+
+
 page_header("Admissions", f"Patients in hospital now, and admissions and discharges over {period.label}.", viewer)
 confirm.show_done(KEY)
 
 stay = data.cached(admissions.stay_figures, actor, start=period.start, end=period.end)
+census_of_beds = data.cached(resources.bed_census, actor)
 kpi.card_row(
     viewer,
     [
-        kpi.Card("In hospital now", count(stay.current_census), help="Admitted patients not yet discharged."),
-        kpi.Card(
-            "Average length of stay",
+        kpi.figure_card("in_hospital_now", count(stay.current_census)),
+        kpi.figure_card(
+            "average_stay",
             _days(stay.average_stay_days),
             delta=kpi.signed_change(stay.average_stay_days, stay.previous_average_stay_days, unit="days", digits=1),
             delta_color="inverse",
             delta_description="vs the previous period",
-            help="Of the patients discharged in the date range.",
         ),
-        kpi.Card(
-            "Discharges",
+        kpi.figure_card(
+            "discharges",
             count(stay.discharges),
             delta=kpi.signed_change(stay.discharges, stay.previous_discharges),
             delta_color="off",
             delta_description="vs the previous period",
         ),
-        kpi.Card(
-            "Bed turnover",
+        kpi.figure_card(
+            "bed_turnover",
             "—" if stay.bed_turnover is None else f"{stay.bed_turnover:.2f}",
             delta=kpi.signed_change(stay.bed_turnover, stay.previous_bed_turnover, digits=2),
             delta_color="off",
             delta_description="vs the previous period",
-            help=f"Discharges per bed over the date range ({count(stay.beds)} beds in scope).",
+            help_extra=f"{count(stay.beds)} beds in scope.",
         ),
     ],
 )
+st.caption(_beds_line(stay.current_census, census_of_beds))
+kpi.link_to(viewer, "resources", label="See beds in use by ward on Resources & beds")
 
 flow = data.cached(admissions.flow_by_day, actor, start=period.start, end=period.end)
 # In network scope the census names each hospital too: it gets the page's width to fit.
@@ -206,8 +221,10 @@ def _discharge_and_transfer(rows: list) -> None:
     chosen = st.selectbox(
         "Patient",
         list(by_id),
-        format_func=lambda i: f"{by_id[i].patient_name} · {by_id[i].ward or 'waiting for a bed'}"
-        + (f" · {by_id[i].hospital_name}" if actor.network_wide else ""),
+        format_func=lambda i: (
+            f"{by_id[i].patient_name} · {by_id[i].ward or 'waiting for a bed'}"
+            + (f" · {by_id[i].hospital_name}" if actor.network_wide else "")
+        ),
         key=f"{KEY}_chosen",
     )
     row = by_id[chosen]

@@ -67,34 +67,51 @@ standing = alerts.standing_alerts(
 alerts.panel(viewer, standing, title="Running low", empty=None)
 
 summary = data.cached(resources.category_summary, actor)
-beds = next((c for c in summary if c.category == "beds"), None)
+bed_count = data.cached(resources.bed_totals, actor)
+census = data.cached(resources.bed_census, actor)
 by_hospital = data.cached(resources.beds_by_hospital, actor)
+has_beds = bed_count.total > 0
 free_icu = sum(h.free_icu for h in by_hospital)
 stale_hospitals = sum(h.stale for h in by_hospital)
 stale_resources = sum(c.stale for c in summary)
 all_resources = sum(c.resources for c in summary)
-occupancy = beds.utilisation if beds else None
+occupancy = bed_count.occupancy
+
+
+def _held_words(beds: resources.BedTotals) -> str:
+    """'97 counted in use, 7 admitted here: 90 not recorded in this system', or that the two agree."""
+    if beds.in_use == 0:
+        return "No bed counted in use"
+    if beds.not_recorded == 0:
+        return f"{count(beds.in_use)} in use, each held by a patient admitted here"
+    return (
+        f"{count(beds.in_use)} counted in use, {count(beds.held)} admitted here: "
+        f"{count(beds.not_recorded)} not recorded in this system"
+    )
+
+
 kpi.card_row(
     viewer,
     [
-        kpi.Card(
-            "Free beds now",
-            count(beds.available if beds else 0),
-            help="Every ward's beds that are neither in use nor in maintenance.",
-            status=None if beds else kpi.Status.NO_DATA,
+        kpi.figure_card(
+            "free_beds",
+            count(bed_count.available),
+            help_extra=f"{count(bed_count.available)} of {count(bed_count.usable)} usable beds.",
+            status=None if has_beds else kpi.Status.NO_DATA,
         ),
-        kpi.Card(
-            "Free ICU beds",
-            count(free_icu),
-            status=kpi.Status.NO_DATA
-            if not beds
-            else kpi.Status.ATTENTION
-            if free_icu == 0
-            else kpi.Status.NORMAL,
-            status_note="none free" if beds and free_icu == 0 else None,
+        kpi.figure_card(
+            "beds_in_use",
+            f"{count(bed_count.in_use)} of {count(bed_count.usable)}",
+            help_extra=f"Now: {_held_words(bed_count)}.",
+            status=kpi.Status.NO_DATA if not has_beds else None,
+            status_note=(
+                f"{count(bed_count.not_recorded)} not recorded here" if bed_count.not_recorded else "all admitted here"
+            )
+            if has_beds
+            else None,
         ),
-        kpi.Card(
-            "Bed occupancy",
+        kpi.figure_card(
+            "bed_occupancy",
             percent(None if occupancy is None else occupancy / 100),
             status=(
                 kpi.Status.NO_DATA
@@ -104,19 +121,24 @@ kpi.card_row(
                 else kpi.Status.NORMAL
             ),
             status_note=f"alert at {limits.occupancy.raise_at:.0f}%",
-            help="Beds in use out of beds that can be used (total less those in maintenance).",
         ),
-        kpi.Card(
-            "Stale counts",
+        kpi.figure_card(
+            "free_icu_beds",
+            count(free_icu),
+            status=kpi.Status.NO_DATA if not has_beds else kpi.Status.ATTENTION if free_icu == 0 else kpi.Status.NORMAL,
+            status_note="none free" if has_beds and free_icu == 0 else None,
+        ),
+        kpi.figure_card(
+            "stale_counts",
             f"{count(stale_resources)} of {count(all_resources)}",
             status=kpi.Status.ATTENTION if stale_resources else kpi.Status.NORMAL,
             status_note=f"stale after {limits.stale_hours:.0f} h",
-            help=(
-                "Resources whose count nobody has updated or confirmed within the stale threshold. "
-                + (f"{count(stale_hospitals)} hospitals have no fresh bed count at all." if actor.network_wide else "")
+            help_extra=(
+                f"{count(stale_hospitals)} hospitals have no fresh bed count at all." if actor.network_wide else None
             ),
         ),
     ],
+    per_row=5,
 )
 
 if actor.network_wide:
@@ -140,6 +162,46 @@ if actor.network_wide:
             height="content" if len(icu) <= 10 else 400,
         )
         st.caption("Most free first; a hospital whose count is stale is listed after fresh ones.")
+
+if has_beds:
+    st.subheader("Beds in use and the patients holding them")
+    waiting_words = (
+        ""
+        if not census.waiting_for_bed
+        else f"{count(census.waiting_for_bed)} admitted patient waits for a bed and holds none."
+        if census.waiting_for_bed == 1
+        else f"{count(census.waiting_for_bed)} admitted patients wait for a bed and hold none."
+    )
+    st.markdown(
+        f"**{md_escape(_held_words(census.total))}.** "
+        + (
+            "Admitting, discharging and moving a patient on the Admissions page changes these counts; "
+            "a ward's count typed in below may add beds for patients this system has no record of. "
+            if census.total.not_recorded
+            else ""
+        )
+        + waiting_words
+    )
+    rows = [w for w in census.wards if w.resource_id is not None or actor.network_wide]
+    ward_frame = pd.DataFrame(
+        {
+            "Ward": [w.ward if w.resource_id is not None else "All wards" for w in rows],
+            "Beds": [w.beds.total for w in rows],
+            "Counted in use": [w.beds.in_use for w in rows],
+            "Admitted here": [w.beds.held for w in rows],
+            "Not recorded here": [w.beds.not_recorded for w in rows],
+            "Free": [w.beds.available for w in rows],
+            "Maint.": [w.beds.maintenance for w in rows],
+        }
+    )
+    if actor.network_wide:
+        ward_frame.insert(0, "Hospital", [w.hospital_name for w in rows])
+    st.dataframe(ward_frame, hide_index=True, width="stretch", height="content" if len(rows) <= 14 else 420)
+    st.caption(
+        "Admitted here: patients admitted in this system holding one of the ward's beds. Not recorded here: beds "
+        "the ward counted in use with no admission recorded in this system."
+        + (' Each hospital\'s row "All wards" follows its wards.' if actor.network_wide else "")
+    )
 
 if summary:
     frame = pd.DataFrame(

@@ -32,7 +32,7 @@ confirm.show_done(KEY)
 departments = data.call(waitlist.departments, actor)
 
 
-def _figures_at_the_top() -> list:
+def _figures_at_the_top() -> None:
     """The breaches and the cards: re-read with the queue, so the top never lags behind it."""
     # Breaches first: a patient past the wait target for their priority (alerts raise and clear apart).
     breaches = data.call(waitlist.breaches, actor)
@@ -57,36 +57,37 @@ def _figures_at_the_top() -> list:
     alerts.panel(viewer, standing, title="Waiting past the target")
 
     medians = data.call(waitlist.median_waits, actor)
-    summary = data.call(waitlist.queue_summary, actor)
-    waiting_now = sum(s.waiting for s in summary)
-    over_target = sum(s.over_target for s in summary)
+    now = data.call(waitlist.waiting_now, actor)
+    targets = ", ".join(f"{p} {minutes_words(settings.current().wait_target(p).raise_at)}" for p in PRIORITIES)
     kpi.card_row(
         viewer,
         [
-            kpi.Card("Waiting now", count(waiting_now), help="Patients not yet called, in every department in scope."),
-            kpi.Card(
-                "Past the wait target",
-                count(over_target),
-                status=kpi.Status.ATTENTION if over_target else kpi.Status.NORMAL,
+            kpi.figure_card("patients_waiting", count(now.waiting)),
+            kpi.figure_card(
+                "past_wait_target",
+                count(now.over_target),
+                status=kpi.Status.ATTENTION if now.over_target else kpi.Status.NORMAL,
                 status_note="targets by priority",
-                help="Targets: " + ", ".join(f"{p} {minutes_words(settings.current().wait_target(p).raise_at)}"
-                                              for p in PRIORITIES) + ".",
+                help_extra=f"Targets: {targets}.",
             ),
-            kpi.Card(
-                "Median wait today",
+            kpi.figure_card(
+                "median_wait_today",
                 minutes_words(medians.today_minutes),
                 delta=kpi.signed_change(medians.today_minutes, medians.previous_7_days_minutes, unit="min"),
                 delta_color="inverse",
                 delta_description="vs last 7 days",
-                help=f"From arrival to being called; {count(medians.today_count)} called today.",
+                help_extra=f"{count(medians.today_count)} called today.",
             ),
-            kpi.Card(
-                "Longest wait now",
-                minutes_words(max((s.longest_wait_minutes for s in summary), default=None)),
-            ),
+            kpi.figure_card("longest_wait_now", minutes_words(now.longest_wait_minutes)),
         ],
     )
-    return summary
+    later = data.call(waitlist.future_arrivals, actor)
+    if later:
+        say.warning(
+            f"{count(later)} waitlist {'entry has' if later == 1 else 'entries have'} an arrival time after now "
+            "(a wrong clock where they were entered): they are left out of the queue and these figures until then.",
+            icon=":material/schedule:",
+        )
 
 
 def _arrived(moment) -> str:
@@ -112,23 +113,37 @@ def _queue_frame(entries: list) -> pd.DataFrame:
     return frame
 
 
-def _call_next_controls(department: str | None, summary: list) -> None:
-    """Call the next patient: a hospital (network scope only) and a department, then one click."""
+def _call_next_controls(department: str | None) -> None:
+    """Call the next patient: a hospital (network scope only), a department with someone waiting, then one click.
+
+    The department offered first is the one of the patient call-next would take (most urgent, then
+    longest waiting), or the queue's filter when someone waits there.
+    """
     hospital_id = pickers.hospital_for_action(
         viewer, f"{KEY}_call_hospital", help="Calling a patient happens in one hospital's queue."
     )
-    # The department to call from follows the queue's filter; with none, the one with most waiting.
-    waiting_by_department: dict[str, int] = {}
-    for row in summary:
-        waiting_by_department[row.department] = waiting_by_department.get(row.department, 0) + row.waiting
-    busiest = max(waiting_by_department, key=waiting_by_department.get, default=None)
-    follows = department or busiest
-    if st.session_state.get(f"{KEY}_call_follows") != follows and follows in departments:
-        st.session_state[f"{KEY}_call_follows"] = follows
+    options = data.call(waitlist.call_options, actor, hospital_id=hospital_id)
+    waiting = {d.department: d.waiting for d in options.departments}
+    if not waiting:
+        where = "in this hospital" if actor.network_wide else "in any department"
+        say.info(
+            f"Nobody is waiting {where} now, so there is nobody to call. New arrivals appear in the queue "
+            f"within {REFRESH_SECONDS} seconds; call them from here then."
+        )
+        return
+    follows = department if department in waiting else options.next_department
+    # Re-set the choice only when what it should follow changes, so a department picked by hand stays.
+    if st.session_state.get(f"{KEY}_call_follows") != (hospital_id, follows) or (
+        st.session_state.get(f"{KEY}_call_department") not in waiting
+    ):
+        st.session_state[f"{KEY}_call_follows"] = (hospital_id, follows)
         st.session_state[f"{KEY}_call_department"] = follows
-    target = st.selectbox("Department to call from", departments, key=f"{KEY}_call_department")
-    if st.button("Call next patient", type="primary", key=f"{KEY}_call_next", icon=":material/campaign:",
-                 disabled=not departments):  # fmt: skip
+
+    def option(name: str) -> str:
+        return f"{name} ({count(waiting[name])} waiting)" + (" · next" if name == options.next_department else "")
+
+    target = st.selectbox("Department to call from", list(waiting), key=f"{KEY}_call_department", format_func=option)
+    if st.button("Call next patient", type="primary", key=f"{KEY}_call_next", icon=":material/campaign:"):
         try:
             called = data.write(waitlist.call_next, actor, hospital_id=hospital_id, department=target,
                                 affects=hospital_id)  # fmt: skip
@@ -156,8 +171,10 @@ def _entry_actions(entries: list) -> None:
     chosen = st.selectbox(
         "Patient",
         list(by_id),
-        format_func=lambda i: f"{by_id[i].patient_name} · {by_id[i].department} · {humanise(by_id[i].status)}"
-        + (f" · {by_id[i].hospital_name}" if actor.network_wide else ""),
+        format_func=lambda i: (
+            f"{by_id[i].patient_name} · {by_id[i].department} · {humanise(by_id[i].status)}"
+            + (f" · {by_id[i].hospital_name}" if actor.network_wide else "")
+        ),
         key=f"{KEY}_entry",
     )
     entry = by_id[chosen]
@@ -210,7 +227,7 @@ def _write(command, entry, message: str, **kwargs) -> None:
 @st.fragment(run_every=REFRESH_SECONDS)
 def live_queue() -> None:
     """The breaches, the cards and the queue, re-read every 30 seconds without reloading the page."""
-    summary = _figures_at_the_top()
+    _figures_at_the_top()
     st.subheader("The queue")
     department = st.selectbox(
         "Department", [None, *departments], format_func=lambda d: "All departments" if d is None else d,
@@ -235,7 +252,7 @@ def live_queue() -> None:
         call_column, act_column = st.columns(2)
         with call_column.container(border=True):
             st.markdown("**Call the next patient**")
-            _call_next_controls(department, summary)
+            _call_next_controls(department)
         with act_column.container(border=True):
             st.markdown("**Update a patient**")
             if entries:

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from dashboard import data
 from dashboard.gate import TOKEN_KEY
-from dashboard.services import resources
+from dashboard.services import figures, resources, waitlist
 from db.base import UserRole
 from db.models import AuditLog, HospitalResource, PatientWaitlist
 from tests import shell_fixtures
@@ -246,3 +246,110 @@ def test_a_link_with_unusable_dates_is_refused_in_a_sentence(tokens, params, wor
     assert any(words in w.value for w in at.sidebar.warning), [w.value for w in at.sidebar.warning]
     start, end = at.session_state["_date_range"]
     assert (end - start).days == 29  # the default 30 days, not the link's
+
+
+# --- One truth per figure (issue 18) ------------------------------------------------------------------------
+
+
+def _ha_a(app_env):
+    from dashboard.services.actors import Actor
+
+    return Actor(app_env.users["ha_a"], UserRole.HOSPITAL_ADMIN, app_env.hospital_a)
+
+
+def test_resources_shows_beds_in_use_against_the_patients_admitted_here(tokens, app_env, engine):
+    data.clear_cache()
+    at = page("resources.py", tokens[UserRole.HOSPITAL_ADMIN])
+    assert not at.exception
+    with Session(engine) as session:
+        beds = resources.bed_totals(session, _ha_a(app_env))
+    assert beds.not_recorded > 0  # the fixture's wards count beds in use that no admission holds
+    cards = {m.label: m for m in at.metric}
+    assert cards["Free beds now"].value == str(beds.available)
+    assert cards["Beds in use"].value == f"{beds.in_use} of {beds.usable}"
+    assert cards["Bed occupancy"].value == f"{100 * beds.in_use / beds.usable:.1f}%"
+    # Each card's help is the catalogue's definition of its figure.
+    for key in ("free_beds", "beds_in_use", "bed_occupancy", "free_icu_beds", "stale_counts"):
+        spec = figures.figure(key)
+        assert cards[spec.label].help.startswith(spec.help), key
+    sentence = (
+        f"{beds.in_use} counted in use, {beds.held} admitted here: {beds.not_recorded} not recorded in this system"
+    )
+    assert any(sentence in shown(m.value) for m in at.markdown), [m.value for m in at.markdown]
+    wards = next(d.value for d in at.dataframe if "Counted in use" in d.value.columns)
+    assert list(wards.columns[:5]) == ["Ward", "Beds", "Counted in use", "Admitted here", "Not recorded here"]
+    assert wards["Not recorded here"].sum() == beds.not_recorded
+
+
+def test_admissions_says_how_the_patients_in_hospital_meet_the_beds_in_use(tokens, app_env, engine):
+    data.clear_cache()
+    at = page("admissions.py", tokens[UserRole.HOSPITAL_ADMIN])
+    assert not at.exception
+    with Session(engine) as session:
+        census = resources.bed_census(session, _ha_a(app_env))
+    cards = {m.label: m for m in at.metric}
+    assert cards["In hospital now"].value == str(census.admitted)
+    assert cards["In hospital now"].help == figures.figure("in_hospital_now").help
+    line = f"The wards count {census.total.in_use} beds in use, {census.total.held} admitted here: "
+    assert any(line in c.value for c in at.caption), [c.value for c in at.caption]
+
+
+@pytest.fixture
+def later_arrival(app_env, engine):
+    """An urgent patient in A's Dermatology queue whose arrival is an hour from now (a wrong clock)."""
+    with Session(engine) as session, session.begin():
+        entry = PatientWaitlist(
+            hospital_id=app_env.hospital_a, patient_id=app_env.users["patient"], department="Dermatology",
+            reason="rash", priority="urgent", created_at=func.now() + timedelta(hours=1),
+        )  # fmt: skip
+        session.add(entry)
+        session.flush()
+        entry_id = entry.id
+    data.clear_cache()
+    yield entry_id
+    with Session(engine) as session, session.begin():
+        session.query(PatientWaitlist).filter(PatientWaitlist.id == entry_id).delete()
+    data.clear_cache()
+
+
+def test_waitlist_offers_only_departments_with_someone_waiting_and_leaves_out_later_arrivals(
+    tokens, app_env, engine, floor, later_arrival
+):
+    at = page("waitlist.py", tokens[UserRole.HOSPITAL_ADMIN])
+    assert not at.exception
+    with Session(engine) as session:
+        options = waitlist.call_options(session, _ha_a(app_env))
+        now = waitlist.waiting_now(session, _ha_a(app_env))
+    picker = at.selectbox(key="waitlist_call_department")
+    assert picker.options == [picker.format_func(d.department) for d in options.departments]
+    assert "Dermatology" not in {d.department for d in options.departments}  # nobody there has arrived yet
+    assert picker.value == options.next_department
+    assert f"({options.departments[0].waiting} waiting)" in picker.options[0]
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["Patients waiting"] == str(now.waiting)
+    assert any("arrival time after now" in w.value for w in at.warning), [w.value for w in at.warning]
+    queue = at.dataframe[0].value
+    assert "Dermatology" not in set(queue["Department"])
+
+
+def test_call_next_with_nobody_waiting_says_so_and_what_happens_next(tokens, app_env, engine, floor):
+    with Session(engine) as session, session.begin():
+        waiting = session.scalars(
+            select(PatientWaitlist).where(
+                PatientWaitlist.hospital_id == app_env.hospital_a, PatientWaitlist.status == "waiting"
+            )
+        ).all()
+        held = [(w.id, w.status) for w in waiting]
+        for w in waiting:
+            w.status = "cancelled"
+    data.clear_cache()
+    try:
+        at = page("waitlist.py", tokens[UserRole.HOSPITAL_ADMIN])
+        assert not at.exception
+        assert "waitlist_call_next" not in [b.key for b in at.button]
+        assert any("Nobody is waiting in any department now" in i.value for i in at.info), [i.value for i in at.info]
+    finally:
+        with Session(engine) as session, session.begin():
+            for entry_id, status in held:
+                session.get(PatientWaitlist, entry_id).status = status
+        data.clear_cache()
