@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
@@ -97,24 +98,22 @@ def test_the_desk_refers_on_the_offline_map_and_the_receiver_accepts(server):
             page.get_by_role("button", name="Send referral").click()
             page.get_by_text("awaiting its answer").first.wait_for()
             wait_until_idle(page)
+            withdraw = page.get_by_role("button", name="Withdraw the waiting referral")
+            withdraw.wait_for()
+            _accept_as_the_receiver(browser, base, network, log)
+            # The desk's page was left open: within one poll (20 s) every panel says Accepted together.
+            # (A fragment once redrew only the table, leaving "Waiting 0 min", a Withdraw button and
+            # "1 awaiting" beside it.)
+            expect(withdraw).to_have_count(0, timeout=40_000)
+            wait_until_idle(page)
+            awaiting = page.locator('[data-testid="stMetric"]', has_text="Referrals awaiting an answer")
+            expect(awaiting.locator('[data-testid="stMetricValue"]')).to_have_text("0")
+            expect(page.get_by_text("Waiting 0 min")).to_have_count(0)
+            expect(page.get_by_text(f"{BETA} accepted this patient at").first).to_be_visible()
         except Exception as exc:
             raise AssertionError(what_the_browser_saw(desk, log)) from exc
         finally:
             desk.close()
-
-        receiver = new_context(browser)
-        page = receiver.new_page()
-        try:
-            sign_in(page, base, network.emails["ha_b"])
-            open_page(page, base, "emergencies", "Emergencies")
-            page.get_by_role("heading", name=f"Referrals to {BETA}").wait_for()
-            page.get_by_role("button", name="Accept", exact=True).click()
-            page.get_by_text("is coming to").first.wait_for()
-            wait_until_idle(page)
-        except Exception as exc:
-            raise AssertionError(what_the_browser_saw(receiver, log)) from exc
-        finally:
-            receiver.close()
     engine = make_engine(url)
     try:
         with Session(engine) as session:
@@ -124,3 +123,19 @@ def test_the_desk_refers_on_the_offline_map_and_the_receiver_accepts(server):
     finally:
         engine.dispose()
     assert outside == []  # no tiles, fonts or scripts from the internet
+
+
+def _accept_as_the_receiver(browser, base: str, network, log: Path) -> None:
+    receiver = new_context(browser)
+    page = receiver.new_page()
+    try:
+        sign_in(page, base, network.emails["ha_b"])
+        open_page(page, base, "emergencies", "Emergencies")
+        page.get_by_role("heading", name=f"Referrals to {BETA}").wait_for()
+        page.get_by_role("button", name="Accept", exact=True).click()
+        page.get_by_text("is coming to").first.wait_for()
+        wait_until_idle(page)
+    except Exception as exc:
+        raise AssertionError(what_the_browser_saw(receiver, log)) from exc
+    finally:
+        receiver.close()
