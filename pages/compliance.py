@@ -28,18 +28,10 @@ KEY = "compliance"
 actor = viewer.actor
 may_write = viewer.user.role in permissions.writers("compliance")
 period = filters.current_range()
-STATUS_WORDS = {
-    "compliant": "Compliant",
-    "partially_compliant": "Partially compliant",
-    "non_compliant": "Non-compliant",
-    "under_review": "Under review",
-}
-STATUS_COLOURS = {
-    "Compliant": charts.BLUE,
-    "Partially compliant": charts.ORANGE,
-    "Non-compliant": charts.VERMILLION,
-    "Under review": charts.GREY,
-}
+STATUS_WORDS = compliance.STATUS_WORDS
+BANDS = compliance.score_bands()
+# The bands as a legend: colour mark, words and range, e.g. "🟢 Compliant 85 or more".
+LEGEND = " · ".join(f"{charts.TONE_MARKS[b.tone]} {b.word} {b.range_text}" for b in BANDS)
 SEVERITIES = ("low", "medium", "high", "critical")
 SEVERITY_LABELS = {s.capitalize(): s for s in SEVERITIES}  # as shown in the form -> as stored
 STATES = {"open": "open", "in progress": "in_progress", "closed": "closed"}  # as shown -> as stored
@@ -52,6 +44,12 @@ KIND_SHORT = {"violation": "Violation", "action": "Action"}
 
 def _status(code: str | None) -> str:
     return STATUS_WORDS.get(code or "", humanise(code))
+
+
+def _scored(score: int | None) -> str:
+    """'🟠 72': a score with the mark of its band (the legend beside the table gives the words)."""
+    band = compliance.band_of(score)
+    return "—" if band is None else f"{charts.TONE_MARKS[band.tone]} {score}"
 
 
 def _days(value: float | None) -> str:
@@ -71,29 +69,32 @@ confirm.show_done(KEY)
 # --- The cards --------------------------------------------------------------------------------------------
 figures = data.cached(compliance.summary, actor, today=filters.today())
 open_items = figures.open_violations + figures.open_actions
+average_band = compliance.band_of(None if figures.average_score is None else round(figures.average_score))
 kpi.card_row(
     viewer,
     [
-        kpi.Card(
-            "Assessments overdue",
+        kpi.figure_card(
+            "assessments_overdue",
             count(figures.overdue),
             status=kpi.Status.ATTENTION if figures.overdue else kpi.Status.NORMAL,
             status_note="next assessment date passed",
-            help="Current assessments whose next assessment was due before today.",
         ),
-        kpi.Card("Due in the next 30 days", count(figures.due_soon), help="Current assessments due soon."),
-        kpi.Card(
-            "Open findings",
+        kpi.figure_card("assessments_due_soon", count(figures.due_soon)),
+        kpi.figure_card(
+            "open_findings",
             count(open_items),
             status=kpi.Status.ATTENTION if figures.overdue_items else kpi.Status.NORMAL,
             status_note=f"{count(figures.overdue_items)} past their due date",
-            help=f"{count(figures.open_violations)} violations and {count(figures.open_actions)} corrective actions "
-            "not yet closed.",
+            help_extra=f"{count(figures.open_violations)} violations and {count(figures.open_actions)} corrective "
+            "actions now.",
         ),
-        kpi.Card(
-            "Average score",
-            "—" if figures.average_score is None else f"{figures.average_score:.0f} / 100",
-            help=f"Over the {count(figures.assessments)} current assessments (one per hospital and type).",
+        kpi.figure_card(
+            "compliance_score",
+            "—" if average_band is None else f"{figures.average_score:.0f} / 100",
+            status=None if average_band is None else (kpi.Status.NORMAL if average_band.tone == "good"
+                                                      else kpi.Status.ATTENTION),
+            status_note=None if average_band is None else f"{average_band.word} ({average_band.range_text})",
+            help_extra=f"Over {count(figures.assessments)} current assessments. Bands: {compliance.bands_legend()}.",
         ),
     ],
 )
@@ -121,18 +122,26 @@ def _score_heatmap(cells: list) -> go.Figure:
     z, labels, hover = [], [], []
     for _, hospital_id in hospitals:
         row = [at.get((hospital_id, t)) for t in types]
+        bands = [None if c is None else compliance.band_of(c.score) for c in row]
         z.append([c.score if c else None for c in row])
-        labels.append(["" if c is None or c.score is None else str(c.score) for c in row])
+        # Each cell says its band in words as well as colour: colour is never the only signal.
+        labels.append(["" if b is None else f"{c.score} {b.word}" for c, b in zip(row, bands, strict=True)])
         hover.append(["not assessed" if c is None else
-                      f"{c.score if c.score is not None else '—'} / 100, {_status(c.status)}, "
-                      f"assessed {lagos_date(c.assessed_at)}" for c in row])  # fmt: skip
+                      f"{c.score if c.score is not None else '—'} / 100 ({b.word.lower() if b else 'no score'}), "
+                      f"recorded as {_status(c.status).lower()}, assessed {lagos_date(c.assessed_at)}"
+                      for c, b in zip(row, bands, strict=True)])  # fmt: skip
+    # Red, amber and green bands with hard edges at the thresholds (settings), the legend naming each
+    # band with its range; the edges sit half a point below each band's lowest whole score.
+    ordered = sorted(BANDS, key=lambda b: b.lower)
+    scale = charts.stepped_colourscale([b.lower - 0.5 for b in ordered[1:]],
+                                       [charts.TONE_COLOURS[b.tone] for b in ordered])  # fmt: skip
     fig = go.Figure(
         go.Heatmap(
             x=types, y=[name for name, _ in hospitals], z=z, zmin=0, zmax=100, text=labels, texttemplate="%{text}",
             customdata=hover, hovertemplate="%{y}<br>%{x}: %{customdata}<extra></extra>", xgap=2, ygap=2,
-            # Orange below 60 (non-compliant), pale around the middle, blue for high scores: colour-blind safe.
-            colorscale=[[0.0, charts.VERMILLION], [0.45, charts.ORANGE], [0.7, "#f3f6f8"], [1.0, charts.BLUE]],
-            colorbar={"title": {"text": "Score"}, "thickness": 12},
+            colorscale=scale, textfont={"size": 12},
+            colorbar={"title": {"text": "Score band"}, "thickness": 12, "tickvals": [(b.lower + b.upper) / 2
+                      for b in ordered], "ticktext": [f"{b.word}<br>{b.range_text}" for b in ordered]},
         )
     )  # fmt: skip
     # The type names sit level above the columns, wrapped onto short lines, and the title is pinned to the
@@ -152,6 +161,8 @@ def _score_heatmap(cells: list) -> go.Figure:
     return fig
 
 
+if cells and actor.network_wide:
+    st.caption(f"Score bands: {LEGEND}. The thresholds are set in the dashboard's settings.")
 if not cells:
     say.info("No assessments are recorded in this scope yet. Record one under “Record an assessment” below.")
 elif actor.network_wide:
@@ -162,12 +173,17 @@ elif actor.network_wide:
                    "scope to see one alone.")  # fmt: skip
 else:
     frame = pd.DataFrame({"Type": [c.compliance_type for c in cells], "Score": [c.score or 0 for c in cells]})
-    charts.show(
-        charts.bar(frame, x="Type", y="Score", title="Current score by compliance type", x_title="Compliance type",
-                   y_title="Score (0–100)", horizontal=True, height=300,
-                   notes={"Score": [f"({_status(c.status)}, {lagos_date(c.assessed_at)})" for c in cells]}),
-        key=f"{KEY}_scores",
-    )  # fmt: skip
+    cell_bands = [compliance.band_of(c.score) for c in cells]
+    fig = charts.bar(frame, x="Type", y="Score", title="Current score by compliance type", x_title="Compliance type",
+                     y_title="Score (0–100)", horizontal=True, height=300,
+                     notes={"Score": [f"({b.word.lower() if b else 'no score'}, {lagos_date(c.assessed_at)})"
+                                      for c, b in zip(cells, cell_bands, strict=True)]})  # fmt: skip
+    # Each bar in its band's colour, its band in words at its end.
+    fig.update_traces(marker_color=[charts.TONE_COLOURS[b.tone] if b else charts.GREY for b in cell_bands],
+                      text=[b.word if b else "" for b in cell_bands], textposition="inside")  # fmt: skip
+    fig.update_layout(xaxis={"range": [0, 100]})
+    charts.show(fig, key=f"{KEY}_scores")
+    st.caption(f"Score bands: {LEGEND}.")
 
 trend_start = min(period.start, period.end - timedelta(days=365))
 trend = data.cached(compliance.score_trend, actor, start=trend_start, end=period.end)
@@ -217,26 +233,53 @@ st.subheader("Violations and corrective actions still open")
 st.caption("From each hospital's current assessment of each type; overdue ones first, then those due soonest.")
 
 
+def _state(r) -> str:
+    return STATE_WORDS.get(r.status, r.status).capitalize() if r.well_formed else "Not in the expected shape"
+
+
+def _due(r) -> str:
+    return (lagos_date(r.due_date) if r.due_date else "—") + (" · overdue" if r.overdue else "")
+
+
+def _recorded(age_days: float) -> str:
+    return "today" if round(age_days) == 0 else f"{_days(age_days)} ago"
+
+
 def _items_frame(rows: list) -> pd.DataFrame:
+    """The columns a reader scans, narrow enough to fit 1,400 px; the whole finding is in its detail below."""
     frame = pd.DataFrame(
         {
-            "Overdue": ["Overdue" if r.overdue else "" for r in rows],
+            "Due": [_due(r) for r in rows],
+            "Type": [r.compliance_type for r in rows],
+            "Finding": [f"{KIND_SHORT.get(r.kind, r.kind)}, {r.severity.lower()}" if r.severity else
+                        KIND_SHORT.get(r.kind, r.kind) for r in rows],
+            "Description": [r.description for r in rows],
+            "Owner": [r.owner or "—" for r in rows],
+            "State": [_state(r) for r in rows],
+        }
+    )  # fmt: skip
+    if actor.network_wide:
+        frame.insert(1, "Hospital", [r.hospital_name for r in rows])
+    return frame
+
+
+def _items_export(rows: list) -> pd.DataFrame:
+    """The export keeps every field in its own column: a spreadsheet has room the screen has not."""
+    frame = pd.DataFrame(
+        {
+            "Hospital": [r.hospital_name for r in rows],
             "Type": [r.compliance_type for r in rows],
             "Kind": [KIND_SHORT.get(r.kind, r.kind) for r in rows],
             "Description": [r.description for r in rows],
             "Severity": [humanise(r.severity) if r.severity else "—" for r in rows],
             "Owner": [r.owner or "—" for r in rows],
             "Due": [lagos_date(r.due_date) if r.due_date else "—" for r in rows],
-            "State": [
-                STATE_WORDS.get(r.status, r.status).capitalize() if r.well_formed else "Not in the expected shape"
-                for r in rows
-            ],  # fmt: skip
+            "Overdue": ["Overdue" if r.overdue else "" for r in rows],
+            "State": [_state(r) for r in rows],
             "Age": [_days(r.age_days) for r in rows],
         }
     )
-    if actor.network_wide:
-        frame.insert(1, "Hospital", [r.hospital_name for r in rows])
-    return frame
+    return frame if actor.network_wide else frame.drop(columns=["Hospital"])
 
 
 ITEMS = listing.Listing(
@@ -245,12 +288,22 @@ ITEMS = listing.Listing(
     list_service=compliance.list_open_items,
     export_service=compliance.export_open_items,
     to_frame=_items_frame,
+    export_frame=_items_export,
     file_stem="compliance-open-findings",
     search_label="Search findings",
     search_placeholder="Description, owner, hospital or type",
     empty="Nothing is open: every violation and corrective action of the current assessments is closed.",
     empty_filtered="No open finding matches. Clear the search or the filter to see them all.",
-    column_config={"Description": st.column_config.TextColumn(width="medium")},
+    # Widths that fit the table in the page at 1,400 px (sidebar open), Owner and Due included.
+    column_config={
+        "Due": st.column_config.TextColumn(width=130),
+        "Hospital": st.column_config.TextColumn(width=150),
+        "Type": st.column_config.TextColumn(width=140),
+        "Finding": st.column_config.TextColumn(width=120),
+        "Description": st.column_config.TextColumn(width=220),
+        "Owner": st.column_config.TextColumn(width=130),
+        "State": st.column_config.TextColumn(width=95),
+    },
 )
 kind_choice = st.segmented_control(
     "Show", [None, "violation", "action"], default=None, key=f"{KEY}_items_kind",
@@ -258,23 +311,32 @@ kind_choice = st.segmented_control(
 )  # fmt: skip
 items_page = listing.show(ITEMS, viewer, filters={"kind": kind_choice, "today": filters.today()})
 
-if may_write:
-    closable = [r for r in items_page.rows if r.well_formed]
+if items_page.rows:
+    # The detail of one finding: the whole description and every field, which the table cuts short.
     with st.container(border=True):
-        st.markdown("**Close a finding**")
-        if not closable:
-            st.caption("Nothing on this page of the list can be closed here.")
-        else:
-            by_key = {f"{r.assessment_id}:{r.kind}:{r.position}": r for r in closable}
+        st.markdown("**A finding in full**" + (" (and closing it)" if may_write else ""))
+        by_key = {f"{r.assessment_id}:{r.kind}:{r.position}": r for r in items_page.rows}
 
-            def _label(key: str) -> str:
-                r = by_key[key]
-                where = f" · {r.hospital_name}" if actor.network_wide else ""
-                late = "Overdue · " if r.overdue else ""
-                return f"{late}{KIND_WORDS[r.kind]}: {r.description[:90]} · {r.compliance_type}{where}"
+        def _label(key: str) -> str:
+            r = by_key[key]
+            where = f" · {r.hospital_name}" if actor.network_wide else ""
+            late = "Overdue · " if r.overdue else ""
+            return f"{late}{KIND_WORDS[r.kind]}: {r.description[:90]} · {r.compliance_type}{where}"
 
-            chosen = by_key[st.selectbox("Finding", list(by_key), format_func=_label, key=f"{KEY}_close_choice")]
-            if st.button("Close this finding…", key=f"{KEY}_close"):
+        chosen = by_key[st.selectbox("Finding", list(by_key), format_func=_label, key=f"{KEY}_close_choice")]
+        st.text(chosen.description)
+        st.dataframe(
+            pd.DataFrame({"Field": ["Hospital", "Type", "Kind", "Severity", "Owner", "Due", "State", "Recorded"],
+                          "Value": [chosen.hospital_name, chosen.compliance_type, KIND_WORDS[chosen.kind],
+                                    humanise(chosen.severity) if chosen.severity else "—", chosen.owner or "—",
+                                    _due(chosen), _state(chosen), _recorded(chosen.age_days)]}),
+            hide_index=True, width=520,
+        )  # fmt: skip
+        if may_write:
+            if not chosen.well_formed:
+                st.caption("This finding is not in the expected shape, so it cannot be closed here; record a new "
+                           "assessment that replaces it.")  # fmt: skip
+            elif st.button("Close this finding…", key=f"{KEY}_close"):
                 confirm.ask(
                     KEY,
                     f"Close “{chosen.description[:200]}” ({chosen.compliance_type}, {chosen.hospital_name})? "
@@ -282,13 +344,12 @@ if may_write:
                     assessment_id=chosen.assessment_id, kind=chosen.kind, position=chosen.position,
                     description=chosen.description, hospital_id=chosen.hospital_id,
                 )  # fmt: skip
-        pending = confirm.confirmed(KEY)
-        if pending:
-            confirm.perform(
-                KEY, compliance.close_item, actor, pending["assessment_id"], kind=pending["kind"],
-                position=pending["position"], description=pending["description"], affects=pending["hospital_id"],
-                message=f"Closed: {pending['description'][:200]}",
-            )  # fmt: skip
+if may_write and (pending := confirm.confirmed(KEY)):
+    confirm.perform(
+        KEY, compliance.close_item, actor, pending["assessment_id"], kind=pending["kind"],
+        position=pending["position"], description=pending["description"], affects=pending["hospital_id"],
+        message=f"Closed: {pending['description'][:200]}",
+    )  # fmt: skip
 
 # --- Due --------------------------------------------------------------------------------------------------------
 st.subheader("Assessments overdue or due in the next 30 days")
@@ -301,8 +362,8 @@ def _due_frame(rows: list) -> pd.DataFrame:
             "Due": [lagos_date(r.next_due) for r in rows],
             "When": [f"{_days(r.days_overdue)} overdue" if r.days_overdue >= 1 else
                      ("due today" if r.days_overdue > -1 else f"in {_days(-r.days_overdue)}") for r in rows],
+            "Score": [_scored(r.score) for r in rows],
             "Status": [_status(r.status) for r in rows],
-            "Score": [r.score for r in rows],
             "Last assessed": [lagos_date(r.assessed_at) for r in rows],
         }
     )  # fmt: skip
@@ -323,6 +384,7 @@ DUE = listing.Listing(
     empty_filtered="None matches this search. Clear it to see them all.",
     page_size=10,
 )
+st.caption(f"Score bands: {LEGEND}.")
 listing.show(DUE, viewer)
 
 # --- History ------------------------------------------------------------------------------------------------------
@@ -388,7 +450,7 @@ elif past:
     table = pd.DataFrame(
         {
             "Assessed": [lagos_date(a.assessed_at) for a in past],
-            "Score": [a.score for a in past],
+            "Score": [_scored(a.score) for a in past],
             "Status": [_status(a.status) for a in past],
             "Next due": [lagos_date(a.next_due) for a in past],
             "Assessor": [a.assessor or "—" for a in past],
@@ -405,6 +467,9 @@ elif past:
                           title=f"{history_type}: score at each assessment", x_title="Assessment date",
                           y_title="Score (0–100)", height=300)  # fmt: skip
         fig.update_layout(yaxis={"range": [0, 100]}, xaxis={"type": "date", "tickformat": "%d %b %Y"})
+        for band in BANDS:  # the bands behind the line, faintly, in the heatmap's colours
+            fig.add_hrect(y0=band.lower, y1=min(100, band.upper + 1), fillcolor=charts.TONE_COLOURS[band.tone],
+                          opacity=0.08, line_width=0, layer="below")  # fmt: skip
         charts.show(fig, key=f"{KEY}_history_chart")
     with rows:
         st.dataframe(table, hide_index=True, width="stretch", height="content")
@@ -454,6 +519,16 @@ def _editor_frame(entries: list) -> pd.DataFrame:
             "State": pd.Series([STATE_LABEL_OF.get(e.status, "Open") for e in carried], dtype="object"),
         }
     )  # fmt: skip
+
+
+def _saved_status(score: str, status: str | None) -> str:
+    """'72/100, partially compliant' for the saved message (the service has checked the score by then)."""
+    try:
+        band = compliance.band_of(compliance.checked_score(score))
+    except ServiceError:
+        band = None
+    word = STATUS_WORDS["under_review"] if status == "under_review" else (band.word if band else "")
+    return f"{str(score).strip()}/100, {word.lower()}"
 
 
 def _blank(value) -> bool:
@@ -516,13 +591,16 @@ if may_write:
         suffix = f"{nonce}_{hospital_id}_{kind}"
         with st.form(f"{KEY}_form_{nonce}", border=False):
             first, second, third, fourth = st.columns(4)
-            status = first.selectbox("Status", list(STATUS_WORDS), format_func=STATUS_WORDS.get,
-                                     key=f"{KEY}_form_status_{suffix}")  # fmt: skip
             # A text box, not a bounded number box: a bounded box turns red on 101 and the form sends
             # nothing, silently; the service checks the score and says what is wrong in a sentence.
-            score = second.text_input("Score (0–100)", max_chars=12,
+            score = first.text_input("Score (0–100)", max_chars=12,
                                       value=str(previous.score if previous and previous.score is not None else 80),
                                       key=f"{KEY}_form_score_{suffix}")  # fmt: skip
+            # The status follows the score (the service derives it); only "under review" may stand apart.
+            status = second.selectbox("Status", [None, "under_review"], key=f"{KEY}_form_status_{suffix}",
+                                      format_func=lambda s: "Follows the score" if s is None else "Under review",
+                                      help=f"From the score: {compliance.bands_legend()}. Choose Under review "
+                                      "while the assessment is not settled.")  # fmt: skip
             assessed_on = third.date_input("Assessment date", value=today, max_value=today, format="DD/MM/YYYY",
                                            key=f"{KEY}_form_assessed_{suffix}")  # fmt: skip
             next_due = fourth.date_input("Next assessment due", value=today + timedelta(days=180),
@@ -531,7 +609,9 @@ if may_write:
             details = st.text_area("Assessment details", max_chars=compliance.MAX_DETAILS_LENGTH, height=90,
                                    placeholder="What was inspected, how, and what stood out.",
                                    key=f"{KEY}_form_details_{suffix}")  # fmt: skip
+            st.caption(f"Status from the score: {LEGEND}.")
             st.markdown("**Violations found**")
+            st.caption("Each violation needs an owner and a due date.")
             violations = st.data_editor(
                 _editor_frame(previous.violations if previous else []), num_rows="dynamic", hide_index=True,
                 column_config=EDITOR_COLUMNS, width="stretch", placeholder="",
@@ -552,7 +632,7 @@ if may_write:
                 KEY, compliance.record_assessment, actor, hospital_id=hospital_id, compliance_type=kind,
                 status=status, score=score, assessed_on=assessed_on, next_due=next_due, details=details,
                 violations=_rows_of(violations), corrective_actions=_rows_of(actions), affects=hospital_id,
-                message=f"{kind} assessment saved ({str(score).strip()}/100, {STATUS_WORDS[status].lower()}).",
+                message=f"{kind} assessment saved ({_saved_status(score, status)}).",
             ):  # fmt: skip
                 st.session_state.pop(f"{KEY}__history_next", None)
 else:

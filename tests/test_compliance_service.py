@@ -8,6 +8,7 @@ of B to refuse.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -205,6 +206,53 @@ def test_bad_input_is_refused_field_by_field_and_nothing_is_written(db_session, 
     assert _own_audit(db_session, two["comp_a"], "compliance_assessment_recorded") == []
 
 
+@pytest.mark.parametrize(
+    ("score", "status", "sentence"),
+    [
+        (28, "compliant", "A score of 28 is non-compliant (below 60), so the status cannot be compliant"),
+        (70, "compliant", "A score of 70 is partially compliant (60–84), so the status cannot be compliant"),
+        (84, "compliant", "A score of 84 is partially compliant"),
+        (90, "non_compliant", "A score of 90 is compliant (85 or more), so the status cannot be non-compliant"),
+        (59, "partially_compliant", "A score of 59 is non-compliant"),
+    ],
+)
+def test_a_status_that_contradicts_its_score_is_refused(db_session, two, score, status, sentence):
+    with pytest.raises(InvalidInput, match=re.escape(sentence)):
+        compliance.record_assessment(db_session, two["comp_a"], **_valid(two, score=score, status=status))
+    assert _own_audit(db_session, two["comp_a"], "compliance_assessment_recorded") == []
+
+
+@pytest.mark.parametrize(
+    ("score", "status", "stored"),
+    [(28, None, "non_compliant"), (60, None, "partially_compliant"), (85, None, "compliant"),
+     (84, "partially_compliant", "partially_compliant"), (28, "under_review", "under_review")],
+)  # fmt: skip
+def test_the_status_follows_the_score_unless_the_assessment_is_under_review(db_session, two, score, status, stored):
+    done = compliance.record_assessment(db_session, two["comp_a"], **_valid(two, score=score, status=status))
+    assert done.status == stored and db_session.get(HCT, done.id).status == stored
+
+
+def test_the_bands_come_from_the_settings_and_read_as_a_legend():
+    assert [(b.status, b.lower, b.upper) for b in compliance.score_bands()] == [
+        ("compliant", 85, 100), ("partially_compliant", 60, 84), ("non_compliant", 0, 59),
+    ]  # fmt: skip
+    assert compliance.bands_legend() == "Compliant 85 or more · Partially compliant 60–84 · Non-compliant below 60"
+    assert compliance.band_of(None) is None and compliance.band_of(0).tone == "poor"
+
+
+@pytest.mark.parametrize(
+    ("violations", "sentence"),
+    [
+        ([{"description": "Exit blocked", "due_date": "2030-01-31"}], "Violation 1 (“Exit blocked”) has no owner"),
+        ([{"description": "Fine", "owner": "A", "due_date": "2030-01-31"}, {"description": "Log missing",
+          "owner": "Safety lead"}], "Violation 2 (“Log missing”) has no due date"),
+    ],
+)  # fmt: skip
+def test_a_violation_needs_an_owner_and_a_due_date(db_session, two, violations, sentence):
+    with pytest.raises(InvalidInput, match=re.escape(sentence)):
+        compliance.record_assessment(db_session, two["comp_a"], **_valid(two, violations=violations))
+
+
 def test_recording_is_audited_with_old_and_new_values(db_session, two):
     done = compliance.record_assessment(db_session, two["comp_a"], **_valid(two, score="88"))
     assert (done.score, done.violations, done.actions, done.hospital_name) == (88, 1, 1, "Compliance Alpha Hospital")
@@ -217,7 +265,7 @@ def test_recording_is_audited_with_old_and_new_values(db_session, two):
 def test_text_with_html_and_markdown_is_stored_as_typed(db_session, two):
     done = compliance.record_assessment(
         db_session, two["comp_a"],
-        **_valid(two, details=NASTY, violations=[{"description": NASTY, "owner": NASTY}],
+        **_valid(two, details=NASTY, violations=[{"description": NASTY, "owner": NASTY, "due_date": "2030-01-31"}],
                  corrective_actions=[{"description": NASTY, "owner": NASTY}]),
     )  # fmt: skip
     saved = compliance.get_assessment(db_session, two["comp_a"], done.id)

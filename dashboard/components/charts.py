@@ -34,6 +34,22 @@ STATUS_COLOURS = {
     "none": GREY,
 }
 PRIORITY_COLOURS = {"urgent": VERMILLION, "high": ORANGE, "medium": SKY, "low": GREY}
+# A score judged against two thresholds (compliance): red below the lower, amber between, green from
+# the upper. Okabe–Ito's vermillion, orange and bluish green stay apart for colour-blind readers, and
+# the pages print each band's words and range beside the colour.
+TONE_COLOURS = {"poor": VERMILLION, "middle": ORANGE, "good": GREEN}
+TONE_MARKS = {"poor": "\U0001f534", "middle": "\U0001f7e0", "good": "\U0001f7e2"}  # red, orange, green discs
+
+
+def stepped_colourscale(cuts: Sequence[float], colours: Sequence[str], *, low: float = 0, high: float = 100) -> list:
+    """A Plotly colourscale of flat bands, hard edges at `cuts` (ascending, one fewer than `colours`)."""
+    if len(cuts) != len(colours) - 1:
+        raise ValueError("stepped_colourscale needs one cut fewer than colours")
+    edges = [0.0, *((min(max(c, low), high) - low) / (high - low) for c in cuts), 1.0]
+    scale: list = []
+    for colour, start, end in zip(colours, edges, edges[1:], strict=False):
+        scale += [[start, colour], [end, colour]]
+    return scale
 
 pio.templates["healthdash"] = go.layout.Template(
     layout=go.Layout(

@@ -52,7 +52,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, distinct_on
 from sqlalchemy.orm import Session
 
-from dashboard.services import audit, permissions
+from dashboard.services import audit, permissions, settings
 from dashboard.services.actors import Actor
 from dashboard.services.dates import LAGOS, day_text, lagos_midnight
 from dashboard.services.errors import InvalidInput, NotFound
@@ -92,6 +92,69 @@ TREND_MONTHS = 12
 EARLIEST_ASSESSMENT = date(2000, 1, 1)
 LATEST_DUE = timedelta(days=5 * 366)
 _ISO_DAY = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+
+
+# --- Score bands -------------------------------------------------------------------------------------------
+
+STATUS_WORDS = {
+    "compliant": "Compliant",
+    "partially_compliant": "Partially compliant",
+    "non_compliant": "Non-compliant",
+    "under_review": "Under review",
+}
+
+
+@dataclass(frozen=True)
+class Band:
+    """A range of scores and the status it means; `good`, `middle` or `poor` picks its colour."""
+
+    status: str
+    lower: int
+    upper: int  # inclusive
+    tone: str
+
+    @property
+    def word(self) -> str:
+        return STATUS_WORDS[self.status]
+
+    @property
+    def range_text(self) -> str:
+        if self.lower == 0:
+            return f"below {self.upper + 1}"
+        return f"{self.lower}–{self.upper}" if self.upper < 100 else f"{self.lower} or more"
+
+    def holds(self, score: int) -> bool:
+        return self.lower <= score <= self.upper
+
+
+def score_bands() -> tuple[Band, Band, Band]:
+    """The three bands of a score, best first, from the settings' thresholds."""
+    current = settings.current()
+    compliant, partial = round(current.compliance_compliant_score), round(current.compliance_partial_score)
+    return (
+        Band("compliant", compliant, 100, "good"),
+        Band("partially_compliant", partial, compliant - 1, "middle"),
+        Band("non_compliant", 0, partial - 1, "poor"),
+    )
+
+
+def band_of(score: int | None) -> Band | None:
+    """The band a score falls in; None for no score."""
+    if score is None:
+        return None
+    return next(b for b in score_bands() if b.holds(max(0, min(100, int(score)))))
+
+
+def status_for_score(score: int) -> str:
+    """The status a score means: compliant, partially compliant or non-compliant."""
+    band = band_of(score)
+    assert band is not None
+    return band.status
+
+
+def bands_legend() -> str:
+    """'Compliant 85 or more · Partially compliant 60–84 · Non-compliant below 60'."""
+    return " · ".join(f"{b.word} {b.range_text}" for b in score_bands())
 
 
 # --- Reading the JSON columns ---------------------------------------------------------------------------
@@ -732,6 +795,14 @@ def checked_entries(rows: Any, kind: str, *, actor: Actor, now: datetime) -> lis
             if not EARLIEST_ASSESSMENT <= due <= now.date() + LATEST_DUE:
                 raise InvalidInput(f"{name}'s due date, {day_text(due)}, is not a date the dashboard can hold.")
             entry["due_date"] = due.isoformat()
+        if kind == "violation":
+            # A violation nobody owns, or with no date to be put right by, is never chased: refuse it.
+            shown = description if len(description) <= 60 else description[:59] + "…"
+            if entry["owner"] is None:
+                raise InvalidInput(f"{name} (\u201c{shown}\u201d) has no owner: name who will put it right.")
+            if entry["due_date"] is None:
+                raise InvalidInput(f"{name} (\u201c{shown}\u201d) has no due date: give the date it must be put "
+                                   "right by.")  # fmt: skip
         code = checked_text(row.get("code"), f"{name}'s code", MAX_CODE_LENGTH)
         if code is not None:
             entry["code" if kind == "violation" else "violation_code"] = code
@@ -785,7 +856,7 @@ def record_assessment(
     *,
     hospital_id: str,
     compliance_type: str,
-    status: str,
+    status: str | None = None,
     score: Any,
     assessed_on: Any,
     next_due: Any,
@@ -796,16 +867,27 @@ def record_assessment(
     """Record a new assessment: a new row, so the earlier ones stay readable as its history.
 
     Checked field by field (each refusal one sentence naming the field); audited as
-    compliance-relevant with the previous current assessment of the type as the old values.
+    compliance-relevant with the previous current assessment of the type as the old values. The
+    status follows the score (`score_bands`): None takes the score's status; "under_review" may go
+    with any score (the assessment is not settled yet); any other status must be the score's own.
     """
     require_role(db, actor, WRITERS, "record compliance assessments")
     hospital_name = hospital_in_scope(db, actor, hospital_id)
     kind = checked_text(compliance_type, "The compliance type", MAX_TYPE_LENGTH)
     if kind is None:
         raise InvalidInput("Pick the compliance type this assessment is for.")
-    if status not in COMPLIANCE_STATUSES:
+    if status is not None and status not in COMPLIANCE_STATUSES:
         raise InvalidInput("The status must be compliant, partially compliant, non-compliant or under review.")
     score = checked_score(score)
+    band = band_of(score)
+    assert band is not None
+    if status is None:
+        status = band.status
+    elif status not in ("under_review", band.status):
+        raise InvalidInput(
+            f"A score of {score} is {band.word.lower()} ({band.range_text}), so the status cannot be "
+            f"{STATUS_WORDS[status].lower()}: let the status follow the score, or check the score."
+        )
     now = db.scalar(select(func.now()))
     today = now.astimezone(LAGOS).date()
     assessed = _checked_day(assessed_on, "The assessment date")

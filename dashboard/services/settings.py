@@ -73,6 +73,11 @@ class Settings:
     wait_target_medium_minutes: float = 90
     wait_target_low_minutes: float = 180
     wait_clear_ratio: float = 0.9
+    # Compliance scores (0–100): compliant from the first, partially compliant from the second up to
+    # the first, non-compliant below the second. An assessment's status follows its score, and every
+    # score on the Compliance page is coloured by these bands (the demo's assessments use the same).
+    compliance_compliant_score: float = 85
+    compliance_partial_score: float = 60
     # Anything with a due date (compliance reviews, corrective actions) is overdue this many days after it.
     overdue_days: float = 0
     # Reporting completeness: how often each hospital is expected to report.
@@ -154,6 +159,12 @@ def build(environ: Mapping[str, str] | None = None) -> Settings:
     ):
         if changes.get(name) == 0:
             raise SettingsError(f"The setting {name} must be more than zero.")
+    merged = replace(Settings(), **changes)
+    if not merged.compliance_partial_score < merged.compliance_compliant_score <= 100:
+        raise SettingsError(
+            "The setting compliance_partial_score must be below compliance_compliant_score, which must be at most "
+            f"100 (they are {merged.compliance_partial_score:g} and {merged.compliance_compliant_score:g})."
+        )
     free = changes.get("sign_in_free_failures")
     if free is not None and free != int(free):
         raise SettingsError(f"The setting sign_in_free_failures must be a whole number, not {free:g}.")
