@@ -18,7 +18,7 @@ import pandas as pd  # noqa: E402
 from dashboard import data  # noqa: E402
 from dashboard.components import charts, confirm, filters, kpi, listing, say  # noqa: E402
 from dashboard.components.header import page_header  # noqa: E402
-from dashboard.formatting import Noun, count, humanise, lagos_date, minutes_words  # noqa: E402
+from dashboard.formatting import Noun, count, humanise, lagos_date  # noqa: E402
 from dashboard.services import verification  # noqa: E402
 
 KEY = "verification"
@@ -27,17 +27,7 @@ period = filters.current_range()
 NOT_A_LINK = "This address is not a web (http or https) link, so it is not opened from here:"
 
 
-def _waited(days: float | None) -> str:
-    """'45 min' or '5 h 20 min' under a day, '2 days 4 h' for a couple of days, then '1,320 days'."""
-    if days is None:
-        return "—"
-    days = max(0.0, days)
-    if days < 1:
-        return minutes_words(days * 24 * 60)
-    if days < 3:
-        whole, hours = divmod(round(days * 24), 24)
-        return f"{whole} day{'s' if whole != 1 else ''}" + (f" {hours} h" if hours else "")
-    return f"{round(days):,} days"
+_waited = verification.wait_text  # days up to two weeks, then weeks, then months: the cards and the queues alike
 
 
 page_header("Verification", "Hospitals and documents waiting for a decision, longest waiting first.", viewer)
@@ -48,27 +38,24 @@ figures = data.cached(verification.queue_summary, actor)
 kpi.card_row(
     viewer,
     [
-        kpi.Card("Hospitals waiting", count(figures.pending_hospitals), help="Hospitals whose verification is pending"),
-        kpi.Card(
-            "Documents waiting",
-            count(figures.pending_documents),
-            help="Licences, registration papers and patients' uploads pending review.",
-        ),
-        kpi.Card(
-            "Longest wait",
+        kpi.figure_card("hospitals_awaiting_verification", count(figures.pending_hospitals)),
+        kpi.figure_card("documents_awaiting_verification", count(figures.pending_documents)),
+        kpi.figure_card(
+            "longest_verification_wait",
             _waited(figures.oldest_days),
             status=kpi.Status.ATTENTION if (figures.oldest_days or 0) >= 7 else kpi.Status.NORMAL,
             status_note="attention from 7 days",
+            help_extra="It is the Waiting of the first row of the queues below.",
         ),
-        kpi.Card(
-            "Median time to verify",
+        kpi.figure_card(
+            "time_to_verify",
             _waited(figures.median_days_last_30),
+            label="Median time to verify, last 30 days",
             delta=kpi.signed_change(figures.median_days_last_30, figures.median_days_previous_30, unit="days",
                                     digits=1),
             delta_color="inverse",
-            delta_description="vs prior 30 days",
-            help=f"From upload to decision, of the {count(figures.decided_last_30_days)} documents decided in the "
-            "last 30 days.",
+            delta_description="vs the 30 days before",
+            help_extra=f"{count(figures.decided_last_30_days)} documents were decided in the last 30 days.",
         ),
     ],
 )  # fmt: skip
@@ -183,7 +170,7 @@ HOSPITALS = listing.Listing(
         "City": st.column_config.TextColumn(width=110),
         "State": st.column_config.TextColumn(width=100),
         "Registered": st.column_config.TextColumn(width=100),
-        "Waiting": st.column_config.TextColumn(width=90),
+        "Waiting": st.column_config.TextColumn(width=125),
         "Documents": st.column_config.TextColumn(width="large"),
     },
 )
@@ -244,7 +231,7 @@ DOCUMENTS = listing.Listing(
         "Owner": st.column_config.TextColumn(width=190),
         "Hospital": st.column_config.TextColumn(width=170),
         "Uploaded": st.column_config.TextColumn(width=100),
-        "Waiting": st.column_config.TextColumn(width=90),
+        "Waiting": st.column_config.TextColumn(width=125),
         "Open": st.column_config.LinkColumn(
             "Open", display_text="Open", help="Only http(s) addresses are links.", width=60
         ),

@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import data
 from dashboard.gate import TOKEN_KEY
+from dashboard.services import compliance
 from dashboard.services.dates import LAGOS
 from db.base import UserRole
 from db.models import AuditLog, Document, Hospital, HospitalComplianceTracking, Notification, Profile, User
@@ -132,11 +133,12 @@ def test_every_staff_role_reads_compliance_in_its_scope(tokens, role):
 
 def test_the_overdue_action_is_at_the_top_of_the_open_findings(tokens):
     at = page("compliance.py", tokens[UserRole.COMPLIANCE_OFFICER])
-    findings = next(d.value for d in at.dataframe if "Kind" in d.value.columns)
+    findings = next(d.value for d in at.dataframe if "Finding" in d.value.columns)
     assert list(findings["Description"])[:2] == ["Clear the exit", "Exit blocked"]
-    assert list(findings["Overdue"])[:2] == ["Overdue", ""]
+    assert [due.endswith(" · overdue") for due in findings["Due"]][:2] == [True, False]
     history = next(d.value for d in at.dataframe if "Assessor" in d.value.columns)
-    assert list(history["Score"]) == [72, 50]  # the history of A's fire safety, newest first
+    # The history of A's fire safety, newest first, each score with the mark of its band (amber, red).
+    assert list(history["Score"]) == ["\U0001f7e0 72", "\U0001f534 50"]
 
 
 def test_a_compliance_officer_records_an_assessment_refused_then_saved(tokens, engine, app_env):
@@ -194,7 +196,7 @@ def test_after_saving_the_history_opens_on_the_type_just_saved(tokens, engine, a
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.selectbox(key="compliance_history_type").value == other
     history = next(d.value for d in at.dataframe if "Assessor" in d.value.columns)
-    assert list(history["Score"])[0] == 64
+    assert list(history["Score"])[0] == "\U0001f7e0 64"
     with Session(engine) as session, session.begin():  # leave the module's data as the other tests expect it
         session.execute(delete(HCT).where(HCT.compliance_type == other))
     data.clear_cache()
@@ -217,6 +219,72 @@ def test_closing_a_finding_asks_first_then_records_who_closed_it(tokens, engine,
         assert action["status"] == "closed" and action["closed_by"] == app_env.users["comp_a"]
 
 
+def test_the_status_of_a_saved_assessment_follows_its_score(tokens, engine, app_env):
+    at = page("compliance.py", tokens[UserRole.COMPLIANCE_OFFICER])
+    form_type = at.selectbox(key="compliance_form_type")
+    other = next(t for t in form_type.options if t not in (FIRE, "Another type…"))
+    form_type.set_value(other).run()
+    status = next(s for s in at.selectbox if s.label == "Status")
+    assert status.options == ["Follows the score", "Under review"]  # no status that could contradict the score
+    _score(at).input("28")
+    _button(at, "Save assessment").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    try:
+        with Session(engine) as session:
+            saved = session.scalars(select(HCT).where(HCT.compliance_type == other)).one()
+            assert (saved.score, saved.status) == (28, "non_compliant")  # not "compliant", the old default
+    finally:
+        with Session(engine) as session, session.begin():
+            session.execute(delete(HCT).where(HCT.compliance_type == other))
+        data.clear_cache()
+
+
+def test_a_carried_violation_without_an_owner_is_refused_naming_its_row(tokens, engine, app_env):
+    at = page("compliance.py", tokens[UserRole.ADMIN])
+    at.selectbox(key="compliance_form_hospital").set_value(app_env.hospital_b).run()
+    at.selectbox(key="compliance_form_type").set_value(FIRE).run()
+    _score(at).input("90")
+    _button(at, "Save assessment").click().run()
+    assert not at.exception
+    # B's open finding, carried into the form, has no owner and no due date: the row is named.
+    assert any("Violation 1 (“Beta only finding”) has no owner" in e.value.replace("\\", "") for e in at.error), [
+        e.value for e in at.error
+    ]
+    with Session(engine) as session:
+        assert len(session.scalars(select(HCT).where(HCT.hospital_id == app_env.hospital_b)).all()) == 1
+
+
+def test_the_heatmap_is_red_amber_green_with_the_thresholds_in_its_legend(tokens):
+    import json
+
+    at = page("compliance.py", tokens[UserRole.ADMIN])
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    [heatmap] = [d for spec in specs for d in spec["data"] if d.get("type") == "heatmap"]
+    colours = {colour for _, colour in heatmap["colorscale"]}
+    assert colours == {"#D55E00", "#E69F00", "#009E73"}  # vermillion, orange, bluish green: red, amber, green
+    assert heatmap["colorbar"]["ticktext"] == ["Non-compliant<br>below 60", "Partially compliant<br>60–84",
+                                               "Compliant<br>85 or more"]  # fmt: skip
+    # Every cell says its band in words too, the band its score falls in (B's 97 among them).
+    cells = {t for row in heatmap["text"] for t in row if t}
+    assert "97 Compliant" in cells
+    for cell in cells:
+        score, word = cell.split(" ", 1)
+        assert compliance.band_of(int(score)).word == word, cell
+    assert any("Score bands: " in c.value and "Non-compliant below 60" in c.value for c in at.caption)
+
+
+def test_the_findings_table_keeps_to_the_columns_that_fit_and_details_one_in_full(tokens):
+    at = page("compliance.py", tokens[UserRole.ADMIN])
+    findings = next(d.value for d in at.dataframe if "Finding" in d.value.columns)
+    assert list(findings.columns) == ["Due", "Hospital", "Type", "Finding", "Description", "Owner", "State"]
+    detail = next(d.value for d in at.dataframe if list(d.value.columns) == ["Field", "Value"])
+    fields = dict(zip(detail["Field"], detail["Value"], strict=True))
+    # The first finding of the table, chosen first, with every field and the whole description.
+    assert (fields["Owner"], fields["Hospital"], fields["Due"]) == (findings["Owner"][0], findings["Hospital"][0],
+                                                                  findings["Due"][0])  # fmt: skip
+    assert findings["Description"][0] in [t.value for t in at.text]
+
+
 # --- Verification ----------------------------------------------------------------------------------------------
 
 
@@ -230,7 +298,7 @@ def test_the_admin_sees_both_queues_with_links_only_for_http(tokens):
     at = page("verification.py", tokens[UserRole.ADMIN])
     assert not at.exception, at.exception
     labels = {m.label: m.value for m in at.metric}
-    assert int(labels["Hospitals waiting"]) >= 1 and int(labels["Documents waiting"]) >= 2
+    assert int(labels["Hospitals awaiting verification"]) >= 1 and int(labels["Documents awaiting verification"]) >= 2
     hospitals = next(d.value for d in at.dataframe if "Registered" in d.value.columns)
     assert PENDING_HOSPITAL in set(hospitals["Hospital"])
     documents = next(d.value for d in at.dataframe if "Uploaded" in d.value.columns)
@@ -238,6 +306,17 @@ def test_the_admin_sees_both_queues_with_links_only_for_http(tokens):
     assert links["NIN slip"] == "https://files.test.ng/nin.pdf" and pd.isna(links[LINKY])
     assert len(at.get("plotly_chart")) == 2 or any("No document was decided" in i.value for i in at.info)
     assert not any("](javascript" in text for text in _markdown_texts(at))
+
+
+def test_the_longest_wait_is_the_first_row_of_the_queues_in_readable_units(tokens):
+    at = page("verification.py", tokens[UserRole.ADMIN])
+    labels = {m.label: m.value for m in at.metric}
+    hospitals = next(d.value for d in at.dataframe if "Registered" in d.value.columns)
+    documents = next(d.value for d in at.dataframe if "Uploaded" in d.value.columns)
+    heads = {hospitals["Waiting"][0], documents["Waiting"][0]}
+    assert labels["Longest wait"] in heads
+    assert "6 days" in set(documents["Waiting"])  # the licence uploaded 6 days ago
+    assert not any(w.endswith("days") and int(w.split()[0].replace(",", "")) > 14 for w in documents["Waiting"])
 
 
 def test_approving_a_document_needs_a_reason_and_notifies_its_owner(tokens, engine, app_env, governance):

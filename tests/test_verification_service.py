@@ -190,8 +190,9 @@ def test_unknown_items_are_refused(db_session, queue):
 def test_figures_backlog_by_age_and_median_time_to_verify(db_session, queue):
     buckets = verification.backlog_by_age(db_session, queue["admin"])
     by_label = {b.label: (b.hospitals, b.documents) for b in buckets}
-    assert by_label["Under 1 day"][1] >= 1 and by_label["1–3 days"][0] >= 1 and by_label["30+ days"][0] >= 1
-    assert [b.label for b in buckets] == ["Under 1 day", "1–3 days", "3–7 days", "7–14 days", "14–30 days", "30+ days"]
+    assert by_label["Under 1 day"][1] >= 1 and by_label["1–3 days"][0] >= 1 and by_label["Over a month"][0] >= 1
+    assert [b.label for b in buckets] == ["Under 1 day", "1–3 days", "3–7 days", "1–2 weeks", "2 weeks to a month",
+                                          "Over a month"]  # fmt: skip
     now = db_now(db_session).date()
     months = verification.median_days_to_verify(db_session, queue["admin_a"], start=now - timedelta(days=60), end=now)
     assert months == []  # B's decided document is outside A's scope
@@ -199,6 +200,39 @@ def test_figures_backlog_by_age_and_median_time_to_verify(db_session, queue):
     assert any(m.median_days == pytest.approx(4, abs=0.01) for m in months)
     summary = verification.queue_summary(db_session, queue["admin"])
     assert summary.pending_hospitals >= 2 and summary.pending_documents >= 3 and summary.oldest_days >= 40
+
+
+@pytest.mark.parametrize(
+    ("days", "words"),
+    [(None, "—"), (0.01, "14 min"), (0.5, "12 h"), (1.0, "1 day"), (2.2, "2 days 5 h"), (9.4, "9 days"),
+     (13.6, "14 days"), (14, "2 weeks"), (21, "3 weeks"), (55, "7 weeks"), (61, "2 months"), (364, "11 months"),
+     (400, "1 year 1 month"), (1321, "3 years 7 months"), (-1, "0 min")],
+)  # fmt: skip
+def test_a_wait_reads_in_days_then_weeks_then_months(days, words):
+    assert verification.wait_text(days) == words
+
+
+@pytest.mark.parametrize("who", ["admin", "admin_a"])
+def test_the_longest_wait_and_the_counts_are_the_queues_own_first_row_and_total(db_session, queue, who):
+    summary = verification.queue_summary(db_session, queue[who])
+    documents = verification.list_pending_documents(db_session, queue[who])
+    hospitals = verification.list_pending_hospitals(db_session, queue[who])
+    assert (summary.pending_documents, summary.pending_hospitals) == (documents.total, hospitals.total)
+    firsts = [page.rows[0].waited_days for page in (documents, hospitals) if page.rows]
+    assert summary.oldest_days == pytest.approx(max(firsts), abs=1e-3)
+    if who == "admin_a":  # A's own documents: the licence of 10 days is the oldest, no hospital waits
+        assert summary.oldest_days == pytest.approx(10, abs=0.01) and hospitals.total == 0
+
+
+def test_the_overviews_count_is_the_verification_pages_count_for_every_staff_role(db_session, queue):
+    page = verification.queue_summary(db_session, queue["admin_a"])
+    for who in ("admin_a", "ha_a", "comp_a"):  # the hospital's roles read the count, not the queue
+        counts = verification.awaiting_counts(db_session, queue[who])
+        assert (counts.documents, counts.hospitals) == (page.pending_documents, page.pending_hospitals) == (2, 0)
+    network = verification.awaiting_counts(db_session, queue["admin"])
+    assert network.documents == verification.queue_summary(db_session, queue["admin"]).pending_documents
+    with pytest.raises(NotPermitted):
+        verification.awaiting_counts(db_session, actor(UserRole.PATIENT, None, "patient"))
 
 
 # --- Two administrators, one document -------------------------------------------------------------------------

@@ -43,12 +43,46 @@ from db.base import UserRole
 from db.models import Document, Hospital, Notification, Profile, User
 
 READERS = permissions.readers("verification")
+# The Overview shows how many documents wait to every staff role in its scope (a count, no names).
+COUNT_READERS = permissions.readers("overview") | READERS
 WRITERS = permissions.writers("verification")
 AUDIT_CATEGORY = "verification"
 DECISIONS = {"approve": "verified", "reject": "rejected"}
 MAX_REASON_LENGTH = 500
 # Backlog buckets of a wait, in days: [lower, upper); the last has no upper end.
 AGE_BUCKETS: tuple[tuple[float, float | None], ...] = ((0, 1), (1, 3), (3, 7), (7, 14), (14, 30), (30, None))
+BUCKET_LABELS = ("Under 1 day", "1–3 days", "3–7 days", "1–2 weeks", "2 weeks to a month", "Over a month")
+DAYS_IN_MONTH = 365.25 / 12
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def wait_text(days: float | None) -> str:
+    """A wait in the unit a reader thinks in: '45 min', '5 h 20 min', '2 days 4 h', '9 days', '3 weeks',
+    '4 months', '1 year 2 months' (never '1,321 days'). Whole units, rounded down past two weeks."""
+    if days is None:
+        return "—"
+    days = max(0.0, float(days))
+    if days < 1:
+        minutes = round(days * 24 * 60)
+        hours, rest = divmod(minutes, 60)
+        if not hours:
+            return f"{rest} min"
+        return f"{hours} h {rest} min" if rest else f"{hours} h"
+    if days < 3:
+        whole, hours = divmod(round(days * 24), 24)
+        return _plural(whole, "day") + (f" {hours} h" if hours else "")
+    if days < 14:
+        return _plural(round(days), "day")
+    if days < 2 * DAYS_IN_MONTH:
+        return _plural(int(days // 7), "week")
+    months = int(days // DAYS_IN_MONTH)
+    if months < 12:
+        return _plural(months, "month")
+    years, months = divmod(months, 12)
+    return _plural(years, "year") + (f" {_plural(months, 'month')}" if months else "")
 SAFE_SCHEMES = ("http", "https")
 
 
@@ -108,10 +142,20 @@ class PendingDocument:
 
 
 @dataclass(frozen=True)
+class AwaitingCounts:
+    """What waits for a decision, counted by the same queries that list it."""
+
+    hospitals: int
+    documents: int
+    oldest_hospital_days: float | None  # the wait of the first hospital in its queue
+    oldest_document_days: float | None  # the wait of the first document in its queue
+
+
+@dataclass(frozen=True)
 class QueueSummary:
     pending_hospitals: int
     pending_documents: int
-    oldest_days: float | None  # the longest wait across both queues
+    oldest_days: float | None  # the longest wait across both queues: the first row of one of them
     decided_last_30_days: int  # documents decided
     median_days_last_30: float | None
     median_days_previous_30: float | None
@@ -294,19 +338,38 @@ def _decided_days():
     return cast(func.extract("epoch", Document.verified_at - Document.upload_date), Float) / 86400.0
 
 
+def _awaiting(db: Session, actor: Actor) -> AwaitingCounts:
+    """Counts and oldest waits over the very queries the two queues list (no search), so the cards above a
+    queue and the queue itself cannot disagree: the count is its total, the oldest wait its first row's."""
+    hospitals = _hospitals_select(actor, "").order_by(None).subquery("hospital_queue")
+    documents = _documents_select(actor, "").order_by(None).subquery("document_queue")
+    # The waited-days column is the 7th of the hospital queue and the 11th of the document queue.
+    hospital_wait, document_wait = list(hospitals.c)[6], list(documents.c)[10]
+    row = db.execute(
+        select(
+            select(func.count()).select_from(hospitals).scalar_subquery(),
+            select(func.count()).select_from(documents).scalar_subquery(),
+            select(func.max(hospital_wait)).scalar_subquery(),
+            select(func.max(document_wait)).scalar_subquery(),
+        )
+    ).one()
+    return AwaitingCounts(row[0], row[1], None if row[2] is None else float(row[2]),
+                          None if row[3] is None else float(row[3]))  # fmt: skip
+
+
+@permissions.reads(COUNT_READERS)
+def awaiting_counts(db: Session, actor: Actor) -> AwaitingCounts:
+    """Hospitals and documents awaiting a decision in the actor's scope: the Overview's "awaiting verification"
+    card and the Verification page's cards read this one count (the page through `queue_summary`)."""
+    require_role(db, actor, COUNT_READERS, "see how many documents await verification")
+    return _awaiting(db, actor)
+
+
 @permissions.reads("verification")
 def queue_summary(db: Session, actor: Actor) -> QueueSummary:
     """The cards: how many wait in each queue, the longest wait, and how fast documents were decided lately."""
     require_role(db, actor, READERS, "see the verification queue")
-    hospitals, hospital_oldest = db.execute(
-        limit_to_scope(
-            select(func.count(), func.max(_days_since(Hospital.created_at))).where(
-                Hospital.verification_status == "pending"
-            ),
-            actor,
-            Hospital.id,
-        )
-    ).one()
+    waiting = _awaiting(db, actor)
     decided = Document.verification_status.in_(("verified", "rejected")) & Document.verified_at.is_not(None)
     recent = decided & (Document.verified_at >= func.now() - timedelta(days=30))
     before = (
@@ -314,25 +377,22 @@ def queue_summary(db: Session, actor: Actor) -> QueueSummary:
         & (Document.verified_at >= func.now() - timedelta(days=60))
         & (Document.verified_at < func.now() - timedelta(days=30))
     )
-    pending = Document.verification_status == "pending"
     row = db.execute(
         _scoped_documents(
             actor,
-            func.count().filter(pending),
-            func.max(_days_since(Document.upload_date)).filter(pending),
             func.count().filter(recent),
             func.percentile_cont(0.5).within_group(_decided_days()).filter(recent),
             func.percentile_cont(0.5).within_group(_decided_days()).filter(before),
-        ).where(or_(pending, decided & (Document.verified_at >= func.now() - timedelta(days=60))))
+        ).where(decided & (Document.verified_at >= func.now() - timedelta(days=60)))
     ).one()
-    waits = [w for w in (hospital_oldest, row[1]) if w is not None]
+    waits = [w for w in (waiting.oldest_hospital_days, waiting.oldest_document_days) if w is not None]
     return QueueSummary(
-        pending_hospitals=hospitals,
-        pending_documents=row[0],
-        oldest_days=float(max(waits)) if waits else None,
-        decided_last_30_days=row[2],
-        median_days_last_30=None if row[3] is None else float(row[3]),
-        median_days_previous_30=None if row[4] is None else float(row[4]),
+        pending_hospitals=waiting.hospitals,
+        pending_documents=waiting.documents,
+        oldest_days=max(waits) if waits else None,
+        decided_last_30_days=row[0],
+        median_days_last_30=None if row[1] is None else float(row[1]),
+        median_days_previous_30=None if row[2] is None else float(row[2]),
     )
 
 
@@ -364,11 +424,7 @@ def _bucket(days) -> Any:
 
 
 def _bucket_label(lower: float, upper: float | None) -> str:
-    if upper is None:
-        return f"{lower:g}+ days"
-    if upper == 1:
-        return "Under 1 day"
-    return f"{lower:g}–{upper:g} days"
+    return BUCKET_LABELS[[b[0] for b in AGE_BUCKETS].index(lower)]
 
 
 @permissions.reads("verification")
