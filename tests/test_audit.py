@@ -196,6 +196,29 @@ def test_the_trail_is_searchable_by_the_words_it_shows(db_session, network):
     assert audit_trail.list_entries(db_session, actor, search="fixture%row").total == 0  # % is a literal
 
 
+def test_views_are_left_out_of_the_trail_and_its_export_unless_asked(db_session, network):
+    from dashboard.services import audit_trail
+
+    actor = admin(network)
+    staff.list_staff(db_session, actor, search="views-filter")  # writes a "staff accounts viewed" row
+    change = audit.record(db_session, actor, action_category="user_management", action_type="viewed_badge_printed",
+                          resource_type="user", resource_id="u-views", new_values={"badge": 1})  # fmt: skip
+
+    def kinds(**asked):
+        page = {e.action_type for e in audit_trail.list_entries(db_session, actor, page_size=200, **asked).rows}
+        export = {e.action_type for e in audit_trail.export_entries(db_session, actor, **asked)[0]}
+        return page, export
+
+    for shown in kinds():
+        assert not any(t.endswith("_viewed") for t in shown), shown  # no view, not even reading the trail itself
+        assert change.action_type in shown  # "viewed" inside a name is not a view: only the suffix counts
+    for shown in kinds(include_views=True):
+        assert {"staff_accounts_viewed", "audit_trail_viewed"} <= shown
+    [exported] = _reads_by_admin(db_session, network, "audit_trail_exported",
+                                 AuditLog.new_values["include_views"].astext == "true")  # fmt: skip
+    assert exported.new_values["include_views"] is True
+
+
 def test_viewing_the_staff_list_is_a_recorded_read(db_session, network):
     staff.list_staff(db_session, admin(network), search="test.healthdash")
     # Other tests (the Users page) record views by the same admin with other searches; find this one.
@@ -222,8 +245,9 @@ def test_paging_through_the_trail_holds_still_while_reading_it_writes_rows(engin
     totals = []
     for page in (1, 2, 1):  # each read is a new unit of work that records itself, as on the page
         with Session(engine) as session, session.begin():
-            totals.append(audit_trail.list_entries(session, actor, page=page, page_size=5, until=until).total)
+            totals.append(audit_trail.list_entries(session, actor, page=page, page_size=5, until=until,
+                                                   include_views=True).total)  # fmt: skip
     with Session(engine) as session, session.begin():
-        newest = audit_trail.list_entries(session, actor, page=1, page_size=5).total
+        newest = audit_trail.list_entries(session, actor, page=1, page_size=5, include_views=True).total
     assert totals[0] == totals[1] == totals[2]
     assert newest > totals[0]  # the reads were recorded; they are simply after the fixed end

@@ -25,6 +25,9 @@ from db.models import (
 )
 
 AUDIT_READERS = permissions.readers("audit_trail")
+# A "view" row records that someone opened a list (audit.record_read names them "…_viewed"). They are
+# most of the trail and rarely what a reader looks for, so the trail leaves them out unless asked.
+VIEW_SUFFIX = "_viewed"
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,9 @@ _LABELLED = frozenset(
 )
 
 
-def _entries_query(actor: Actor, category: str | None, search: str, until: datetime | None = None) -> Select:
+def _entries_query(
+    actor: Actor, category: str | None, search: str, until: datetime | None = None, include_views: bool = False
+) -> Select:
     """The scoped, filtered audit rows, newest first: one query for the page and the export.
 
     `until` holds the list still while someone pages through it: reading the trail writes a row,
@@ -141,6 +146,8 @@ def _entries_query(actor: Actor, category: str | None, search: str, until: datet
         stmt = stmt.where(AuditLog.created_at <= until)
     if category:
         stmt = stmt.where(AuditLog.action_category == category)
+    if not include_views:
+        stmt = stmt.where(AuditLog.action_type.not_like("%" + VIEW_SUFFIX.replace("_", "\\_"), escape="\\"))
     if search.strip():
         pattern = like_pattern(search.strip())
         # The page shows "Login failed" for login_failed: the words people read must find the row too.
@@ -160,30 +167,42 @@ def list_entries(
     page: int = 1,
     page_size: int = 50,
     until: datetime | None = None,
+    include_views: bool = False,
 ) -> Page[AuditEntry]:
+    """One page of the trail; rows that only record someone viewing a list are left out unless `include_views`."""
     require_role(db, actor, AUDIT_READERS, "read the audit trail")
-    stmt = _entries_query(actor, category, search, until)
+    include_views = include_views is True
+    stmt = _entries_query(actor, category, search, until, include_views)
     rows, total, page, page_size = fetch_page(db, stmt, page=page, page_size=page_size)
     audit.record_read(
         db,
         actor,
         action_type="audit_trail_viewed",
         resource_type="audit_log",
-        values={"category": category, "search": search.strip() or None, "page": page},
+        values={"category": category, "search": search.strip() or None, "page": page,
+                "include_views": include_views},
     )
     return Page(_with_labels(db, actor, rows), total, page, page_size)
 
 
 def export_entries(
-    db: Session, actor: Actor, *, category: str | None = None, search: str = "", until: datetime | None = None
+    db: Session,
+    actor: Actor,
+    *,
+    category: str | None = None,
+    search: str = "",
+    until: datetime | None = None,
+    include_views: bool = False,
 ) -> tuple[list[AuditEntry], bool]:
     """Every matching entry up to paging.EXPORT_LIMIT, for a CSV download; the export is itself audited.
 
-    Returns the entries and whether the limit cut the list short.
+    The same filter as the page, views included only when asked. Returns the entries and whether the
+    limit cut the list short.
     """
     require_role(db, actor, AUDIT_READERS, "export the audit trail")
-    rows, truncated = fetch_capped(db, _entries_query(actor, category, search, until))
-    filters = {"category": category, "search": search.strip() or None}
+    include_views = include_views is True
+    rows, truncated = fetch_capped(db, _entries_query(actor, category, search, until, include_views))
+    filters = {"category": category, "search": search.strip() or None, "include_views": include_views}
     audit.record_export(
         db, actor, action_type="audit_trail_exported", resource_type="audit_log", filters=filters, rows=len(rows)
     )
