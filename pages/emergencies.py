@@ -129,12 +129,10 @@ kpi.card_row(
         ),
         kpi.figure_card(
             "minutes_to_accepted_referral",
-            "—" if latest is None else f"{latest.median_minutes:,.0f} min",
-            label="Minutes to an accepted referral" + ("" if latest is None else f", {latest.month:%b %Y}"),
+            "—" if latest is None else f"{latest.median_minutes:,.0f} min in {latest.month:%b}",
             help_extra=None if latest is None else f"{latest.month:%b %Y}: {count(latest.assigned)} emergencies.",
         ),
     ],
-    per_row=5,
 )
 
 # --- the receiving hospital: its inbox ---------------------------------------------------------
