@@ -309,7 +309,8 @@ def test_edit_a_resource_count_refuses_a_wrong_sum_then_saves_and_confirms(serve
 def test_call_next_takes_the_most_urgent_not_the_oldest(server, sessions):
     page = sessions.page("ha_a")
     open_page(page, server.base, "waitlist", "Waitlist")
-    choose(page, "Department to call from", "Radiology", typed="Radio")
+    # Offered first: the department of the patient call-next takes (urgent, in Radiology), with its count.
+    choose(page, "Department to call from", "Radiology (3 waiting) · next", typed="Radio")
     wait_until_idle(page)
     page.get_by_role("button", name="Call next patient").click()
     said = alert(page, SUCCESS, f"Called {PATIENT_NAME}")
