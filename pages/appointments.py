@@ -396,8 +396,9 @@ if len(rates) > 1:
     frame = pd.DataFrame(
         {
             "Month": [r.month for r in rates],
-            "No-show rate": [100 * (r.no_show_rate or 0) for r in rates],
-            "Cancellation rate": [100 * (r.cancellation_rate or 0) for r in rates],
+            # A month with no outcome yet (the coming weeks) has no rate: a gap in the line, not a 0 %.
+            "No-show rate": [None if r.no_show_rate is None else 100 * r.no_show_rate for r in rates],
+            "Cancellation rate": [None if r.cancellation_rate is None else 100 * r.cancellation_rate for r in rates],
         }
     )
     figure = charts.line(frame, x="Month", y=["No-show rate", "Cancellation rate"],
