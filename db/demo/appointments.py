@@ -111,7 +111,8 @@ def write_appointments(network: Network, writer: CopyWriter) -> None:
                     status, updated = "no_show", moment + one_hour
                 else:
                     status, updated = "completed", moment + timedelta(minutes=randint(20, 90))
-                if day < HISTORY_DAYS:
+                # The Overview's "appointments today" leaves cancelled ones out; the daily metric does too.
+                if day < HISTORY_DAYS and status != "cancelled":
                     per_day[hospital.index][day] += 1
             else:
                 status = "confirmed" if draw < (0.75 if moment - now < soon else 0.45) else "pending"
@@ -184,9 +185,10 @@ def _consultation(
     """The session and room of a virtual appointment, in states that match the appointment's."""
     started = ended = duration = None
     if status == "completed":
-        started = moment + timedelta(minutes=rng.randint(0, 8))
-        duration = rng.randint(8, 40)
-        ended = started + timedelta(minutes=duration)
+        # A call that began minutes before the demo's "now" has lasted only until now.
+        started = min(moment + timedelta(minutes=rng.randint(0, 8)), max(moment, updated - timedelta(minutes=1)))
+        ended = min(started + timedelta(minutes=rng.randint(8, 40)), updated)
+        duration = round((ended - started).total_seconds() / 60)
         session_status, payment, room_status, joined = "completed", "paid", "completed", (True, True)
     elif status == "no_show":  # the doctor waited in the room; no-shows are not refunded
         session_status, payment, room_status, joined = "cancelled", "paid", "completed", (False, True)

@@ -9,7 +9,7 @@ password is public anyway; sharing its hash gives nothing away.
 from __future__ import annotations
 
 import time
-from datetime import UTC, date, datetime
+from datetime import date
 
 import psycopg
 from sqlalchemy import Connection, Engine, text
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from db.demo.appointments import write_appointments
 from db.demo.audit_log import AUDIT_COLUMNS, demo_replaced_audit_row, write_audit_logs
 from db.demo.bulk_load import indexes_and_foreign_keys_deferred
-from db.demo.clock import DemoClock
+from db.demo.clock import DemoClock, demo_clock
 from db.demo.compliance import write_compliance
 from db.demo.conversations import write_conversations
 from db.demo.copy_writer import CopyWriter
@@ -88,10 +88,13 @@ def build_demo(
     replace: bool = False,
     progress: bool = True,
 ) -> DemoReport:
-    """Write the demo network for (scale, seed, as_of); the same three always give the same rows."""
+    """Write the demo network for (scale, seed, as_of); the same three always give the same rows.
+
+    Without as_of the demo's "now" is the moment of the build; an as_of after today is refused (db.demo.clock).
+    """
     started = time.perf_counter()
     plan = plan_for(scale)
-    clock = DemoClock(as_of or datetime.now(UTC).date())
+    clock = demo_clock(as_of)
     try:
         counts = _build(engine, plan, clock, seed, replace, progress)
     except DBAPIError as exc:

@@ -27,6 +27,7 @@ PATIENT_DOCUMENTS = (
     ("Referral letter", "referral_letter"),
 )
 FILES_URL = "https://files.demo.healthdash.ng/documents/"
+PENDING_DAYS = 40  # the oldest a pending licence renewal gets; pending hospitals joined 10-50 days ago
 
 
 def write_documents(network: Network, writer: CopyWriter) -> None:
@@ -53,6 +54,8 @@ def _documents(network: Network) -> Iterator[tuple]:
     for physician in network.physicians:
         uploaded = min(physician.created_at + timedelta(hours=rng.uniform(1, 72)), clock.now - timedelta(hours=1))
         pending = rng.random() < 0.1
+        if pending:  # this year's renewal, uploaded days to weeks ago: a queue never holds years-old items
+            uploaded = max(uploaded, clock.now - timedelta(days=rng.uniform(1, PENDING_DAYS)))
         verifier = None if pending else _verifier(rng, network, physician.hospital)
         verified_at = None if pending else min(uploaded + timedelta(days=rng.uniform(0.5, 10)), clock.now)
         yield (

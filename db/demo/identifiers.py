@@ -48,6 +48,7 @@ TABLE_CODES: dict[str, int] = {
             "documents",
             "notifications",
             "audit_logs",
+            "referrals",  # migration 0009's, the one table beyond the seed schema the demo fills
         ),
         start=1,
     )

@@ -14,11 +14,11 @@ from db.demo.network import Network
 
 ANALYTICS_COLUMNS = ("id", "hospital_id", "metric_name", "metric_value", "metric_date", "created_at")
 METRICS = (
-    "daily_appointments",  # counted from the appointments table (all statuses, by Lagos date)
-    "bed_occupancy_rate",  # percent of beds in use
+    "daily_appointments",  # counted from the appointments table (not cancelled, by Lagos date), as the Overview
+    "bed_occupancy_rate",  # percent of usable beds held at the end of the day (db/demo/wards.py)
     "average_wait_minutes",  # outpatient wait
     "revenue_ngn",  # naira, agrees with the month's revenue rows in hospital_financial_data
-    "emergency_count",  # counted from the emergency_requests table
+    "emergency_count",  # counted from the emergency_requests table (by hospital_id and Lagos date of creation)
     "patient_satisfaction",  # average rating out of 5
 )
 
@@ -40,22 +40,18 @@ def _analytics(network: Network) -> Iterator[tuple]:
         hospital_id = hospital.id
         appointments = network.appointments_per_day[hospital.index]
         emergencies = network.emergencies_per_day[hospital.index]
-        occupancy_drift = 0.0
+        occupancy = network.occupancy_per_day[hospital.index]
         for index, day in enumerate(days):
             metric_date, created = stamps[index]
-            # A slow random walk keeps occupancy from jumping day to day as real wards do not.
-            occupancy_drift = max(-0.2, min(0.2, occupancy_drift * 0.9 + rng.gauss(0, 0.02)))
-            season = 0.06 if day.month in (7, 8, 9, 10) else 0.0
-            occupancy = max(0.2, min(0.99, hospital.occupancy + season + occupancy_drift)) * 100
             weekday_rush = 1.25 if day.weekday() == 0 else (0.7 if day.weekday() >= 5 else 1.0)
             wait = max(8.0, hospital.wait_minutes * weekday_rush * rng.uniform(0.8, 1.2))
-            revenue = expected_daily_revenue_kobo(clock, hospital, day) * rng.uniform(0.85, 1.15)
+            revenue = expected_daily_revenue_kobo(network, hospital, day) * rng.uniform(0.85, 1.15)
             # Long waits cost stars: 150 extra minutes of waiting is one star less.
             rating = hospital.satisfaction - (wait - hospital.wait_minutes) / 150 + rng.gauss(0, 0.12)
             satisfaction = max(1.0, min(5.0, rating))
             values = (
                 str(appointments[index]),
-                f"{occupancy:.2f}",
+                f"{occupancy[index]:.2f}",
                 f"{wait:.1f}",
                 naira(int(revenue)),
                 str(emergencies[index]),

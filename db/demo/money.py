@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
 from db.demo.amounts import naira, round_naira
-from db.demo.clock import LAGOS, DemoClock
+from db.demo.clock import HISTORY_DAYS, LAGOS, DemoClock
 from db.demo.copy_writer import CopyWriter
 from db.demo.identifiers import IdMaker
 from db.demo.network import HospitalNode, Network, Person
@@ -72,7 +72,9 @@ EXPENSE_SHARES = (
     ("administration", 0.06),
     ("insurance", 0.03),
 )
-DAILY_REVENUE_NAIRA_AT_SIZE_1 = 1_600_000  # ~N48M a month for a typical 120-bed hospital
+DAILY_REVENUE_NAIRA_AT_SIZE_1 = 1_600_000  # ~N48M a month for a typical (size 1.0) hospital
+# A day's revenue: steady takings, then the shares that follow the day's appointments and occupied beds.
+STEADY_SHARE, OUTPATIENT_SHARE, INPATIENT_SHARE = 0.5, 0.25, 0.25
 WEEKDAY_FACTORS = (1.1, 1.1, 1.1, 1.1, 1.05, 0.8, 0.55)  # Monday .. Sunday
 
 
@@ -154,14 +156,37 @@ def _ledger(rng, network: Network, patient: Person, created: datetime) -> list[t
 # -- hospital finances -------------------------------------------------------------------------
 
 
-def expected_daily_revenue_kobo(clock: DemoClock, hospital: HospitalNode, day: date) -> float:
-    """The revenue a hospital expects on `day`: size, weekday, season and the network's growth.
+def expected_daily_revenue_kobo(network: Network, hospital: HospitalNode, day: date) -> float:
+    """The revenue a hospital expects on `day`: its size and the network's growth, scaled by that day's work.
 
+    Part of a day's takings is steady (NHIA capitation, HMO claims, pharmacy and laboratory walk-ins,
+    weekday and season), part follows the appointments kept that day and part the beds occupied that
+    night, each against the hospital's own average, so a busy day earns more and a quiet one less.
     Monthly finance rows sum it; the daily revenue metric adds noise to it; so the two agree.
     """
+    clock = network.clock
     growth = 1 + 0.15 * (day - clock.history_start.date()).days / 365
     season = 1.12 if day.month in (7, 8, 9, 10) else (0.92 if day.month == 12 else 1.0)  # malaria season peak
-    return DAILY_REVENUE_NAIRA_AT_SIZE_1 * 100 * hospital.size * growth * season * WEEKDAY_FACTORS[day.weekday()]
+    steady = season * WEEKDAY_FACTORS[day.weekday()]
+    outpatients = inpatients = 1.0
+    index = (day - clock.as_of).days + HISTORY_DAYS
+    if 0 <= index < HISTORY_DAYS:
+        appointments = network.appointments_per_day[hospital.index]
+        usual = _usual(network, hospital.index)
+        outpatients = appointments[index] / usual[0] if usual[0] else 1.0
+        inpatients = network.occupancy_per_day[hospital.index][index] / usual[1] if usual[1] else 1.0
+    activity = STEADY_SHARE * steady + OUTPATIENT_SHARE * outpatients + INPATIENT_SHARE * inpatients
+    return DAILY_REVENUE_NAIRA_AT_SIZE_1 * 100 * hospital.size * growth * activity
+
+
+def _usual(network: Network, hospital_index: int) -> tuple[float, float]:
+    """(appointments kept per day, percent of beds occupied) on the hospital's average day of the year."""
+    cache = network.usual_activity
+    if hospital_index not in cache:
+        appointments = network.appointments_per_day[hospital_index][:HISTORY_DAYS]
+        occupancy = network.occupancy_per_day[hospital_index][:HISTORY_DAYS]
+        cache[hospital_index] = (sum(appointments) / HISTORY_DAYS, sum(occupancy) / HISTORY_DAYS)
+    return cache[hospital_index]
 
 
 def finance_months(clock: DemoClock) -> list[tuple[date, date]]:
@@ -191,7 +216,7 @@ def _finance_rows(network: Network) -> Iterator[tuple]:
     for hospital in network.hospitals:
         for first, last in months:
             days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-            revenue = sum(expected_daily_revenue_kobo(clock, hospital, d) for d in days) * rng.uniform(0.96, 1.04)
+            revenue = sum(expected_daily_revenue_kobo(network, hospital, d) for d in days) * rng.uniform(0.96, 1.04)
             expenses = revenue * rng.uniform(0.78, 1.03)  # some months run at a loss
             partial = last.day != calendar.monthrange(last.year, last.month)[1]
             booked = datetime.combine(last, time(23, 0), tzinfo=LAGOS)

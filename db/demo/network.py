@@ -83,6 +83,8 @@ class Person:
     email_verified: bool = True
     is_active: bool = True  # a few patients closed their accounts: no bookings after that
     is_child: bool = False  # under 18 on the as_of day: sees paediatricians, has parents as contacts
+    # Registered at a ward's desk when admitted, not through the app: an account and a profile, nothing else.
+    desk_registered: bool = False
 
     @property
     def full_name(self) -> str:
@@ -105,7 +107,8 @@ class HospitalNode:
     physicians: list[Person] = field(default_factory=list)
     agents: list[Person] = field(default_factory=list)
     staff: dict[UserRole, Person] = field(default_factory=dict)
-    patients: list[Person] = field(default_factory=list)
+    patients: list[Person] = field(default_factory=list)  # the app's patients whose home hospital this is
+    desk_patients: list[Person] = field(default_factory=list)  # registered at the ward desk (Person.desk_registered)
 
     @property
     def name(self) -> str:
@@ -128,17 +131,20 @@ class Network:
     hospitals: list[HospitalNode] = field(default_factory=list)
     people: list[Person] = field(default_factory=list)  # every user, in row order
     network_staff: dict[UserRole, Person] = field(default_factory=dict)
-    # Filled while appointments and emergencies are written, read by the daily metrics, so that
-    # "daily_appointments" and "emergency_count" equal what the tables hold.
+    # Filled while appointments, emergencies and wards are written, read by the finances and the daily
+    # metrics, so that "daily_appointments", "emergency_count" and "bed_occupancy_rate" equal what the
+    # tables hold and revenue follows the activity.
     appointments_per_day: list[list[int]] = field(default_factory=list)
     emergencies_per_day: list[list[int]] = field(default_factory=list)
+    occupancy_per_day: list[list[float]] = field(default_factory=list)  # percent of usable beds held
+    usual_activity: dict[int, tuple[float, float]] = field(default_factory=dict)  # db.demo.money._usual
 
     def rng(self, stream: str) -> random.Random:
         return random.Random(f"{self.seed}/{stream}")
 
     @functools.cached_property
     def patients(self) -> list[Person]:  # read only once build_network has finished
-        return [p for p in self.people if p.role is UserRole.PATIENT]
+        return [p for p in self.people if p.role is UserRole.PATIENT and not p.desk_registered]
 
     def pick_patient(self, rng: random.Random, *, bookable: bool = False) -> Person:
         """A patient drawn in proportion to their membership time inside the history window.
@@ -211,9 +217,13 @@ def build_network(plan: DemoPlan, clock: DemoClock, seed: int, password_hash: st
     for hospital in network.hospitals:  # every hospital needs patients for its queues and wards
         if not hospital.patients:
             hospital.patients.append(people.patient(hospital))
+    # Last, so every app patient keeps the row number (and id) it had before wards had desk patients.
+    for hospital, count in zip(network.hospitals, network.share_by_size(plan.desk_patients), strict=True):
+        hospital.desk_patients = [people.desk_patient(hospital) for _ in range(count)]
     days = HISTORY_DAYS + 1
     network.appointments_per_day = [[0] * days for _ in network.hospitals]
     network.emergencies_per_day = [[0] * days for _ in network.hospitals]
+    network.occupancy_per_day = [[0.0] * days for _ in network.hospitals]
     return network
 
 
@@ -229,8 +239,8 @@ def _add_hospitals(network: Network) -> None:
     for site, status in zip(sites, statuses, strict=True):
         teaching = "Teaching" in site.name
         size = min(3.0, max(0.4, rng.lognormvariate(0.0, 0.35) * (1.6 if teaching else 1.0)))
-        if status == "pending":  # joined recently and awaits the network's verification
-            joined_at = clock.days_ago(rng, 20, 110)
+        if status == "pending":  # joined recently and awaits the network's verification: days to weeks
+            joined_at = clock.days_ago(rng, 10, 50)
         else:
             joined_at = clock.days_ago(rng, HISTORY_DAYS + 60, HISTORY_DAYS * 4)
         network.hospitals.append(
@@ -358,6 +368,20 @@ class _PeopleFactory:
             is_active=rng.random() < 0.97,
             is_child=is_child,
         )
+
+    def desk_patient(self, hospital: HospitalNode) -> Person:
+        """Someone admitted to the hospital's wards who never signed up to the app (no wallet, no chats)."""
+        rng = self.rng
+        clock = self.network.clock
+        earliest = max(hospital.joined_at, clock.now - timedelta(days=HISTORY_DAYS * 3))
+        created_at = clock.between(rng, earliest, clock.now - timedelta(days=1))
+        is_child = rng.random() < 0.2
+        years = rng.uniform(0.1, 17) if is_child else min(95.0, 18 + rng.expovariate(1 / 22))
+        birth = (clock.now - timedelta(days=int(years * 365.25))).replace(hour=0, minute=0, second=0, microsecond=0)
+        return self._person(
+            UserRole.PATIENT, None, hospital, created_at=created_at, date_of_birth=birth, email_verified=False,
+            is_child=is_child, desk_registered=True,
+        )  # fmt: skip
 
 
 def pick_physician(rng: random.Random, hospital: HospitalNode, patient: Person) -> Person:

@@ -32,6 +32,9 @@ HEALTH_RECORDS_PER_PATIENT = 3.0
 PRESCRIPTIONS_PER_PATIENT = 2.0
 EMERGENCY_CONTACTS_PER_PATIENT = 1.5
 VIRTUAL_SHARE = 0.16
+# The ward simulation (db/demo/wards.py) draws each bed's stays, so admissions per hospital follow its beds.
+ADMISSIONS_PER_HOSPITAL = 275
+REFERRALS_PER_EMERGENCY = 0.14  # db/demo/referrals.py: about one emergency in eight is referred, a few twice
 
 ESTIMATED_TABLES = frozenset(
     {
@@ -42,6 +45,8 @@ ESTIMATED_TABLES = frozenset(
         "emergency_contacts",
         "consultation_sessions",
         "consultation_rooms",
+        "hospital_patients",
+        "referrals",
     }
 )
 
@@ -55,13 +60,13 @@ class DemoPlan:
     scale: float
     hospitals: int
     patients: int
+    desk_patients: int  # registered at a ward's desk for an admission, never app users (db/demo/network.py)
     appointments: int
     conversations: int
     emergency_requests: int
     ambulance_requests: int
     agent_assignments: int
     agent_assisted_patients: int
-    admissions: int
     waitlist_entries: int
     notifications: int
     audit_logs: int
@@ -81,7 +86,7 @@ class DemoPlan:
 
     @property
     def users(self) -> int:
-        return self.patients + self.physicians + self.agents + self.staff
+        return self.patients + self.desk_patients + self.physicians + self.agents + self.staff
 
     def expected_rows(self) -> dict[str, int]:
         """Rows per table; exact except for ESTIMATED_TABLES, whose sizes are drawn at random."""
@@ -105,7 +110,8 @@ class DemoPlan:
             "emergency_requests": self.emergency_requests,
             "ambulance_requests": self.ambulance_requests,
             "hospital_resources": self.hospitals * RESOURCES_PER_HOSPITAL,
-            "hospital_patients": self.admissions,
+            "hospital_patients": self.hospitals * ADMISSIONS_PER_HOSPITAL,
+            "referrals": round(self.emergency_requests * REFERRALS_PER_EMERGENCY),
             "patient_waitlist": self.waitlist_entries,
             "hospital_financial_data": self.hospitals * FINANCE_MONTHS * FINANCE_CATEGORIES,
             "hospital_compliance_tracking": self.hospitals * COMPLIANCE_ROWS_PER_HOSPITAL,
@@ -123,13 +129,13 @@ def plan_for(scale: float) -> DemoPlan:
         scale=scale,
         hospitals=_scaled(20, scale, 2),
         patients=_scaled(2_000, scale, 60),
+        desk_patients=_scaled(3_000, scale, 90),
         appointments=_scaled(21_000, scale, 300),
         conversations=_scaled(3_000, scale, 30),
         emergency_requests=_scaled(1_500, scale, 20),
         ambulance_requests=_scaled(900, scale, 15),
         agent_assignments=_scaled(1_500, scale, 10),
         agent_assisted_patients=_scaled(800, scale, 10),
-        admissions=_scaled(3_000, scale, 20),
         waitlist_entries=_scaled(4_000, scale, 40),
         notifications=_scaled(6_000, scale, 60),
         audit_logs=_scaled(5_000, scale, 50),
