@@ -26,7 +26,7 @@ from sqlalchemy import Integer, cast, func, literal, or_, select, text, union_al
 from sqlalchemy.dialects.postgresql import INTERVAL, TIMESTAMP
 from sqlalchemy.orm import Session
 
-from dashboard.services import dates, permissions, resources, waitlist
+from dashboard.services import dates, emergencies, permissions, resources, waitlist
 from dashboard.services.actors import Actor
 from dashboard.services.scope import limit_to_scope, require_role
 from dashboard.services.settings import Level, Settings, current
@@ -43,7 +43,7 @@ from db.models import (
 )
 
 LAGOS = ZoneInfo("Africa/Lagos")
-OPEN_EMERGENCY_STATUSES = ("pending", "dispatched", "in_progress")
+OPEN_EMERGENCY_STATUSES = emergencies.OPEN_STATUSES  # one definition: the Emergencies page's
 
 
 @dataclass(frozen=True)
@@ -264,17 +264,14 @@ def overview_figures(
 
     appointments = _appointments_today(db, actor, midnight, tomorrow, week_ago, today)
 
-    is_open = EmergencyRequest.status.in_(OPEN_EMERGENCY_STATUSES)
-    emergencies = db.execute(
+    # Open and critical: the Emergencies page's own count (the list under its card), so the two agree.
+    open_now = emergencies.open_counts(db, actor)
+    opened = db.execute(
         limit_to_scope(
             select(
-                func.count().filter(is_open),
-                func.count().filter(is_open, EmergencyRequest.severity == "critical"),
-                func.count().filter(EmergencyRequest.created_at >= seven_days, EmergencyRequest.created_at < tomorrow),
-                func.count().filter(
-                    EmergencyRequest.created_at >= fortnight_ago, EmergencyRequest.created_at < seven_days
-                ),
-            ).where(or_(is_open, EmergencyRequest.created_at >= fortnight_ago)),
+                func.count().filter(EmergencyRequest.created_at >= seven_days),
+                func.count().filter(EmergencyRequest.created_at < seven_days),
+            ).where(EmergencyRequest.created_at >= fortnight_ago, EmergencyRequest.created_at < tomorrow),
             actor,
             EmergencyRequest.hospital_id,
         )
@@ -333,9 +330,9 @@ def overview_figures(
             None if median_before is None else float(median_before),
         ),
         appointments_today=Figure(appointments[0], appointments[1]),
-        open_emergencies=Figure(emergencies[0]),
-        critical_emergencies=Figure(emergencies[1], None, "alert" if emergencies[1] else "ok"),
-        emergencies_opened_7_days=Figure(emergencies[2], emergencies[3]),
+        open_emergencies=Figure(open_now.open),
+        critical_emergencies=Figure(open_now.critical, None, "alert" if open_now.critical else "ok"),
+        emergencies_opened_7_days=Figure(opened[0], opened[1]),
         revenue_month_to_date=Figure(Decimal(revenue[0]), Decimal(revenue[1])),
         period_label=dates.span_text(this_month.date(), today),
         comparison_label=dates.span_text(last_month.date(), last_month_cut.date() - timedelta(days=1)),
