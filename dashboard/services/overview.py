@@ -97,29 +97,15 @@ def overview_counts(db: Session, actor: Actor, *, today: date | None = None) -> 
             Appointment.hospital_id,
         )
     ).one()
-    waiting = db.scalar(
-        limit_to_scope(
-            select(func.count()).select_from(PatientWaitlist).where(PatientWaitlist.status == "waiting"),
-            actor,
-            PatientWaitlist.hospital_id,
-        )
-    )
-    emergencies = db.execute(
-        limit_to_scope(
-            select(func.count(), func.count().filter(EmergencyRequest.severity == "critical")).where(
-                EmergencyRequest.status.in_(OPEN_EMERGENCY_STATUSES)
-            ),
-            actor,
-            EmergencyRequest.hospital_id,
-        )
-    ).one()
+    waiting = waitlist.waiting_now(db, actor).waiting
+    open_now = emergencies.open_counts(db, actor)
     return OverviewCounts(
         active_hospitals=hospitals or 0,
         appointments_this_month=appointments[0],
         appointments_last_month=appointments[1],
         patients_waiting=waiting or 0,
-        open_emergencies=emergencies[0],
-        critical_emergencies=emergencies[1],
+        open_emergencies=open_now.open,
+        critical_emergencies=open_now.critical,
         month_start=this_month,
     )
 
