@@ -26,20 +26,18 @@ from sqlalchemy import Integer, cast, func, literal, or_, select, text, union_al
 from sqlalchemy.dialects.postgresql import INTERVAL, TIMESTAMP
 from sqlalchemy.orm import Session
 
-from dashboard.services import dates, emergencies, permissions, resources, waitlist
+from dashboard.services import dates, emergencies, permissions, resources, verification, waitlist
 from dashboard.services.actors import Actor
 from dashboard.services.scope import limit_to_scope, require_role
 from dashboard.services.settings import Level, Settings, current
 from db.models import (
     Appointment,
-    Document,
     EmergencyRequest,
     Hospital,
     HospitalComplianceTracking,
     HospitalFinancialData,
     HospitalResource,
     PatientWaitlist,
-    Profile,
 )
 
 LAGOS = ZoneInfo("Africa/Lagos")
@@ -286,23 +284,8 @@ def overview_figures(
         )
     ).one()
 
-    documents = db.scalar(
-        limit_to_scope(
-            select(func.count())
-            .select_from(Document)
-            .outerjoin(Profile, Profile.user_id == Document.user_id)
-            .where(Document.verification_status == "pending"),
-            actor,
-            Profile.hospital_id,
-        )
-    )
-    pending_hospitals = db.scalar(
-        limit_to_scope(
-            select(func.count()).select_from(Hospital).where(Hospital.verification_status == "pending"),
-            actor,
-            Hospital.id,
-        )
-    )
+    # The Verification page's own counts, by the queries that list its queues.
+    awaiting = verification.awaiting_counts(db, actor)
 
     return OverviewFigures(
         day=today,
@@ -322,8 +305,8 @@ def overview_figures(
         revenue_month_to_date=Figure(Decimal(revenue[0]), Decimal(revenue[1])),
         period_label=dates.span_text(this_month.date(), today),
         comparison_label=dates.span_text(last_month.date(), last_month_cut.date() - timedelta(days=1)),
-        documents_awaiting_verification=Figure(documents or 0),
-        hospitals_awaiting_verification=Figure(pending_hospitals or 0),
+        documents_awaiting_verification=Figure(awaiting.documents),
+        hospitals_awaiting_verification=Figure(awaiting.hospitals),
     )
 
 
