@@ -21,11 +21,13 @@ from dashboard.components import charts, confirm, drill, filters, kpi, listing, 
 from dashboard.components.export import export_panel  # noqa: E402
 from dashboard.components.header import page_header  # noqa: E402
 from dashboard.formatting import (  # noqa: E402
+    LAGOS,
     NAIRA,
     Noun,
     count,
     humanise,
     lagos_datetime,
+    md_escape,
     naira,
     naira_change,
     naira_short,
@@ -122,7 +124,7 @@ if cards.running:
     st.caption(
         f"**{cards.vs_last_month}.** {financials.month_label(cards.month)} is still running: the cards hold its "
         f"entries so far{booked} against the same days of the month before and of a year before, never against "
-        f"whole months. {financials.SAME_DAYS_NOTE if cards.pro_rated else ''}"
+        f"whole months. {financials.same_days_note(cards) if cards.pro_rated else ''}"
     )
 else:
     st.caption(f"**{cards.vs_last_month}**, whole months: the last month of the date range against the one before.")
@@ -305,13 +307,15 @@ drill.chip(DRILL, detail=detail, hint="Click a bar or a point in a chart above t
 
 
 def _ledger_frame(rows: list) -> pd.DataFrame:
+    """The columns that tell entries apart, narrow enough for 1400 px; the description and reference are
+    in the entry's details below the table and in the export (a long description cut the table off)."""
     frame = pd.DataFrame(
         {
             "Month": [financials.month_label(r.fiscal_month) for r in rows],
-            "Kind": [KIND[r.kind] for r in rows],
             "Category": [humanise(r.category) for r in rows],
+            "Kind": [KIND[r.kind] for r in rows],
             "Amount": [naira(r.amount) for r in rows],
-            "Description": [r.description or "" for r in rows],
+            "Booked": [f"{r.booked_at.astimezone(LAGOS):%-d %b %Y}" for r in rows],
         }
     )
     if actor.network_wide:
@@ -324,10 +328,34 @@ def _ledger_export(rows: list) -> pd.DataFrame:
     frame["Amount"] = [r.amount for r in rows]  # numbers a spreadsheet adds up, to the kobo
     frame["Currency"] = "NGN"
     frame["Booked"] = [lagos_datetime(r.booked_at) for r in rows]
+    frame["Description"] = [r.description or "" for r in rows]
     frame["Reference"] = [r.reference or "" for r in rows]
     if "Hospital" not in frame:
         frame.insert(1, "Hospital", [r.hospital_name for r in rows])
     return frame
+
+
+def _entry_details(rows: list) -> None:
+    """The whole of one entry of the page shown: what the table leaves out to fit the screen."""
+    if not rows:
+        return
+    by_id = {r.entry_id: r for r in rows}
+    with st.expander("Details of an entry", icon=":material/receipt_long:", key=f"{KEY}_entry", on_change="rerun"):
+        chosen = st.selectbox(
+            "Entry", list(by_id), key=f"{KEY}_entry_pick__{actor.scope_key}",
+            format_func=lambda i: f"{financials.month_label(by_id[i].fiscal_month)} · {humanise(by_id[i].category)}"
+            f" · {KIND[by_id[i].kind].lower()} · {naira(by_id[i].amount)}"
+            + (f" · {by_id[i].hospital_name}" if actor.network_wide else ""),
+        )  # fmt: skip
+        entry = by_id.get(chosen)
+        if entry is not None:
+            st.markdown(
+                f"**Description:** {md_escape(entry.description or 'none given')}  \n"
+                f"**Reference:** {md_escape(entry.reference or 'none')}  \n"
+                f"**Hospital:** {md_escape(entry.hospital_name)}  \n"
+                f"**Booked:** {lagos_datetime(entry.booked_at)} (Lagos time), for the fiscal month "
+                f"{financials.month_label(entry.fiscal_month)}"
+            )
 
 
 LEDGER = listing.Listing(
@@ -347,10 +375,11 @@ LEDGER = listing.Listing(
         "Month": st.column_config.TextColumn("Month", width="small"),
         "Kind": st.column_config.TextColumn("Kind", width="small"),
         "Amount": st.column_config.TextColumn("Amount", width=170, alignment="right"),
+        "Booked": st.column_config.TextColumn("Booked", width="small", help="The day it was booked (Lagos)"),
     },
 )
 try:
-    listing.show(LEDGER, viewer, filters={**span, **chosen})
+    _entry_details(listing.show(LEDGER, viewer, filters={**span, **chosen}).rows)
 except ServiceError as exc:
     say.error(str(exc))
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from tests.browser_support import (
     charts_drawn,
@@ -49,6 +49,14 @@ class Server:
 def _fill(engine: Engine) -> Network:
     network = _build_network(engine)
     fill_money(engine, network)
+    with engine.begin() as conn:  # the demo's descriptions, long enough to push a column off the screen
+        conn.execute(
+            text(
+                "UPDATE hospital_financial_data SET description = to_char(to_date(fiscal_month, 'YYYY-MM'), 'FMMonth "
+                "YYYY') || ' ' || replace(category, '_', ' ') || ' ' || transaction_type || ' (month to date), "
+                "booked by the finance office from the general ledger export'"
+            )
+        )
     return network
 
 
@@ -97,7 +105,17 @@ def test_click_the_largest_expense_category_and_see_the_entries_behind_it(tab, s
     no_exception(tab)
     main = tab.locator('[data-testid="stMain"]')
     expect(main).to_contain_text("₦5.6M")  # this month's revenue, both hospitals
-    expect(main.locator('[data-testid="stMetric"]')).to_have_count(6 + 4)  # 3 vs last month, 3 vs last year, wallets
+    # One row of three cards (the same days of last month; a year before in a line beneath), and the wallets'.
+    expect(main.locator('[data-testid="stMetric"]')).to_have_count(3 + 4)
+    expect(main).to_contain_text(" vs 1")  # "1–7 Dec vs 1–7 Nov": the periods compared, said on the page
+    ledger = main.locator('[data-testid="stDataFrame"]').filter(has_text="Booked").first
+    ledger.scroll_into_view_if_needed()
+    settled(ledger)
+    scroller = ledger.locator(".dvn-scroller").first
+    widths = scroller.evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert widths[0] <= widths[1] + 1, f"the ledger table is cut off at 1400 px: {widths}"
+    screenshot(tab, SHOTS / "healthdash-financials-ledger.png")
+    ledger.evaluate("e => window.scrollTo(0, 0)")
     expect(main).to_contain_text("Every wallet reconciles")
     screenshot(tab, SHOTS / "healthdash-financials.png")
     expenses = chart_titled(tab, "Expenses by category")

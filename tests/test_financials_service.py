@@ -161,7 +161,7 @@ def test_a_running_month_is_compared_with_the_same_days_not_whole_months(db_sess
     assert cards.expenses == financials.Comparison(D("300.00"), D("350.00"), D("0.00"))
     assert cards.net.now == D("500.00") and cards.net.last_month == D("350.00")
     assert cards.revenue.percent_vs_last_month == pytest.approx(800 / 700 - 1)  # not 800/3000 - 1 = -73 %
-    assert cards.pro_rated
+    assert cards.pro_rated and "1–7 Nov holds 7/30 of it" in financials.same_days_note(cards)
     # The network holds the other hospital's December too.
     network = financials.month_to_date(db_session, actor(UserRole.ADMIN, None), today=TODAY)
     assert network.revenue.now - cards.revenue.now >= D("50.00")

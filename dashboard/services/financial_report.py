@@ -194,7 +194,7 @@ def financial_report(
 
     def note(words: str) -> None:
         pdf.ln(1)
-        pdf.multi_cell(0, 5, words, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 5, words, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     figures = (("Revenue", cards.revenue), ("Expenses", cards.expenses), ("Net", cards.net))
     if cards.running:
@@ -204,7 +204,7 @@ def financial_report(
             + (f"(to {lagos_date(cards.booked_to)}) " if cards.booked_to else "")
             + "are compared with the same days of the month before and of the same month last year, "
             "never with whole months."
-            + (" " + financials.SAME_DAYS_NOTE if cards.pro_rated else "")
+            + (" " + financials.same_days_note(cards) if cards.pro_rated else "")
         )
     else:
         heading(f"{cards.this.label} against the month before and the same month last year")

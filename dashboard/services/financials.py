@@ -49,10 +49,6 @@ MAX_CATEGORY_CHARS = 100
 KIND_LABELS = {"revenue": "Revenue", "expense": "Expenses"}
 _MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 _Ledger = HospitalFinancialData
-SAME_DAYS_NOTE = (
-    "A month booked in one entry at its close counts for those days by its share of days "
-    "(7 of November's 30 days count 7/30 of its entry)."
-)
 
 
 def month_key(day: date) -> str:
@@ -434,6 +430,17 @@ def month_figures(db: Session, actor: Actor, *, month: date, today: date | None 
         comparison(0), comparison(1), comparison(2),
         pro_rated=any(found.get(k, (0, 0, False))[2] for k in (before, year_ago)),
     )  # fmt: skip
+
+
+def same_days_note(figures: MonthToDate) -> str:
+    """How the same days of a month booked in one entry at its close are counted, in a sentence."""
+    days, whole = figures.last_month.last, _days_in(figures.last_month.month)
+    month = month_label(figures.last_month.month)
+    return (
+        "An entry counts for the days since its hospital's previous booking that month, so an entry covering "
+        f"more days than those compared counts by its share: one booked at the close of {month} covers its "
+        f"{whole} days, and {figures.last_month.short_label} holds {days}/{whole} of it."
+    )
 
 
 @permissions.reads("financials")
