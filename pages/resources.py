@@ -104,11 +104,6 @@ kpi.card_row(
             f"{count(bed_count.in_use)} of {count(bed_count.usable)}",
             help_extra=f"Now: {_held_words(bed_count)}.",
             status=kpi.Status.NO_DATA if not has_beds else None,
-            status_note=(
-                f"{count(bed_count.not_recorded)} not recorded here" if bed_count.not_recorded else "all admitted here"
-            )
-            if has_beds
-            else None,
         ),
         kpi.figure_card(
             "bed_occupancy",
