@@ -570,7 +570,9 @@ if sees_wallets:
     kpi.card_row(
         viewer,
         [
-            kpi.Card("Balances held", naira_short(held.balance_held), help=f"Exactly {naira(held.balance_held)}."),
+            kpi.figure_card(
+                "wallet_balances", naira_short(held.balance_held), help_extra=f"Exactly {naira(held.balance_held)}."
+            ),
             kpi.Card("Wallets with money", f"{count(held.funded)} of {count(held.wallets)}"),
             kpi.Card("Credits", naira_short(credits), help=f"Top-ups and refunds, {period.label}: {naira(credits)}."),
             kpi.Card("Debits", naira_short(debits), help=f"Payments from wallets, {period.label}: {naira(debits)}."),

@@ -153,6 +153,8 @@ def test_an_administrator_sees_the_network_with_hospitals_and_wallets_that_recon
     assert len(at.get("plotly_chart")) >= 5  # months, two category charts, hospitals, wallet flows
     text = markdown_of(at)
     assert "Every wallet reconciles" in text and "Patients' wallets" in [s.value for s in at.subheader]
+    [held] = [m for m in at.metric if m.label == "Held in wallets"]  # the catalogue's label and definition
+    assert "the sum of their balances" in held.help and "Exactly ₦" in held.help
     table = ledger_table(at)
     assert "Hospital" in table.columns and set(table["Hospital"]) >= {shell_fixtures.ALPHA, shell_fixtures.BETA}
 
