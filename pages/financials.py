@@ -69,46 +69,36 @@ def _percent_words(fraction: float | None) -> str:
     return "" if fraction is None else f" ({fraction * 100:+.1f}%)"
 
 
-FIGURES = (
-    ("revenue_month_to_date", "Revenue", cards.revenue, "normal"),
-    ("expenses_month_to_date", "Expenses", cards.expenses, "inverse"),
-    ("net_month_to_date", "Net", cards.net, "normal"),
-)
+def _card_parts(name: str, figure: financials.Comparison, colour: str) -> dict:
+    """A money card's value, label (naming its days), delta against the same days last month, and help."""
+    if figure.change_vs_last_month is not None:
+        delta = f"{naira_change(figure.change_vs_last_month)}{_percent_words(figure.percent_vs_last_month)}"
+        words = f"vs {cards.last_month.short_label}"
+    elif figure.now is None:
+        delta, words, colour = f"Nothing booked for {cards.this.short_label} yet", None, "off"
+    else:  # say why there is no change, not a bare repeat of the figure
+        delta, words, colour = f"No figures for {cards.last_month.short_label}", None, "off"
+    return {
+        "value": naira_short(figure.now) if figure.now is not None else "No figures",
+        "label": f"{name}, {cards.this.label}",  # the period the card holds, in its visible label
+        "help_extra": f"{cards.this.label}: {naira(figure.now)}; {cards.last_month.label}: "
+        f"{naira(figure.last_month)}; {cards.last_year.label}: {naira(figure.last_year)}."
+        + ("" if cards.running else f" {cards.this.label} has ended: whole months are compared."),
+        "delta": delta,
+        "delta_description": words,
+        "delta_color": colour,
+    }
 
 
-def _cards() -> list[kpi.Card]:
-    """Revenue, expenses and net of the range's last month (so far), against the same days of the month before."""
-    shown = []
-    for key, name, figure, colour in FIGURES:
-        if figure.change_vs_last_month is not None:
-            delta = f"{naira_change(figure.change_vs_last_month)}{_percent_words(figure.percent_vs_last_month)}"
-            words = f"vs {cards.last_month.short_label}"
-        elif figure.now is None:
-            delta, words, colour = f"Nothing booked for {cards.this.short_label} yet", None, "off"
-        else:  # say why there is no change, not a bare repeat of the figure
-            delta, words, colour = f"No figures for {cards.last_month.short_label}", None, "off"
-        shown.append(
-            kpi.figure_card(
-                key,
-                naira_short(figure.now) if figure.now is not None else "No figures",
-                label=f"{name}, {cards.this.label}",  # the period the card holds, in its visible label
-                help_extra=f"{cards.this.label}: {naira(figure.now)}; {cards.last_month.label}: "
-                f"{naira(figure.last_month)}; {cards.last_year.label}: {naira(figure.last_year)}."
-                + ("" if cards.running else f" {cards.this.label} has ended: whole months are compared."),
-                delta=delta,
-                delta_description=words,
-                delta_color=colour,  # type: ignore[arg-type]
-            )
-        )
-    return shown
+FIGURES = (("Revenue", cards.revenue), ("Expenses", cards.expenses), ("Net", cards.net))
 
 
 def _last_year_words() -> str:
     """The same figures against a year before, in one line (a second row of cards would repeat the values)."""
-    if all(figure.last_year is None for *_, figure, _ in FIGURES):
+    if all(figure.last_year is None for _, figure in FIGURES):
         return f"Nothing is booked for {cards.last_year.label}, so there is no comparison with a year before."
     parts = []
-    for _, name, figure, _ in FIGURES:
+    for name, figure in FIGURES:
         change = figure.change_vs_last_year
         parts.append(
             f"{name.lower()} {naira_change(change)}{_percent_words(figure.percent_vs_last_year)}"
@@ -118,7 +108,15 @@ def _last_year_words() -> str:
     return f"Against {cards.last_year.label}: " + ", ".join(parts) + "."
 
 
-kpi.card_row(viewer, _cards(), per_row=3)
+kpi.card_row(
+    viewer,
+    [
+        kpi.figure_card("revenue_month_to_date", **_card_parts("Revenue", cards.revenue, "normal")),
+        kpi.figure_card("expenses_month_to_date", **_card_parts("Expenses", cards.expenses, "inverse")),
+        kpi.figure_card("net_month_to_date", **_card_parts("Net", cards.net, "normal")),
+    ],
+    per_row=3,
+)
 if cards.running:
     booked = f" (booked to {cards.booked_to:%-d %b})" if cards.booked_to else ""
     st.caption(
@@ -573,9 +571,15 @@ if sees_wallets:
             kpi.figure_card(
                 "wallet_balances", naira_short(held.balance_held), help_extra=f"Exactly {naira(held.balance_held)}."
             ),
-            kpi.Card("Wallets with money", f"{count(held.funded)} of {count(held.wallets)}"),
-            kpi.Card("Credits", naira_short(credits), help=f"Top-ups and refunds, {period.label}: {naira(credits)}."),
-            kpi.Card("Debits", naira_short(debits), help=f"Payments from wallets, {period.label}: {naira(debits)}."),
+            kpi.figure_card("wallets_funded", f"{count(held.funded)} of {count(held.wallets)}"),
+            kpi.figure_card(
+                "wallet_credits", naira_short(credits), help_extra=f"{period.label}: {naira(credits)}, as of "
+                f"{_as_of(status.figures_as_of)}."
+            ),
+            kpi.figure_card(
+                "wallet_debits", naira_short(debits), help_extra=f"{period.label}: {naira(debits)}, as of "
+                f"{_as_of(status.figures_as_of)}."
+            ),
         ],
     )
     recon = data.cached(wallets.reconciliation, actor)
