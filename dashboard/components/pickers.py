@@ -38,7 +38,9 @@ def patient(
     adds a few words to an option (e.g. where the patient is already admitted).
     """
     typed = st.text_input(
-        "Find the patient", key=f"{key}_search", placeholder=f"Name or email, at least {MIN_SEARCH} characters"
+        "Find the patient",
+        key=f"{key}_search",
+        placeholder=f"Name, email, phone or patient number, at least {MIN_SEARCH} characters",
     )
     if len(typed.strip()) < MIN_SEARCH:
         return None, None
