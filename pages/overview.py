@@ -23,6 +23,7 @@ from dashboard.formatting import (  # noqa: E402
     naira_short,
     percent,
 )
+from dashboard.services import figures as catalogue  # noqa: E402
 from dashboard.services import overview, permissions, resources, settings, waitlist  # noqa: E402
 from dashboard.services.settings import Level  # noqa: E402
 
@@ -188,7 +189,7 @@ for card in cards:
 alerts.panel(viewer, standing, empty="Nothing in this scope breaches a threshold right now.")
 
 if actor.network_wide:
-    st.subheader("Reporting completeness")
+    st.subheader("Reporting completeness", help=catalogue.figure("reporting_completeness").help)
     st.caption(
         f"Which hospitals have not reported within the expected period: beds every "
         f"{limits.beds_report_hours:.0f} hours, finances every {limits.finance_report_days:.0f} days, compliance "

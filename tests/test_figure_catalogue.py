@@ -25,7 +25,7 @@ network = shell_fixtures.network
 app_env = shell_fixtures.app_env
 
 ROOT = Path(__file__).resolve().parent.parent
-FIGURE_KEY_USE = re.compile(r"""(?:figure_card|figures\.figure|figure_help)\(\s*["']([a-z_0-9]+)["']""")
+FIGURE_KEY_USE = re.compile(r"""(?:figure_card|\.figure|figure_help)\(\s*["']([a-z_0-9]+)["']""")
 
 
 def test_every_figure_is_declared_once_with_a_sentence_and_a_source_that_exists():
