@@ -99,16 +99,6 @@ cards = [
         page="emergencies",
     ),
     kpi.figure_card(
-        "revenue_month_to_date",
-        naira_short(revenue.value),
-        # A ledger posted at each month's close has nothing for "the same days last month": no delta then.
-        delta=naira_change(revenue.change) if revenue.comparison else None,
-        delta_color="normal",
-        delta_description=f"vs {figures.comparison_label}" if revenue.comparison else None,
-        help_extra=f"{figures.period_label}: {naira(revenue.value)}.",
-        page="financials",
-    ),
-    kpi.figure_card(
         "documents_awaiting_verification",
         count(figures.documents_awaiting_verification.value),
         delta=HOSPITALS.count(figures.hospitals_awaiting_verification.value)
@@ -119,6 +109,20 @@ cards = [
         page="verification",
     ),
 ]
+if revenue is not None:  # roles that do not read finances see no revenue
+    cards.insert(
+        6,
+        kpi.figure_card(
+            "revenue_month_to_date",
+            naira_short(revenue.value),
+            # A ledger posted at each month's close has nothing for "the same days last month": no delta then.
+            delta=naira_change(revenue.change) if revenue.comparison else None,
+            delta_color="normal",
+            delta_description=f"vs {figures.comparison_label}" if revenue.comparison else None,
+            help_extra=f"{figures.period_label}: {naira(revenue.value)}.",
+            page="financials",
+        ),
+    )
 kpi.card_row(viewer, cards)
 
 # The alerts panel: everything in scope past a threshold, each leading to where it is dealt with.

@@ -204,7 +204,8 @@ def test_figures_of_the_other_hospital_hold_nothing_of_the_first(db_session, dat
     assert figures.median_wait_minutes == Figure(None, None)
     assert figures.appointments_today == Figure(1, 0)
     assert (figures.open_emergencies.value, figures.critical_emergencies.value) == (1, 1)
-    assert figures.revenue_month_to_date == Figure(Decimal("1234.50"), Decimal("0"))
+    # Nothing was booked last month: no comparison (not a fall from ₦0), as on Financials.
+    assert figures.revenue_month_to_date == Figure(Decimal("1234.50"), None)
     assert figures.documents_awaiting_verification.value == 1
 
 
@@ -424,3 +425,17 @@ def test_appointments_today_hospital_by_hospital_is_the_straightforward_count(db
         own = overview.overview_figures(db_session, actor(UserRole.HOSPITAL_ADMIN, hospital), today=TODAY,
                                         values=VALUES)  # fmt: skip
         assert (own.appointments_today.value, own.appointments_today.comparison) == straight(hospital)
+
+
+def test_revenue_is_the_financials_figure_and_hidden_from_roles_that_do_not_read_finances(db_session, data):
+    from dashboard.services import financials
+
+    for who in ("exec_b", "admin"):
+        shown = overview.overview_figures(db_session, data[who], today=TODAY, values=VALUES)
+        month = financials.month_to_date(db_session, data[who], today=TODAY)
+        assert shown.revenue_month_to_date.value == month.revenue.now
+        assert shown.revenue_month_to_date.comparison == month.revenue.last_month
+        assert shown.period_label == "1–10 Mar" and shown.comparison_label == "1–10 Feb"
+    hospital = add_hospital(db_session, "Checklist Hospital")
+    officer = overview.overview_figures(db_session, actor(UserRole.COMPLIANCE_OFFICER, hospital), today=TODAY)
+    assert officer.revenue_month_to_date is None

@@ -24,7 +24,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Date, Select, case, cast, func, literal_column, or_, select, text
@@ -327,7 +327,9 @@ def _days_in(key: str) -> int:
     return calendar.monthrange(int(key[:4]), int(key[5:7]))[1]
 
 
-def _same_day_sums(db: Session, actor: Actor, cuts: dict[str, int]) -> dict[str, tuple[Decimal, Decimal, bool]]:
+def _same_day_sums(
+    db: Session, actor: Actor, cuts: dict[str, int], *, booked_before: datetime
+) -> dict[str, tuple[Decimal, Decimal, bool]]:
     """Revenue and expenses of each month's days 1..cut: {month: (revenue, expenses, pro_rated)}.
 
     The ledger books by fiscal month, often in one entry per category at the month's close, so "the
@@ -337,6 +339,7 @@ def _same_day_sums(db: Session, actor: Actor, cuts: dict[str, int]) -> dict[str,
     proportion: a daily entry counts whole or not at all, a month's close booked on the 30th counts
     7/30 for days 1-7. `pro_rated` says some entry was cut that way. A whole month (cut = its last day)
     is exactly its entries' sum, so it equals the monthly chart. A month with no entries is absent.
+    An entry booked at or after `booked_before` (tomorrow) has not happened yet and counts for nothing.
     """
     first = func.to_date(_Ledger.fiscal_month, "YYYY-MM")
     last = cast(first + literal_column("interval '1 month'"), Date) - literal_column("1")
@@ -350,7 +353,7 @@ def _same_day_sums(db: Session, actor: Actor, cuts: dict[str, int]) -> dict[str,
             first.label("first"),
             func.sum(_Ledger.amount).label("amount"),
         )
-        .where(_Ledger.fiscal_month.in_(list(cuts)))
+        .where(_Ledger.fiscal_month.in_(list(cuts)), _Ledger.transaction_date < booked_before)
         .group_by(_Ledger.hospital_id, _Ledger.fiscal_month, _Ledger.transaction_type, day),
         actor,
     ).subquery("booked")
@@ -414,7 +417,13 @@ def month_figures(db: Session, actor: Actor, *, month: date, today: date | None 
     this = Days(now, min(cut, _days_in(now)), whole=not running)
     # A running month's same days; a completed month's whole months (October's 31 days against November's 30).
     other = {k: Days(k, min(cut, _days_in(k)) if running else _days_in(k), not running) for k in (before, year_ago)}
-    found = _same_day_sums(db, actor, {now: _days_in(now), before: other[before].last, year_ago: other[year_ago].last})
+    # A running month holds its days so far: an entry dated after today has not happened yet.
+    found = _same_day_sums(
+        db,
+        actor,
+        {now: this.last, before: other[before].last, year_ago: other[year_ago].last},
+        booked_before=datetime.combine(today + timedelta(days=1), time.min, tzinfo=LAGOS),
+    )
 
     def figure(key: str, part: int) -> Decimal | None:
         if key not in found:

@@ -26,7 +26,7 @@ from sqlalchemy import Integer, cast, func, literal, or_, select, text, union_al
 from sqlalchemy.dialects.postgresql import INTERVAL, TIMESTAMP
 from sqlalchemy.orm import Session
 
-from dashboard.services import dates, emergencies, permissions, resources, verification, waitlist
+from dashboard.services import emergencies, financials, permissions, resources, verification, waitlist
 from dashboard.services.actors import Actor
 from dashboard.services.scope import limit_to_scope, require_role
 from dashboard.services.settings import Level, Settings, current
@@ -143,8 +143,8 @@ class OverviewFigures:
     open_emergencies: Figure  # pending, dispatched or in progress
     critical_emergencies: Figure  # open and critical; status "alert" while any
     emergencies_opened_7_days: Figure  # opened today and the 6 days before vs the 7 days before those
-    revenue_month_to_date: Figure  # naira; vs the same days of last month
-    period_label: str  # the month so far, "1–7 Dec"
+    revenue_month_to_date: Figure | None  # financials.month_to_date; None for a role that does not read finances
+    period_label: str  # the month so far, "1–7 Dec" ("" without revenue)
     comparison_label: str  # the same days of the month before, "1–7 Nov"
     documents_awaiting_verification: Figure
     hospitals_awaiting_verification: Figure
@@ -261,28 +261,10 @@ def overview_figures(
         )
     ).one()
 
-    revenue = db.execute(
-        limit_to_scope(
-            select(
-                func.coalesce(
-                    func.sum(HospitalFinancialData.amount).filter(HospitalFinancialData.transaction_date >= this_month),
-                    0,
-                ),
-                func.coalesce(
-                    func.sum(HospitalFinancialData.amount).filter(
-                        HospitalFinancialData.transaction_date < last_month_cut
-                    ),
-                    0,
-                ),
-            ).where(
-                HospitalFinancialData.transaction_type == "revenue",
-                HospitalFinancialData.transaction_date >= last_month,
-                HospitalFinancialData.transaction_date < tomorrow,
-            ),
-            actor,
-            HospitalFinancialData.hospital_id,
-        )
-    ).one()
+    # Revenue is the Financials page's own figure for the month so far (one source, agreeing to the
+    # kobo); roles that may not read finances (compliance officers) get no revenue card at all.
+    reads_money = actor.role in permissions.readers("financials")
+    month = financials.month_to_date(db, actor, today=today) if reads_money else None
 
     # The Verification page's own counts, by the queries that list its queues.
     awaiting = verification.awaiting_counts(db, actor)
@@ -302,9 +284,11 @@ def overview_figures(
         open_emergencies=Figure(open_now.open),
         critical_emergencies=Figure(open_now.critical, None, "alert" if open_now.critical else "ok"),
         emergencies_opened_7_days=Figure(opened[0], opened[1]),
-        revenue_month_to_date=Figure(Decimal(revenue[0]), Decimal(revenue[1])),
-        period_label=dates.span_text(this_month.date(), today),
-        comparison_label=dates.span_text(last_month.date(), last_month_cut.date() - timedelta(days=1)),
+        revenue_month_to_date=None
+        if month is None
+        else Figure(month.revenue.now or Decimal(0), month.revenue.last_month),
+        period_label=month.this.short_label if month else "",
+        comparison_label=month.last_month.short_label if month else "",
         documents_awaiting_verification=Figure(awaiting.documents),
         hospitals_awaiting_verification=Figure(awaiting.hospitals),
     )
