@@ -81,12 +81,13 @@ def test_password_over_72_bytes_fails_like_a_wrong_password(app_env):
     assert titles(at) == ["Sign in"]
 
 
-def test_patient_physician_and_agent_are_told_they_cannot_use_the_dashboard(app_env):
+def test_patient_physician_and_agent_get_one_answer_for_right_and_wrong_passwords(app_env):
     for label in ("patient", "physician_a", "agent"):
-        at = submit_login(new_app(), app_env.emails[label], PASSWORD)
-        assert titles(at) == ["Sign in"]
-        (message,) = errors(at)
-        assert "Patient, physician and agent accounts cannot sign in" in message
+        right = submit_login(new_app(), app_env.emails[label], PASSWORD)
+        wrong = submit_login(new_app(), app_env.emails[label], "not-the-password")
+        assert titles(right) == titles(wrong) == ["Sign in"]
+        assert errors(right) == errors(wrong) == [GENERIC]
+        assert "Patient, physician and agent accounts cannot sign in here" in GENERIC
 
 
 def test_failures_hold_up_new_tabs_but_not_the_browser_that_signed_in_before(app_env, engine):

@@ -97,16 +97,28 @@ def test_unknown_emails_are_held_up_too(db_session):
 
 
 @pytest.mark.parametrize("label", ["patient", "physician_a", "agent"])
-def test_non_staff_accounts_are_refused_in_plain_words(db_session, network, label):
-    result = login(db_session, network.emails[label])
-    assert result.outcome is auth.LoginOutcome.NOT_STAFF
-    assert "cannot sign in to this dashboard" in result.message
+def test_non_staff_accounts_get_the_wrong_passwords_answer_so_no_password_is_confirmed(db_session, network, label):
+    """Issue 19 point 5: the right password of a patient-app account must not be told from a wrong one."""
+    right = login(db_session, network.emails[label], PASSWORD, now=T0)
+    wrong = login(db_session, network.emails[label], "not-the-password", now=T0 + timedelta(seconds=1))
+    assert (right.outcome, right.message) == (wrong.outcome, wrong.message) == (
+        auth.LoginOutcome.INVALID,
+        auth.GENERIC_FAILURE,
+    )
+    assert right.token is None and right.signed_in is None
     assert (
         db_session.scalar(
             select(func.count()).select_from(AuthSession).where(AuthSession.user_id == network.users[label])
         )
         == 0
     )
+    # Counted like a wrong password (a count that a right password cleared would be an oracle too) …
+    assert len(db_session.get(LoginThrottle, network.emails[label]).recent_failures) == 2
+    # … and told apart only in the audit trail, which the guesser cannot read.
+    kinds = db_session.scalars(
+        select(AuditLog.action_type).where(AuditLog.user_id == network.users[label]).order_by(AuditLog.created_at)
+    ).all()
+    assert kinds[-2:] == ["login_refused_role", "login_failed"]
 
 
 def test_resume_rereads_role_and_enforces_idle_and_absolute_limits(db_session, network):

@@ -54,7 +54,12 @@ MAX_EMAIL_CHARS = 320
 # Touch last_seen_at at most this often: the idle limit is in minutes, a write per click is waste.
 LAST_SEEN_RESOLUTION = timedelta(seconds=30)
 
-GENERIC_FAILURE = "That email and password do not match an account. Check both and try again."
+# Also the answer to a patient's, physician's or agent's right password: a different one would tell
+# a guesser that a password of the patient app is right (see `authenticate`).
+GENERIC_FAILURE = (
+    "That email and password do not match an account that may use this dashboard. Check both and try "
+    "again. Patient, physician and agent accounts cannot sign in here."
+)
 
 
 @dataclass(frozen=True)
@@ -193,6 +198,10 @@ def _staff_refusal(profile: Profile | None) -> tuple[LoginOutcome, str] | None:
             "administrator to link it.",
         )
     return None
+
+
+def profile_is_not_staff(profile: Profile | None) -> bool:
+    return profile is None or profile.role not in STAFF_ROLES
 
 
 ADDRESS_PREFIX = "ADDRESS "
@@ -407,7 +416,11 @@ def authenticate(
         return LoginResult(LoginOutcome.THROTTLED, _WAIT_MESSAGES[held_by].format(wait=describe_wait(wait)))
 
     password_ok = verify_password(password, user.password if user else _dummy_hash())
-    if not password_ok:
+    # A patient's, physician's or agent's right password takes the wrong password's path (counted,
+    # same answer, same work): the dashboard must not confirm passwords of the patient app, where
+    # accounts are many and a guessed one opens medical records. Only the audit row tells them apart.
+    not_staff = password_ok and profile_is_not_staff(profile)
+    if not password_ok or not_staff:
         counts: dict[str, int] = {}
         waits = {}
         for name, throttle in (("browser", device), ("address", address), ("email", account)):
@@ -415,7 +428,7 @@ def authenticate(
                 counts[f"failures_{name}"], waits[name] = _record_failure(throttle, policy, now)
         held_by, wait = max(waits.items(), key=lambda item: item[1])
         log(
-            "login_failed",
+            "login_refused_role" if not_staff else "login_failed",
             "medium" if user else "low",
             **counts,
             wait_seconds=math.ceil(wait.total_seconds()),
@@ -429,8 +442,8 @@ def authenticate(
     _clear(device, now)
     _clear(account, now)
     refusal = _staff_refusal(profile)
-    if refusal is not None:
-        log("login_refused_role" if refusal[0] is LoginOutcome.NOT_STAFF else f"login_refused_{refusal[0]}", "medium")
+    if refusal is not None:  # a staff account that is deactivated or has no hospital: the owner is told why
+        log(f"login_refused_{refusal[0]}", "medium")
         return LoginResult(*refusal)
 
     session, token = _start_session(db, user, client, policy, now)
