@@ -101,9 +101,13 @@ def test_non_staff_accounts_get_the_wrong_passwords_answer_so_no_password_is_con
     """Issue 19 point 5: the right password of a patient-app account must not be told from a wrong one."""
     right = login(db_session, network.emails[label], PASSWORD, now=T0)
     wrong = login(db_session, network.emails[label], "not-the-password", now=T0 + timedelta(seconds=1))
-    assert (right.outcome, right.message) == (wrong.outcome, wrong.message) == (
-        auth.LoginOutcome.INVALID,
-        auth.GENERIC_FAILURE,
+    assert (
+        (right.outcome, right.message)
+        == (wrong.outcome, wrong.message)
+        == (
+            auth.LoginOutcome.INVALID,
+            auth.GENERIC_FAILURE,
+        )
     )
     assert right.token is None and right.signed_in is None
     assert (
