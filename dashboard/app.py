@@ -22,11 +22,13 @@ from sqlalchemy.exc import OperationalError  # noqa: E402
 
 from dashboard import data, gate, navigation, sidebar  # noqa: E402
 from dashboard.components import say  # noqa: E402
+from dashboard.services import audit  # noqa: E402
 from dashboard.services.errors import ServiceError  # noqa: E402
 from db.engine import DatabaseUnavailable  # noqa: E402
 from db.settings import SettingsError  # noqa: E402
 
 _log = logging.getLogger("dashboard.app")
+audit.bound_log_records()  # a link of 100,000 characters must not become a log line of that size
 
 # A file the app ships: a Material or emoji icon here makes the browser fetch it from an outside font
 # service, which fails offline.

@@ -251,3 +251,58 @@ def test_paging_through_the_trail_holds_still_while_reading_it_writes_rows(engin
         newest = audit_trail.list_entries(session, actor, page=1, page_size=5, include_views=True).total
     assert totals[0] == totals[1] == totals[2]
     assert newest > totals[0]  # the reads were recorded; they are simply after the fixed end
+
+
+def test_what_a_visitor_controls_is_bounded_before_it_is_written_forever(db_session, network):
+    """Issue 19 point 6: a 100,000-character id, search, list or user agent is cut, with its length noted."""
+    huge = "x" * 100_000
+    client = ClientInfo(session_id="s" * 5_000, ip_address="9" * 5_000, user_agent="A" * 100_000)
+    row = audit.record(
+        db_session,
+        Actor(network.users["admin"], UserRole.ADMIN, None, client),
+        action_category="data_access",
+        action_type="bounded_test",
+        resource_id=huge,
+        new_values={"search": huge, "statuses": ["open"] * 5_000, "nested": {"q": huge}},
+    )
+    db_session.expire(row)
+    assert len(row.resource_id) <= audit.MAX_ID_CHARS and row.resource_id.endswith("[cut: 100,000 characters]")
+    assert len(row.new_values["search"]) <= audit.MAX_VALUE_CHARS and "100,000 characters" in row.new_values["search"]
+    assert len(row.new_values["nested"]["q"]) <= audit.MAX_VALUE_CHARS
+    statuses = row.new_values["statuses"]
+    assert len(statuses) == audit.MAX_LIST_ITEMS + 1 and "5,000 items" in statuses[-1]
+    assert len(row.user_agent) <= audit.MAX_AGENT_CHARS and len(row.ip_address) <= audit.MAX_ADDRESS_CHARS
+    assert len(row.session_id) <= audit.MAX_ID_CHARS
+    # Cutting twice changes nothing, so a bounded read still matches the row it wrote (record_read).
+    assert audit.bounded(row.resource_id, audit.MAX_ID_CHARS) == row.resource_id
+    assert audit.bounded("short", audit.MAX_ID_CHARS) == "short"
+
+
+def test_a_repeated_read_with_a_huge_search_is_still_recorded_once(db_session, network):
+    values = {"search": "y" * 50_000, "page": 1}
+
+    def read():
+        return audit.record_read(
+            db_session, admin(network), action_type="bounded_read", resource_type="user", values=values
+        )
+
+    assert read() is not None and read() is None
+
+
+def test_log_lines_are_bounded_however_long_the_value_they_quote(caplog):
+    import logging
+
+    audit.bound_log_records()
+    audit.bound_log_records()  # installing twice wraps once
+    logger = logging.getLogger("dashboard.test_bounds")
+    with caplog.at_level(logging.WARNING, logger="dashboard.test_bounds"):
+        logger.warning("refused %s", "z" * 100_000)
+        try:
+            raise ValueError("bad value " + "q" * 100_000)
+        except ValueError:
+            logger.exception("failed on %s", "w" * 100_000)
+    plain, failed = caplog.records[-2:]
+    assert len(plain.getMessage()) <= audit.MAX_LOG_CHARS and "[cut: 100,008 characters]" in plain.getMessage()
+    assert len(failed.getMessage()) <= audit.MAX_LOG_CHARS
+    assert max(len(line) for line in failed.exc_text.splitlines()) <= audit.MAX_LOG_LINE_CHARS
+    assert "ValueError" in failed.exc_text

@@ -4,12 +4,16 @@
 describes. Refusals and failed sign-ins are different: the caller's transaction is about to be
 rolled back, yet the attempt must stay on record, so `record_refusal` and `record_independent`
 write on a connection of their own.
+
+What is recorded is bounded: the trail is append-only and kept for years, so text a visitor
+controls (a link's `?hospital=`, a search, a user agent) is cut to a length no form allows, with a
+note of how long it was (`bounded`). Log lines are bounded the same way (`bound_log_records`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.services.actors import Actor, ClientInfo
 from db.models import AuditLog
+from db.row_scope import apply_user, current_user_id
 
 _log = logging.getLogger(__name__)
 
@@ -34,16 +39,53 @@ ANONYMOUS_USER = "anonymous"
 READ_REPEAT_WINDOW = timedelta(minutes=10)
 
 
+# Ids are uuids (36 characters); a longer one came from a hand-made link.
+MAX_ID_CHARS = 200
+# Longer than any text a form accepts (notes: 1,000), so only hand-made requests are cut.
+MAX_VALUE_CHARS = 1_000
+MAX_AGENT_CHARS = 500
+MAX_ADDRESS_CHARS = 100
+MAX_LIST_ITEMS = 100
+# A log record's message, each line of it, and its traceback.
+MAX_LOG_CHARS = 2_000
+MAX_LOG_LINE_CHARS = 1_000
+MAX_TRACEBACK_CHARS = 20_000
+
+
+def bounded(text: str | None, limit: int) -> str | None:
+    """`text` cut to at most `limit` characters, ending with a note of its full length when cut.
+
+    Applying it twice changes nothing, so a value compared with what was stored (record_read) matches.
+    """
+    if text is None or len(text) <= limit:
+        return text
+    note = f"… [cut: {len(text):,} characters]"
+    return text[: max(0, limit - len(note))] + note
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, str):
-        return value.replace("\x00", "")  # jsonb refuses \u0000; the audit row must still be written
+        # jsonb refuses \u0000; the audit row must still be written
+        return bounded(value.replace("\x00", ""), MAX_VALUE_CHARS)
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, Mapping):
+        return {bounded(str(k), MAX_ID_CHARS): _jsonable(v) for k, v in list(value.items())[:MAX_LIST_ITEMS]}
+    if isinstance(value, Sequence | set | frozenset) and not isinstance(value, bytes | bytearray):
+        items = list(value)
+        kept = [_jsonable(v) for v in items[:MAX_LIST_ITEMS]]
+        if len(items) > MAX_LIST_ITEMS:
+            kept.append(f"… [cut: {len(items):,} items]")
+        return kept
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if hasattr(value, "value") and isinstance(getattr(value, "value", None), str):  # enums
         return value.value
     return value
+
+
+def _text(value: str | None, limit: int) -> str | None:
+    return bounded(value.replace("\x00", ""), limit) if isinstance(value, str) and value else None
 
 
 def _clean(values: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -77,15 +119,15 @@ def build_row(
         action_category=action_category,
         action_type=action_type,
         resource_type=resource_type,
-        resource_id=_jsonable(resource_id),  # ids can come from a link: strip what text columns refuse
+        resource_id=_text(resource_id, MAX_ID_CHARS),  # ids can come from a link: NUL or 100,000 characters
         old_values=_clean(old_values),
         new_values=_clean(new_values),
         impact_level=impact_level,
         compliance_relevant=compliance_relevant,
         financial_impact=financial_impact if financial_impact is not None else Decimal(0),
-        session_id=client.session_id,
-        ip_address=client.ip_address,
-        user_agent=(client.user_agent or None) and client.user_agent[:500],
+        session_id=_text(client.session_id, MAX_ID_CHARS),
+        ip_address=_text(client.ip_address, MAX_ADDRESS_CHARS),
+        user_agent=_text(client.user_agent, MAX_AGENT_CHARS),
     )
 
 
@@ -187,8 +229,14 @@ def record_export(
 
 
 def record_independent(db: Session, row: AuditLog) -> None:
-    """Commit `row` on a separate connection, so it survives the caller's rollback."""
+    """Commit `row` on a separate connection, so it survives the caller's rollback.
+
+    The caller's acting user goes with it: the database checks the row against it (migration 0012).
+    """
+    acting = current_user_id(db)
     with Session(_engine_of(db)) as own, own.begin():
+        if acting is not None:
+            apply_user(own, acting)
         own.add(row)
 
 
@@ -202,7 +250,9 @@ def record_refusal(
     detail: Mapping[str, Any] | None = None,
 ) -> None:
     """A refused attempt (role or scope): audited at once, independent of the caller's transaction."""
-    _log.warning("refused %s by user %s on %s %s", action_type, actor.user_id, resource_type, resource_id)
+    _log.warning(
+        "refused %s by user %s on %s %r", action_type, actor.user_id, resource_type, _text(resource_id, MAX_ID_CHARS)
+    )
     record_independent(
         db,
         build_row(
@@ -218,3 +268,36 @@ def record_refusal(
             compliance_relevant=True,
         ),
     )
+
+
+def _bound_log_text(text: str, limit: int) -> str:
+    lines = [bounded(line, MAX_LOG_LINE_CHARS) or "" for line in text.splitlines()]
+    return bounded("\n".join(lines), limit) or ""
+
+
+def bound_log_records() -> None:
+    """Bound every log record of this process: its message and each line of its traceback.
+
+    A log line can carry what a visitor typed (a 100,000-character link, a database error quoting
+    the value it refused); written on every request, that fills the disk. Installed once per
+    process (dashboard/asgi.py and dashboard/app.py), for our loggers, Streamlit's and uvicorn's.
+    """
+    factory = logging.getLogRecordFactory()
+    if getattr(factory, "healthdash_bounded", False):
+        return
+
+    def make(*args, **kwargs) -> logging.LogRecord:
+        record = factory(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed call: leave it to logging's own error report
+            return record
+        if len(message) > MAX_LOG_LINE_CHARS or "\n" in message:
+            record.msg, record.args = _bound_log_text(message, MAX_LOG_CHARS), ()
+        if record.exc_info and record.exc_info[0] is not None:
+            record.exc_text = _bound_log_text(logging.Formatter().formatException(record.exc_info),
+                                              MAX_TRACEBACK_CHARS)  # fmt: skip
+        return record
+
+    make.healthdash_bounded = True
+    logging.setLogRecordFactory(make)
