@@ -12,12 +12,14 @@ from __future__ import annotations
 import contextvars
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import streamlit as st
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from dashboard import replica
 from dashboard.services import hospitals
@@ -29,6 +31,7 @@ from db.row_scope import apply_scope
 
 __all__ = [
     "DatabaseTrouble",
+    "POOL_BUSY",
     "database_trouble",
     "SchemaOutdated",
     "cached",
@@ -77,6 +80,10 @@ INVALID_VALUE = (
 UNREACHABLE = (
     "The database cannot be reached right now, so nothing was changed. Try again in a minute; if it "
     "persists, tell your system administrator."
+)
+POOL_BUSY = (
+    "The dashboard is busy with other requests right now, so nothing was read or changed. Try again in a "
+    "moment; if it keeps happening, tell your system administrator."
 )
 # SQLSTATEs: query_canceled (statement_timeout), lock_not_available (lock_timeout), deadlock, serialization.
 OperationalErrors = (OperationalError, InterfaceError)
@@ -142,6 +149,38 @@ def engine() -> Engine:
     return eng
 
 
+class _PoolAlarm:
+    """Every connection in use: one log line a minute at most, with the pool's numbers.
+
+    Exhaustion comes in bursts (each waiting request gives up at the same moment), so the line says how
+    many requests were turned away since the last one rather than repeating itself per request.
+    """
+
+    QUIET_SECONDS = 60.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last: float | None = None
+        self._turned_away = 0
+
+    def note(self, eng: Engine, name: str) -> None:
+        with self._lock:
+            self._turned_away += 1
+            now = time.monotonic()
+            if self._last is not None and now - self._last < self.QUIET_SECONDS:
+                return
+            turned_away, self._turned_away, self._last = self._turned_away, 0, now
+        _log.error(
+            "connection pool exhausted during %s: %d request(s) turned away since the last report; %s; waited "
+            "%ss for a connection (raise HEALTHDASH_POOL_SIZE / HEALTHDASH_POOL_OVERFLOW within the server's "
+            "max_connections, or find what holds connections)",
+            name, turned_away, eng.pool.status(), getattr(eng.pool, "_timeout", "?"),
+        )  # fmt: skip
+
+
+_pool_alarm = _PoolAlarm()
+
+
 def _unit(service: Callable[..., T], args: tuple, kwargs: dict, attempt: _Attempt, on: Engine | None = None) -> T:
     """One unit of work (on the primary unless `on` names the replica): scope, service, flush, then commit."""
     token = _attempt.set(attempt)
@@ -149,7 +188,7 @@ def _unit(service: Callable[..., T], args: tuple, kwargs: dict, attempt: _Attemp
         with session_factory(on or engine())() as db:
             with db.begin():
                 if args and isinstance(args[0], Actor):
-                    apply_scope(db, args[0].hospital_id)
+                    apply_scope(db, args[0].hospital_id, args[0].user_id)
                 result = service(db, *args, **kwargs)
                 db.flush()  # a failure here is still before the commit: nothing was saved
                 attempt.committing = True
@@ -170,6 +209,12 @@ def _run(service: Callable[..., T], args: tuple, kwargs: dict, *, may_retry: boo
         attempt = _Attempt()
         try:
             return _unit(service, args, kwargs, attempt)
+        except PoolTimeout as exc:
+            # Not tried again: the request already waited the pool's timeout for a connection, and asking
+            # again would keep the reader waiting as long once more while adding to the crowd. Nothing was
+            # sent, so a write is certainly not done.
+            _pool_alarm.note(engine(), name)
+            raise DatabaseTrouble(POOL_BUSY) from exc
         except DBAPIError as exc:
             trouble = database_trouble(exc, attempt)
             if trouble is None:
@@ -228,7 +273,7 @@ def _read(service: Callable[..., T], actor: Actor, kwargs: dict) -> T:
     if target is not None:
         try:
             return _unit(service, (actor,), kwargs, _Attempt(), target)
-        except DBAPIError as exc:  # never lose a read to the replica: the primary answers it
+        except (DBAPIError, PoolTimeout) as exc:  # never lose a read to the replica: the primary answers it
             replica.read_failed(exc)
     return call(service, actor, **kwargs)
 

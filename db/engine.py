@@ -161,10 +161,38 @@ def _set_missing_limits(dbapi_connection, _record) -> None:
     dbapi_connection.commit()
 
 
+POOL_VARIABLES = {  # name: (SQLAlchemy's argument, its default, the smallest sensible value)
+    "HEALTHDASH_POOL_SIZE": ("pool_size", 5, 1),
+    "HEALTHDASH_POOL_OVERFLOW": ("max_overflow", 10, 0),
+    "HEALTHDASH_POOL_TIMEOUT": ("pool_timeout", 30, 1),
+}
+
+
+def pool_settings() -> dict[str, int]:
+    """How many connections the dashboard keeps and may add, and how many seconds a request waits for one.
+
+    Every request of every user needs one of these connections while it reads or writes; when all are
+    in use for longer than the wait, the request ends in the sentence data.POOL_BUSY.
+    """
+    settings = {}
+    for variable, (argument, default, least) in POOL_VARIABLES.items():
+        raw = os.environ.get(variable, "").strip()
+        if not raw:
+            settings[argument] = default
+            continue
+        if not (raw.isascii() and raw.isdigit()) or int(raw) < least:
+            raise SettingsError(
+                f"{variable} is {raw[:40]!r}; set it to a whole number of at least {least}, or leave it unset"
+            )
+        settings[argument] = int(raw)
+    return settings
+
+
 @functools.cache
 def get_engine() -> Engine:
-    """The dashboard's engine: pre-pinged pool (a restarted server is reconnected to) and time limits."""
-    engine = make_engine(resolve_url())
+    """The dashboard's engine: pre-pinged pool (a restarted server is reconnected to), sized by
+    pool_settings(), and time limits."""
+    engine = make_engine(resolve_url(), **pool_settings())
     event.listen(engine, "connect", _set_missing_limits)
     return engine
 
