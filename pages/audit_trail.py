@@ -116,17 +116,17 @@ ENTRIES = listing.Listing(
     empty_filtered="No entries match these filters. Clear the search or pick All kinds to see more.",
     # Widths that fit the table at 1,400 px (sidebar open); the whole entry is in its detail below.
     column_config={
-        "When (Lagos)": st.column_config.TextColumn(width=140),
-        "Who": st.column_config.TextColumn(width=190),
-        "Action": st.column_config.TextColumn(width=170),
-        "Record": st.column_config.TextColumn(width=160),
-        "Details": st.column_config.TextColumn(width=260),
+        "When (Lagos)": st.column_config.TextColumn(width=130),
+        "Who": st.column_config.TextColumn(width=175),
+        "Action": st.column_config.TextColumn(width=150),
+        "Record": st.column_config.TextColumn(width=150),
+        "Details": st.column_config.TextColumn(width=225),
         "Impact": st.column_config.TextColumn(width=70),
     },
 )
 
 page_header("Audit trail", "Every sign-in, change and sensitive read, newest first.", viewer)
-kinds, search_column, views_column = st.columns([2, 4, 1], vertical_alignment="bottom")
+kinds, search_column, views_column = st.columns([3, 5, 2], vertical_alignment="bottom")
 categories = data.call(audit_trail.categories, viewer.actor)
 category = kinds.selectbox(
     "Kind of action", [None, *categories], format_func=lambda c: "All kinds" if c is None else humanise(c)

@@ -50,11 +50,11 @@ kpi.card_row(
         kpi.figure_card(
             "time_to_verify",
             _waited(figures.median_days_last_30),
-            label="Median time to verify, last 30 days",
+            label="Median to verify, 30 days",  # the period in the label: short enough for a quarter card
             delta=kpi.signed_change(figures.median_days_last_30, figures.median_days_previous_30, unit="days",
                                     digits=1),
             delta_color="inverse",
-            delta_description="vs the 30 days before",
+            delta_description="vs prior 30 days",
             help_extra=f"{count(figures.decided_last_30_days)} documents were decided in the last 30 days.",
         ),
     ],
@@ -164,13 +164,13 @@ HOSPITALS = listing.Listing(
     empty="No hospital is waiting for verification.",
     empty_filtered="No waiting hospital matches this search. Clear it to see them all.",
     page_size=10,
-    # Widths that fit the table at 1,400 pixels; the wait is a short '12 days'.
+    # Widths that fit the table at 1,400 pixels; a wait is a short '12 days' or '3 weeks' (wait_text).
     column_config={
         "Hospital": st.column_config.TextColumn(width=220),
         "City": st.column_config.TextColumn(width=110),
         "State": st.column_config.TextColumn(width=100),
         "Registered": st.column_config.TextColumn(width=100),
-        "Waiting": st.column_config.TextColumn(width=125),
+        "Waiting": st.column_config.TextColumn(width=105),
         "Documents": st.column_config.TextColumn(width="large"),
     },
 )
@@ -226,12 +226,12 @@ DOCUMENTS = listing.Listing(
     empty="No document is waiting for review.",
     empty_filtered="No waiting document matches this search. Clear it to see them all.",
     column_config={
-        "Document": st.column_config.TextColumn(width=260),
-        "Type": st.column_config.TextColumn(width=130),
-        "Owner": st.column_config.TextColumn(width=190),
-        "Hospital": st.column_config.TextColumn(width=170),
-        "Uploaded": st.column_config.TextColumn(width=100),
-        "Waiting": st.column_config.TextColumn(width=125),
+        "Document": st.column_config.TextColumn(width=220),
+        "Type": st.column_config.TextColumn(width=115),
+        "Owner": st.column_config.TextColumn(width=170),
+        "Hospital": st.column_config.TextColumn(width=150),
+        "Uploaded": st.column_config.TextColumn(width=95),
+        "Waiting": st.column_config.TextColumn(width=105),
         "Open": st.column_config.LinkColumn(
             "Open", display_text="Open", help="Only http(s) addresses are links.", width=60
         ),

@@ -171,11 +171,11 @@ CATALOGUE: tuple[FigureSpec, ...] = (
        "Violations and corrective actions of the latest assessments that nobody has closed yet.",
        "count", NOW, "compliance:summary", "compliance"),
     # Every staff role sees this count on the Overview (the Verification page lists the documents).
-    _f("documents_awaiting_verification", "Documents awaiting verification",
+    _f("documents_awaiting_verification", "Documents to verify",
        "Staff and patient documents (licences and the like) waiting for a reviewer's decision, whose owner "
        "belongs to a hospital in scope.",
        "count", NOW, "verification:awaiting_counts", "overview"),
-    _f("hospitals_awaiting_verification", "Hospitals awaiting verification",
+    _f("hospitals_awaiting_verification", "Hospitals to verify",
        "Hospitals registered on the network that wait for an administrator to verify them.",
        "count", NOW, "verification:awaiting_counts", "verification"),
     _f("longest_verification_wait", "Longest wait",
