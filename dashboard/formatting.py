@@ -113,15 +113,33 @@ def minutes_words(minutes: float | None) -> str:
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
+# Streamlit's Markdown (remark-gfm) turns bare addresses into links after the escapes are read, by
+# matching the text itself: /(https?:\/\/|www(?=\.))…/ and /([-.\w+]+)@([-\w]+(\.[-\w]+)+)/. A word
+# joiner (U+2060: invisible, no line break) inside "://", after "www" and before "@" breaks each match.
+WORD_JOINER = "\u2060"
+_AUTOLINK_STARTS = re.compile(r"(?<=:)(?=//)|(?i:(?<=www))(?=\.)|(?=@)")
 
 
 def md_escape(text: str | None) -> str:
-    """Escape user text for st.markdown/caption so it shows literally (no links or formatting of its own).
+    """Escape user text for st.markdown/caption so it shows literally: no formatting, no links, no
+    images, and no bare web or email address made into a link (a word joiner sits inside each)."""
+    return _MD_SPECIAL.sub(r"\\\1", _AUTOLINK_STARTS.sub(WORD_JOINER, text or ""))
 
-    A bare email address is still shown as a mailto link by the Markdown renderer; use st.text, or
-    md_code inside Markdown, where that matters.
+
+# Plotly draws chart text (ticks, legend, hover, titles, annotations) from its own HTML subset: <a href>
+# becomes a live link, <b>, <i>, <span style> format, &...; entities are read, and $...$ is TeX where
+# MathJax is loaded. Its parser splits off tags first and only then reads entities in the words
+# between them, so an entity is always shown as the character it names, never read as a tag.
+_PLOT_BARE_AMPERSAND = re.compile(r"&(?!#\d+;|#x[0-9a-fA-F]+;|[a-zA-Z]+;)")
+
+
+def plot_escape(text: str | None) -> str:
+    """Data text for a Plotly figure, shown as written: <, > and a bare & as entities, $ as &#36;.
+
+    Idempotent (an entity is left as it is), so the kit's builders and charts.show may both apply it.
     """
-    return _MD_SPECIAL.sub(r"\\\1", text or "")
+    escaped = _PLOT_BARE_AMPERSAND.sub("&amp;", text or "")
+    return escaped.replace("<", "&lt;").replace(">", "&gt;").replace("$", "&#36;")
 
 
 def md_code(text: str | None) -> str:

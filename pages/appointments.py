@@ -18,7 +18,7 @@ import pandas as pd  # noqa: E402
 from dashboard import data  # noqa: E402
 from dashboard.components import charts, confirm, filters, kpi, listing, pickers, say  # noqa: E402
 from dashboard.components.header import page_header  # noqa: E402
-from dashboard.formatting import Noun, count, lagos_date, percent  # noqa: E402
+from dashboard.formatting import Noun, count, lagos_date, md_escape, percent  # noqa: E402
 from dashboard.services import appointments, permissions  # noqa: E402
 from db.vocab import APPOINTMENT_STATUSES, APPOINTMENT_TYPES, CONSULTATION_TYPES  # noqa: E402
 
@@ -129,7 +129,7 @@ elif view == "Day":
     off_grid = len(week.slots) - on_grid  # booked by other clients at other times (evening video calls)
     st.caption(
         f"{count(on_grid)} booked of {count(len(week.physicians) * len(week.slot_times))} slots at "
-        f"{week.hospital_name}"
+        f"{md_escape(week.hospital_name)}"
         + (f", and {count(off_grid)} outside the slots (e.g. evening video calls)" if off_grid else "")
         + ". Point at a slot to see who is booked."
     )

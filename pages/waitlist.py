@@ -183,7 +183,7 @@ def _entry_actions(entries: list) -> None:
     )
     with complete_tab:
         if entry.waiting:
-            st.caption(f"{entry.patient_name} has not been called yet; call them first.")
+            st.caption(f"{md_escape(entry.patient_name)} has not been called yet; call them first.")
         elif st.button("Mark as seen", key=f"{KEY}_complete"):
             _write(waitlist.complete, entry, f"{entry.patient_name} is marked as seen.")
     with priority_tab:

@@ -58,8 +58,9 @@ def _add_user(session: Session, email: str, password_hash: str, role: UserRole, 
 
 
 def shown(markdown: str) -> str:
-    """What a reader sees of a message: its Markdown source less the escapes (components/say.py)."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    """What a reader sees of a message: its Markdown source less the escapes and the invisible word
+    joiners that keep addresses from becoming links (formatting.md_escape)."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
 def add_user(engine: Engine, network: Network, role: UserRole, hospital_id: str | None, *, prefix: str) -> str:

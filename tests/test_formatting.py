@@ -30,7 +30,7 @@ def test_range_caption_and_escape():
     assert f.range_caption(51, 51, 51, hospitals) == "51–51 of 51 hospitals"
     assert f.minutes_words(42) == "42 min" and f.minutes_words(125) == "2 h 5 min"
     assert f.minutes_words(3000) == "2 d 2 h"
-    assert f.md_escape("[click](http://x)") == r"\[click\]\(http\:\/\/x\)".replace(r"\/", "/")
+    assert f.md_escape("[click](http://x)") == "\\[click\\]\\(http\\:\u2060//x\\)"
     assert f.humanise("login_failed") == "Login failed"
 
 
@@ -63,3 +63,25 @@ def test_md_code_shows_text_literally_and_cannot_be_closed_early():
     assert f.md_code("ada@hospital.ng") == "`` ada@hospital.ng ``"
     assert f.md_code("a``b`c") == "`` abc ``"
     assert f.md_code(None) == "``  ``"
+
+
+def test_md_escape_breaks_every_bare_address_the_markdown_autolinker_matches():
+    """remark-gfm links text matching these after the escapes are read (the regexes from Streamlit's bundle)."""
+    import re
+
+    web = re.compile(r"(https?:\/\/|www(?=\.))([-.\w]+)([^ \t\r\n]*)", re.IGNORECASE)
+    email = re.compile(r"([-.\w+]+)@([-\w]+(?:\.[-\w]+)+)")
+    for text in ["https://evil.example/x", "see http://x.ng.", "www.evil.ng", "WWW.EVIL.NG", "ada@hospital.ng",
+                 "mailto:ada@x.ng", "https://www.evil.ng", "reason: call 0803, or write to a.b+c@d.ng"]:  # fmt: skip
+        read = re.sub(r"\\(.)", r"\1", f.md_escape(text))  # what the renderer matches against
+        assert not web.search(read) and not email.search(read), text
+        assert read.replace(f.WORD_JOINER, "") == text  # the reader sees the words as typed
+
+
+def test_plot_escape_leaves_no_tag_for_plotly_and_is_idempotent():
+    hostile = '<a href="https://evil">x</a><b>y</b> & $x$ &amp; &#60;i&#62;'
+    once = f.plot_escape(hostile)
+    assert "<" not in once and ">" not in once and "$" not in once
+    assert once == '&lt;a href="https://evil"&gt;x&lt;/a&gt;&lt;b&gt;y&lt;/b&gt; &amp; &#36;x&#36; &amp; &#60;i&#62;'
+    assert f.plot_escape(once) == once
+    assert f.plot_escape(None) == "" and f.plot_escape("Fire safety") == "Fire safety"

@@ -3,13 +3,19 @@
 A static check of every page and dashboard module: messages (error, warning, info, success, toast)
 carry only constant words unless they go through components/say.py, which escapes; nothing uses
 unsafe_allow_html, or st.html or a component's html with non-constant text; nothing shows a
-traceback (st.exception); st.write is not handed built text (it renders Markdown). Markdown built by
-hand (st.markdown, st.caption) is checked by the pages' own tests with names that look like links.
+traceback (st.exception); st.write is not handed built text (it renders Markdown); Markdown built by
+hand (st.markdown, st.caption, titles) puts no record's name, reason, email or description into it
+except through md_escape or md_code (the pages' own tests also show names that look like links).
+
+Charts: Plotly draws every string in a figure from its own HTML subset (<a href> is a live link), so
+every figure reaches the screen through the kit, charts.show or drill.chart, which pass it through
+charts.safe; nothing else calls plotly_chart (or hands st.write a figure).
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -19,6 +25,13 @@ SOURCES = sorted([*ROOT.joinpath("pages").glob("*.py"), *ROOT.joinpath("dashboar
 MESSAGES = {"error", "warning", "info", "success", "toast"}
 ESCAPING_MODULE = ROOT / "dashboard" / "components" / "say.py"
 LOGGERS = {"_log", "log", "logger", "logging", "_logger"}
+# Markdown calls, and the words that name a record's typed text (patient_name, hospital_name, reason, ...).
+MARKDOWN_CALLS = {"markdown", "caption", "title", "header", "subheader"}
+# (A role's name comes from the code's own list of roles.)
+TYPED_TEXT = re.compile(r"(^|(?<!role)_)(name|reason|email|description|owner|department|comment)$")
+ESCAPES = {"md_escape", "md_code"}
+# The only modules that draw a Plotly figure, each through charts.safe.
+CHART_DRAWERS = {ROOT / "dashboard" / "components" / "charts.py", ROOT / "dashboard" / "components" / "drill.py"}
 
 
 def _constant_text(node: ast.AST) -> bool:
@@ -38,6 +51,22 @@ def _streamlit_owned(func: ast.AST) -> bool:
     while isinstance(value, ast.Attribute):
         value = value.value
     return isinstance(value, ast.Name) and value.id == "st"
+
+
+def _unescaped_typed_text(node: ast.Call) -> list[str]:
+    """Interpolations in a Markdown call's f-string that name typed text and are not escaped."""
+    named = []
+    for arg in node.args[:1]:
+        for part in ast.walk(arg):
+            if not isinstance(part, ast.FormattedValue):
+                continue
+            value = part.value
+            if isinstance(value, ast.Call):  # md_escape(x), count(n), ...: the function decides
+                continue
+            word = value.attr if isinstance(value, ast.Attribute) else getattr(value, "id", "")
+            if TYPED_TEXT.search(word):
+                named.append(ast.unparse(value))
+    return named
 
 
 def _findings(path: Path) -> list[str]:
@@ -75,6 +104,12 @@ def _findings(path: Path) -> list[str]:
             and not _constant_text(node.args[0])
         ):
             found.append(f"{where} shows non-constant text with .{name}(); use dashboard.components.say")
+        if name in MARKDOWN_CALLS:
+            found += [f"{where} puts {t} into Markdown unescaped; use md_escape" for t in _unescaped_typed_text(node)]
+        drawn = node.args[0] if node.args else None
+        made_safe = isinstance(drawn, ast.Call) and ast.unparse(drawn.func).endswith("safe")
+        if name == "plotly_chart" and (path not in CHART_DRAWERS or not made_safe):
+            found.append(f"{where} draws a Plotly figure itself; use charts.show or drill.chart (they escape its text)")
     return found
 
 
@@ -98,10 +133,15 @@ def test_the_check_catches_what_it_is_for(tmp_path):
         "_log.exception('logged, not shown')\n"
         "data.write(service, actor)\n"
         "st.write(frame)\n"
+        "st.caption(f'{entry.patient_name} has not been called yet')\n"
+        "where.markdown(f'**{state.reason}**')\n"
+        "st.caption(f'{md_escape(entry.patient_name)} and {count(n)} more')\n"
+        "st.plotly_chart(fig)\n"
+        "column.plotly_chart(figure, theme=None)\n"
     )
     global ROOT
     saved, ROOT = ROOT, tmp_path
     try:
-        assert len(_findings(bad)) == 7
+        assert len(_findings(bad)) == 11
     finally:
         ROOT = saved

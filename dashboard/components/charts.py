@@ -8,15 +8,19 @@ are the ones set here; Plotly's script ships inside Streamlit, so nothing is fet
 
 from __future__ import annotations
 
+import base64
 import math
+import re
 from collections.abc import Sequence
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
 
-from dashboard.formatting import NAIRA
+from dashboard.formatting import NAIRA, plot_escape
 
 TEXT = "#111820"
 GRID = "#dde3e8"
@@ -67,6 +71,47 @@ pio.templates["healthdash"] = go.layout.Template(
     )
 )
 TEMPLATE = "healthdash"
+
+
+# --- Text as text ----------------------------------------------------------------------------------------------
+# Every string in a figure is drawn by Plotly's HTML subset, so a name typed as <a href=…> would be a live
+# link for every reader. `safe` escapes them all (plot_escape), keeping only what the kit's own words use:
+# line breaks, and in hover and text templates the %{…} placeholders and the <extra> box. The builders
+# below return safe figures and `show` (and drill.chart) pass every figure through it again, so a page
+# that builds or changes a figure itself cannot forget.
+_KEPT_IN_TEXT = re.compile(r"(<br\s*/?>)", re.IGNORECASE)
+_KEPT_IN_TEMPLATES = re.compile(r"(<br\s*/?>|</?extra>|%\{[^{}]*\})", re.IGNORECASE)
+_TEMPLATES = {"hovertemplate", "texttemplate", "hovertemplatefallback", "texttemplatefallback"}
+# Strings that are formats or codes, not words: d3 formats may hold "$", and are never drawn as they are.
+_CODES = {"separators", "type", "mode"}
+
+
+def _escape_keeping(text: str, kept: re.Pattern) -> str:
+    return "".join(part if i % 2 else plot_escape(part) for i, part in enumerate(kept.split(text)))
+
+
+def _safe_value(key: str, value: Any) -> Any:
+    if isinstance(value, dict) and {"dtype", "bdata"} <= value.keys() <= {"dtype", "bdata", "shape"}:
+        # Numbers as Plotly's to_dict packs them; unpacked, so the copy reads like the original (naira_axis).
+        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        shape = value.get("shape")
+        return array.reshape([int(n) for n in str(shape).split(",")]) if shape else array
+    if isinstance(value, str):
+        if key in _CODES or key.endswith("format"):
+            return value
+        return _escape_keeping(value, _KEPT_IN_TEMPLATES if key in _TEMPLATES else _KEPT_IN_TEXT)
+    if isinstance(value, dict):
+        return {k: _safe_value(k, v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_safe_value(key, v) for v in value]
+    if isinstance(value, np.ndarray) and value.dtype.kind in "OUS":
+        return np.array([_safe_value(key, v) for v in value.tolist()], dtype=object)
+    return value
+
+
+def safe(fig: go.Figure) -> go.Figure:
+    """A copy of `fig` whose every string is shown as text by Plotly (see above); idempotent."""
+    return go.Figure(_safe_value("", fig.to_dict()))
 
 
 # Plotly's SI suffixes say G for billions, which means nothing to a finance reader: money axes get
@@ -186,7 +231,7 @@ def bar(
             orientation="h" if horizontal else "v",
             marker_color=colour,
             customdata=(notes or {}).get(name),
-            hovertemplate=f"%{{{category_axis}}}<br>{name}: %{{{value_axis}:{hover_format}}}{value_suffix}"
+            hovertemplate=f"%{{{category_axis}}}<br>%{{fullData.name}}: %{{{value_axis}:{hover_format}}}{value_suffix}"
             + (" %{customdata}" if (notes or {}).get(name) is not None else "")
             + "<extra></extra>",
         )
@@ -209,7 +254,7 @@ def bar(
     if horizontal:
         fig.update_yaxes(autorange="reversed")
         fig.update_layout(legend={"traceorder": "normal"})
-    return fig
+    return safe(fig)
 
 
 def line(
@@ -237,7 +282,7 @@ def line(
             name=name,
             mode="lines+markers" if len(frame) <= 62 else "lines",
             line={"color": (colours or {}).get(name, PALETTE[position % len(PALETTE)]), "width": 2},
-            hovertemplate=f"%{{x|{date_format}}}<br>{name}: %{{y:{hover_format}}}<extra></extra>",
+            hovertemplate=f"%{{x|{date_format}}}<br>%{{fullData.name}}: %{{y:{hover_format}}}<extra></extra>",
         )
     fig.update_layout(
         template=TEMPLATE,
@@ -249,7 +294,7 @@ def line(
     )
     if period == "month":
         _monthly_axis(fig, frame, x)
-    return fig
+    return safe(fig)
 
 
 def occupancy_grid(
@@ -293,13 +338,14 @@ def occupancy_grid(
         yaxis={"autorange": "reversed", "type": "category", "gridcolor": "rgba(0,0,0,0)"},
         margin={"l": 10, "r": 10, "t": 90, "b": 10},
     )
-    return fig
+    return safe(fig)
 
 
 def show(fig: go.Figure, *, key: str | None = None) -> None:
-    """Draw with our template (not Streamlit's theme), without Plotly's logo or cloud buttons."""
+    """Draw with our template (not Streamlit's theme), without Plotly's logo or cloud buttons, every
+    string in it shown as text."""
     st.plotly_chart(
-        fig,
+        safe(fig),
         theme=None,
         key=key,
         config={"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"], "responsive": True},

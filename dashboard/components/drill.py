@@ -17,6 +17,7 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
+from dashboard.components import charts
 from dashboard.formatting import md_escape
 
 Selection = dict[str, Any]  # {"source": chart key, "filters": {...}, "label": "Revenue, Oct 2026"}
@@ -52,6 +53,24 @@ def select(group: str, selection: Selection | None) -> None:
             st.session_state[key] = st.session_state.get(key, 0) + 1
 
 
+def _as_built(fig: go.Figure, point: dict[str, Any]) -> dict[str, Any]:
+    """The clicked point with x, y and customdata as the page built them, not as escaped for drawing."""
+    try:
+        trace = fig.data[point["curve_number"]]
+        index = point["point_index"]
+    except (KeyError, IndexError, TypeError):
+        return point
+    if not isinstance(index, int):  # a heatmap cell's index is [row, column]; its values stay as drawn
+        return point
+    built = dict(point)
+    for name in ("x", "y", "customdata"):
+        values = getattr(trace, name, None)
+        if values is not None and index < len(values):
+            value = values[index]
+            built[name] = value.tolist() if hasattr(value, "tolist") else value
+    return built
+
+
 def chart(fig: go.Figure, *, group: str, key: str, pick: Callable[[dict[str, Any]], Selection | None]) -> None:
     """Draw `fig` (already in the dashboard's template) so that clicking a bar or point selects what it stands for.
 
@@ -70,11 +89,13 @@ def chart(fig: go.Figure, *, group: str, key: str, pick: Callable[[dict[str, Any
             if (current(group) or {}).get("source") == key:
                 select(group, None)
             return
-        chosen = pick(points[0])
+        chosen = pick(_as_built(fig, points[0]))
         if chosen is not None:
             select(group, {**chosen, "source": key})
 
-    st.plotly_chart(fig, theme=None, key=widget_key, on_select=_on_select, selection_mode="points", config=CHART_CONFIG)
+    st.plotly_chart(
+        charts.safe(fig), theme=None, key=widget_key, on_select=_on_select, selection_mode="points", config=CHART_CONFIG
+    )
 
 
 def chip(
