@@ -30,8 +30,8 @@ may_write = viewer.user.role in permissions.writers("compliance")
 period = filters.current_range()
 STATUS_WORDS = compliance.STATUS_WORDS
 BANDS = compliance.score_bands()
-# The bands as a legend: colour mark, words and range, e.g. "🟢 Compliant 85 or more".
-LEGEND = " · ".join(f"{charts.TONE_MARKS[b.tone]} {b.word} {b.range_text}" for b in BANDS)
+# The bands as a legend in their colours, each with its mark, words and range: "✓ Compliant 85 or more".
+LEGEND = " · ".join(f":{charts.TONE_TEXT[b.tone]}[{charts.TONE_MARKS[b.tone]} {b.word} {b.range_text}]" for b in BANDS)
 SEVERITIES = ("low", "medium", "high", "critical")
 SEVERITY_LABELS = {s.capitalize(): s for s in SEVERITIES}  # as shown in the form -> as stored
 STATES = {"open": "open", "in progress": "in_progress", "closed": "closed"}  # as shown -> as stored
@@ -47,9 +47,16 @@ def _status(code: str | None) -> str:
 
 
 def _scored(score: int | None) -> str:
-    """'🟠 72': a score with the mark of its band (the legend beside the table gives the words)."""
+    """'◐ 72': a score with the mark of its band (the legend beside the table gives the words)."""
     band = compliance.band_of(score)
     return "—" if band is None else f"{charts.TONE_MARKS[band.tone]} {score}"
+
+
+def _tinted(frame: pd.DataFrame, column: str = "Score"):
+    """The table with each score cell on its band's tint (the mark and the legend say the same in shapes and words)."""
+    tints = {charts.TONE_MARKS[b.tone]: charts.TONE_TINTS[b.tone] for b in BANDS}
+    return frame.style.map(lambda v: f"background-color: {tints[v[0]]}" if isinstance(v, str) and v[:1] in tints
+                           else "", subset=[column])  # fmt: skip
 
 
 def _days(value: float | None) -> str:
@@ -124,8 +131,10 @@ def _score_heatmap(cells: list) -> go.Figure:
         row = [at.get((hospital_id, t)) for t in types]
         bands = [None if c is None else compliance.band_of(c.score) for c in row]
         z.append([c.score if c else None for c in row])
-        # Each cell says its band in words as well as colour: colour is never the only signal.
-        labels.append(["" if b is None else f"{c.score} {b.word}" for c, b in zip(row, bands, strict=True)])
+        # Each cell marks its band with a shape as well as a colour, the legend naming both: colour is never
+        # the only signal (the band's words are in the hover too).
+        labels.append(["" if b is None else f"{c.score} {charts.TONE_MARKS[b.tone]}"
+                       for c, b in zip(row, bands, strict=True)])  # fmt: skip
         hover.append(["not assessed" if c is None else
                       f"{c.score if c.score is not None else '—'} / 100 ({b.word.lower() if b else 'no score'}), "
                       f"recorded as {_status(c.status).lower()}, assessed {lagos_date(c.assessed_at)}"
@@ -139,9 +148,10 @@ def _score_heatmap(cells: list) -> go.Figure:
         go.Heatmap(
             x=types, y=[name for name, _ in hospitals], z=z, zmin=0, zmax=100, text=labels, texttemplate="%{text}",
             customdata=hover, hovertemplate="%{y}<br>%{x}: %{customdata}<extra></extra>", xgap=2, ygap=2,
-            colorscale=scale, textfont={"size": 12},
+            colorscale=scale, textfont={"size": 12, "color": charts.TEXT},  # dark text reads on all three
             colorbar={"title": {"text": "Score band"}, "thickness": 12, "tickvals": [(b.lower + b.upper) / 2
-                      for b in ordered], "ticktext": [f"{b.word}<br>{b.range_text}" for b in ordered]},
+                      for b in ordered], "ticktext": [f"{charts.TONE_MARKS[b.tone]} {b.word}<br>{b.range_text}"
+                                                            for b in ordered]},
         )
     )  # fmt: skip
     # The type names sit level above the columns, wrapped onto short lines, and the title is pinned to the
@@ -296,13 +306,13 @@ ITEMS = listing.Listing(
     empty_filtered="No open finding matches. Clear the search or the filter to see them all.",
     # Widths that fit the table in the page at 1,400 px (sidebar open), Owner and Due included.
     column_config={
-        "Due": st.column_config.TextColumn(width=130),
-        "Hospital": st.column_config.TextColumn(width=150),
-        "Type": st.column_config.TextColumn(width=140),
-        "Finding": st.column_config.TextColumn(width=120),
-        "Description": st.column_config.TextColumn(width=220),
-        "Owner": st.column_config.TextColumn(width=130),
-        "State": st.column_config.TextColumn(width=95),
+        "Due": st.column_config.TextColumn(width=150),
+        "Hospital": st.column_config.TextColumn(width=135),
+        "Type": st.column_config.TextColumn(width=120),
+        "Finding": st.column_config.TextColumn(width=115),
+        "Description": st.column_config.TextColumn(width=170),
+        "Owner": st.column_config.TextColumn(width=125),
+        "State": st.column_config.TextColumn(width=90),
     },
 )
 kind_choice = st.segmented_control(
@@ -377,7 +387,8 @@ DUE = listing.Listing(
     noun=Noun("assessment", "assessments"),
     list_service=compliance.list_due,
     export_service=compliance.export_due,
-    to_frame=_due_frame,
+    to_frame=lambda rows: _tinted(_due_frame(rows)),
+    export_frame=_due_frame,
     file_stem="compliance-due",
     search_label="Search by hospital or type",
     empty="No assessment is overdue or due in the next 30 days.",
@@ -472,7 +483,7 @@ elif past:
                           opacity=0.08, line_width=0, layer="below")  # fmt: skip
         charts.show(fig, key=f"{KEY}_history_chart")
     with rows:
-        st.dataframe(table, hide_index=True, width="stretch", height="content")
+        st.dataframe(_tinted(table), hide_index=True, width="stretch", height="content")
     for position, assessment in enumerate(past[:6]):
         title = (f"{lagos_date(assessment.assessed_at)} · {assessment.score if assessment.score is not None else '—'}"
                  f"/100 · {_status(assessment.status)}" + (" (current)" if position == 0 else ""))  # fmt: skip
@@ -597,8 +608,8 @@ if may_write:
                                       value=str(previous.score if previous and previous.score is not None else 80),
                                       key=f"{KEY}_form_score_{suffix}")  # fmt: skip
             # The status follows the score (the service derives it); only "under review" may stand apart.
-            status = second.selectbox("Status", [None, "under_review"], key=f"{KEY}_form_status_{suffix}",
-                                      format_func=lambda s: "Follows the score" if s is None else "Under review",
+            status = second.selectbox("Status", ["follows", "under_review"], key=f"{KEY}_form_status_{suffix}",
+                                      format_func={"follows": "Follows the score", "under_review": "Under review"}.get,
                                       help=f"From the score: {compliance.bands_legend()}. Choose Under review "
                                       "while the assessment is not settled.")  # fmt: skip
             assessed_on = third.date_input("Assessment date", value=today, max_value=today, format="DD/MM/YYYY",
@@ -630,7 +641,8 @@ if may_write:
             st.session_state[f"{KEY}__history_next"] = (hospital_id, kind)
             if not confirm.perform(
                 KEY, compliance.record_assessment, actor, hospital_id=hospital_id, compliance_type=kind,
-                status=status, score=score, assessed_on=assessed_on, next_due=next_due, details=details,
+                status=None if status == "follows" else status,
+                score=score, assessed_on=assessed_on, next_due=next_due, details=details,
                 violations=_rows_of(violations), corrective_actions=_rows_of(actions), affects=hospital_id,
                 message=f"{kind} assessment saved ({_saved_status(score, status)}).",
             ):  # fmt: skip

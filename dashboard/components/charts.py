@@ -42,7 +42,11 @@ PRIORITY_COLOURS = {"urgent": VERMILLION, "high": ORANGE, "medium": SKY, "low": 
 # the upper. Okabe–Ito's vermillion, orange and bluish green stay apart for colour-blind readers, and
 # the pages print each band's words and range beside the colour.
 TONE_COLOURS = {"poor": VERMILLION, "middle": ORANGE, "good": GREEN}
-TONE_MARKS = {"poor": "\U0001f534", "middle": "\U0001f7e0", "good": "\U0001f7e2"}  # red, orange, green discs
+# A shape for each band, so a cell says it without colour (plain symbols: every font has them).
+TONE_MARKS = {"poor": "\u2717", "middle": "\u25d0", "good": "\u2713"}  # ✗ ◐ ✓
+# Pale tints of the same colours behind dark text, for table cells (contrast above 4.5:1).
+TONE_TINTS = {"poor": "#f6d3c0", "middle": "#f8e5b8", "good": "#c4e8db"}
+TONE_TEXT = {"poor": "red", "middle": "orange", "good": "green"}  # Streamlit's Markdown colour names
 
 
 def stepped_colourscale(cuts: Sequence[float], colours: Sequence[str], *, low: float = 0, high: float = 100) -> list:
