@@ -14,12 +14,27 @@ from sqlalchemy.orm import Session
 
 SETTING = "healthdash.scope"
 NETWORK = "*"
+# The user acting in this transaction (migration 0012): the database stamps and checks audit rows with it.
+USER_SETTING = "healthdash.user_id"
 
 
-def apply_scope(session: Session, hospital_id: str | None) -> None:
-    """Set this transaction's scope: `hospital_id`, or the whole network when it is None."""
+def apply_scope(session: Session, hospital_id: str | None, user_id: str | None = None) -> None:
+    """Set this transaction's scope (`hospital_id`, or the whole network when it is None) and acting user."""
     value = NETWORK if hospital_id is None else hospital_id.replace("\x00", "")
     session.execute(text("SELECT set_config(:name, :value, true)"), {"name": SETTING, "value": value})
+    if user_id is not None:
+        apply_user(session, user_id)
+
+
+def apply_user(session: Session, user_id: str | None) -> None:
+    """Set the user acting in this transaction (ends with it); an audit row naming anyone else is refused."""
+    value = (user_id or "").replace("\x00", "")
+    session.execute(text("SELECT set_config(:name, :value, true)"), {"name": USER_SETTING, "value": value})
+
+
+def current_user_id(session: Session) -> str | None:
+    """The user acting in this transaction, None when there is none."""
+    return session.execute(text("SELECT nullif(current_setting(:name, true), '')"), {"name": USER_SETTING}).scalar()
 
 
 def current_scope(session: Session) -> str | None:
