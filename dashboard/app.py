@@ -33,6 +33,7 @@ audit.bound_log_records()  # a link of 100,000 characters must not become a log 
 # A file the app ships: a Material or emoji icon here makes the browser fetch it from an outside font
 # service, which fails offline.
 FAVICON = str(Path(__file__).resolve().parent / "assets" / "favicon.png")
+gate.track_media_owners()  # before the first file of the run (the favicon): downloads go to their session only
 st.set_page_config(page_title="HealthDash", page_icon=FAVICON, layout="wide")
 
 

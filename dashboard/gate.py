@@ -8,14 +8,16 @@ the token against the database (services.auth.resume), so the database, not the 
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 import streamlit as st
 
-from dashboard import data, navigation, session_cookie
+from dashboard import data, navigation, session_cookie, web_security
 from dashboard.components import say
 from dashboard.services import auth, scope
 from dashboard.services.actors import ROLE_NAMES, Actor, ClientInfo
@@ -39,6 +41,9 @@ DEVICE_COOKIE_NAME = session_cookie.DEVICE_COOKIE_NAME
 SCOPE_KEY = "_working_scope"  # an ADMIN's chosen hospital id, None for the whole network
 SCOPE_QUERY_PARAM = "hospital"
 RUN_VIEWER_KEY = "_run_viewer"  # the viewer app.py resolved on this run, for the page it runs
+# (session id, role, hospital id) of the signed-in user as the last whole run saw them: what a
+# fragment's own run checks against (live_fragment).
+LIVE_KEY = "_auth_live"
 ROLE_SEEN_KEY = "_role_seen"  # (role, hospital id) on the previous run, to notice an administrator's change
 ALL_HOSPITALS = "All hospitals"
 
@@ -57,12 +62,18 @@ class Viewer:
 
 
 def client_info(session_id: str | None = None) -> ClientInfo:
-    """Audit context from the browser's request, where Streamlit exposes it."""
+    """Audit context from the browser's request: the peer address the web server saw, and the user agent.
+
+    The address comes from a header our ASGI middleware writes on the WebSocket from the connection's
+    peer (dashboard/web_security.py; a browser cannot set it): Streamlit's own `st.context.ip_address`
+    is None for 127.0.0.1, the address of every browser behind the default binding or a proxy on the
+    same host, which left the per-address sign-in throttle and the audit trail blind.
+    """
     if session_id is None:
         # Before sign-in there is no server session yet; tie a browser session's attempts together.
         session_id = st.session_state.setdefault(BROWSER_SESSION_KEY, "browser-" + secrets.token_hex(8))
     try:
-        ip = st.context.ip_address
+        ip = st.context.headers.get(web_security.PEER_HEADER) or st.context.ip_address
         agent = st.context.headers.get("User-Agent")
     except Exception:  # AppTest and bare runs have no request behind them
         ip = agent = None
@@ -87,9 +98,19 @@ def _clear_state() -> None:
             st.session_state[key] = value
 
 
+def _streamlit_session_id() -> str | None:
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        return get_script_run_ctx().session_id
+    except Exception:  # no script run behind this call
+        return None
+
+
 def _end_session(message: str, token: str | None) -> None:
     """Clear all session state, keep only what the login form must show, and drop the cookie."""
     handshake_cookie = _raw_cookie()
+    web_security.media_owners.unbind(_streamlit_session_id())
     _clear_state()
     if message:
         st.session_state[FLASH_KEY] = message
@@ -134,7 +155,107 @@ def current_user() -> auth.SignedIn | None:
         _end_session(result.message, token)
         return None
     st.session_state[TOKEN_KEY] = token
+    st.session_state[LIVE_KEY] = (result.session_id, result.role, result.hospital_id)
+    # The files this Streamlit session offers for download are this signed-in session's (web_security.MediaGate).
+    web_security.media_owners.bind(_streamlit_session_id(), result.session_id)
     return result
+
+
+def track_media_owners() -> None:
+    """Note the signed-in session behind every file Streamlit serves at /media/ (web_security.MediaGate).
+
+    Streamlit's media file manager has no hook for it, so its `add` is wrapped once per process:
+    each file a run adds (a download, an image) is noted under the session this Streamlit session
+    is bound to, or as a signed-out page's. Without the wrapper (an upgrade renamed `add`) no
+    download is noted, so every download is refused, never served to the wrong session.
+    """
+    try:
+        from streamlit import runtime
+
+        manager = runtime.get_instance().media_file_mgr
+    except Exception:  # no runtime behind this run (AppTest, bare mode): nothing is served anyway
+        return
+    if getattr(manager.add, "healthdash_tracked", False):
+        return
+    original = manager.add
+
+    @functools.wraps(original)
+    def add(*args, **kwargs):
+        url = original(*args, **kwargs)
+        file_id = str(url).rsplit("/", 1)[-1].split(".", 1)[0]
+        web_security.media_owners.note_file(file_id, _streamlit_session_id())
+        return url
+
+    add.healthdash_tracked = True
+    manager.add = add
+
+
+def _fragment_only_run() -> bool:
+    """True on a fragment's own run (its timer or a click inside it), when app.py's checks did not run."""
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        return bool(get_script_run_ctx().fragment_ids_this_run)
+    except Exception:  # no script run context: not a fragment's run
+        return False
+
+
+def _timer_run() -> bool:
+    """True when this run is a fragment's timed refresh (`run_every`), not a person's click.
+
+    Streamlit does not expose it publicly; the pending request it is running holds the flag.
+    Unreadable (a Streamlit upgrade moved it), a run counts as a click: the session is still
+    checked on every run, only the idle limit would count a page left open as activity
+    (tests/test_trust_sessions.py notices the move).
+    """
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        return bool(get_script_run_ctx().script_requests._rerun_data.is_auto_rerun)
+    except Exception:
+        return False
+
+
+def recheck_session() -> None:
+    """On a fragment's own run, check the session as app.py does on every whole run; rerun the app if it ended.
+
+    One read by the session's primary key (services/auth.check_session), no cache: a sign-out in
+    another tab, a deactivation or the idle limit stops the very next run, a timed refresh included.
+    The whole-app rerun then finds the session ended and shows the sign-in form with the reason. A
+    role or hospital changed by an administrator reruns the app too, so the page is drawn for the new one.
+    """
+    if not _fragment_only_run():
+        return  # app.py resolved the session a moment ago on this run
+    seen = st.session_state.get(LIVE_KEY)
+    if seen is None or not st.session_state.get(TOKEN_KEY):
+        st.rerun(scope="app")
+    session_id, role, hospital_id = seen
+    result = data.call(auth.check_session, session_id, client_info(session_id), touch=not _timer_run(), policy=policy())
+    if isinstance(result, auth.SessionEnded) or (result.role, result.hospital_id) != (role, hospital_id):
+        st.rerun(scope="app")
+
+
+def live_fragment(*, run_every: float | None = None) -> Callable:
+    """`st.fragment` whose every run, its timed refreshes included, first re-checks the session.
+
+    Pages use this, never `st.fragment` (tests/test_trust_sessions.py checks): a fragment's own run
+    skips app.py, where every other run's session check happens.
+    """
+
+    def decorate(body: Callable) -> Callable:
+        @functools.wraps(body)
+        def checked(*args, **kwargs):
+            recheck_session()
+            return body(*args, **kwargs)
+
+        return st.fragment(checked, run_every=run_every)
+
+    return decorate
+
+
+def command_refused_for_the_session() -> None:
+    """A command found the session ended (or the account changed): rerun the app, which says why."""
+    st.rerun(scope="app")
 
 
 def _schedule_cookie(token: str, expires_at: datetime, device: str | None = None) -> None:

@@ -14,7 +14,7 @@ never disagree (a fragment redrawing only the table once left "Accepted" beside 
 
 import streamlit as st
 
-from dashboard.gate import require_page_access
+from dashboard.gate import live_fragment, require_page_access
 
 viewer = require_page_access("emergencies")
 
@@ -89,7 +89,7 @@ window = filters.current_range()
 monthly = data.cached(emergencies.median_assignment_by_month, actor, start=window.start, end=window.end)
 
 
-@st.fragment(run_every=REFRESH_SECONDS)
+@live_fragment(run_every=REFRESH_SECONDS)
 def _watch(seen: str) -> None:
     """Runs the whole page again when a referral, open emergency or ambulance in scope has changed."""
     if data.call(referrals.fingerprint, actor) != seen:

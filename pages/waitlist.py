@@ -7,7 +7,7 @@ administrators press it at once (the service locks with SKIP LOCKED).
 
 import streamlit as st
 
-from dashboard.gate import require_page_access
+from dashboard.gate import live_fragment, require_page_access
 
 viewer = require_page_access("waitlist")
 
@@ -224,7 +224,7 @@ def _write(command, entry, message: str, **kwargs) -> None:
     confirm.perform(KEY, command, actor, entry.id, message=message, affects=entry.hospital_id, **kwargs)
 
 
-@st.fragment(run_every=REFRESH_SECONDS)
+@live_fragment(run_every=REFRESH_SECONDS)
 def live_queue() -> None:
     """The breaches, the cards and the queue, re-read every 30 seconds without reloading the page."""
     _figures_at_the_top()

@@ -6,13 +6,15 @@ buttons and returns the action's details once, when Confirm is pressed.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, gate
 from dashboard.components import say
+from dashboard.services import auth
 from dashboard.services.errors import ServiceError
 
 
@@ -53,11 +55,17 @@ def perform(
 ) -> bool:
     """One command through data.write: refused in a sentence, or done (toast, forms cleared, page re-read).
 
+    The command runs only while the session that asked is valid (`in_a_live_session`); when it has
+    ended, nothing is written and the app is run again, which shows the sign-in form and why.
     `toast` is a shorter text for the corner box when the message is long (it cuts long ones off);
     `after` runs on success, before the page is re-read (to move a view to what was just written).
     """
     try:
-        data.write(command, actor, *args, affects=affects, **kwargs)
+        data.write(in_a_live_session(command), actor, *args, affects=affects, **kwargs)
+    except auth.SessionNoLongerValid as exc:
+        say.error(str(exc))
+        gate.command_refused_for_the_session()
+        return False
     except ServiceError as exc:
         say.error(str(exc))
         return False
@@ -66,6 +74,22 @@ def perform(
         after()
     done(message, key, toast=toast)
     return True
+
+
+def in_a_live_session(command: Callable) -> Callable:
+    """`command`, checking first, in its own transaction, that the actor's session is still valid.
+
+    A page drawn before a sign-out in another tab, a deactivation or the idle limit can still send
+    a click; the check (one read by the session's key, services/auth.require_live_session) refuses it
+    in the same transaction as the write it would have made.
+    """
+
+    @functools.wraps(command)
+    def checked(db, actor, *args, **kwargs):
+        auth.require_live_session(db, actor, policy=gate.policy())
+        return command(db, actor, *args, **kwargs)
+
+    return checked
 
 
 def done(message: str, key: str, *, toast: str | None = None) -> None:

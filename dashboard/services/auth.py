@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.services import audit, settings
 from dashboard.services.actors import STAFF_ROLES, Actor, ClientInfo
-from dashboard.services.errors import InvalidInput, NotFound
+from dashboard.services.errors import InvalidInput, NotFound, ServiceError
 from dashboard.services.inputs import usable_id
 from dashboard.services.scope import require_in_scope, require_role
 from db.base import UserRole
@@ -481,6 +481,40 @@ def ended_message(reason: str, policy: AuthPolicy) -> str:
     )
 
 
+def _end_reason(session: AuthSession, profile: Profile | None, policy: AuthPolicy, now: datetime) -> str | None:
+    """Why a session that is not revoked must end now (timed out, deactivated, no longer staff), or None."""
+    if now >= session.expires_at:
+        return "absolute_timeout"
+    if now - session.last_seen_at > policy.idle_timeout:
+        return "idle_timeout"
+    refusal = _staff_refusal(profile)
+    if refusal is not None:
+        return {LoginOutcome.INACTIVE: "deactivated", LoginOutcome.NO_HOSPITAL: "no_hospital"}.get(
+            refusal[0], "not_staff"
+        )
+    return None
+
+
+def _end(
+    db: Session, session: AuthSession, profile: Profile | None, client: ClientInfo, reason: str, now: datetime
+) -> None:
+    session.revoked_at = now
+    session.revoked_reason = reason
+    db.add(
+        audit.build_row(
+            user_id=session.user_id,
+            hospital_id=profile.hospital_id if profile else None,
+            client=ClientInfo(session.id, client.ip_address, client.user_agent),
+            action_category=audit.CATEGORY_AUTH,
+            action_type="session_ended",
+            resource_type="session",
+            resource_id=session.id,
+            new_values={"reason": reason},
+        )
+    )
+    db.flush()
+
+
 def resume(
     db: Session,
     token: str,
@@ -503,39 +537,123 @@ def resume(
     session, user, profile = row
     if session.revoked_at is not None:
         return SessionEnded(session.revoked_reason or "revoked", ended_message(session.revoked_reason or "", policy))
-
-    reason = None
-    if now >= session.expires_at:
-        reason = "absolute_timeout"
-    elif now - session.last_seen_at > policy.idle_timeout:
-        reason = "idle_timeout"
-    else:
-        refusal = _staff_refusal(profile)
-        if refusal is not None:
-            reason = {LoginOutcome.INACTIVE: "deactivated", LoginOutcome.NO_HOSPITAL: "no_hospital"}.get(
-                refusal[0], "not_staff"
-            )
+    reason = _end_reason(session, profile, policy, now)
     if reason is not None:
-        session.revoked_at = now
-        session.revoked_reason = reason
-        db.add(
-            audit.build_row(
-                user_id=user.id,
-                hospital_id=profile.hospital_id if profile else None,
-                client=ClientInfo(session.id, client.ip_address, client.user_agent),
-                action_category=audit.CATEGORY_AUTH,
-                action_type="session_ended",
-                resource_type="session",
-                resource_id=session.id,
-                new_values={"reason": reason},
-            )
-        )
-        db.flush()
+        _end(db, session, profile, client, reason, now)
         return SessionEnded(reason, ended_message(reason, policy))
-
     if now - session.last_seen_at >= LAST_SEEN_RESOLUTION:
         session.last_seen_at = now
     return _signed_in(db, session, user, profile)
+
+
+@dataclass(frozen=True)
+class LiveSession:
+    """What `check_session` confirms: the session is valid, and whose it is now."""
+
+    session_id: str
+    user_id: str
+    role: UserRole
+    hospital_id: str | None
+
+
+class SessionNoLongerValid(ServiceError):
+    """A command came from a session that has ended (signed out, timed out, deactivated) or whose role changed."""
+
+
+SESSION_GONE = "Your sign-in has ended, so nothing was changed. Sign in again to continue."
+ACCOUNT_CHANGED = (
+    "An administrator changed your account just now, so nothing was changed. Check the page and try again."
+)
+
+
+def _session_row(db: Session, session_id: str | None) -> tuple[AuthSession, Profile | None] | None:
+    # One indexed read (the session's primary key), cheap enough for every fragment run and command.
+    if not usable_id(session_id):
+        return None
+    row = db.execute(
+        select(AuthSession, Profile)
+        .outerjoin(Profile, Profile.user_id == AuthSession.user_id)
+        .where(AuthSession.id == session_id)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def check_session(
+    db: Session,
+    session_id: str | None,
+    client: ClientInfo,
+    *,
+    touch: bool,
+    policy: AuthPolicy | None = None,
+    now: datetime | None = None,
+) -> LiveSession | SessionEnded:
+    """`resume` for a run that is not a whole page: a fragment's own run (dashboard/gate.py).
+
+    The same rules as `resume` (revoked, idle, absolute limit, deactivated, no longer staff), by the
+    session's id. A session that must end is ended and audited here, as `resume` would. `touch` is
+    False for a fragment's timed refresh: a page left open is not activity, so the idle limit still
+    ends it; a click inside the fragment is.
+    """
+    policy = policy or AuthPolicy.from_settings()
+    now = _now(now)
+    found = _session_row(db, session_id)
+    if found is None:
+        return SessionEnded("unknown", "")
+    session, profile = found
+    if session.revoked_at is not None:
+        return SessionEnded(session.revoked_reason or "revoked", ended_message(session.revoked_reason or "", policy))
+    reason = _end_reason(session, profile, policy, now)
+    if reason is not None:
+        _end(db, session, profile, client, reason, now)
+        return SessionEnded(reason, ended_message(reason, policy))
+    if touch and now - session.last_seen_at >= LAST_SEEN_RESOLUTION:
+        session.last_seen_at = now
+    return LiveSession(session.id, session.user_id, profile.role, profile.hospital_id)
+
+
+def valid_session_id(
+    db: Session, token: str, *, policy: AuthPolicy | None = None, now: datetime | None = None
+) -> str | None:
+    """The id of the session a cookie's token belongs to while it is valid, else None; writes nothing.
+
+    For a request that is not a page run (a download, dashboard/web_security.MediaGate): the same
+    rules as `resume`, one indexed read, and no activity recorded (a download does not keep a
+    session alive on its own; ending one is left to its next page run).
+    """
+    policy = policy or AuthPolicy.from_settings()
+    row = db.execute(
+        select(AuthSession, Profile)
+        .outerjoin(Profile, Profile.user_id == AuthSession.user_id)
+        .where(AuthSession.token_hash == hash_token(token or ""))
+    ).first()
+    if row is None or row[0].revoked_at is not None or _end_reason(row[0], row[1], policy, _now(now)) is not None:
+        return None
+    return row[0].id
+
+
+def require_live_session(db: Session, actor: Actor, *, policy: AuthPolicy | None = None) -> None:
+    """Refuse a command (SessionNoLongerValid) unless the actor's session is valid and their role unchanged.
+
+    Run in the command's own transaction, first (dashboard/components/confirm.py), so a command from
+    a page opened before a sign-out, a deactivation or the idle limit writes nothing. Nothing is
+    written here either: the command's rollback would undo it; the next page run ends the session.
+    """
+    policy = policy or AuthPolicy.from_settings()
+    found = _session_row(db, actor.client.session_id)
+    if found is None:
+        raise SessionNoLongerValid(SESSION_GONE)
+    session, profile = found
+    if (
+        session.revoked_at is not None
+        or session.user_id != actor.user_id
+        or _end_reason(session, profile, policy, _now(None)) is not None
+    ):
+        raise SessionNoLongerValid(SESSION_GONE)
+    # A role or hospital changed since the page was drawn: its actor no longer says what they may do.
+    # (An ADMIN's actor carries the working scope they chose, not their profile's hospital.)
+    moved = actor.role is not UserRole.ADMIN and profile.hospital_id != actor.hospital_id
+    if profile.role is not actor.role or moved:
+        raise SessionNoLongerValid(ACCOUNT_CHANGED)
 
 
 def sign_out(db: Session, actor: Actor, token: str, *, now: datetime | None = None) -> None:
