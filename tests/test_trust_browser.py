@@ -222,7 +222,8 @@ def test_the_emergencies_watcher_ends_a_session_that_ended_elsewhere(browser, se
 
 
 def _fetch(url: str, cookie: str | None = None) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(url, headers={"Cookie": f"healthdash_session={cookie}"} if cookie else {})
+    headers = {"Cookie": f"healthdash_session={cookie}"} if cookie else {}
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310 (http on our own test server)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (our own test server)
             return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
