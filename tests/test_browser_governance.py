@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -127,6 +128,7 @@ def _expander(page, title: str):
 # Where a cell's column lies across the editor at 1400 px, as a share of its width (Description is
 # "large"; the others share the rest).
 OWNER_AT = 0.69
+DUE_AT = 0.83
 
 
 def _type_new_row(page, editor, description: str, owner: str) -> None:
@@ -137,7 +139,9 @@ def _type_new_row(page, editor, description: str, owner: str) -> None:
     """
     before = editor.bounding_box()["height"]
     editor.hover()
-    editor.get_by_role("button", name="Add row").click()
+    # The other editor's grid, still holding a selected cell, can lie over this toolbar for a moment:
+    # the click goes to the button itself.
+    editor.get_by_role("button", name="Add row").dispatch_event("click")
     for _ in range(40):  # the grid grows by the new row
         box = editor.bounding_box()
         if box["height"] > before:
@@ -152,6 +156,24 @@ def _type_new_row(page, editor, description: str, owner: str) -> None:
         field.fill(value)
         field.press("Enter")
         field.wait_for(state="detached")
+
+
+def _type_due_date(page, editor, when: date) -> None:
+    """Type a date into the Due date cell of the editor's last row (the row _type_new_row added)."""
+    settled(editor)
+    field = page.locator('#portal input[data-testid="date-picker-cell"]')
+    for _ in range(5):  # the form has just rerun with its refusal: the grid may still be redrawing
+        box = editor.bounding_box()
+        rows = round((box["height"] - 35) / 35) - 1
+        page.mouse.dblclick(box["x"] + box["width"] * DUE_AT, box["y"] + 35 + 35 * (rows - 1) + 17)
+        try:
+            field.wait_for(state="attached", timeout=2_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    field.fill(when.isoformat())
+    field.press("Enter")
+    field.wait_for(state="detached")
 
 
 def test_a_compliance_officer_records_an_assessment_and_sees_it_in_the_history(server, tab):
@@ -172,6 +194,15 @@ def test_a_compliance_officer_records_an_assessment_and_sees_it_in_the_history(s
     form.get_by_text("a row left empty is ignored").click()
     page.wait_for_timeout(300)
     form.get_by_role("button", name="Save assessment").click()
+    # A violation without a due date is refused, the sentence naming its row; nothing is saved.
+    page.locator(ERROR).filter(has_text="Violation 1 (“Drill log unsigned”) has no due date").first.wait_for()
+    wait_until_idle(page)
+    with Session(server.engine) as session:
+        assert session.scalars(select(HCT).where(HCT.compliance_type == "NHIA accreditation")).all() == []
+    _type_due_date(page, violations, datetime.now(LAGOS).date() + timedelta(days=30))
+    form.get_by_text("a row left empty is ignored").click()
+    page.wait_for_timeout(300)
+    form.get_by_role("button", name="Save assessment").click()
     page.locator(SUCCESS).filter(has_text="assessment saved").first.wait_for()
     wait_until_idle(page)
     assert page.locator(EXCEPTION).count() == 0 and page.locator(ERROR).count() == 0
@@ -183,6 +214,8 @@ def test_a_compliance_officer_records_an_assessment_and_sees_it_in_the_history(s
         assert [(v["description"], v["owner"], v["status"]) for v in saved.violations] == [
             ("Drill log unsigned", "Safety lead", "open")
         ]
+        assert saved.violations[0]["due_date"] == (datetime.now(LAGOS).date() + timedelta(days=30)).isoformat()
+        assert (saved.score, saved.status) == (80, "partially_compliant")  # the form's 80 sets the status
         assert [a["description"] for a in saved.corrective_actions] == ["Sign and file the drill log"]
         assert session.scalars(select(AuditLog.action_type).where(AuditLog.resource_id == saved.id)).all() == [
             "compliance_assessment_recorded"
