@@ -18,7 +18,8 @@ from db.settings import SettingsError
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
-    """Check the wallets written to since the last check, advance their checkpoints, refresh the money summaries."""
+    """Check the wallets written to since the last check (every wallet and both hash chains with --full),
+    advance their checkpoints, refresh the money summaries; exit 1 naming each wallet or link that fails."""
     from dashboard.services.wallets import refresh_reconciliation
     from db.engine import unit_of_work
 
@@ -29,10 +30,26 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     how = "every wallet from its first transaction" if args.full else "the wallets written to since the last check"
     print(
         f"Checked {how}: {run.transactions_replayed:,} transactions replayed, {run.wallets_verified:,} wallets "
-        f"verified, {run.problem_wallets:,} whose ledger breaks (see the Financials page); summaries as of "
+        f"verified, {run.problem_wallets:,} whose ledger or balance is wrong; summaries as of "
         f"{run.figures_as_of:%Y-%m-%d %H:%M:%S %Z}."
     )
-    return 1 if run.problem_wallets else 0
+    for wallet_id in run.broken_wallets:
+        print(f"  Wallet {wallet_id}: its balance_after chain does not add up (the Financials page shows where).")
+    for mismatch in run.balance_mismatches:
+        print(f"  {mismatch.sentence()}")
+    for link in run.chain_breaks:
+        print(f"  {link.sentence()}")
+    if run.heads is not None:
+        heads = run.heads
+        print(
+            f"Hash chains {'hold' if not run.chain_breaks else 'are broken'}. Keep these heads elsewhere; a later "
+            "--full that prints others for the same rows means the history was rebuilt:"
+        )
+        print(f"  audit trail: {heads.audit_rows:,} rows, head {heads.audit_head or '(empty)'}")
+        print(
+            f"  wallets: {heads.wallet_chains:,} chains, {heads.wallet_rows:,} transactions, root {heads.wallets_root}"
+        )
+    return 0 if run.sound else 1
 
 
 def _add_page_bench(bench: argparse.ArgumentParser) -> None:

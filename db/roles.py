@@ -3,10 +3,19 @@
 - The owner (`healthdash_owner` by default) owns the schema's objects and runs migrations, the
   seed and the demo builder. It has BYPASSRLS, since loading data is not any one user's act.
 - The app role (`healthdash_app`) owns nothing, is no superuser, cannot bypass row-level security,
-  cannot create roles or databases, and may read and write the tables but only read and append to
-  `audit_logs` (no UPDATE, DELETE or TRUNCATE: history cannot be rewritten from the dashboard, and
-  as a non-owner it cannot switch off the append-only trigger either). Its statements, locks and
-  idle transactions are time-limited, so a slow query becomes a message, not a hang.
+  cannot create roles or databases, and may use only the tables and columns the dashboard's pages
+  reach (APP_TABLES, an allow-list; tests/test_trust_db_grants.py compares it with what the services
+  reference): no health records, prescriptions, messages, conversations, emergency contacts, agent
+  tables or consultation-room tokens. History is append-only for it: `audit_logs`, `wallet_transactions`
+  and `wallet_postings` are read and INSERT only, wallets are never deleted, and the reconciliation's
+  checkpoints move only through the owner's function (migration 0012); as a non-owner it cannot switch
+  off a trigger either. Its statements, locks and idle transactions are time-limited, so a slow query
+  becomes a message, not a hang.
+- The names in use are remembered in the database (`ALTER DATABASE ... SET healthdash.owner_role` and
+  `healthdash.app_role`, which only the database's owner or a superuser can change), so `healthdash db
+  upgrade` refreshes the grants of the roles actually in use, not only the default names.
+- Every schema the migrations create (the partitions', the summaries') is handed to the owner too,
+  whichever order migrations and `db roles` ran in.
 
 `healthdash db roles` applies this on a server (or prints the SQL for a database administrator);
 the embedded default applies it itself on every start.
@@ -24,9 +33,48 @@ _log = logging.getLogger(__name__)
 
 OWNER_ROLE = "healthdash_owner"
 APP_ROLE = "healthdash_app"
-APPEND_ONLY_TABLES = ("audit_logs",)
+APPEND_ONLY_TABLES = ("audit_logs", "wallet_transactions", "wallet_postings")
+# What the dashboard's pages reach, and nothing more: table -> privileges (column lists where only some columns).
+# A table missing here is not the app's at all (health records, prescriptions, messages, conversations, emergency
+# contacts, the agent tables). A new table is the app's only once it is added here (no default privileges).
+APP_TABLES: dict[str, tuple[str, ...]] = {
+    "users": ("SELECT", "UPDATE"),
+    "profiles": ("SELECT", "UPDATE"),
+    "hospitals": ("SELECT", "UPDATE"),
+    "appointments": ("SELECT", "INSERT", "UPDATE"),
+    "consultation_sessions": ("SELECT", "INSERT", "UPDATE"),
+    # A room is made with a virtual appointment; its token is for the patient's and physician's apps, never read here.
+    "consultation_rooms": ("INSERT", "SELECT (id, session_id, room_status, created_at, updated_at)"),
+    "emergency_requests": ("SELECT", "INSERT", "UPDATE"),
+    "ambulance_requests": ("SELECT", "INSERT", "UPDATE"),
+    "referrals": ("SELECT", "INSERT", "UPDATE"),
+    "hospital_resources": ("SELECT", "INSERT", "UPDATE"),
+    "hospital_patients": ("SELECT", "INSERT", "UPDATE"),
+    "patient_waitlist": ("SELECT", "INSERT", "UPDATE"),
+    "hospital_financial_data": ("SELECT",),
+    "hospital_compliance_tracking": ("SELECT", "INSERT", "UPDATE"),
+    "analytics_data": ("SELECT",),
+    "documents": ("SELECT", "UPDATE"),
+    # Written for patients' and staff's own apps; the dashboard never reads one back (its title and message).
+    "notifications": ("INSERT", "SELECT (id, user_id, type, read, created_at)"),
+    "audit_logs": ("SELECT", "INSERT"),
+    "auth_sessions": ("SELECT", "INSERT", "UPDATE"),
+    "login_throttles": ("SELECT", "INSERT", "UPDATE", "DELETE"),
+    "wallets": ("SELECT", "UPDATE (balance, updated_at)"),
+    "wallet_transactions": ("SELECT", "INSERT"),
+    "wallet_postings": ("SELECT", "INSERT"),
+    "wallet_chain_checks": ("SELECT",),
+    "wallet_flows_by_day": ("SELECT",),
+    "consultation_activity_by_month": ("SELECT",),
+    "alembic_version": ("SELECT",),  # the dashboard refuses to start on a database not at the current revision
+}
 # Monthly partitions of analytics_data and audit_logs (migration 0010): the owner's, never the app's.
 PARTITIONS_SCHEMA = "healthdash_partitions"
+# The money summaries (migration 0011): the owner's; the app reads them through views in public.
+SUMMARIES_SCHEMA = "healthdash_summaries"
+MIGRATION_SCHEMAS = (PARTITIONS_SCHEMA, SUMMARIES_SCHEMA)
+# Where the role names in use are remembered: database-level settings only its owner or a superuser can change.
+NAME_SETTINGS = {"owner": "healthdash.owner_role", "app": "healthdash.app_role"}
 ENSURE_MONTH_PARTITIONS = "healthdash_ensure_month_partitions(regclass, date, date)"  # the owner's tool
 APP_LIMITS = {"statement_timeout": "30s", "lock_timeout": "5s", "idle_in_transaction_session_timeout": "60s"}
 
@@ -69,22 +117,27 @@ def create_roles_sql(
 
 
 def hand_over_sql(names: RoleNames, database: str) -> list[str]:
-    """Make the owner role own the database, its public schema and every object in it."""
+    """Make the owner role own the database, its public schema, the migrations' schemas and every object in them."""
     owner = names.owner
+    schemas = ", ".join(f"'{schema}'" for schema in ("public", *MIGRATION_SCHEMAS))
     return [
         f'ALTER DATABASE "{database}" OWNER TO {owner}',
         f"ALTER SCHEMA public OWNER TO {owner}",
-        # Objects in public (and the partitions' schema) not yet owned by the owner role: tables, views,
-        # sequences, functions, types.
+        # Objects in public and the migrations' schemas not yet owned by the owner role: tables, views,
+        # materialized views, sequences, functions, types (a superuser may have migrated before the roles existed).
         f"""DO $$ DECLARE item record; BEGIN
-            IF to_regnamespace('{PARTITIONS_SCHEMA}') IS NOT NULL THEN
-                ALTER SCHEMA {PARTITIONS_SCHEMA} OWNER TO {owner};
-            END IF;
+            FOR item IN SELECT n.nspname FROM pg_namespace n
+                WHERE n.nspname IN ({schemas}) AND pg_get_userbyid(n.nspowner) <> '{owner}'
+            LOOP
+                EXECUTE format('ALTER SCHEMA %I OWNER TO {owner}', item.nspname);
+            END LOOP;
             FOR item IN SELECT c.oid::regclass AS name, c.relkind FROM pg_class c
                 JOIN pg_namespace n ON n.oid = c.relnamespace
-                WHERE n.nspname IN ('public', '{PARTITIONS_SCHEMA}') AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+                WHERE n.nspname IN ({schemas}) AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
                   AND pg_get_userbyid(c.relowner) <> '{owner}'
-                  AND (c.relispartition  -- a partition depends on its parent (auto) but is owned on its own
+                  -- a sequence a column owns follows its table; everything else (a partition, a partitioned
+                  -- table rebuilt by migration 0010, which keeps an internal dependency) is handed over itself
+                  AND (c.relkind <> 'S'
                        OR NOT EXISTS (SELECT FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i')))
             LOOP
                 EXECUTE format('ALTER %s %s OWNER TO {owner}',
@@ -93,13 +146,14 @@ def hand_over_sql(names: RoleNames, database: str) -> list[str]:
             END LOOP;
             FOR item IN SELECT t.oid::regtype AS name FROM pg_type t
                 JOIN pg_namespace n ON n.oid = t.typnamespace
-                WHERE n.nspname = 'public' AND t.typtype IN ('e', 'd') AND pg_get_userbyid(t.typowner) <> '{owner}'
+                WHERE n.nspname IN ({schemas}) AND t.typtype IN ('e', 'd')
+                  AND pg_get_userbyid(t.typowner) <> '{owner}'
             LOOP
                 EXECUTE format('ALTER TYPE %s OWNER TO {owner}', item.name);
             END LOOP;
             FOR item IN SELECT p.oid::regprocedure AS name FROM pg_proc p
                 JOIN pg_namespace n ON n.oid = p.pronamespace
-                WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> '{owner}'
+                WHERE n.nspname IN ({schemas}) AND pg_get_userbyid(p.proowner) <> '{owner}'
             LOOP
                 EXECUTE format('ALTER ROUTINE %s OWNER TO {owner}', item.name);
             END LOOP;
@@ -107,41 +161,85 @@ def hand_over_sql(names: RoleNames, database: str) -> list[str]:
     ]
 
 
+def remember_names_sql(names: RoleNames, database: str) -> list[str]:
+    """Record the names in use, so a later `healthdash db upgrade` refreshes these roles' grants (as a superuser)."""
+    return [
+        f"ALTER DATABASE \"{database}\" SET {NAME_SETTINGS['owner']} = '{names.owner}'",
+        f"ALTER DATABASE \"{database}\" SET {NAME_SETTINGS['app']} = '{names.app}'",
+    ]
+
+
+def remembered_names(conn: Connection) -> RoleNames | None:
+    """The names `healthdash db roles` recorded for this database, or None (roles never set up here).
+
+    Read from the catalogue, not from the session's settings, which any login may change for itself.
+    """
+    settings = conn.scalar(
+        text(
+            "SELECT s.setconfig FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase "
+            "WHERE d.datname = current_database() AND s.setrole = 0"
+        )
+    )
+    found = dict(item.split("=", 1) for item in settings or [] if "=" in item)
+    owner, app = found.get(NAME_SETTINGS["owner"]), found.get(NAME_SETTINGS["app"])
+    if not owner or not app:
+        return None
+    return RoleNames(owner=owner, app=app)
+
+
 def grants_sql(names: RoleNames, database: str) -> list[str]:
-    """What the app role may do: connect, read and write the tables, append to the audit trail."""
+    """What the app role may do: connect, and use the tables and columns of APP_TABLES as listed there."""
     app, owner = names.app, names.owner
     statements = [
         f'GRANT CONNECT ON DATABASE "{database}" TO {app}',
         f"GRANT USAGE ON SCHEMA public TO {app}",
         f"REVOKE CREATE ON SCHEMA public FROM {app}",
-        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {app}",
+        # Everything taken back first, column privileges included, then the allow-list given again: a table
+        # dropped from the list, or a privilege an older version granted, does not linger.
+        f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {app}",
+        f"""DO $$ DECLARE item record; BEGIN
+            FOR item IN SELECT DISTINCT c.oid::regclass AS name FROM pg_class c
+                JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) AS t
+                WHERE n.nspname = 'public' AND t.grantee = '{app}'::regrole
+            LOOP EXECUTE format('REVOKE ALL ON %s FROM {app}', item.name); END LOOP;
+            FOR item IN SELECT DISTINCT c.oid::regclass AS name, a.attname FROM pg_attribute a
+                JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace,
+                aclexplode(a.attacl) AS t
+                WHERE n.nspname = 'public' AND t.grantee = '{app}'::regrole
+            LOOP EXECUTE format('REVOKE ALL (%I) ON %s FROM {app}', item.attname, item.name); END LOOP;
+        END $$""",
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {app}",
         f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO {app}",
-        # Tables a later migration adds are the app's to use too, as the owner creates them.
+        # No table is the app's by default any more: a later migration's table waits for the allow-list.
         f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public "
-        f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {app}",
+        f"REVOKE SELECT, INSERT, UPDATE, DELETE ON TABLES FROM {app}",
         f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {app}",
     ]
-    for table in APPEND_ONLY_TABLES:  # before the first migration the table is not there yet
-        statements.append(
-            f"DO $$ BEGIN IF to_regclass('public.{table}') IS NOT NULL THEN "
-            f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM {app}; END IF; END $$"
-        )
-    statements.append(f"REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA public FROM {app}")
+    for table, privileges in APP_TABLES.items():  # before the migrations have made it, a table is skipped
+        grants = "; ".join(f"GRANT {privilege} ON {table} TO {app}" for privilege in privileges)
+        statements.append(f"DO $$ BEGIN IF to_regclass('public.{table}') IS NOT NULL THEN {grants}; END IF; END $$")
     # The app reaches partitioned rows through the parents only, where row-level security and the
-    # append-only rules hold: nothing on the partitions' schema or its tables (migration 0010).
+    # append-only rules hold: nothing on the migrations' own schemas or their tables (migrations 0010, 0011).
+    for schema in MIGRATION_SCHEMAS:
+        statements.append(
+            f"DO $$ BEGIN IF to_regnamespace('{schema}') IS NOT NULL THEN "
+            f"REVOKE ALL ON SCHEMA {schema} FROM {app}; "
+            f"REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM {app}; END IF; END $$"
+        )
     statements.append(
-        f"DO $$ BEGIN IF to_regnamespace('{PARTITIONS_SCHEMA}') IS NOT NULL THEN "
-        f"REVOKE ALL ON SCHEMA {PARTITIONS_SCHEMA} FROM {app}; "
-        f"REVOKE ALL ON ALL TABLES IN SCHEMA {PARTITIONS_SCHEMA} FROM {app}; END IF; "
-        f"IF to_regprocedure('{ENSURE_MONTH_PARTITIONS}') IS NOT NULL THEN "
+        f"DO $$ BEGIN IF to_regprocedure('{ENSURE_MONTH_PARTITIONS}') IS NOT NULL THEN "
         f"REVOKE EXECUTE ON FUNCTION {ENSURE_MONTH_PARTITIONS} FROM {app}; END IF; END $$"
     )
     return statements
 
 
 def all_sql(names: RoleNames, database: str, **passwords: str | None) -> list[str]:
-    return [*create_roles_sql(names, **passwords), *hand_over_sql(names, database), *grants_sql(names, database)]
+    return [
+        *create_roles_sql(names, **passwords),
+        *hand_over_sql(names, database),
+        *remember_names_sql(names, database),
+        *grants_sql(names, database),
+    ]
 
 
 def run(conn: Connection, statements: list[str]) -> None:
@@ -154,17 +252,19 @@ def apply_as_superuser(engine: Engine, names: RoleNames = RoleNames(), **passwor
     with engine.begin() as conn:
         run(conn, create_roles_sql(names, **passwords))
         run(conn, hand_over_sql(names, engine.url.database))
+        run(conn, remember_names_sql(names, engine.url.database))
         run(conn, grants_sql(names, engine.url.database))
 
 
-def refresh_grants(engine: Engine, names: RoleNames = RoleNames()) -> bool:
-    """After migrations: the app's rights on every table, the audit trail append-only again.
+def refresh_grants(engine: Engine, names: RoleNames | None = None) -> bool:
+    """After migrations: the app's allow-list on every table again, history append-only again.
 
-    Run as the owner (or a superuser). Default privileges give a new table to the app with UPDATE
-    and DELETE; this takes them back where history must not change. Nothing happens when the app
-    role does not exist (a single-role deployment); returns whether it ran.
+    Run as the owner (or a superuser). The roles are `names`, else the ones `healthdash db roles` recorded
+    in this database, else the default names. Nothing happens when that app role does not exist (a
+    single-role deployment); returns whether it ran.
     """
     with engine.begin() as conn:
+        names = names or remembered_names(conn) or RoleNames()
         if not conn.scalar(text("SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = :name)"), {"name": names.app}):
             return False
         run(conn, grants_sql(names, engine.url.database)[1:])  # CONNECT on the database is its owner's to give

@@ -63,7 +63,7 @@ def test_upgrade_check_seed_reset_on_a_fresh_database(fresh_database):
 
     result = healthdash("db", "reconcile", database_url=url)  # nothing to check yet: a clean pass
     assert result.returncode == 0, result.stderr
-    assert "0 transactions replayed" in result.stdout and "0 whose ledger breaks" in result.stdout
+    assert "0 transactions replayed" in result.stdout and "0 whose ledger or balance is wrong" in result.stdout
 
     result = healthdash("db", "seed", database_url=url)
     assert result.returncode == 0 and "admin@healthcare.com" in result.stdout
@@ -140,7 +140,9 @@ def test_db_roles_prints_the_least_privilege_sql_for_an_administrator():
     assert result.returncode == 0, result.stderr
     sql = result.stdout
     assert "CREATE ROLE healthdash_app" in sql and "NOBYPASSRLS" in sql and "NOSUPERUSER" in sql
-    assert "REVOKE UPDATE, DELETE, TRUNCATE ON audit_logs FROM healthdash_app" in sql
+    assert "REVOKE ALL ON ALL TABLES IN SCHEMA public FROM healthdash_app" in sql  # then the allow-list
+    assert "GRANT SELECT ON audit_logs TO healthdash_app; GRANT INSERT ON audit_logs TO healthdash_app;" in sql
+    assert "health_records" not in sql and "ALTER DATABASE \"clinic\" SET healthdash.app_role = 'healthdash_app'" in sql
     assert 'ALTER DATABASE "clinic" OWNER TO healthdash_owner' in sql
     assert "statement_timeout" in sql
 

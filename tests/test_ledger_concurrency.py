@@ -85,7 +85,8 @@ def secured_database(
 
 
 def open_wallets(engine: Engine, openings: tuple[Decimal, ...]) -> list[str]:
-    """Committed wallets, each topped up through the ledger with its opening amount."""
+    """Committed wallets, each topped up through the ledger with its opening amount (made by the owner: the dashboard
+    creates no accounts or wallets, so its role may not)."""
     with Session(engine) as db, db.begin():
         users = [
             User(email=f"racer.{secrets.token_hex(5)}@ledger.test.ng", password="x", wallet=Wallet()) for _ in openings
@@ -109,7 +110,7 @@ def secured(admin_url):
 @pytest.fixture
 def pair(secured):
     """Two fresh wallets with ₦100.00 each."""
-    return open_wallets(secured.app, (Decimal("100.00"), Decimal("100.00")))
+    return open_wallets(secured.owner, (Decimal("100.00"), Decimal("100.00")))
 
 
 def run_in_thread(target) -> tuple[threading.Thread, list]:
@@ -263,7 +264,7 @@ def post(db: Session, operation: Operation) -> Posting:
 
 
 def test_two_thousand_concurrent_transfers_and_payments_conserve_the_money(secured):
-    wallets = open_wallets(secured.app, OPENINGS)
+    wallets = open_wallets(secured.owner, OPENINGS)
     queues = plan(wallets, random.Random(20261128))
     assert sum(len(q) for q in queues) == OPERATIONS
     outcomes: list[Counter] = [Counter() for _ in range(THREADS)]

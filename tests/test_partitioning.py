@@ -35,6 +35,7 @@ TABLE_INDEXES = {
         "ix_audit_logs_created_at",
         "ix_audit_logs_hospital_id_created_at",
         "ix_audit_logs_user_id_created_at",
+        "ix_audit_logs_chain_seq",
     ],
 }
 MONTHS_AHEAD = 24
@@ -231,7 +232,8 @@ def test_the_function_adds_a_month_and_refiles_its_rows_from_default(partitioned
         if table == "analytics_data":
             assert (rls, forced, policies) == (True, True, {"hospital_scope"})
         else:
-            assert triggers == {"trg_audit_logs_append_only", "trg_audit_logs_no_truncate"}
+            assert triggers == {"trg_audit_logs_append_only", "trg_audit_logs_no_truncate", "trg_audit_logs_stamp"}
+            assert (rls, forced, policies) == (True, True, {"hospital_scope_read", "append"})  # migration 0013
         transaction.rollback()
 
 
@@ -248,6 +250,9 @@ def test_the_function_refuses_what_it_cannot_partition(partitioned):
 def test_the_app_cannot_update_delete_or_truncate_the_audit_trail_or_any_of_its_partitions(partitioned):
     app = partitioned["app"]
     with app.begin() as conn:
+        conn.execute(
+            text("SELECT set_config('healthdash.scope', '*', true), set_config('healthdash.user_id', 'app', true)")
+        )
         conn.execute(text("INSERT INTO audit_logs (id, user_id, action_type) VALUES ('by-app', 'app', 'appended')"))
         assert conn.execute(text("SELECT count(*) FROM audit_logs")).scalar_one() >= 2  # reads and appends
         partitions = _partitions(conn, "audit_logs")
@@ -316,7 +321,14 @@ def test_a_hospitals_scope_sees_only_its_metrics_through_the_parent_and_cannot_n
     assert _hospitals_seen(app, "*", "analytics_data") == {a, b}
     for name in ("analytics_data_default", _partition("analytics_data", NEXT_MONTH)):
         _refused(app, f"SELECT * FROM {SCHEMA}.{name}", "permission denied")
-    # Rows go in through the parent (routed to their month without any right on it), under the scope.
+    # Rows go in through the parent (routed to their month without any right on it), under the scope. The dashboard
+    # only reads metrics (db/roles.py APP_TABLES); the platform's writer of metrics is played here by the app role.
+    _refused(
+        app, "INSERT INTO analytics_data (id, hospital_id, metric_name) VALUES ('x', 'y', 'm')", "permission denied"
+    )
+    grant = f"GRANT INSERT ON analytics_data TO {partitioned['names'].app}"
+    with partitioned["superuser"].begin() as conn:
+        conn.execute(text(grant))
     with app.begin() as conn:
         conn.execute(text("SELECT set_config('healthdash.scope', :s, true)"), {"s": a})
         conn.execute(
@@ -335,6 +347,8 @@ def test_a_hospitals_scope_sees_only_its_metrics_through_the_parent_and_cannot_n
             ),
             {"h": b, "d": _lagos(NEXT_MONTH, 10)},
         )
+    with partitioned["superuser"].begin() as conn:
+        conn.execute(text(grant.replace("GRANT", "REVOKE").replace(" TO ", " FROM ")))
 
 
 def test_every_partition_holds_the_hospital_policy_even_for_a_role_allowed_to_name_it(partitioned):

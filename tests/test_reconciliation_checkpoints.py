@@ -13,7 +13,7 @@ from db.base import UserRole
 from db.models import WalletTransaction
 from db.models.money import WalletChainCheck
 from tests.operations_data import actor
-from tests.test_wallets_service import T0, add_wallet, mine
+from tests.test_wallets_service import T0, add_wallet, mine, rewrite
 
 D = Decimal
 ADMIN = actor(UserRole.ADMIN, None)
@@ -54,7 +54,7 @@ def test_an_update_behind_the_checkpoint_resets_it_and_the_break_is_found_exactl
     wallet, ids = add_wallet(db_session, "Tunde", [("credit", "1000.00"), ("debit", "250.00"), ("debit", "50.00")])
     wallets.refresh_reconciliation(db_session, ADMIN)
     assert not _check(db_session, wallet).pending
-    db_session.execute(update(WalletTransaction).where(WalletTransaction.id == ids[0]).values(balance_after=D("990")))
+    rewrite(db_session, update(WalletTransaction).where(WalletTransaction.id == ids[0]).values(balance_after=D("990")))
     check = _check(db_session, wallet)
     assert check.pending and check.checked_through_id is None and check.transactions == 0
     [problem] = mine(wallets.reconciliation(db_session, ADMIN), wallet)

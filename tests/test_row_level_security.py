@@ -125,6 +125,7 @@ def test_the_dashboard_runs_each_call_under_its_actors_scope(secured, monkeypatc
 
 def test_the_audit_trail_is_append_only_for_the_app(secured):
     with Session(secured["app"]) as session, session.begin():
+        apply_scope(session, None, "app")  # the acting user: the database refuses a row naming anyone else
         session.add(AuditLog(user_id="app", action_category="test", action_type="appended"))
         session.flush()
         assert session.scalar(select(func.count()).select_from(AuditLog)) >= 2

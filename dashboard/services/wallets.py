@@ -120,14 +120,6 @@ class CheckStatus:
     pending_wallets: int  # wallets written to since their checkpoint (or never checked)
 
 
-@dataclass(frozen=True)
-class ReconciliationRun:
-    wallets_verified: int  # checkpoints advanced
-    transactions_replayed: int
-    problem_wallets: int  # wallets whose chain breaks (left pending, checked again next time)
-    figures_as_of: datetime
-
-
 _FLOWS = text("SELECT max(refreshed_at) FROM wallet_flows_by_day")
 
 
@@ -266,60 +258,199 @@ def reconciliation(db: Session, actor: Actor) -> Reconciliation:
     )
 
 
-# The checkpoints of the wallets that verified, advanced to their last row, only where no write came in since
-# they were read (`writes` unchanged); with :full, the wallets that break lose theirs (replayed from the start
-# next time). Returns one row per wallet written.
-_ADVANCE = text(
-    "WITH"
-    + _CHAIN
-    + """, counted AS (
-        SELECT wallet_id, count(*) AS n FROM chain GROUP BY wallet_id
-    ), verdict AS MATERIALIZED (
-        SELECT d.wallet_id, coalesce(d.writes, 0) AS writes, d.at, d.tid, d.start_after, d.kept,
-               b.wallet_id IS NOT NULL AS broken, coalesce(n.n, 0) AS replayed,
-               l.created_at AS l_at, l.id AS l_id, l.balance_after AS l_after
-          FROM todo d LEFT JOIN last l ON l.wallet_id = d.wallet_id
-          LEFT JOIN first_break b ON b.wallet_id = d.wallet_id
-          LEFT JOIN counted n ON n.wallet_id = d.wallet_id
-    ), reset AS (
-        UPDATE wallet_chain_checks c
-           SET checked_through_created_at = NULL, checked_through_id = NULL, balance_after = NULL, transactions = 0,
-               pending = true, checked_at = clock_timestamp()
-          FROM verdict v
-         WHERE :full AND v.broken AND c.wallet_id = v.wallet_id AND c.writes = v.writes
-        RETURNING c.wallet_id
-    ), advanced AS (
-        INSERT INTO wallet_chain_checks AS c
-            (wallet_id, checked_through_created_at, checked_through_id, balance_after, transactions, pending, writes,
-             checked_at)
-        SELECT v.wallet_id, coalesce(v.l_at, v.at), coalesce(v.l_id, v.tid), coalesce(v.l_after, v.start_after),
-               v.kept + v.replayed, false, v.writes, clock_timestamp()
-          FROM verdict v WHERE NOT v.broken ORDER BY v.wallet_id
-        ON CONFLICT (wallet_id) DO UPDATE
-           SET checked_through_created_at = excluded.checked_through_created_at,
-               checked_through_id = excluded.checked_through_id, balance_after = excluded.balance_after,
-               transactions = excluded.transactions, pending = false, checked_at = excluded.checked_at
-         WHERE c.writes = excluded.writes
-        RETURNING c.wallet_id
-    )
-    SELECT (SELECT count(*) FROM advanced), (SELECT count(*) FROM chain),
-           (SELECT count(*) FROM verdict WHERE broken), (SELECT count(*) FROM reset)
+@dataclass(frozen=True)
+class BalanceMismatch:
+    """A wallet whose balance is not where its ledger ends."""
+
+    wallet_id: str
+    balance: Decimal
+    ledger_ends_at: Decimal  # the last transaction's balance_after, in (created_at, id) order; 0 with none
+
+    def sentence(self) -> str:
+        return (
+            f"Wallet {self.wallet_id} holds ₦{self.balance:,.2f}, but its ledger ends at ₦{self.ledger_ends_at:,.2f}."
+        )
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """The first link of a hash chain (migration 0012) that does not hold."""
+
+    chain: str  # "wallet <id>" or "audit trail"
+    row_id: str  # the transaction or audit row where it breaks
+    position: int  # its place in the chain, from 1
+    reason: str
+
+    def sentence(self) -> str:
+        return f"The {self.chain}'s hash chain breaks at row {self.row_id} (link {self.position:,}): {self.reason}."
+
+
+@dataclass(frozen=True)
+class ChainHeads:
+    """What an operator keeps elsewhere: a later rebuild of the chains changes these."""
+
+    audit_rows: int
+    audit_head: str | None  # the last audit row's hash (None: an empty trail)
+    wallet_chains: int
+    wallet_rows: int
+    wallets_root: str  # sha256 of every wallet's (id, length, last hash), in wallet id order
+
+
+@dataclass(frozen=True)
+class ReconciliationRun:
+    wallets_verified: int  # checkpoints advanced
+    transactions_replayed: int
+    problem_wallets: int  # wallets whose balance_after chain breaks or whose balance differs from it
+    figures_as_of: datetime
+    broken_wallets: tuple[str, ...] = ()  # the wallets whose balance_after chain breaks (the first MAX_PROBLEMS)
+    balance_mismatches: tuple[BalanceMismatch, ...] = ()  # the first MAX_PROBLEMS
+    chain_breaks: tuple[ChainBreak, ...] = ()  # with full: the first broken link of each broken chain
+    heads: ChainHeads | None = None  # with full
+
+    @property
+    def sound(self) -> bool:
+        return not (self.problem_wallets or self.chain_breaks)
+
+
+# Every wallet's balance against its last transaction (one index probe each): exact whatever the checkpoints say.
+_BALANCES = text(
+    """
+    SELECT w.id, w.balance, coalesce(l.balance_after, 0) AS ledger_end, count(*) OVER () AS total
+      FROM wallets w
+      LEFT JOIN LATERAL (SELECT t.balance_after FROM wallet_transactions t WHERE t.wallet_id = w.id
+                          ORDER BY t.created_at DESC, t.id DESC LIMIT 1) l ON true
+     WHERE w.balance <> coalesce(l.balance_after, 0)
+     ORDER BY w.id
+     LIMIT :limit
     """
 )
+
+
+def balance_mismatches(db: Session, limit: int = MAX_PROBLEMS) -> tuple[int, list[BalanceMismatch]]:
+    """How many wallets hold a balance other than where their ledger ends, and the first `limit` of them."""
+    rows = db.execute(_BALANCES, {"limit": limit}).all()
+    return (rows[0].total if rows else 0), [BalanceMismatch(r.id, r.balance, r.ledger_end) for r in rows]
+
+
+# Each link recomputed from the stored previous hash and the row's fields (migration 0012's functions): an edit
+# breaks its own link; a rebuilt hash breaks the next one; a deleted row leaves a gap in chain_seq.
+_WALLET_LINKS = text(
+    """
+    WITH links AS (
+        SELECT t.wallet_id, t.id, t.chain_seq, t.chain_hash,
+               row_number() OVER w AS n,
+               healthdash_chain_link(lag(t.chain_hash) OVER w, healthdash_wallet_transaction_fields(to_jsonb(t)))
+                   AS expected
+          FROM wallet_transactions t
+        WINDOW w AS (PARTITION BY t.wallet_id ORDER BY t.chain_seq NULLS LAST, t.created_at, t.id)
+    )
+    SELECT DISTINCT ON (wallet_id) wallet_id, id, n, chain_seq, chain_hash IS NOT DISTINCT FROM expected AS linked
+      FROM links
+     WHERE chain_seq IS DISTINCT FROM n OR chain_hash IS DISTINCT FROM expected
+     ORDER BY wallet_id, n
+    """
+)
+_AUDIT_LINKS = text(
+    """
+    WITH links AS (
+        SELECT a.id, a.chain_seq, a.chain_hash,
+               row_number() OVER w AS n,
+               healthdash_chain_link(lag(a.chain_hash) OVER w, healthdash_audit_log_fields(to_jsonb(a))) AS expected
+          FROM audit_logs a
+        WINDOW w AS (ORDER BY a.chain_seq NULLS LAST, a.created_at, a.id)
+    )
+    SELECT 'audit trail', id, n, chain_seq, chain_hash IS NOT DISTINCT FROM expected AS linked
+      FROM links
+     WHERE chain_seq IS DISTINCT FROM n OR chain_hash IS DISTINCT FROM expected
+     ORDER BY n
+     LIMIT 1
+    """
+)
+_HEADS = text(
+    """
+    WITH heads AS (
+        SELECT DISTINCT ON (wallet_id) wallet_id, chain_seq, chain_hash FROM wallet_transactions
+         ORDER BY wallet_id, chain_seq DESC NULLS LAST
+    )
+    SELECT (SELECT count(*) FROM audit_logs),
+           (SELECT chain_hash FROM audit_logs ORDER BY chain_seq DESC NULLS LAST LIMIT 1),
+           (SELECT count(*) FROM heads), (SELECT count(*) FROM wallet_transactions),
+           encode(sha256(convert_to(coalesce(
+               (SELECT string_agg(concat_ws(':', wallet_id, chain_seq, chain_hash), E'\\n' ORDER BY wallet_id)
+                  FROM heads), ''), 'UTF8')), 'hex')
+    """
+)
+
+
+def _why(chain_seq: int | None, position: int, linked: bool) -> str:
+    if chain_seq is None:
+        return "the row has no place in the chain (written with the database's triggers off)"
+    if chain_seq != position:
+        return f"it says it is link {chain_seq:,}, so a row before it is missing or out of place"
+    if not linked:
+        return "its hash does not match its contents and the link before it (the row, or the one before, was changed)"
+    return "the link does not hold"  # pragma: no cover - the query returns only rows that fail one of the above
+
+
+def verify_hash_chains(db: Session) -> tuple[list[ChainBreak], ChainHeads]:
+    """Recompute every link of every wallet's chain and of the audit trail's; the first break of each, and the heads.
+
+    Reads every row of wallet_transactions and audit_logs: for `healthdash db reconcile --full` (the owner's
+    connection, or one in network scope).
+    """
+    breaks = [
+        ChainBreak(f"wallet {wallet_id}", row_id, int(position), _why(seq, int(position), linked))
+        for wallet_id, row_id, position, seq, linked in db.execute(_WALLET_LINKS)
+    ]
+    breaks += [
+        ChainBreak(chain, row_id, int(position), _why(seq, int(position), linked))
+        for chain, row_id, position, seq, linked in db.execute(_AUDIT_LINKS)
+    ]
+    audit_rows, audit_head, chains, wallet_rows, root = db.execute(_HEADS).one()
+    return breaks, ChainHeads(int(audit_rows), audit_head, int(chains), int(wallet_rows), root)
 
 
 def refresh_reconciliation(db: Session, actor: Actor | None, *, full: bool = False) -> ReconciliationRun:
     """Advance the checkpoints of the wallets that verify, and refresh the money summaries; a short write.
 
-    `full` replays every wallet from its first row, ignoring the checkpoints (and resets those of wallets that
-    break): the check that does not rely on the triggers, for a schedule (`healthdash db reconcile --full`).
-    `actor` None is the command line (the owner's connection).
+    The checkpoints move only through the owner's function `healthdash_advance_wallet_checkpoints` (migration
+    0012), which replays the chains itself: the app role cannot set or reset one. Every wallet's balance is then
+    compared with where its ledger ends (exact, whatever the checkpoints). `full` replays every wallet from its
+    first row, ignoring the checkpoints (and resets those of wallets that break), and verifies the hash chains of
+    the wallets and of the audit trail: the check that does not rely on the triggers, for a schedule
+    (`healthdash db reconcile --full`). `actor` None is the command line (the owner's connection).
     """
     if actor is not None:
         require_wallet_reader(db, actor, "check patients' wallets")
-    verified, replayed, broken, _ = db.execute(_ADVANCE, {"full": full}).one()
+    verified, replayed, broken, _ = db.execute(
+        text("SELECT * FROM healthdash_advance_wallet_checkpoints(:full)"), {"full": full}
+    ).one()
+    broken_ids: tuple[str, ...] = ()
+    if broken:
+        problems = reconciliation_problems(db)
+        broken_ids = tuple(p.wallet_id for p in problems if p.chain_breaks)
+    mismatched, mismatches = balance_mismatches(db)
+    chain_breaks: list[ChainBreak] = []
+    heads = None
+    if full:
+        chain_breaks, heads = verify_hash_chains(db)
     as_of = db.scalar(text("SELECT healthdash_refresh_money_summaries()"))
-    return ReconciliationRun(int(verified), int(replayed), int(broken), as_of)
+    problem_wallets = len(set(broken_ids) | {m.wallet_id for m in mismatches}) + max(0, mismatched - len(mismatches))
+    return ReconciliationRun(
+        int(verified),
+        int(replayed),
+        max(int(broken), problem_wallets),
+        as_of,
+        broken_ids,
+        tuple(mismatches),
+        tuple(chain_breaks),
+        heads,
+    )
+
+
+def reconciliation_problems(db: Session) -> list[WalletProblem]:
+    """The failing wallets of the incremental reconciliation, without the role check (the command line's)."""
+    return [WalletProblem(*row[:10]) for row in db.execute(_RECONCILE, {"full": False, "limit": MAX_PROBLEMS})]
 
 
 def export_wallet_figures(db: Session, actor: Actor, *, table: str, start: date, end: date) -> tuple[list, bool]:

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, func, text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, func, text
 from sqlalchemy.dialects.postgresql import TIMESTAMP
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -129,6 +129,7 @@ class AuditLog(Base):
         Index(None, "hospital_id", "created_at"),
         Index(None, "user_id", "created_at"),
         Index(None, "created_at"),
+        Index(None, "chain_seq"),
     )
 
     id: Mapped[str] = id_column()
@@ -147,3 +148,6 @@ class AuditLog(Base):
     ip_address: Mapped[str | None]
     user_agent: Mapped[str | None]
     created_at: Mapped[datetime] = partition_key_column()
+    # Migration 0012: the row's place in the trail's hash chain and its link, both set by the database.
+    chain_seq: Mapped[int | None] = mapped_column(BigInteger)
+    chain_hash: Mapped[str | None]

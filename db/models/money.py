@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import (
@@ -48,6 +48,7 @@ class WalletTransaction(Base):
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("balance_after >= 0", name="balance_after_non_negative"),
         Index("idx_wallet_transactions_wallet_created", "wallet_id", "created_at"),
+        Index("uq_wallet_transactions_wallet_id_chain_seq", "wallet_id", "chain_seq", unique=True),
     )
 
     id: Mapped[str] = id_column()
@@ -60,6 +61,9 @@ class WalletTransaction(Base):
     created_at: Mapped[datetime] = created_at_column()
     # Migration 0008: the posting (idempotency key) that wrote the row; NULL for other clients' rows.
     posting_key: Mapped[str | None] = mapped_column(ForeignKey("wallet_postings.idempotency_key"), index=True)
+    # Migration 0012: the row's place in its wallet's hash chain and its link, both set by the database.
+    chain_seq: Mapped[int | None] = mapped_column(BigInteger)
+    chain_hash: Mapped[str | None]
 
     wallet: Mapped[Wallet] = relationship(back_populates="transactions")
     posting: Mapped[WalletPosting | None] = relationship(back_populates="transactions")
