@@ -281,11 +281,14 @@ def test_an_export_is_served_only_to_the_session_that_made_it_and_never_cached(b
         other.close()
 
 
-def test_the_waitlist_page_at_1400_pixels(browser, server, tmp_path):
-    """A look at the page whose fragment changed (saved for a person to view), and no error on it."""
+def test_the_pages_with_live_fragments_at_1400_pixels(browser, server, tmp_path):
+    """A look at the pages whose fragments changed (saved for a person to view), and no error on them."""
     ctx, page = _on_waitlist(browser, server, server.trust.network.emails["ha_a"])
     try:
         screenshot(page, tmp_path / "waitlist.png")
+        assert page.locator('[data-testid="stException"]').count() == 0
+        open_from_menu(page, "Emergencies")
+        screenshot(page, tmp_path / "emergencies.png")
         assert page.locator('[data-testid="stException"]').count() == 0
     finally:
         ctx.close()

@@ -15,7 +15,17 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from dashboard import session_cookie
-from dashboard.web_security import COOKIE_ROUTE, SameOriginWebSocket, SecurityHeaders, cookie_exchange, same_origin
+from dashboard.web_security import (
+    COOKIE_ROUTE,
+    PEER_HEADER,
+    MediaGate,
+    PeerAddress,
+    SameOriginWebSocket,
+    SecurityHeaders,
+    cookie_exchange,
+    media_owners,
+    same_origin,
+)
 
 APP = Starlette(
     routes=[Route(COOKIE_ROUTE, cookie_exchange, methods=["POST"])],
@@ -34,7 +44,7 @@ def _post(body: dict, *, origin: str | None = f"http://{HOST}", scheme="http", c
         "type": "http", "method": "POST", "path": COOKIE_ROUTE, "raw_path": COOKIE_ROUTE.encode(),
         "query_string": b"", "headers": headers, "scheme": scheme, "http_version": "1.1",
         "server": ("dash.example", 8501), "client": ("10.0.0.9", 5000), "root_path": "",
-    }
+    }  # fmt: skip
     messages = [{"type": "http.request", "body": json.dumps(body).encode(), "more_body": False}]
     sent = []
 
@@ -141,3 +151,83 @@ def test_a_sign_in_also_stores_the_browsers_device_token_http_only_for_months():
     assert "HttpOnly" in device and "SameSite=strict" in device
     assert f"Max-Age={session_cookie.DEVICE_DAYS * 86_400}" in device
     assert session.startswith(f"{session_cookie.COOKIE_NAME}=session-token;")
+
+
+# --- issue 19: the peer address and downloads ---------------------------------------------------
+
+
+def _through(middleware, scope: dict) -> tuple[dict | None, list[dict]]:
+    """Run `scope` through `middleware` around an app that records the scope it got and answers 200."""
+    seen: dict = {}
+    sent: list[dict] = []
+
+    async def app(inner, receive, send):
+        seen.update(inner)
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"cache-control", b"max-age=3600")]})
+        await send({"type": "http.response.body", "body": b"file"})
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(middleware(app)(scope, receive, send))
+    return (seen or None), sent
+
+
+def _get(path: str, *, cookie: str | None = None, forged_peer: str | None = None, kind: str = "http") -> dict:
+    headers = [(b"host", HOST.encode())]
+    if cookie:
+        headers.append((b"cookie", f"{session_cookie.COOKIE_NAME}={cookie}".encode()))
+    if forged_peer:
+        headers.append((PEER_HEADER.lower().encode(), forged_peer.encode()))
+    return {"type": kind, "path": path, "headers": headers, "client": ("127.0.0.1", 5000), "method": "GET"}
+
+
+def test_the_peer_address_is_the_connections_and_a_browser_cannot_forge_it():
+    seen, _ = _through(PeerAddress, _get("/_stcore/stream", forged_peer="203.0.113.66", kind="websocket"))
+    peers = [v for k, v in seen["headers"] if k == PEER_HEADER.lower().encode()]
+    assert peers == [b"127.0.0.1"]
+
+
+def _media_gate(owners: dict[str, tuple[bool, list[str]]], sessions: dict[str, str]):
+    return lambda app: MediaGate(app, owners_of=owners.get, session_of_token=sessions.get)
+
+
+def test_a_download_goes_only_to_the_session_that_made_it_never_cached():
+    media_owners.bind("streamlit-1", "auth-1")
+    media_owners.note_file("f1", "streamlit-1")
+    gate = _media_gate({"f1": (True, ["streamlit-1"])}, {"token-1": "auth-1", "token-2": "auth-2"})
+    seen, sent = _through(gate, _get("/media/f1.csv", cookie="token-1"))
+    assert seen is not None and sent[0]["status"] == 200
+    assert dict(sent[0]["headers"])[b"cache-control"] == b"no-store"
+    for cookie in (None, "token-2", "unknown"):  # no cookie, another session, a signed-out or made-up one
+        seen, sent = _through(gate, _get("/media/f1.csv", cookie=cookie))
+        assert seen is None and sent[0]["status"] == 403 and sent[1]["body"] == b"", cookie
+        assert dict(sent[0]["headers"])[b"cache-control"] == b"no-store"
+    seen, sent = _through(gate, _get("/media/nothing.csv", cookie="token-1"))
+    assert seen is None and sent[0]["status"] == 404 and sent[1]["body"] == b""
+
+
+def test_a_download_stays_its_sessions_while_streamlit_redraws_the_page():
+    """At the start of every run Streamlit forgets which session shows a file; the note made when it was added stays."""
+    media_owners.bind("streamlit-2", "auth-2")
+    media_owners.note_file("f2", "streamlit-2")
+    gate = _media_gate({"f2": (True, [])}, {"token-2": "auth-2"})
+    assert _through(gate, _get("/media/f2.csv", cookie="token-2"))[1][0]["status"] == 200
+    assert _through(gate, _get("/media/f2.csv"))[1][0]["status"] == 403
+
+
+def test_only_an_image_a_signed_out_page_shows_is_public():
+    media_owners.note_file("icon", "signed-out-streamlit")  # no binding: the sign-in form's favicon
+    media_owners.bind("streamlit-3", "auth-3")
+    media_owners.note_file("chart", "streamlit-3")
+    media_owners.note_file("export", "signed-out-streamlit")  # a download is never public, whoever made it
+    gate = _media_gate({"icon": (False, []), "chart": (False, []), "export": (True, [])}, {})
+    assert _through(gate, _get("/media/icon.png"))[1][0]["status"] == 200
+    assert _through(gate, _get("/media/chart.png"))[1][0]["status"] == 403
+    assert _through(gate, _get("/media/export.csv"))[1][0]["status"] == 403
+    # Everything else passes untouched.
+    seen, sent = _through(gate, _get("/waitlist"))
+    assert seen is not None and dict(sent[0]["headers"])[b"cache-control"] == b"max-age=3600"
