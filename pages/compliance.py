@@ -30,6 +30,7 @@ may_write = viewer.user.role in permissions.writers("compliance")
 period = filters.current_range()
 STATUS_WORDS = compliance.STATUS_WORDS
 BANDS = compliance.score_bands()
+STATUS_BAND = {b.status: b for b in BANDS}
 # The bands as a legend in their colours, each with its mark, words and range: "✓ Compliant 85 or more".
 LEGEND = " · ".join(f":{charts.TONE_TEXT[b.tone]}[{charts.TONE_MARKS[b.tone]} {b.word} {b.range_text}]" for b in BANDS)
 SEVERITIES = ("low", "medium", "high", "critical")
@@ -234,7 +235,10 @@ with status_column:
     charts.show(
         charts.bar(statuses, x="Status", y="Assessments", title="Current assessments by status", x_title="Status",
                    y_title="Assessments", horizontal=True, counts=True, height=440,
-                   colours={"Assessments": charts.BLUE}).update_layout(yaxis_title=None),  # the labels say it
+                   colours={"Assessments": charts.BLUE}).update_layout(yaxis_title=None)  # the labels say it
+        # Each status in its band's colour, as on the heatmap; under review (no band) grey.
+        .update_traces(marker_color=[charts.TONE_COLOURS[b.tone] if (b := STATUS_BAND.get(s)) else charts.GREY
+                                     for s in figures.by_status]),
         key=f"{KEY}_status",
     )  # fmt: skip
 
@@ -310,7 +314,7 @@ ITEMS = listing.Listing(
         "Hospital": st.column_config.TextColumn(width=135),
         "Type": st.column_config.TextColumn(width=120),
         "Finding": st.column_config.TextColumn(width=115),
-        "Description": st.column_config.TextColumn(width=170),
+        "Description": st.column_config.TextColumn(width=170 if actor.network_wide else 300),  # no Hospital column
         "Owner": st.column_config.TextColumn(width=125),
         "State": st.column_config.TextColumn(width=90),
     },
