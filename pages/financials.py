@@ -476,7 +476,7 @@ with shown[2]:
     )
     summary = data.cached(financials.summary_status, actor)
     if _stale(summary.figures_as_of):  # nobody ran the schedule (healthdash db reconcile) for a while
-        data.write(financials.refresh_summaries, actor)
+        data.write(confirm.in_a_live_session(financials.refresh_summaries), actor)
         summary = data.cached(financials.summary_status, actor)
     checks = data.cached(financials.consultation_check, actor, **span)
     st.caption(f"Sessions and appointments as of {_as_of(summary.figures_as_of)}.")
@@ -559,7 +559,7 @@ if sees_wallets:
     if posted or _stale(status.figures_as_of) or status.pending_wallets > wallets.CATCH_UP_WALLETS:
         # A backlog the schedule has not caught up with: check it once now, not on every render.
         with st.spinner("Bringing the wallet figures up to date…"):
-            data.write(wallets.refresh_reconciliation, actor)
+            data.write(confirm.in_a_live_session(wallets.refresh_reconciliation), actor)
         status = data.cached(wallets.check_status, actor)
     held = data.cached(wallets.wallet_totals, actor)
     flows = data.cached(wallets.monthly_flows, actor, **span)
@@ -591,7 +591,7 @@ if sees_wallets:
     )
     if button_column.button("Check now", key=f"{KEY}_reconcile", icon=":material/refresh:"):
         try:
-            data.write(wallets.refresh_reconciliation, actor)
+            data.write(confirm.in_a_live_session(wallets.refresh_reconciliation), actor)
         except ServiceError as exc:
             say.error(str(exc))
         else:

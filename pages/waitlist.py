@@ -145,8 +145,13 @@ def _call_next_controls(department: str | None) -> None:
     target = st.selectbox("Department to call from", list(waiting), key=f"{KEY}_call_department", format_func=option)
     if st.button("Call next patient", type="primary", key=f"{KEY}_call_next", icon=":material/campaign:"):
         try:
-            called = data.write(waitlist.call_next, actor, hospital_id=hospital_id, department=target,
-                                affects=hospital_id)  # fmt: skip
+            called = data.write(
+                confirm.in_a_live_session(waitlist.call_next),
+                actor,
+                hospital_id=hospital_id,
+                department=target,
+                affects=hospital_id,
+            )
         except ServiceError as exc:
             say.error(str(exc))
             return
@@ -212,7 +217,11 @@ def _entry_actions(entries: list) -> None:
         # sentence if it has left the queue meanwhile (called and seen by someone else).
         try:
             data.write(
-                waitlist.cancel, actor, pending["entry_id"], affects=pending["hospital_id"], reason=pending["reason"]
+                confirm.in_a_live_session(waitlist.cancel),
+                actor,
+                pending["entry_id"],
+                affects=pending["hospital_id"],
+                reason=pending["reason"],
             )
         except ServiceError as exc:
             say.error(str(exc))
