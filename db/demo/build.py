@@ -58,6 +58,19 @@ STEPS = (
     write_analytics,
 )
 LOCK_TIMEOUT = "15s"
+# The triggers that link each new wallet transaction and audit row to its predecessor (migration 0012)
+# look the predecessor up by an index the bulk load has dropped: quadratic for a build. They are off
+# while the rows are copied (inside the build's transaction, so no other session sees them off), and the
+# database's own function links every row in one pass once the indexes are back.
+CHAIN_TRIGGERS = (
+    ("wallet_transactions", "trg_wallet_transactions_hash_chain"),
+    ("audit_logs", "trg_audit_logs_stamp"),
+)
+# The append-only guards refuse the linking pass's UPDATE of the two link columns, so they step aside for it.
+APPEND_ONLY_GUARDS = (
+    ("wallet_transactions", "trg_wallet_transactions_append_only"),
+    ("audit_logs", "trg_audit_logs_append_only"),
+)
 
 
 # CommandError: `healthdash db demo` prints these as one plain line (exit code 2), not a traceback.
@@ -129,6 +142,7 @@ def _build(engine: Engine, plan: DemoPlan, clock: DemoClock, seed: int, replace:
                      {"first": clock.history_start.date(), "last": clock.now.date()})  # fmt: skip
         expected = plan.expected_rows()
         raw: psycopg.Connection = conn.connection.driver_connection
+        _switch_triggers(conn, CHAIN_TRIGGERS, enable=False)
         with indexes_and_foreign_keys_deferred(conn, sorted(expected)), raw.cursor() as cursor:
             writer = CopyWriter(cursor, expected, progress)
             try:
@@ -140,11 +154,25 @@ def _build(engine: Engine, plan: DemoPlan, clock: DemoClock, seed: int, replace:
                 writer.abandon()
                 raise
             writer.close()
+        _link_chains(conn)
         # Fresh statistics, so the dashboard's first queries get good plans without waiting for
         # autovacuum to notice millions of new rows.
         conn.execute(text("ANALYZE " + ", ".join(f'"{table}"' for table in sorted(writer.counts))))
         conn.commit()
     return dict(writer.counts)
+
+
+def _switch_triggers(conn: Connection, triggers: tuple[tuple[str, str], ...], *, enable: bool) -> None:
+    verb = "ENABLE" if enable else "DISABLE"
+    for table, trigger in triggers:
+        conn.execute(text(f'ALTER TABLE "{table}" {verb} TRIGGER "{trigger}"'))
+
+
+def _link_chains(conn: Connection) -> None:
+    """Every wallet transaction and audit row linked into its hash chain, then the triggers back on."""
+    _switch_triggers(conn, APPEND_ONLY_GUARDS, enable=False)
+    conn.execute(text("SELECT healthdash_relink_chains()"))
+    _switch_triggers(conn, APPEND_ONLY_GUARDS + CHAIN_TRIGGERS, enable=True)
 
 
 class OtherDataPresent(CommandError):
