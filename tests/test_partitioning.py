@@ -203,6 +203,9 @@ def test_the_function_adds_a_month_and_refiles_its_rows_from_default(partitioned
             {"d": _lagos(month, 9), "h": partitioned["a"]},
         )
         assert _lands_in(conn, table, "late") == f"{SCHEMA}.{table}_default"
+        # An audit row is linked into the trail's hash chain at its transaction's commit (migration 0012);
+        # one moved between partitions before that would leave its pending link behind: link it now.
+        conn.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
         before = conn.execute(text(f"SELECT to_jsonb(t) FROM {table} t WHERE id = 'late'")).scalar_one()
         ensure = text("SELECT healthdash_ensure_month_partitions(CAST(:t AS regclass), :first, :last)")
         assert conn.execute(ensure, {"t": table, "first": month, "last": month}).scalar_one() == 1
@@ -232,7 +235,8 @@ def test_the_function_adds_a_month_and_refiles_its_rows_from_default(partitioned
         if table == "analytics_data":
             assert (rls, forced, policies) == (True, True, {"hospital_scope"})
         else:
-            assert triggers == {"trg_audit_logs_append_only", "trg_audit_logs_no_truncate", "trg_audit_logs_stamp"}
+            guards = {"trg_audit_logs_append_only", "trg_audit_logs_no_truncate"}
+            assert triggers == guards | {"trg_audit_logs_stamp", "trg_audit_logs_link"}
             assert (rls, forced, policies) == (True, True, {"hospital_scope_read", "append"})  # migration 0013
         transaction.rollback()
 

@@ -59,12 +59,14 @@ STEPS = (
 )
 LOCK_TIMEOUT = "15s"
 # The triggers that link each new wallet transaction and audit row to its predecessor (migration 0012)
-# look the predecessor up by an index the bulk load has dropped: quadratic for a build. They are off
+# look the predecessor up by an index the bulk load has dropped (quadratic for a build), and the audit
+# trail's would link its rows one by one at the commit. They are off
 # while the rows are copied (inside the build's transaction, so no other session sees them off), and the
 # database's own function links every row in one pass once the indexes are back.
 CHAIN_TRIGGERS = (
     ("wallet_transactions", "trg_wallet_transactions_hash_chain"),
     ("audit_logs", "trg_audit_logs_stamp"),
+    ("audit_logs", "trg_audit_logs_link"),
 )
 # The append-only guards refuse the linking pass's UPDATE of the two link columns, so they step aside for it.
 APPEND_ONLY_GUARDS = (

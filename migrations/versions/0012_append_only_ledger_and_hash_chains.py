@@ -13,14 +13,19 @@ defaulted, so other clients keep working:
   `chain_seq = last + 1` and `chain_hash = sha256(previous hash || the row's canonical fields)`, whatever the
   client sent. The unique index `uq_wallet_transactions_wallet_id_chain_seq` makes a fork impossible even
   for a writer that found some way past the lock (it fails instead).
-- `audit_logs.chain_seq` and `chain_hash`: one chain for the whole trail, in the order rows were written.
-  The BEFORE INSERT trigger `trg_audit_logs_stamp` (function `healthdash_audit_log_stamp()`) takes a
-  transaction advisory lock (one lock, held to the commit: audited transactions of the network append one
-  after another from their audit row to their commit), reads the last link through `ix_audit_logs_chain_seq`
-  and links the row. One chain rather than one a month or a hospital: its head is one line an operator can
-  keep, and an audit row is written last in its transaction, so the lock is held briefly (the measured cost
-  is in docs/security.md). Requires READ COMMITTED (the dashboard's), where each statement of the trigger
-  sees the last committed link.
+- `audit_logs.chain_seq` and `chain_hash`: one chain for the whole trail, in the order transactions
+  commit. The row is linked at its transaction's commit by a deferred constraint trigger
+  (`trg_audit_logs_link`, function `healthdash_audit_log_link()`, run as the owner): it takes a transaction
+  advisory lock, reads the last link through `ix_audit_logs_chain_seq`, and sets the row's link (the one
+  UPDATE the append-only guard lets through: only the two link columns, only from empty, only from inside
+  this function). Linking at commit rather than at insert holds the lock for the commit only: a lock taken
+  at the insert and held to the commit made every audited transaction of the network wait for the slowest
+  one, and a refusal audited on its own connection (audit.record_independent) wait for the transaction it
+  runs beside, forever. One chain rather than one a month or a hospital: its head is one line an operator
+  can keep. Requires READ COMMITTED (the dashboard's), where the trigger sees the last committed link. A
+  transaction that writes audit rows into the DEFAULT partition and then refiles them
+  (`healthdash_ensure_month_partitions`) must link them first (`SET CONSTRAINTS ALL IMMEDIATE`): a table
+  with pending links cannot be dropped.
 - The canonical fields (`healthdash_wallet_transaction_fields(row)`, `healthdash_audit_log_fields(row)`)
   are a jsonb array of every column but the hash (timestamps as UTC text to the microsecond, money as its
   NUMERIC text), and `healthdash_chain_link(previous, fields)` = hex sha256 of the previous hash and the
@@ -105,22 +110,6 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION healthdash_audit_chain_next(row_fields jsonb, OUT seq bigint, OUT hash text)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-DECLARE
-    last_seq bigint;
-    last_hash text;
-BEGIN
-    -- One chain: one writer at a time, until its commit.
-    PERFORM pg_advisory_xact_lock(hashtext('healthdash_audit_chain'));
-    SELECT a.chain_seq, a.chain_hash INTO last_seq, last_hash
-      FROM audit_logs a WHERE a.chain_seq IS NOT NULL ORDER BY a.chain_seq DESC LIMIT 1;
-    seq := coalesce(last_seq, 0) + 1;
-    -- The fields were built with a placeholder seq; the link covers the real one.
-    hash := healthdash_chain_link(last_hash, jsonb_set(row_fields, '{{0}}', to_jsonb(seq)));
-END
-$$;
-
 CREATE FUNCTION healthdash_audit_log_stamp() RETURNS trigger
 LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
@@ -132,6 +121,9 @@ BEGIN
     IF privileged AND NEW.chain_seq IS NOT NULL AND NEW.chain_hash IS NOT NULL THEN
         RETURN NEW;
     END IF;
+    -- The link is the database's to write, at commit (healthdash_audit_log_link): never the client's.
+    NEW.chain_seq := NULL;
+    NEW.chain_hash := NULL;
     -- Runs as the inserting role: one held by row-level security is the dashboard, and the database
     -- vouches for its rows' time and author.
     IF NOT privileged THEN
@@ -145,10 +137,56 @@ BEGIN
                 NEW.action_category USING ERRCODE = 'insufficient_privilege';
         END IF;
     END IF;
-    SELECT c.seq, c.hash INTO NEW.chain_seq, NEW.chain_hash
-      FROM healthdash_audit_chain_next(healthdash_audit_log_fields(to_jsonb(NEW))) c;
     RETURN NEW;
 END
+$$;
+
+CREATE FUNCTION healthdash_audit_log_link() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    last_seq bigint;
+    last_hash text;
+    linked audit_logs;
+BEGIN
+    IF NEW.chain_seq IS NOT NULL THEN  -- a row refiled between partitions keeps its link
+        RETURN NULL;
+    END IF;
+    -- One chain: one committing writer at a time, from here to its commit.
+    PERFORM pg_advisory_xact_lock(hashtext('healthdash_audit_chain'));
+    SELECT a.chain_seq, a.chain_hash INTO last_seq, last_hash
+      FROM audit_logs a WHERE a.chain_seq IS NOT NULL ORDER BY a.chain_seq DESC LIMIT 1;
+    linked := NEW;
+    linked.chain_seq := coalesce(last_seq, 0) + 1;
+    linked.chain_hash := healthdash_chain_link(last_hash, healthdash_audit_log_fields(to_jsonb(linked)));
+    PERFORM set_config('healthdash.linking', 'on', true);
+    UPDATE audit_logs a SET chain_seq = linked.chain_seq, chain_hash = linked.chain_hash
+     WHERE a.id = NEW.id AND a.created_at = NEW.created_at AND a.chain_seq IS NULL;
+    PERFORM set_config('healthdash.linking', '', true);
+    RETURN NULL;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION healthdash_audit_log_link() FROM PUBLIC;
+
+-- The trail stays append-only (0002, 0010); the one change let through is the link's own, made at commit.
+CREATE OR REPLACE FUNCTION refuse_audit_log_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND current_setting('healthdash.linking', true) = 'on'
+       AND OLD.chain_seq IS NULL AND OLD.chain_hash IS NULL
+       AND to_jsonb(OLD) - 'chain_seq' - 'chain_hash' = to_jsonb(NEW) - 'chain_seq' - 'chain_hash' THEN
+        RETURN NEW;
+    END IF;
+    -- 0010: a partition's TRUNCATE goes through when its root's guard of the same name is switched off.
+    IF TG_OP = 'TRUNCATE' AND EXISTS (
+        SELECT FROM pg_trigger t
+         WHERE t.tgrelid = pg_partition_root(TG_RELID) AND t.tgrelid <> TG_RELID
+           AND t.tgname = TG_NAME AND t.tgenabled = 'D'
+    ) THEN
+        RETURN NULL;
+    END IF;
+    RAISE EXCEPTION 'audit_logs is append-only: % is not allowed', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END;
 $$;
 
 CREATE FUNCTION refuse_ledger_change() RETURNS trigger
@@ -280,6 +318,24 @@ $$;
 REVOKE EXECUTE ON FUNCTION healthdash_relink_chains() FROM PUBLIC;
 """
 
+# 0010's guard, as the downgrade puts it back.
+ORIGINAL_REFUSE_AUDIT_CHANGE = """
+CREATE OR REPLACE FUNCTION refuse_audit_log_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' AND EXISTS (
+        SELECT FROM pg_trigger t
+         WHERE t.tgrelid = pg_partition_root(TG_RELID) AND t.tgrelid <> TG_RELID
+           AND t.tgname = TG_NAME AND t.tgenabled = 'D'
+    ) THEN
+        RETURN NULL;
+    END IF;
+    RAISE EXCEPTION 'audit_logs is append-only: % is not allowed', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$
+"""
+
 LEDGER_GUARDS = {
     "trg_wallet_transactions_append_only": "BEFORE UPDATE OR DELETE ON wallet_transactions",
     "trg_wallet_postings_append_only": "BEFORE UPDATE OR DELETE ON wallet_postings",
@@ -312,6 +368,10 @@ def upgrade() -> None:
         "CREATE TRIGGER trg_audit_logs_stamp BEFORE INSERT ON audit_logs "
         "FOR EACH ROW EXECUTE FUNCTION healthdash_audit_log_stamp()"
     )
+    op.execute(
+        "CREATE CONSTRAINT TRIGGER trg_audit_logs_link AFTER INSERT ON audit_logs DEFERRABLE INITIALLY DEFERRED "
+        "FOR EACH ROW EXECUTE FUNCTION healthdash_audit_log_link()"
+    )
     for name, event in LEDGER_GUARDS.items():
         op.execute(f"CREATE TRIGGER {name} {event} FOR EACH ROW EXECUTE FUNCTION refuse_ledger_change()")
 
@@ -321,14 +381,16 @@ def upgrade() -> None:
 def downgrade() -> None:
     for name, event in LEDGER_GUARDS.items():
         op.execute(f"DROP TRIGGER {name} ON {event.rsplit(' ', 1)[1]}")
+    op.execute("DROP TRIGGER trg_audit_logs_link ON audit_logs")
     op.execute("DROP TRIGGER trg_audit_logs_stamp ON audit_logs")
+    op.execute(ORIGINAL_REFUSE_AUDIT_CHANGE)
     op.execute("DROP TRIGGER trg_wallet_transactions_hash_chain ON wallet_transactions")
     op.execute("ALTER FUNCTION healthdash_wallet_chain_touched() SECURITY INVOKER")
     for function in (
         "healthdash_relink_chains()",
         "refuse_ledger_change()",
         "healthdash_audit_log_stamp()",
-        "healthdash_audit_chain_next(jsonb)",
+        "healthdash_audit_log_link()",
         "healthdash_wallet_transaction_chain()",
         "healthdash_advance_wallet_checkpoints(boolean)",
         "healthdash_audit_log_fields(jsonb)",
