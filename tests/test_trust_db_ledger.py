@@ -184,6 +184,30 @@ def test_concurrent_audit_rows_do_not_fork_the_chain_and_the_cost_is_measured(se
     print(f"200 audited transactions on 8 threads: {elapsed * 1000 / 200:.2f} ms each")
 
 
+def test_an_open_audited_transaction_holds_up_no_other_audit_row(secured):
+    """The trail is linked at commit: a transaction that wrote an audit row and is still open (a command
+    mid-way, whose refusal is audited on its own connection) keeps nobody else from writing theirs."""
+    with Session(secured["app"]) as slow, slow.begin():
+        apply_scope(slow, None, "slow")
+        slow.add(AuditLog(user_id="slow", action_category="data_access", action_type="open_a_while"))
+        slow.flush()
+        with Session(secured["app"]) as other, other.begin():
+            other.execute(text("SET LOCAL lock_timeout = '3s'"))  # waiting for the other's commit would fail here
+            apply_scope(other, None, "quick")
+            other.add(AuditLog(user_id="quick", action_category="data_access", action_type="beside_it"))
+        with secured["owner"].connect() as conn:
+            quick = conn.execute(
+                text("SELECT chain_seq IS NOT NULL FROM audit_logs WHERE action_type = 'beside_it'")
+            ).scalar_one()
+        assert quick  # committed and linked while the first was still open
+    with secured["owner"].connect() as conn:
+        linked = conn.execute(
+            text("SELECT chain_seq IS NOT NULL FROM audit_logs WHERE action_type = 'open_a_while'")
+        ).scalar_one()
+        seqs = conn.execute(text("SELECT chain_seq FROM audit_logs ORDER BY chain_seq")).scalars().all()
+    assert linked and seqs == list(range(1, len(seqs) + 1))
+
+
 # --- 7 and 8. `healthdash db reconcile` finds what changed ---------------------------------------------
 
 
