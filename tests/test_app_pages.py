@@ -183,8 +183,9 @@ def test_audit_trail_export_offers_a_csv_of_the_scope(tokens, app_env):
     at.button(key=f"{key}_prepare").click().run()
     assert not at.exception
     as_csv, as_excel = at.download_button
-    assert as_csv.label.startswith("Download ") and as_csv.label.endswith(" entries (CSV)")
-    assert as_excel.label.endswith(" entries (Excel)")
+    # The export follows the list's filter, and says that views are left out of it.
+    assert as_csv.label.startswith("Download ") and as_csv.label.endswith(" entries, views hidden (CSV)")
+    assert as_excel.label.endswith(" entries, views hidden (Excel)")
     csv_text = prepared_csv(at, key)
     assert csv_text.startswith("When (Lagos),Who,Kind,Action")
     assert "Fixture row alpha" in csv_text and "Fixture row beta" not in csv_text
