@@ -190,7 +190,7 @@ def test_twenty_sessions_reading_and_writing_at_once(loaded):
             began = time.perf_counter()
             try:
                 with unit_of_work(database.app) as db:  # as dashboard.data.call: one transaction, scope first
-                    apply_scope(db, actor.hospital_id)
+                    apply_scope(db, actor.hospital_id, actor.user_id)
                     result = operation(db)
             except InsufficientFunds:
                 done[index]["ledger.transfer refused (overdraft)"] += 1

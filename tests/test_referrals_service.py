@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 import threading
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -98,7 +98,7 @@ def world(admin_url):
 def call(world: World, service, actor: Actor, *args, **kwargs):
     """One unit of work as the app role under the actor's scope, as dashboard.data.call runs it."""
     with Session(world.app) as session, session.begin():
-        apply_scope(session, actor.hospital_id)
+        apply_scope(session, actor.hospital_id, actor.user_id)
         return service(session, actor, *args, **kwargs)
 
 
@@ -451,3 +451,15 @@ def test_an_accepted_emergency_warns_and_an_arrived_patient_is_refused(world):
         call(world, referrals.refer, world.desk, marked, world.hospitals["other"])
     again = call(world, referrals.refer, world.desk, marked, world.hospitals["other"], reason="Own ambulance broke")
     assert again.status == "pending"
+
+
+def test_an_open_desk_page_sees_a_diversion_the_moment_it_is_set_or_ended(world):
+    """The desk's page redraws when its fingerprint changes: a hospital that stops accepting must change it."""
+    desk, receiver = world.desk, world.actors["receiver"]
+    before = call(world, referrals.fingerprint, desk)
+    call(world, emergencies.set_diversion, receiver, world.hospitals["receiver"], reason="Generator down",
+         until=datetime.now(UTC) + timedelta(hours=2))  # fmt: skip
+    during = call(world, referrals.fingerprint, desk)
+    assert during != before
+    call(world, emergencies.end_diversion, receiver, world.hospitals["receiver"])
+    assert call(world, referrals.fingerprint, desk) != during

@@ -311,7 +311,7 @@ def board(
 
 @permissions.reads("emergencies")
 def fingerprint(db: Session, actor: Actor) -> str:
-    """A short token that changes whenever a referral, open emergency or open ambulance in scope changes.
+    """A short token that changes whenever a referral, open emergency, open ambulance in scope or a diversion changes.
 
     A page polls it (cheap: counts and latest change times) and reads everything again only when it
     differs, so its panels are redrawn together, never one on its own schedule.
@@ -334,7 +334,18 @@ def fingerprint(db: Session, actor: Actor) -> str:
     )
     if not actor.network_wide:
         ambulance_part = ambulance_part.where(AmbulanceRequest.assigned_hospital_id == actor.hospital_id)
-    parts = [db.execute(part).one() for part in (referral_part, emergency_part, ambulance_part)]
+    # Diversions too: an open desk page must stop offering a hospital the moment it stops accepting. Every
+    # scope reads them (the nearest hospitals a desk is offered are the network's); since a diversion
+    # ends by time as well, its end is part of the token.
+    diversion_part = select(
+        func.count(),
+        func.max(func.coalesce(Hospital.diversion_since, Hospital.created_at)),
+    ).where(Hospital.is_active, Hospital.accepting_patients.is_(False))
+    diversion_ends = select(func.count()).where(
+        Hospital.is_active, Hospital.accepting_patients.is_(False), Hospital.diversion_until <= func.now()
+    )
+    parts = [db.execute(part).one() for part in (referral_part, emergency_part, ambulance_part, diversion_part)]
+    parts.append((db.scalar(diversion_ends), None))
     return "|".join(f"{n}@{'' if at is None else at.isoformat()}" for n, at in parts)
 
 
