@@ -95,8 +95,8 @@ FIGURES = (("Revenue", cards.revenue), ("Expenses", cards.expenses), ("Net", car
 
 def _last_year_words() -> str:
     """The same figures against a year before, in one line (a second row of cards would repeat the values)."""
-    if all(figure.last_year is None for _, figure in FIGURES):
-        return f"Nothing is booked for {cards.last_year.label}, so there is no comparison with a year before."
+    if nothing := financials.year_before_note(cards):
+        return nothing
     parts = []
     for name, figure in FIGURES:
         change = figure.change_vs_last_year

@@ -16,7 +16,7 @@ from dashboard.services.errors import NotPermitted
 from db.base import UserRole
 from db.models import HospitalFinancialData
 from tests.operations_data import actor, add_hospital, audit_rows
-from tests.test_financials_service import END, START, TODAY, ledger, running_month  # noqa: F401 (fixtures)
+from tests.test_financials_service import END, START, TODAY, _booked, ledger, running_month  # noqa: F401 (fixtures)
 
 MADE = datetime(2025, 4, 2, 8, 30, tzinfo=UTC)  # 09:30 in Lagos, after March: a completed month
 
@@ -51,12 +51,40 @@ def test_the_network_report_lists_hospitals_and_compliance_officers_cannot_print
         financial_report.financial_report(db_session, actor(UserRole.COMPLIANCE_OFFICER, None), start=START, end=END)
 
 
-def test_a_month_with_no_figures_is_said_not_dashed(db_session, ledger):  # noqa: F811
+def test_a_month_with_nothing_booked_is_one_sentence_not_a_table_of_empty_rows(db_session, ledger):  # noqa: F811
     _, b = ledger  # B books March 2025 only: nothing for February or for March 2024
-    report = financial_report.financial_report(db_session, actor(UserRole.EXECUTIVE, b), start=START, end=END)
-    _, text = text_of(report.content)
-    assert "No figures" in text and "— — —" not in text
-    assert "No figures are booked for Feb 2025 or Mar 2024" in text
+    reader = actor(UserRole.EXECUTIVE, b)
+    report = financial_report.financial_report(db_session, reader, start=START, end=END, made_at=MADE)
+    text = " ".join(text_of(report.content)[1].split())
+    assert "No figures" not in text and "— — —" not in text
+    cards = financials.month_figures(db_session, reader, month=END, today=MADE.astimezone(LAGOS).date())
+    # The same words as the Financials page prints under its cards.
+    assert financials.month_before_note(cards) in text and financials.year_before_note(cards) in text
+    assert "Nothing is booked for Feb 2025, so there is no comparison with the month before." in text
+    assert "Nothing is booked for Mar 2024, so there is no comparison with a year before." in text
+    assert "Mar 2025 vs" not in text and "₦3,000,000.00" in text  # March's revenue still printed, in the monthly table
+
+
+def test_a_running_month_with_no_year_before_keeps_the_month_before_and_says_why_the_rest_is_missing(db_session):
+    """The demo's shape: twelve fiscal months, so the running December has November but no December a year before."""
+    h = add_hospital(db_session, "Twelve Months Hospital")
+    _booked(db_session, h, "2026-12", "revenue", "700.00", date(2026, 12, 6))
+    _booked(db_session, h, "2026-12", "expense", "200.00", date(2026, 12, 6))
+    _booked(db_session, h, "2026-11", "revenue", "3000.00", date(2026, 11, 30))
+    _booked(db_session, h, "2026-11", "expense", "1500.00", date(2026, 11, 30))
+    db_session.flush()
+    report = financial_report.financial_report(
+        db_session, actor(UserRole.EXECUTIVE, h), start=date(2026, 11, 1), end=date(2026, 12, 7),
+        made_at=datetime.combine(date(2026, 12, 7), time(9), tzinfo=LAGOS),
+    )  # fmt: skip
+    lines = text_of(report.content)[1].splitlines()
+    text = " ".join(" ".join(lines).split())
+    assert "No figures" not in text
+    assert "Nothing is booked for 1–6 Dec 2025, so there is no comparison with a year before." in text
+    assert "1–6 Dec 2026 vs 1–6 Dec 2025" not in text and "1–6 Dec 2025 Change" not in text
+    # The month before is still a table: 6/30 of November's ₦3,000.00 is ₦600.00.
+    row = next(line for line in lines if line.startswith("Revenue") and "₦600.00" in line)
+    assert "₦700.00" in row and "+₦100.00" in row
 
 
 def test_a_running_month_is_printed_against_the_same_days_not_whole_months(db_session, running_month):  # noqa: F811

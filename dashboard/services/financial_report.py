@@ -208,7 +208,15 @@ def financial_report(
         )
     else:
         heading(f"{cards.this.label} against the month before and the same month last year")
-    for other, attribute in ((cards.last_month, "last_month"), (cards.last_year, "last_year")):
+    comparisons = (
+        (cards.last_month, "last_month", financials.month_before_note(cards)),
+        (cards.last_year, "last_year", financials.year_before_note(cards)),
+    )
+    for other, attribute, nothing_booked in comparisons:
+        if nothing_booked:  # the page's sentence, not a table whose every row says "No figures"
+            note(nothing_booked)
+            pdf.ln(2)
+            continue
         table(
             ("", cards.this.label, other.label, "Change", "%"),
             [
@@ -220,13 +228,8 @@ def financial_report(
             (20, 45, 45, 45, 20),
         )  # fmt: skip
         pdf.ln(2)
-    missing = [
-        days.label
-        for days, attribute in ((cards.this, "now"), (cards.last_month, "last_month"), (cards.last_year, "last_year"))
-        if all(getattr(figure, attribute) is None for _, figure in figures)
-    ]
-    if missing:
-        note(f"No figures are booked for {' or '.join(missing)}, so there is no change to show against it.")
+    if all(figure.now is None for _, figure in figures):
+        note(f"No figures are booked for {cards.this.label}, so there is no change to show.")
 
     heading("By fiscal month")
     pdf.image(io.BytesIO(monthly_chart_png(months)), w=pdf.epw)

@@ -452,6 +452,23 @@ def same_days_note(figures: MonthToDate) -> str:
     )
 
 
+def year_before_note(figures: MonthToDate) -> str | None:
+    """The sentence that stands for the comparison with a year before when nothing is booked for it, else None.
+
+    The page and the board PDF both print it in place of rows that would each say "no figures".
+    """
+    if any(figure.last_year is not None for figure in (figures.revenue, figures.expenses, figures.net)):
+        return None
+    return f"Nothing is booked for {figures.last_year.label}, so there is no comparison with a year before."
+
+
+def month_before_note(figures: MonthToDate) -> str | None:
+    """The sentence that stands for the comparison with the month before when nothing is booked for it, else None."""
+    if any(figure.last_month is not None for figure in (figures.revenue, figures.expenses, figures.net)):
+        return None
+    return f"Nothing is booked for {figures.last_month.label}, so there is no comparison with the month before."
+
+
 @permissions.reads("financials")
 def month_to_date(db: Session, actor: Actor, *, today: date | None = None) -> MonthToDate:
     """This month so far (Lagos) against the same days of last month and of this month last year.
