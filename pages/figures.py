@@ -6,9 +6,8 @@ from dashboard.gate import require_page_access
 
 viewer = require_page_access("figures")
 
-import pandas as pd  # noqa: E402
-
 from dashboard.components.header import page_header  # noqa: E402
+from dashboard.formatting import md_escape  # noqa: E402
 from dashboard.services import figures  # noqa: E402
 
 UNITS = {
@@ -33,29 +32,18 @@ if query:
     visible = [f for f in visible if query in f.label.lower() or query in f.definition.lower()]
 if not visible:
     st.info("No figure matches this search. Clear it to see them all.", icon=":material/search_off:")
+# A list rather than a table: a definition is a sentence, and a table's cells cut sentences at 1400 px.
 for area, title in figures.AREA_TITLES.items():
     members = [f for f in visible if f.area == area]
     if not members:
         continue
     st.subheader(title)
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "Figure": [f.label for f in members],
-                "What it counts": [f.definition for f in members],
-                "Period": [f.period[:1].upper() + f.period[1:] for f in members],
-                "Shown as": [UNITS[f.unit] for f in members],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "Figure": st.column_config.TextColumn(width="small"),
-            "What it counts": st.column_config.TextColumn(width="large"),
-            "Period": st.column_config.TextColumn(width="medium"),
-            "Shown as": st.column_config.TextColumn(width="small"),
-        },
-    )
+    for spec in members:
+        period = spec.period[:1].upper() + spec.period[1:]
+        st.markdown(
+            f"**{md_escape(spec.label)}**: {md_escape(spec.definition)}  \n"
+            f":gray[{md_escape(period)} · shown as {md_escape(UNITS[spec.unit])}]"
+        )
 st.caption(
     "Times are Lagos time. A month still running is always compared with the same days of the month before, "
     "never with a whole month."

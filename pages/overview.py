@@ -183,11 +183,12 @@ for card in cards:
         standing.append(
             alerts.Alert(
                 key=f"card:{card.figure}",
-                text=f"{card.label}: {card.value} ({card.status_note}).",
+                text=f"{card.label}: {card.value} ({card.status_note})",
                 value=1.0,
                 level=Level(1.0, 1.0),
                 page=card.page,
                 kind=card.label,
+                short=f"{card.value} ({card.status_note})",  # the kind already names the card
             )
         )
 alerts.panel(viewer, standing, empty="Nothing in this scope breaches a threshold right now.")

@@ -203,7 +203,7 @@ AREA_TITLES: dict[str, str] = {
     "wallets": "Patients' wallets",
     "compliance": "Compliance",
     "verification": "Verification",
-    "overview": "Network",
+    "overview": "Overview and reporting",
 }
 
 
