@@ -297,9 +297,15 @@ def _dispatch_panel() -> None:
     )  # fmt: skip
     st.session_state[SELECTED] = picked
     emergency = by_id[picked]
+    # The referral's state when there is one, worded as the open requests' table words it, so the two
+    # never disagree (the request's own status stays "pending" until an ambulance is dispatched).
+    where = (
+        f"referral {humanise(emergency.referral_status).lower()} · {md_escape(emergency.referral_hospital)}"
+        if emergency.referral_status
+        else f"{humanise(emergency.status)} · with {md_escape(emergency.hospital_name or 'the dispatch desk')}"
+    )
     st.caption(
-        f"Waiting {minutes_words(emergency.age_minutes)} · {md_escape(humanise(emergency.status))} · with "
-        f"{md_escape(emergency.hospital_name or 'the dispatch desk')}"
+        f"Requested {minutes_words(emergency.age_minutes)} ago · {where}"
         + (f" · {md_escape(emergency.description)}" if emergency.description else "")
     )
     bed = bed_column.selectbox(
