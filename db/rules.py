@@ -7,6 +7,8 @@ use it without one importing the other.
 
 from __future__ import annotations
 
+from datetime import time
+
 # hospital_resources.category of beds, and the bed resources the dashboard names on its own (free
 # ICU beds, beds by ward). A hospital may run other bed resources; they count among its beds.
 BED_CATEGORY = "beds"
@@ -30,3 +32,21 @@ def resource_status(total: int, available: int, maintenance: int) -> str:
     if available == 0:
         return "unavailable"
     return "limited" if available < LIMITED_SHARE * total else "available"
+
+
+# The booking grid: appointments are booked every SLOT_MINUTES from CLINIC_OPENS, the last one ending at
+# CLINIC_CLOSES (Lagos time). The dashboard books and refuses by it and draws its day grid from it; the
+# demo puts its clinic appointments on it, so the grid it shows holds the demo's bookings.
+SLOT_MINUTES = 30
+CLINIC_OPENS = time(8, 0)
+CLINIC_CLOSES = time(17, 0)  # the last slot ends here
+
+
+def slot_times(opens: time = CLINIC_OPENS, closes: time = CLINIC_CLOSES) -> tuple[str, ...]:
+    """The "HH:MM" start of every SLOT_MINUTES slot from `opens` that ends by `closes`."""
+    first = opens.hour * 60 + opens.minute
+    last = closes.hour * 60 + closes.minute - SLOT_MINUTES
+    return tuple(f"{m // 60:02d}:{m % 60:02d}" for m in range(first, last + 1, SLOT_MINUTES))
+
+
+SLOT_TIMES = slot_times()  # "08:00", "08:30", ..., "16:30"

@@ -16,6 +16,7 @@ from db import demo, migrate
 from db.demo.clock import LAGOS, DemoDayInFuture, demo_clock
 from db.demo.identifiers import TABLE_CODES
 from db.engine import make_engine
+from db.rules import SLOT_TIMES
 from tests.throwaway import create_database, drop_database
 
 pytestmark = pytest.mark.slow
@@ -145,6 +146,32 @@ def test_appointments_before_now_have_an_outcome_and_later_ones_are_bookings(eng
         now=NOW,
     )
     assert ended_later == 0
+
+
+def test_clinic_appointments_start_on_the_booking_grids_slots_and_only_video_calls_lie_outside(engine):
+    """The Appointments day grid is SLOT_TIMES; a demo visit at 10:15 would overlap two of its free slots."""
+    times = dict(
+        _all(
+            engine,
+            "SELECT consultation_type, array_agg(DISTINCT appointment_time ORDER BY appointment_time) "
+            "FROM appointments GROUP BY 1",
+        )
+    )
+    assert set(times["in_person"]) <= set(SLOT_TIMES) and len(times["in_person"]) == len(SLOT_TIMES)
+    off_grid = set(times["virtual"]) - set(SLOT_TIMES)
+    assert off_grid and all(t < "08:00" or t >= "17:00" for t in off_grid)  # evening calls, never 10:15
+    # The stored time is the Lagos time of the appointment's moment, and no slot of a physician is drawn twice
+    # (cancelled or not: stricter than migration 0006, which lets a cancelled one free its slot).
+    assert _one(
+        engine,
+        "SELECT count(*) FROM appointments "
+        "WHERE to_char(appointment_date AT TIME ZONE 'Africa/Lagos', 'HH24:MI') <> appointment_time",
+    ) == 0
+    assert _one(
+        engine,
+        "SELECT count(*) FROM (SELECT 1 FROM appointments GROUP BY physician_id, appointment_date "
+        "HAVING count(*) > 1) clash",
+    ) == 0
 
 
 # --- beds --------------------------------------------------------------------------------------------

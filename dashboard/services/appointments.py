@@ -7,8 +7,8 @@ slot at the same moment cannot both succeed: the second's insert waits for the f
 the index, and gets the same sentence.
 
 Bookings are made on a grid of SLOT_MINUTES within clinic hours (CLINIC_OPENS to CLINIC_CLOSES,
-Lagos time). The grid lives here, not in settings: it is the booking rule the refusals quote, and
-the platform's other clients may book other times (the schedule shows those too, off the grid).
+Lagos time; db.rules, which the demo books on too). It is not a setting: it is the booking rule the refusals
+quote, and the platform's other clients may book other times (the schedule shows those too, off the grid).
 
 Every booking, confirmation, new time and cancellation sends the patient a notification, in the
 same transaction as the change and its audit row. A virtual booking also opens its consultation
@@ -36,6 +36,7 @@ from dashboard.services.paging import MAX_PAGE_SIZE, Page, fetch_capped, fetch_p
 from dashboard.services.scope import hospital_in_scope, limit_to_scope, require_in_scope, require_role
 from db.base import UserRole
 from db.models import Appointment, ConsultationRoom, ConsultationSession, Hospital, Notification, Profile, User
+from db.rules import CLINIC_CLOSES, CLINIC_OPENS, SLOT_MINUTES, SLOT_TIMES  # the grid the demo books on too
 from db.vocab import APPOINTMENT_STATUSES, APPOINTMENT_TYPES, CONSULTATION_TYPES
 
 READERS = permissions.readers("appointments")
@@ -45,9 +46,6 @@ RESOURCE_TYPE = "appointment"
 # The unique index of migration 0006; its violation, and only its, is a taken slot.
 SLOT_INDEX = "uq_appointments_physician_slot"
 
-SLOT_MINUTES = 30
-CLINIC_OPENS = time(8, 0)
-CLINIC_CLOSES = time(17, 0)  # the last slot ends here
 MAX_DAYS_AHEAD = 365  # a booking further ahead is a mistyped year
 MAX_SCHEDULE_DAYS = 7
 MAX_NOTES_CHARS = 1000
@@ -56,14 +54,6 @@ MAX_PATIENT_MATCHES = 50
 MAX_BUSIEST = 50
 OPEN_STATUSES = ("pending", "confirmed")  # the appointment has not happened, or not been closed, yet
 
-
-def _grid() -> tuple[str, ...]:
-    first = CLINIC_OPENS.hour * 60 + CLINIC_OPENS.minute
-    last = CLINIC_CLOSES.hour * 60 + CLINIC_CLOSES.minute - SLOT_MINUTES
-    return tuple(f"{m // 60:02d}:{m % 60:02d}" for m in range(first, last + 1, SLOT_MINUTES))
-
-
-SLOT_TIMES = _grid()  # "08:00", "08:30", ..., "16:30"
 
 TYPE_LABELS = {
     "consultation": "consultation",

@@ -7,7 +7,7 @@ their rooms, so every foreign key points at a row already written.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from db.demo.amounts import naira
 from db.demo.clock import HISTORY_DAYS
@@ -15,6 +15,7 @@ from db.demo.copy_writer import CopyWriter
 from db.demo.draws import lookup_table, weighted
 from db.demo.identifiers import IdMaker
 from db.demo.network import Network, pick_physician
+from db.rules import SLOT_TIMES, slot_times
 
 APPOINTMENT_COLUMNS = (
     "id", "patient_id", "physician_id", "hospital_id", "agent_id", "appointment_date", "appointment_time",
@@ -42,13 +43,16 @@ SESSION_TYPES = (("video", 70), ("audio", 20), ("text", 10))
 MEET_URL = "https://meet.demo.healthdash.ng/r/"
 
 
-def _slots(first_hour: int, last_hour: int) -> tuple[tuple[str, int], ...]:
-    """Quarter-hour slots as ("HH:MM", minutes after midnight)."""
-    return tuple((f"{h:02d}:{m:02d}", h * 60 + m) for h in range(first_hour, last_hour + 1) for m in (0, 15, 30, 45))
+def _slots(times: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+    """Slots as ("HH:MM", minutes after midnight)."""
+    return tuple((t, int(t[:2]) * 60 + int(t[3:])) for t in times)
 
 
-IN_PERSON_SLOTS = _slots(8, 16)  # clinic hours, last slot 16:45
-VIRTUAL_SLOTS = _slots(7, 20)  # video consultations run into the evening
+# Clinic visits start on the dashboard's booking grid, so its day grid counts them as booked slots; video
+# calls keep the grid's half hours and also run before and after clinic hours, where the grid shows
+# them as "outside the slots".
+IN_PERSON_SLOTS = _slots(SLOT_TIMES)  # 08:00 to 16:30
+VIRTUAL_SLOTS = _slots(slot_times(time(7, 0), time(21, 0)))  # 07:00 to 20:30
 
 
 def write_appointments(network: Network, writer: CopyWriter) -> None:
@@ -162,7 +166,7 @@ def _slot_key(physician, day: int, minutes: int) -> int:
 def _free_slot(rng, taken: set[int], physician, slots, day: int, last_day: int) -> tuple[int, str, int]:
     """Another slot of the physician on `day` (a few draws, then in order), else on the next days.
 
-    A physician has about one booking every four or five days against 36 clinic slots a day, so a
+    A physician has about one booking every four or five days against 18 clinic slots a day, so a
     clash is rare and the first redraw nearly always settles it; the scan only makes "never" certain.
     Days after `last_day` are not used (a closed account books nothing after it), so the scan goes back
     from there instead.
