@@ -278,8 +278,8 @@ def test_appointments_name_the_right_roles_and_match_their_dates(engine):
     wrong_clock = _scalar(
         engine,
         "SELECT count(*) FROM appointments WHERE to_char(appointment_date AT TIME ZONE 'Africa/Lagos', 'HH24:MI') "
-        "<> appointment_time OR appointment_time NOT BETWEEN '07:00' AND '20:45' "
-        "OR (consultation_type = 'in_person' AND appointment_time NOT BETWEEN '08:00' AND '16:45')",
+        "<> appointment_time OR appointment_time NOT BETWEEN '07:00' AND '20:30' "
+        "OR (consultation_type = 'in_person' AND appointment_time NOT BETWEEN '08:00' AND '16:30')",
     )
     assert wrong_clock == 0
     unmatched_virtual = _scalar(
