@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.formatting import LAGOS, lagos_date
 from dashboard.services.appointments import SLOT_TIMES
+from db.base import UserRole
 from db.engine import make_engine
 from db.models import Appointment, AuditLog, Notification, Profile
 from tests.browser_support import (
@@ -38,12 +39,13 @@ from tests.browser_support import (
     what_the_browser_saw,
     widget,
 )
-from tests.shell_fixtures import ALPHA, Network, _build_network
+from tests.shell_fixtures import ALPHA, Network, _add_user, _build_network
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PATIENT_NAME = "Amaka Eze"  # the network's `patient`, named here
 PATIENT_EMAIL = "patient@test.healthdash.ng"
+OTHER_NAME, OTHER_EMAIL = "Ngozi Obi", "ngozi.obi@test.healthdash.ng"
 PHYSICIAN_NAME = "Chidi Okafor"  # the network's `physician_a`, named here
 PHYSICIAN_FIELD = "Internal Medicine"
 PHYSICIAN_LABEL = f"Dr. {PHYSICIAN_NAME} — {PHYSICIAN_FIELD}"
@@ -71,6 +73,8 @@ def _fill(engine: Engine) -> Clinic:
             named[label] = session.scalars(select(Profile).where(Profile.user_id == network.users[label])).one()
             named[label].first_name, named[label].last_name = first, last
             named[label].specialization = specialization
+        # A second patient, for a second search in the same form.
+        _add_user(session, OTHER_EMAIL, network.password_hash, UserRole.PATIENT, None)
         session.flush()
         physician = named["physician_a"].id
     return Clinic(network, physician, network.users["patient"])
@@ -347,6 +351,62 @@ def test_reschedule_moves_the_booking_and_tells_the_patient(server, tab):
     [audited] = audit_rows(server, "appointment_rescheduled", booked.id)
     assert audited.user_id == server.clinic.network.users["ha_a"]
     assert audited.old_values["time"] == "10:30" and audited.new_values["time"] == "11:00"
+
+
+def _shown(page, prefix: str) -> None:
+    """Wait until a combobox holds, or an open list offers, an option starting with `prefix` (the rerun is drawn)."""
+    page.wait_for_function(
+        """prefix => [...document.querySelectorAll('input[role="combobox"]')].some(i => i.value.startsWith(prefix))
+             || [...document.querySelectorAll('[role="option"]')].some(o => o.textContent.startsWith(prefix))""",
+        arg=prefix,
+    )
+
+
+def _list_after_one_click(page, scope, label: str, *, then_shown: str) -> list[str]:
+    """Click the selectbox `label` once, as a person would, and return what its list offers once the rerun
+    started by leaving the search box has finished ([] when the list closed under the pointer)."""
+    box = widget(scope, "stSelectbox", label).get_by_role("combobox", name=label, exact=True)
+    # Scrolled into view first, as a person does: a scroll landing just after the click shuts the list.
+    box.scroll_into_view_if_needed()
+    settled(box)
+    box.click()
+    _shown(page, then_shown)
+    wait_until_idle(page)
+    page.wait_for_timeout(500)  # the browser draws the rerun's last changes just after the script ends
+    offered = page.get_by_role("option").all_inner_texts()
+    page.keyboard.press("Escape")
+    return offered
+
+
+def test_the_time_list_opens_on_the_first_click_after_typing_a_search(server, tab):
+    """Typed a name without Enter, then clicked Time: leaving the search box reruns the page, and that
+    rerun must not put anything above the Date and Time row (a box appearing there remade the row, list shut)."""
+    page = tab.page
+    open_page(page, server.base, "appointments", "Appointments")
+    book = expander(page, "Book an appointment")
+    widget(book, "stTextInput", "Find the patient").locator("input").fill("Amaka")
+    offered = _list_after_one_click(page, book, "Time", then_shown=PATIENT_NAME)
+    assert SLOT_TIMES[-1] in offered, f"the Time list closed after one click; it offered {offered}"
+
+
+def test_the_patient_list_opens_on_the_first_click_after_a_new_search(server, tab):
+    """Searched, then typed another name without Enter and clicked Patient: the list stays open, offers the
+    new search's patients, and the box keeps the patient picked until another one is picked."""
+    page = tab.page
+    open_page(page, server.base, "appointments", "Appointments")
+    book = expander(page, "Book an appointment")
+    search = widget(book, "stTextInput", "Find the patient").locator("input")
+    search.fill("Amaka")
+    search.press("Enter")
+    _shown(page, PATIENT_NAME)
+    wait_until_idle(page)
+    search.fill("Ngozi")
+    offered = _list_after_one_click(page, book, "Patient", then_shown=OTHER_NAME)
+    other = f"{OTHER_NAME} ({OTHER_EMAIL})"
+    assert other in offered, f"the Patient list closed after one click; it offered {offered}"
+    box = widget(book, "stSelectbox", "Patient").get_by_role("combobox", name="Patient", exact=True)
+    assert box.input_value() == f"{PATIENT_NAME} ({PATIENT_EMAIL})", "the new search changed the patient, unasked"
+    choose(book, "Patient", other, typed="Ngozi")
 
 
 def test_nothing_is_fetched_from_outside_the_server(tab):

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
@@ -21,7 +21,7 @@ from dashboard import data
 from dashboard.gate import TOKEN_KEY
 from dashboard.services import figures, resources, waitlist
 from db.base import UserRole
-from db.models import AuditLog, HospitalResource, PatientWaitlist
+from db.models import AuditLog, HospitalResource, PatientWaitlist, Profile, User
 from tests import shell_fixtures
 from tests.shell_fixtures import PAGES_DIR, shown, sign_in
 
@@ -179,6 +179,46 @@ def test_admissions_page_shows_census_and_the_admit_form_to_writers_only(tokens)
     reader = page("admissions.py", tokens[UserRole.EXECUTIVE])
     assert not reader.exception
     assert not any("Admit a patient" in e.label for e in reader.expander)
+
+
+def test_the_patient_box_keeps_its_place_and_its_pick_across_searches(tokens, network, engine):
+    """The admit form's Patient box is drawn before any search, so leaving the search box puts nothing above
+    Ward (a box appearing there shut the Ward list just opened); the first search picks its first match;
+    a later one only adds choices, the patient picked staying first until the user picks another."""
+    other = shell_fixtures.add_user(engine, network, UserRole.PATIENT, None, prefix="picker")
+    try:
+        at = page("admissions.py", tokens[UserRole.HOSPITAL_ADMIN])
+
+        def patient_box():
+            [box] = [s for s in at.selectbox if s.label == "Patient"]
+            return box
+
+        def search(text: str) -> None:
+            at.text_input(key="admissions_patient_0_search").input(text).run()
+            assert not at.exception and not at.error, [e.value for e in at.error]
+
+        labels = [s.label for s in at.selectbox]
+        assert labels.index("Patient") < labels.index("Ward")
+        assert patient_box().proto.disabled and patient_box().value is None
+        assert patient_box().proto.placeholder == "Type at least 2 characters above"
+
+        search(network.emails["patient"])
+        assert patient_box().value == network.users["patient"] and not patient_box().proto.disabled
+        search("picker.")  # finds only the other patient: the first stays picked, and first
+        assert patient_box().value == network.users["patient"]
+        assert patient_box().options[0].endswith(f"({network.emails['patient']})")
+        assert [o for o in patient_box().options[1:] if other in o] != []
+        patient_box().select_index(1).run()
+        assert patient_box().options[0].endswith(f"({other})")
+        search("no such patient anywhere")
+        assert patient_box().proto.disabled and patient_box().value is None
+        assert patient_box().proto.placeholder.startswith("No patient matches.")
+        search("picker.")  # a fresh search after an empty box picks its first match again
+        assert patient_box().options[0].endswith(f"({other})") and patient_box().value is not None
+    finally:
+        with Session(engine) as session, session.begin():
+            session.execute(update(Profile).where(Profile.user_id == select(User.id).where(User.email == other)
+                                                  .scalar_subquery()).values(is_active=False))  # fmt: skip
 
 
 def test_overview_figures_are_scoped_and_lead_to_their_pages(tokens):

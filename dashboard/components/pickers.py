@@ -35,25 +35,54 @@ def patient(
     """Search patients by name or email (never a 20,000-item list); returns (user id, name) or (None, None).
 
     `find` is the page's service (db, actor, text) -> choices with user_id, name and email; `note`
-    adds a few words to an option (e.g. where the patient is already admitted).
+    adds a few words to an option (e.g. where the patient is already admitted). The first search
+    picks its first match; after that the box keeps the patient picked until the user picks another.
+
+    Leaving the search box reruns the page while the user may be clicking a dropdown below it. Two
+    things shut that list: a Patient box appearing above a row of columns (Streamlit's browser side
+    keys a block such as the Ward row by its position, so the row is remade), and the Patient box's
+    selection changing under its own open list (a keyed selectbox keeps its identity when its options
+    change, but Streamlit resets a value that is no longer an option to the first one). So the picker
+    always takes the same room (a disabled box until a search finds someone, inside a container of
+    its own), and a new search never changes the picked patient nor its place in the list.
     """
     typed = st.text_input(
         "Find the patient",
         key=f"{key}_search",
         placeholder=f"Name, email, phone or patient number, at least {MIN_SEARCH} characters",
     )
-    if len(typed.strip()) < MIN_SEARCH:
+    with st.container():
+        return _patient_box(viewer, find, key, typed, note)
+
+
+def _patient_box(
+    viewer: Viewer, find: Callable, key: str, typed: str, note: Callable[[object], str]
+) -> tuple[str | None, str | None]:
+    picked_key = f"{key}_picked"  # {user id: (option text, name)} of the patient in the box
+
+    def idle(placeholder: str) -> tuple[None, None]:
+        # Its own key: the live box's choice is dropped with it, so the next search picks afresh.
+        st.session_state.pop(picked_key, None)
+        st.selectbox("Patient", [], key=f"{key}_idle", placeholder=placeholder, disabled=True)
         return None, None
+
+    if len(typed.strip()) < MIN_SEARCH:
+        return idle(f"Type at least {MIN_SEARCH} characters above")
     try:
         found = data.call(find, viewer.actor, typed)
     except ServiceError as exc:
+        outcome = idle("No patient found")
         say.error(str(exc))
-        return None, None
+        return outcome
     if not found:
-        st.caption("No patient matches. Check the spelling, or search by email.")
-        return None, None
-    by_id = {p.user_id: p for p in found}
-    chosen = st.selectbox(
-        "Patient", list(by_id), format_func=lambda i: f"{by_id[i].name} ({by_id[i].email}){note(by_id[i])}", key=key
-    )
-    return chosen, by_id[chosen].name if chosen else None
+        return idle("No patient matches. Check the spelling, or search by email.")
+    options = {p.user_id: (f"{p.name} ({p.email}){note(p)}", p.name) for p in found}
+    current = st.session_state.get(key)  # the box's value as the browser sent it, before it is drawn
+    kept = st.session_state.get(picked_key, {})
+    if current is not None and current not in options and current in kept:
+        options[current] = kept[current]
+    if current in options:  # first: the browser's list keys an option by its place
+        options = {current: options[current], **{i: o for i, o in options.items() if i != current}}
+    chosen = st.selectbox("Patient", list(options), format_func=lambda i: options[i][0], key=key)
+    st.session_state[picked_key] = {chosen: options[chosen]}
+    return chosen, options[chosen][1]
