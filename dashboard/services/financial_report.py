@@ -212,6 +212,10 @@ def financial_report(
         (cards.last_month, "last_month", financials.month_before_note(cards)),
         (cards.last_year, "last_year", financials.year_before_note(cards)),
     )
+    if all(nothing for _, _, nothing in comparisons) and any(figure.now is not None for _, figure in figures):
+        # Nothing to compare with: this month's own figures still stand, then why there is no change.
+        table(("", cards.this.label), [(name, _booked(figure.now)) for name, figure in figures], (20, 45))
+        pdf.ln(2)
     for other, attribute, nothing_booked in comparisons:
         if nothing_booked:  # the page's sentence, not a table whose every row says "No figures"
             note(nothing_booked)
