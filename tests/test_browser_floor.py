@@ -334,8 +334,12 @@ def _only(page, locator):
     return locator  # let the caller's strict locator say what it found
 
 
+# Mid-rerun Streamlit keeps a panel's old copy (inside a container marked data-stale) beside the new.
+LIVE_EXPANDER = 'xpath=//*[@data-testid="stExpander"][not(ancestor-or-self::*[@data-stale="true"])]'
+
+
 def _expander(page, title: str):
-    box = _only(page, page.locator('[data-testid="stExpander"]').filter(has_text=title))
+    box = _only(page, page.locator(LIVE_EXPANDER).filter(has_text=title))
     details = box.locator("details").first
     if details.get_attribute("open") is None:
         box.locator("summary").first.click()
@@ -373,7 +377,7 @@ def _press_discharge(page, name: str, ward: str):
     question = page.get_by_text(f"Discharge {name} now? Their bed in {ward} becomes free.")
     question.wait_for(state="attached")
     wait_until_idle(page)
-    settled(_only(page, page.locator('[data-testid="stExpander"]').filter(has_text="Discharge or transfer")))
+    settled(_only(page, page.locator(LIVE_EXPANDER).filter(has_text="Discharge or transfer")))
     return question
 
 
