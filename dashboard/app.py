@@ -20,10 +20,10 @@ if _ROOT not in sys.path:
 
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
-from dashboard import data, gate, navigation, sidebar  # noqa: E402
-from dashboard.components import say  # noqa: E402
-from dashboard.services import audit  # noqa: E402
-from dashboard.services.errors import ServiceError  # noqa: E402
+from dashboard.kit import say  # noqa: E402
+from dashboard.platform import audit  # noqa: E402
+from dashboard.platform.errors import ServiceError  # noqa: E402
+from dashboard.shell import data, gate, navigation, router, sidebar  # noqa: E402
 from db.engine import DatabaseUnavailable  # noqa: E402
 from db.settings import SettingsError  # noqa: E402
 
@@ -69,6 +69,10 @@ def _login_page() -> None:
     gate.login_form()
 
 
+def _source(spec: navigation.PageSpec):
+    return router.page_runner(spec) if spec.declared else spec.path
+
+
 def main() -> None:
     try:
         user = gate.current_user()
@@ -95,13 +99,13 @@ def main() -> None:
         return
     viewer = gate.working_viewer(user)
     menu: dict[str, list] = {
-        section: [st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path) for spec in specs]
+        section: [st.Page(_source(spec), title=spec.title, icon=spec.icon, url_path=spec.url_path) for spec in specs]
         for section, specs in navigation.pages_for(user.role).items()
     }
     # Pages outside the role stay at their addresses, hidden from the menu: a link to one runs the page,
     # whose own access check refuses in plain words and audits the attempt (not "Page not found").
     refused = [
-        st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, visibility="hidden")
+        st.Page(_source(spec), title=spec.title, icon=spec.icon, url_path=spec.url_path, visibility="hidden")
         for spec in navigation.PAGES
         if user.role not in spec.roles
     ]

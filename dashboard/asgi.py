@@ -2,7 +2,7 @@
 
 `healthdash run` serves this file (`streamlit run dashboard/asgi.py` finds `app` and runs it with
 uvicorn); each browser session still runs dashboard/app.py. What this adds is in
-dashboard/web_security.py: the HttpOnly session cookie route, security headers, the WebSocket
+dashboard/shell/web_security.py: the HttpOnly session cookie route, security headers, the WebSocket
 Origin check, the peer address for the sign-in throttle and the audit trail, and downloads only
 for the session that made them.
 """
@@ -16,8 +16,8 @@ import streamlit as st
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
-from dashboard.services import audit
-from dashboard.web_security import (
+from dashboard.platform import audit
+from dashboard.shell.web_security import (
     COOKIE_ROUTE,
     MediaGate,
     PeerAddress,
@@ -56,8 +56,8 @@ def media_owners_of(file_id: str) -> tuple[bool, list[str]] | None:
 
 def session_of_token(token: str) -> str | None:
     """The valid session a cookie's token belongs to (a database read), or None."""
-    from dashboard import data, gate
-    from dashboard.services import auth
+    from dashboard.domains.people import auth
+    from dashboard.shell import data, gate
 
     try:
         return data.call(auth.valid_session_id, token, policy=gate.policy())

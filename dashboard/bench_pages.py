@@ -34,10 +34,10 @@ import psutil
 from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import URL
 
-from dashboard import navigation
-from dashboard.gate import TOKEN_KEY
-from dashboard.services import auth
-from dashboard.services.actors import ClientInfo
+from dashboard.domains.people import auth
+from dashboard.platform.actors import ClientInfo
+from dashboard.shell import navigation
+from dashboard.shell.gate import TOKEN_KEY
 from db import demo, migrate, roles
 from db.demo.logins import DEMO_PASSWORD, demo_logins
 from db.engine import make_engine, make_owner_engine
@@ -177,7 +177,7 @@ def _render(file: Path, token: str, *, cold: bool, statements: list | None = Non
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from dashboard import data
+    from dashboard.shell import data
 
     if cold:
         data.clear_cache()
@@ -221,8 +221,8 @@ def _peak_rss_mb() -> float:
 
 @contextlib.contextmanager
 def _app_connected_to(url: URL) -> Iterator[None]:
-    """Point the in-process app (dashboard.data) at `url`, as `healthdash run` would with DATABASE_URL."""
-    from dashboard import data
+    """Point the in-process app (dashboard.shell.data) at `url`, as `healthdash run` would with DATABASE_URL."""
+    from dashboard.shell import data
     from db.engine import get_engine
 
     previous = os.environ.get("DATABASE_URL")

@@ -2,7 +2,7 @@
 
 Streamlit serves dashboard/asgi.py, an `st.App` (ASGI, uvicorn) that runs dashboard/app.py for each
 browser session and adds the HttpOnly session cookie route, security headers and the WebSocket
-Origin check (dashboard/web_security.py).
+Origin check (dashboard/shell/web_security.py).
 
 Without DATABASE_URL it is a zero-set-up start: the embedded PostgreSQL is started, migrated, and
 a new database gets the seed and the demo network. With DATABASE_URL nothing is changed unless

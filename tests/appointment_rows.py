@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
-from dashboard.services.actors import Actor, ClientInfo
+from dashboard.platform.actors import Actor, ClientInfo
 from db.base import UserRole
 from db.models import Appointment, ConsultationRoom, ConsultationSession, Hospital, Notification, User
 from tests.floor_rows import add_person

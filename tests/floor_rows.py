@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
-from dashboard.services.actors import Actor, ClientInfo
+from dashboard.platform.actors import Actor, ClientInfo
 from db.base import UserRole
 from db.models import Hospital, HospitalPatient, HospitalResource, Profile, User
 from db.rules import resource_status

@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dashboard.services.actors import Actor, ClientInfo
+from dashboard.platform.actors import Actor, ClientInfo
 from db.base import UserRole
 from db.models import (
     AuditLog,

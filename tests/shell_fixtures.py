@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
 
 from db.base import UserRole
 from db.models import (
@@ -32,7 +33,6 @@ from db.passwords import hash_password
 
 PASSWORD = "correct-horse-42"
 APP_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "dashboard", "app.py")
-PAGES_DIR = os.path.join(os.path.dirname(APP_FILE), "..", "pages")
 ALPHA = "Alpha Teaching Hospital"
 BETA = "Beta Specialist Hospital"
 
@@ -151,8 +151,8 @@ def _build_network(engine: Engine) -> Network:
 
 def sign_in(engine: Engine, email: str) -> str:
     """A session token for `email`, made through the real sign-in service."""
-    from dashboard.services import auth
-    from dashboard.services.actors import ClientInfo
+    from dashboard.domains.people import auth
+    from dashboard.platform.actors import ClientInfo
 
     with Session(engine) as session, session.begin():
         result = auth.authenticate(session, email, PASSWORD, ClientInfo(session_id="test"))
@@ -162,7 +162,7 @@ def sign_in(engine: Engine, email: str) -> str:
 
 def age_session(engine: Engine, token: str, *, idle: timedelta = timedelta(0), expire: bool = False) -> None:
     """Pretend time passed: move last_seen_at back by `idle`, or the absolute expiry into the past."""
-    from dashboard.services.auth import hash_token
+    from dashboard.domains.people.auth import hash_token
 
     values = {"last_seen_at": datetime.now(UTC) - idle}
     if expire:
@@ -178,7 +178,7 @@ def app_env(database_url, network):
     The engine is made and cached with DATABASE_URL set, then the variable is restored at once, so
     no other test (or subprocess it starts) sees it.
     """
-    from dashboard import data
+    from dashboard.shell import data
     from db.engine import get_engine
 
     previous = os.environ.get("DATABASE_URL")
@@ -196,3 +196,33 @@ def app_env(database_url, network):
     get_engine().dispose()
     get_engine.cache_clear()
     data.engine.clear()
+
+
+def page_app(key: str, *, timeout: float = 30) -> AppTest:
+    """An AppTest of one page as the router runs it: its access check, then its render (or its script)."""
+    from dashboard.shell.navigation import PAGE_BY_KEY
+
+    key = key.removesuffix(".py").removesuffix("_page")
+    spec = PAGE_BY_KEY[key]
+    if spec.declared:
+        return AppTest.from_string(
+            f"from dashboard.shell.router import run_page\nrun_page({key!r})\n", default_timeout=timeout
+        )
+    return AppTest.from_file(str(spec.path), default_timeout=timeout)
+
+
+def switch_to(at: AppTest, key: str) -> AppTest:
+    """Open page `key` on the app's next run, as a click in the menu would (AppTest of app.py, after one run).
+
+    AppTest.switch_page takes a file; a declared page is a callable, which Streamlit knows by the hash
+    of its address, so the hash is set the way switch_page sets it for a file.
+    """
+    from streamlit.util import calc_hash
+
+    from dashboard.shell.navigation import PAGE_BY_KEY
+
+    spec = PAGE_BY_KEY[key.removesuffix(".py").removesuffix("_page")]
+    if not spec.declared:
+        return at.switch_page(os.path.relpath(spec.path, os.path.dirname(APP_FILE)))
+    at._page_hash = calc_hash(spec.url_path)
+    return at

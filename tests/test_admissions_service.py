@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from dashboard.services import admissions, resources
-from dashboard.services.actors import Actor
-from dashboard.services.admissions import LAGOS, WAITING_FOR_BED
-from dashboard.services.errors import InvalidInput, NotFound, NotPermitted, OutOfScope
+from dashboard.domains.floor import admissions, resources
+from dashboard.domains.floor.admissions import LAGOS, WAITING_FOR_BED
+from dashboard.platform.actors import Actor
+from dashboard.platform.errors import InvalidInput, NotFound, NotPermitted, OutOfScope
 from db.base import UserRole
 from db.models import AuditLog, HospitalPatient
 from tests import floor_rows

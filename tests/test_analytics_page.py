@@ -9,7 +9,6 @@ as "All hospitals", about 4 beside the Overview's 135 appointments today).
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
@@ -19,12 +18,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from dashboard import data
-from dashboard.formatting import LAGOS, lagos_date
-from dashboard.gate import TOKEN_KEY
+from dashboard.platform.formatting import LAGOS, lagos_date
+from dashboard.shell import data
+from dashboard.shell.gate import TOKEN_KEY
 from db.models import AnalyticsData
 from tests import shell_fixtures
-from tests.shell_fixtures import PAGES_DIR, sign_in
+from tests.shell_fixtures import page_app, sign_in
 
 network = shell_fixtures.network
 app_env = shell_fixtures.app_env
@@ -53,7 +52,7 @@ def reported(app_env, engine):
 
 
 def page(token: str) -> AppTest:
-    at = AppTest.from_file(os.path.join(PAGES_DIR, "analytics.py"), default_timeout=60)
+    at = page_app("analytics.py", timeout=60)
     at.session_state[TOKEN_KEY] = token
     return at.run()
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from dashboard.services import analytics
-from dashboard.services.errors import InvalidInput, OutOfScope
+from dashboard.domains.overview import analytics
+from dashboard.platform.errors import InvalidInput, OutOfScope
 from db.base import UserRole
 from db.models import AnalyticsData
 from tests.operations_data import actor, add_hospital, audit_rows

@@ -9,9 +9,9 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from dashboard.gate import DEVICE_KEY, TOKEN_KEY
-from dashboard.services import auth, staff
-from dashboard.services.actors import Actor
+from dashboard.domains.people import auth, staff
+from dashboard.platform.actors import Actor
+from dashboard.shell.gate import DEVICE_KEY, TOKEN_KEY
 from db.base import UserRole
 from db.models import AuditLog, AuthSession, LoginThrottle
 from tests import shell_fixtures
@@ -191,7 +191,7 @@ def test_each_staff_role_can_sign_in(app_env, label):
 
 def test_a_visitor_is_not_told_where_the_database_lives(monkeypatch):
     """Database down on first use: a plain sentence on the page, the host and name only in the log."""
-    from dashboard import data
+    from dashboard.shell import data
     from db.engine import make_engine
 
     unreachable = make_engine("postgresql://secret_user@127.0.0.1:1/secret_db")

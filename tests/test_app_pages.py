@@ -13,14 +13,14 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from dashboard import data
-from dashboard.gate import TOKEN_KEY
-from dashboard.navigation import PAGES
-from dashboard.services.actors import ROLE_NAMES
+from dashboard.platform.actors import ROLE_NAMES
+from dashboard.shell import data
+from dashboard.shell.gate import TOKEN_KEY
+from dashboard.shell.navigation import PAGES
 from db.base import UserRole
 from db.models import AuditLog, Hospital, Profile, User
 from tests import shell_fixtures
-from tests.shell_fixtures import ALPHA, APP_FILE, BETA, PAGES_DIR, add_user, shown, sign_in
+from tests.shell_fixtures import ALPHA, APP_FILE, BETA, add_user, page_app, shown, sign_in, switch_to
 
 network = shell_fixtures.network
 app_env = shell_fixtures.app_env
@@ -38,14 +38,11 @@ def tokens(app_env, engine):
     return {role: sign_in(engine, app_env.emails[label]) for role, label in ROLE_ACCOUNTS.items()}
 
 
-def signed_in_app(path: str, token: str) -> AppTest:
-    at = AppTest.from_file(path, default_timeout=30)
+def signed_in_app(page: str, token: str) -> AppTest:
+    """The whole app (APP_FILE) or one page by its key or file name, signed in with `token`."""
+    at = AppTest.from_file(page, default_timeout=30) if page == APP_FILE else page_app(page)
     at.session_state[TOKEN_KEY] = token
     return at.run()
-
-
-def page_path(file: str) -> str:
-    return os.path.relpath(os.path.join(PAGES_DIR, file), os.path.dirname(APP_FILE))
 
 
 @pytest.mark.parametrize("role", list(ROLE_ACCOUNTS))
@@ -54,11 +51,11 @@ def test_navigation_opens_the_roles_pages_and_refuses_the_rest_at_their_address(
     assert not at.exception
     for spec in PAGES:
         if role in spec.roles:
-            at.switch_page(page_path(spec.file)).run()
+            switch_to(at, spec.key).run()
             assert not at.exception, (spec.key, at.exception)
             assert [t.value for t in at.title] == [spec.title], (role, spec.key, [e.value for e in at.error])
         else:  # reachable at its address (hidden from the menu), and the page itself refuses
-            at.switch_page(page_path(spec.file)).run()
+            switch_to(at, spec.key).run()
             assert not at.exception and not at.title, (role, spec.key)
             refusal = f"Your role ({ROLE_NAMES[role]}) cannot open the {spec.title} page."
             assert [shown(e.value) for e in at.error] == [refusal]
@@ -67,7 +64,7 @@ def test_navigation_opens_the_roles_pages_and_refuses_the_rest_at_their_address(
 @pytest.mark.parametrize("spec", PAGES, ids=[p.key for p in PAGES])
 @pytest.mark.parametrize("role", list(ROLE_ACCOUNTS))
 def test_page_checks_access_itself(tokens, role, spec):
-    at = signed_in_app(os.path.join(PAGES_DIR, spec.file), tokens[role])
+    at = signed_in_app(spec.file, tokens[role])
     assert not at.exception
     shown = [t.value for t in at.title]
     if role in spec.roles:
@@ -79,13 +76,13 @@ def test_page_checks_access_itself(tokens, role, spec):
 
 @pytest.mark.parametrize("spec", PAGES, ids=[p.key for p in PAGES])
 def test_page_without_sign_in_shows_only_the_login_form(app_env, spec):
-    at = AppTest.from_file(os.path.join(PAGES_DIR, spec.file), default_timeout=30).run()
+    at = page_app(spec.file, timeout=30).run()
     assert [t.value for t in at.title] == ["Sign in"]
     assert not at.dataframe and not at.metric
 
 
 def test_hospital_admin_sees_own_hospital_only(tokens):
-    at = signed_in_app(os.path.join(PAGES_DIR, "hospitals.py"), tokens[UserRole.HOSPITAL_ADMIN])
+    at = signed_in_app("hospitals.py", tokens[UserRole.HOSPITAL_ADMIN])
     (table,) = at.dataframe
     assert list(table.value["Hospital"]) == [ALPHA]
     assert "1 hospital" in [c.value for c in at.caption]  # not "1–1 of 1 hospitals"
@@ -93,7 +90,7 @@ def test_hospital_admin_sees_own_hospital_only(tokens):
 
 def test_admin_sees_both_hospitals_and_can_narrow_the_scope(tokens, app_env):
     at = signed_in_app(APP_FILE, tokens[UserRole.ADMIN])
-    at.switch_page(page_path("hospitals.py")).run()
+    switch_to(at, "hospitals").run()
     names = set(at.dataframe[0].value["Hospital"])
     assert {ALPHA, BETA} <= names
     picker = at.sidebar.selectbox(key="sidebar_scope_picker")
@@ -107,21 +104,21 @@ def test_admin_sees_both_hospitals_and_can_narrow_the_scope(tokens, app_env):
 
 
 def test_overview_counts_are_scoped(tokens):
-    at = signed_in_app(os.path.join(PAGES_DIR, "overview.py"), tokens[UserRole.HOSPITAL_ADMIN])
+    at = signed_in_app("overview.py", tokens[UserRole.HOSPITAL_ADMIN])
     values = {m.label: m.value for m in at.metric}
     assert values["Patients waiting"] == "2"  # hospital B has 3; they must not show
     assert values["Open emergencies"] == "2"
 
 
 def test_audit_trail_of_hospital_admin_shows_no_other_hospital(tokens, app_env):
-    at = signed_in_app(os.path.join(PAGES_DIR, "audit_trail.py"), tokens[UserRole.HOSPITAL_ADMIN])
+    at = signed_in_app("audit_trail.py", tokens[UserRole.HOSPITAL_ADMIN])
     at.text_input(key=f"audit_search_{app_env.hospital_a}").input("fixture row").run()  # older than page 1
     actions = set(at.dataframe[0].value["Action"])
     assert "Fixture row alpha" in actions and "Fixture row beta" not in actions
 
 
 def _hospitals_page_with_link(token: str, hospital_param: str) -> AppTest:
-    at = AppTest.from_file(os.path.join(PAGES_DIR, "hospitals.py"), default_timeout=30)
+    at = page_app("hospitals.py", timeout=30)
     at.session_state[TOKEN_KEY] = token
     at.query_params["hospital"] = hospital_param
     return at.run()
@@ -166,7 +163,7 @@ def test_a_link_with_a_nul_byte_is_refused_like_any_other_hospital(tokens, app_e
 
 
 def listing_key(listing: str, scope: str, part: str) -> str:
-    """The kit's listing keys carry the scope (dashboard/components/listing.py)."""
+    """The kit's listing keys carry the scope (dashboard/kit/listing.py)."""
     return f"{listing}__{scope}__{part}"
 
 
@@ -177,7 +174,7 @@ def prepared_csv(at: AppTest, key: str) -> str:
 
 
 def test_audit_trail_export_offers_a_csv_of_the_scope(tokens, app_env):
-    at = signed_in_app(os.path.join(PAGES_DIR, "audit_trail.py"), tokens[UserRole.HOSPITAL_ADMIN])
+    at = signed_in_app("audit_trail.py", tokens[UserRole.HOSPITAL_ADMIN])
     assert not at.download_button  # nothing is exported until asked
     key = listing_key("audit", app_env.hospital_a, "export")
     at.button(key=f"{key}_prepare").click().run()
@@ -199,7 +196,7 @@ def test_audit_trail_export_offers_a_csv_of_the_scope(tokens, app_env):
     ],
 )
 def test_directory_exports_offer_a_csv_of_the_scope(tokens, app_env, page_file, role, key, header, ours, theirs):
-    at = signed_in_app(os.path.join(PAGES_DIR, page_file), tokens[role])
+    at = signed_in_app(page_file, tokens[role])
     assert not at.download_button  # nothing is exported until asked
     scope = app_env.hospital_a if role is UserRole.HOSPITAL_ADMIN else "network"
     listing = key
@@ -222,7 +219,7 @@ def test_directory_exports_offer_a_csv_of_the_scope(tokens, app_env, page_file, 
 
 
 def _users_page_on(token: str, search: str) -> AppTest:
-    at = signed_in_app(os.path.join(PAGES_DIR, "users.py"), token)
+    at = signed_in_app("users.py", token)
     at.text_input(key=listing_key("users", "network", "search")).input(search).run()
     return at
 
@@ -368,7 +365,7 @@ def test_users_page_shows_a_locked_account_as_locked(tokens, app_env, engine):
 def test_a_click_reads_the_session_once_not_once_for_the_app_and_again_for_the_page(tokens):
     from sqlalchemy import event
 
-    from dashboard import data
+    from dashboard.shell import data
 
     at = signed_in_app(APP_FILE, tokens[UserRole.HOSPITAL_ADMIN])
     session_reads = []
@@ -379,7 +376,7 @@ def test_a_click_reads_the_session_once_not_once_for_the_app_and_again_for_the_p
 
     event.listen(data.engine(), "before_cursor_execute", count)
     try:
-        at.switch_page(page_path("hospitals.py")).run()
+        switch_to(at, "hospitals").run()
     finally:
         event.remove(data.engine(), "before_cursor_execute", count)
     assert not at.exception and [t.value for t in at.title] == ["Hospitals"]
@@ -392,7 +389,7 @@ def test_the_trail_never_names_what_its_reader_may_not_see(tokens, app_env, engi
     with Session(engine) as session, session.begin():
         session.add(AuditLog(user_id=app_env.users["admin"], hospital_id=app_env.hospital_a,
                              action_category="fixture", action_type="network_admin_in_alpha"))  # fmt: skip
-    at = signed_in_app(os.path.join(PAGES_DIR, "audit_trail.py"), tokens[UserRole.HOSPITAL_ADMIN])
+    at = signed_in_app("audit_trail.py", tokens[UserRole.HOSPITAL_ADMIN])
     table = at.dataframe[0].value
     assert "Hospital outside your scope" in set(table["Record"])
     assert not any(BETA in str(cell) for cell in table.to_numpy().ravel())
@@ -414,7 +411,7 @@ def test_messages_show_names_as_text_not_markdown(tokens, app_env, engine):
     data.clear_cache()  # the hospital's name is cached for the scope picker and forms
     try:
         email = add_user(engine, app_env, UserRole.EXECUTIVE, app_env.hospital_a, prefix="markdown")
-        at = signed_in_app(os.path.join(PAGES_DIR, "users.py"), tokens[UserRole.ADMIN])
+        at = signed_in_app("users.py", tokens[UserRole.ADMIN])
         at.text_input(key=listing_key("users", "network", "search")).input(email).run()
         at.selectbox(key=f"users_role_hospital_{at.selectbox(key='users_account').value}").set_value(
             app_env.hospital_b

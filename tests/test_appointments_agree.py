@@ -13,8 +13,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from dashboard.services import appointments
-from dashboard.services.appointments import LAGOS
+from dashboard.domains.appointments import appointments
+from dashboard.domains.appointments.appointments import LAGOS
 from tests import appointment_rows
 from tests.appointment_rows import add_appointment
 

@@ -6,7 +6,6 @@ slot the shell's fixtures leave free) tells the patient in the same transaction.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,12 +14,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from dashboard import data
-from dashboard.gate import TOKEN_KEY
+from dashboard.shell import data
+from dashboard.shell.gate import TOKEN_KEY
 from db.base import UserRole
 from db.models import Appointment, ConsultationRoom, ConsultationSession, Notification, Profile
 from tests import shell_fixtures
-from tests.shell_fixtures import PAGES_DIR, shown, sign_in
+from tests.shell_fixtures import page_app, shown, sign_in
 
 network = shell_fixtures.network
 app_env = shell_fixtures.app_env
@@ -35,7 +34,7 @@ def tokens(app_env, engine):
 
 
 def page(token: str) -> AppTest:
-    at = AppTest.from_file(os.path.join(PAGES_DIR, "appointments.py"), default_timeout=30)
+    at = page_app("appointments.py", timeout=30)
     at.session_state[TOKEN_KEY] = token
     return at.run()
 

@@ -15,10 +15,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dashboard.services import appointments
-from dashboard.services.actors import Actor
-from dashboard.services.appointments import LAGOS, SLOT_TIMES
-from dashboard.services.errors import InvalidInput, NotFound, NotPermitted, OutOfScope
+from dashboard.domains.appointments import appointments
+from dashboard.domains.appointments.appointments import LAGOS, SLOT_TIMES
+from dashboard.platform.actors import Actor
+from dashboard.platform.errors import InvalidInput, NotFound, NotPermitted, OutOfScope
 from db import migrate
 from db.base import UserRole
 from db.demo.appointments import IN_PERSON_SLOTS, _free_slot, _slot_key
@@ -883,7 +883,7 @@ def _statements(db):
 
 def _straight_page(db, actor, *, page=1, page_size=50, **filters):
     """The list as it was first written: the full joined query, counted whole and paged (paging.fetch_page)."""
-    from dashboard.services.paging import fetch_page
+    from dashboard.platform.paging import fetch_page
 
     start, end = filters.pop("start", HISTORY_START), filters.pop("end", HISTORY_END)
     stmt = appointments._listing(

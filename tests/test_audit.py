@@ -11,8 +11,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from dashboard.services import audit, staff
-from dashboard.services.actors import Actor, ClientInfo
+from dashboard.domains.people import staff
+from dashboard.platform import audit
+from dashboard.platform.actors import Actor, ClientInfo
 from db.base import UserRole
 from db.models import AuditLog, Profile
 from tests import shell_fixtures
@@ -108,7 +109,8 @@ def test_role_change_records_only_what_changed(db_session, network):
 
 
 def test_a_network_admins_change_to_a_hospitals_account_is_in_that_hospitals_trail(db_session, network):
-    from dashboard.services import audit_trail, auth
+    from dashboard.domains.governance import audit_trail
+    from dashboard.domains.people import auth
 
     auth.reset_password(db_session, admin(network), network.users["ha_b"], "new-password-9")
     staff.change_role(db_session, admin(network), network.users["exec_a"], UserRole.EXECUTIVE, network.hospital_b)
@@ -135,7 +137,7 @@ def _reads_by_admin(db_session, network, action_type: str, *where) -> list[Audit
 
 
 def test_reading_the_audit_trail_is_itself_audited(db_session, network):
-    from dashboard.services import audit_trail
+    from dashboard.domains.governance import audit_trail
 
     audit_trail.list_entries(db_session, admin(network), search="fixture")
     [viewed] = _reads_by_admin(db_session, network, "audit_trail_viewed", AuditLog.session_id == CLIENT.session_id)
@@ -143,7 +145,7 @@ def test_reading_the_audit_trail_is_itself_audited(db_session, network):
 
 
 def test_a_repeated_read_of_the_trail_is_recorded_once_per_question(db_session, network):
-    from dashboard.services import audit_trail
+    from dashboard.domains.governance import audit_trail
 
     def views(search, hospital_id=None, session_id=CLIENT.session_id):
         return db_session.scalar(
@@ -187,7 +189,7 @@ def test_a_repeated_read_of_the_trail_is_recorded_once_per_question(db_session, 
 
 
 def test_the_trail_is_searchable_by_the_words_it_shows(db_session, network):
-    from dashboard.services import audit_trail
+    from dashboard.domains.governance import audit_trail
 
     actor = admin(network)
     worded = audit_trail.list_entries(db_session, actor, search="fixture row alpha")  # as the page prints it
@@ -197,7 +199,7 @@ def test_the_trail_is_searchable_by_the_words_it_shows(db_session, network):
 
 
 def test_views_are_left_out_of_the_trail_and_its_export_unless_asked(db_session, network):
-    from dashboard.services import audit_trail
+    from dashboard.domains.governance import audit_trail
 
     actor = admin(network)
     staff.list_staff(db_session, actor, search="views-filter")  # writes a "staff accounts viewed" row
@@ -236,7 +238,7 @@ def test_a_nul_character_in_text_never_stops_an_audit_row(db_session, network):
 
 
 def test_paging_through_the_trail_holds_still_while_reading_it_writes_rows(engine, network):
-    from dashboard.services import audit_trail
+    from dashboard.domains.governance import audit_trail
 
     # A browser session of its own: reads already on record for another would not be written again.
     actor = Actor(network.users["admin"], UserRole.ADMIN, None, ClientInfo(session_id=f"paging-{os.urandom(4).hex()}"))

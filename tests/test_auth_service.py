@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from dashboard.services import auth, settings
-from dashboard.services.actors import Actor, ClientInfo
-from dashboard.services.errors import InvalidInput, NotPermitted, OutOfScope
+from dashboard.domains.people import auth
+from dashboard.platform import settings
+from dashboard.platform.actors import Actor, ClientInfo
+from dashboard.platform.errors import InvalidInput, NotPermitted, OutOfScope
 from db.base import UserRole
 from db.models import AuditLog, AuthSession, LoginThrottle, User
 from tests import shell_fixtures

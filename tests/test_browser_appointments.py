@@ -20,8 +20,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
-from dashboard.formatting import LAGOS, lagos_date
-from dashboard.services.appointments import SLOT_TIMES
+from dashboard.domains.appointments.appointments import SLOT_TIMES
+from dashboard.platform.formatting import LAGOS, lagos_date
 from db.base import UserRole
 from db.engine import make_engine
 from db.models import Appointment, AuditLog, Notification, Profile

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
-from dashboard.navigation import PAGE_BY_KEY
+from dashboard.shell.navigation import PAGE_BY_KEY
 from db.base import UserRole
 from db.engine import make_engine
 from db.models import AuditLog, HospitalPatient, HospitalResource, PatientWaitlist, Profile

@@ -20,7 +20,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from dashboard.services.dates import LAGOS
+from dashboard.platform.dates import LAGOS
 from db.engine import make_engine
 from db.models import AuditLog, Document, HospitalComplianceTracking, Notification
 from tests.browser_support import (

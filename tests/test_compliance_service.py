@@ -14,9 +14,9 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from dashboard.services import compliance
-from dashboard.services.compliance import LAGOS
-from dashboard.services.errors import InvalidInput, NotFound, NotPermitted, OutOfScope
+from dashboard.domains.governance import compliance
+from dashboard.domains.governance.compliance import LAGOS
+from dashboard.platform.errors import InvalidInput, NotFound, NotPermitted, OutOfScope
 from db.base import UserRole
 from db.models import AuditLog, HospitalComplianceTracking
 from tests.operations_data import actor, add_hospital
@@ -369,7 +369,7 @@ def test_the_summary_in_fewer_passes_is_the_straightforward_count(db_session, tw
 
 
 def test_open_items_and_due_pages_in_one_statement_are_fetch_page(db_session, two):
-    from dashboard.services.paging import fetch_page
+    from dashboard.platform.paging import fetch_page
 
     c = add_hospital(db_session, "Compliance Gamma Hospital")
     today = datetime.now(LAGOS).date()

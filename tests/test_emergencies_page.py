@@ -8,7 +8,6 @@ made through the desk's form is answered through Beta's page; each step is check
 from __future__ import annotations
 
 import json
-import os
 from decimal import Decimal
 
 import pytest
@@ -16,12 +15,12 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from dashboard import data
-from dashboard.gate import TOKEN_KEY
+from dashboard.shell import data
+from dashboard.shell.gate import TOKEN_KEY
 from db.models import AmbulanceRequest, AuditLog, EmergencyRequest, Hospital, HospitalResource
 from db.models.emergency import Referral
 from tests import shell_fixtures
-from tests.shell_fixtures import PAGES_DIR, shown, sign_in
+from tests.shell_fixtures import page_app, shown, sign_in
 
 network = shell_fixtures.network
 app_env = shell_fixtures.app_env
@@ -64,7 +63,7 @@ def tokens(app_env, engine, dispatch):
 
 
 def page(token: str) -> AppTest:
-    at = AppTest.from_file(os.path.join(PAGES_DIR, "emergencies.py"), default_timeout=30)
+    at = page_app("emergencies.py", timeout=30)
     at.session_state[TOKEN_KEY] = token
     return at.run()
 

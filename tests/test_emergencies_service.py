@@ -1,4 +1,4 @@
-"""The dispatch desk's reads and commands (dashboard/services/emergencies.py), on a real PostgreSQL.
+"""The dispatch desk's reads and commands (dashboard/domains/emergencies/emergencies.py), on a real PostgreSQL.
 
 Each test builds a small network around Lagos inside a rolled-back transaction: hospitals at known
 coordinates with ICU beds counted fresh, stale or not at all, one on diversion, one inactive. The
@@ -17,10 +17,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, insert, select, text
 
-from dashboard.components import map as deck_map
-from dashboard.services import emergencies
-from dashboard.services.actors import Actor
-from dashboard.services.errors import InvalidInput, NotFound, NotPermitted, OutOfScope
+from dashboard.domains.emergencies import emergencies
+from dashboard.kit import map as deck_map
+from dashboard.platform.actors import Actor
+from dashboard.platform.errors import InvalidInput, NotFound, NotPermitted, OutOfScope
 from db.base import UserRole
 from db.models import AmbulanceRequest, AuditLog, EmergencyRequest, Hospital, HospitalResource, Profile, User
 from db.models.emergency import Referral
@@ -366,7 +366,7 @@ def test_a_referral_answered_before_its_request_counts_as_no_wait_not_a_negative
 
 
 def test_open_counts_are_the_rows_the_open_list_shows_in_every_scope(db_session, desk):
-    from dashboard.services import overview
+    from dashboard.domains.overview import overview
 
     db = db_session
     for severity, status, hospital in (

@@ -25,17 +25,18 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from dashboard import data
-from dashboard.gate import TOKEN_KEY
-from dashboard.services import auth, resources
-from dashboard.services.actors import Actor, ClientInfo
+from dashboard.domains.floor import resources
+from dashboard.domains.people import auth
+from dashboard.platform.actors import Actor, ClientInfo
+from dashboard.shell import data
+from dashboard.shell.gate import TOKEN_KEY
 from db import migrate, roles
 from db.base import UserRole
 from db.embedded import start_server
 from db.engine import get_engine, make_engine, make_owner_engine, normalise_url
 from db.models import AuditLog, Hospital, HospitalResource, Profile, User
 from db.passwords import hash_password
-from tests.shell_fixtures import APP_FILE, PAGES_DIR, shown
+from tests.shell_fixtures import APP_FILE, shown, switch_to
 from tests.throwaway import create_database
 
 NAMES = roles.RoleNames(owner="hd_fault_owner", app="hd_fault_app")
@@ -252,7 +253,7 @@ def test_a_connection_killed_mid_write_leaves_nothing_and_the_write_is_not_repea
 
 def test_a_read_cut_off_by_a_lost_connection_is_read_again_once(fresh_counts, caplog):
     own = fresh_counts
-    caplog.set_level(logging.WARNING, logger="dashboard.data")
+    caplog.set_level(logging.WARNING, logger="dashboard.shell.data")
     with own["server"].superuser.connect() as blocker:
         blocker.execute(text("LOCK TABLE hospital_resources IN ACCESS EXCLUSIVE MODE"))
         thread, outcome = in_thread(lambda: data.call(resources.list_resources, own["actor"]))
@@ -319,7 +320,7 @@ def test_the_page_shows_a_sentence_when_its_read_is_held_up(short_limits, fresh_
     data.clear_cache()
     with own["server"].superuser.connect() as blocker:
         blocker.execute(text("LOCK TABLE hospital_resources IN ACCESS EXCLUSIVE MODE"))
-        at.switch_page(os.path.relpath(os.path.join(PAGES_DIR, "resources.py"), os.path.dirname(APP_FILE))).run()
+        switch_to(at, "resources.py").run()
         blocker.rollback()
     assert not at.exception
     said = " ".join(shown(e.value) for e in at.error)

@@ -7,19 +7,18 @@ so no card invents its own explanation and no figure is shown without one.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.gate import TOKEN_KEY
-from dashboard.navigation import PAGES
-from dashboard.services import figures, permissions
+from dashboard.platform import figures, permissions
+from dashboard.shell.gate import TOKEN_KEY
+from dashboard.shell.navigation import PAGES
 from db.base import UserRole
 from tests import shell_fixtures
-from tests.shell_fixtures import PAGES_DIR, sign_in
+from tests.shell_fixtures import page_app, sign_in
 
 network = shell_fixtures.network
 app_env = shell_fixtures.app_env
@@ -55,7 +54,7 @@ def test_an_unknown_figure_key_is_refused_in_words():
 
 def _figure_keys_used_in_code() -> set[str]:
     used: set[str] = set()
-    for folder in ("pages", "dashboard"):
+    for folder in ("dashboard",):
         for path in (ROOT / folder).rglob("*.py"):
             used |= set(FIGURE_KEY_USE.findall(path.read_text(encoding="utf-8")))
     return used
@@ -94,7 +93,7 @@ def test_every_card_on_every_page_is_explained_by_its_catalogue_definition(token
     for spec in PAGES:
         if role not in spec.roles:
             continue
-        at = AppTest.from_file(os.path.join(PAGES_DIR, spec.file), default_timeout=60)
+        at = page_app(spec.file, timeout=60)
         at.session_state[TOKEN_KEY] = tokens[role]
         at.run()
         assert not at.exception, (spec.key, at.exception)
@@ -109,7 +108,7 @@ def test_every_card_on_every_page_is_explained_by_its_catalogue_definition(token
 
 
 def test_the_catalogue_page_lists_the_figures_the_role_reads(tokens):
-    at = AppTest.from_file(os.path.join(PAGES_DIR, "figures.py"), default_timeout=30)
+    at = page_app("figures.py", timeout=30)
     at.session_state[TOKEN_KEY] = tokens[UserRole.HOSPITAL_ADMIN]
     at.run()
     assert not at.exception

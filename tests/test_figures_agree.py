@@ -16,22 +16,15 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from dashboard.services import (
-    admissions,
-    analytics,
-    appointments,
-    emergencies,
-    financials,
-    overview,
-    referrals,
-    resources,
-    verification,
-    waitlist,
-    wallets,
-)
-from dashboard.services.actors import Actor
-from dashboard.services.dates import LAGOS
-from dashboard.services.errors import ServiceError
+from dashboard.domains.appointments import appointments
+from dashboard.domains.emergencies import emergencies, referrals
+from dashboard.domains.floor import admissions, resources, waitlist
+from dashboard.domains.governance import verification
+from dashboard.domains.money import financials, wallets
+from dashboard.domains.overview import analytics, overview
+from dashboard.platform.actors import Actor
+from dashboard.platform.dates import LAGOS
+from dashboard.platform.errors import ServiceError
 from db import migrate
 from db.base import UserRole
 from db.demo import build_demo

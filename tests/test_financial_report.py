@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
-from dashboard.formatting import LAGOS, naira
-from dashboard.services import financial_report, financials
-from dashboard.services.errors import NotPermitted
+from dashboard.domains.money import financial_report, financials
+from dashboard.platform.errors import NotPermitted
+from dashboard.platform.formatting import LAGOS, naira
 from db.base import UserRole
 from db.models import HospitalFinancialData
 from tests.operations_data import actor, add_hospital, audit_rows

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from dashboard.formatting import LAGOS
-from dashboard.services import financials
-from dashboard.services.errors import InvalidInput, NotPermitted, OutOfScope
+from dashboard.domains.money import financials
+from dashboard.platform.errors import InvalidInput, NotPermitted, OutOfScope
+from dashboard.platform.formatting import LAGOS
 from db.base import UserRole
 from db.models import Appointment, ConsultationSession, HospitalFinancialData, Profile, User
 from tests.operations_data import actor, add_hospital, add_patient, audit_rows

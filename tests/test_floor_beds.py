@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from dashboard.services import admissions, resources
-from dashboard.services.actors import Actor, ClientInfo
+from dashboard.domains.floor import admissions, resources
+from dashboard.platform.actors import Actor, ClientInfo
 from db.base import UserRole
 from db.models import Hospital, HospitalPatient, HospitalResource
 from db.rules import CURRENT_ADMISSION_STATUSES

@@ -8,7 +8,6 @@ write, and for how many SQL statements it runs (a bound, so a query per row woul
 
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 from datetime import date, timedelta
 
@@ -17,13 +16,14 @@ from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from dashboard import data
-from dashboard.gate import TOKEN_KEY
-from dashboard.services import figures, resources, waitlist
+from dashboard.domains.floor import resources, waitlist
+from dashboard.platform import figures
+from dashboard.shell import data
+from dashboard.shell.gate import TOKEN_KEY
 from db.base import UserRole
 from db.models import AuditLog, HospitalResource, PatientWaitlist, Profile, User
 from tests import shell_fixtures
-from tests.shell_fixtures import PAGES_DIR, shown, sign_in
+from tests.shell_fixtures import page_app, shown, sign_in
 
 network = shell_fixtures.network
 app_env = shell_fixtures.app_env
@@ -76,7 +76,7 @@ def tokens(app_env, engine, floor):
 
 
 def page(file: str, token: str) -> AppTest:
-    at = AppTest.from_file(os.path.join(PAGES_DIR, file), default_timeout=30)
+    at = page_app(file, timeout=30)
     at.session_state[TOKEN_KEY] = token
     return at.run()
 
@@ -246,7 +246,7 @@ def test_each_floor_page_runs_a_bounded_number_of_statements(tokens, file):
 
 
 def test_cached_reads_check_the_role_even_on_a_hit(app_env, tokens):
-    from dashboard.services.actors import Actor
+    from dashboard.platform.actors import Actor
 
     admin = Actor(app_env.users["admin"], UserRole.ADMIN, None)
     data.cached(resources.category_summary, admin)  # now in the cache
@@ -292,7 +292,7 @@ def test_a_link_with_unusable_dates_is_refused_in_a_sentence(tokens, params, wor
 
 
 def _ha_a(app_env):
-    from dashboard.services.actors import Actor
+    from dashboard.platform.actors import Actor
 
     return Actor(app_env.users["ha_a"], UserRole.HOSPITAL_ADMIN, app_env.hospital_a)
 

@@ -1,7 +1,7 @@
 """One patient search for every picker: by name, email, phone (as Nigerians write it) or patient number.
 
 Issue 18: a clerk could find a patient by name only. Admissions' admit form and Appointments'
-booking both search through `patient_search.find_patients`, so they find the same patients.
+booking both search through `people.find_patients`, so they find the same patients.
 """
 
 from __future__ import annotations
@@ -9,8 +9,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 
-from dashboard.services import admissions, appointments, patient_search
-from dashboard.services.errors import NotPermitted
+from dashboard.domains.appointments import appointments
+from dashboard.domains.floor import admissions
+from dashboard.platform import people
+from dashboard.platform.errors import NotPermitted
 from db.models import AuditLog, Profile
 from tests import floor_rows
 
@@ -81,12 +83,12 @@ def test_each_caller_keeps_its_role_rule_and_audit_row(db_session, phoned):
     appointments.find_patients(db_session, actor, "0803 555 0142")
     kinds = db_session.scalars(select(AuditLog.action_type).where(AuditLog.user_id == actor.user_id)).all()
     assert {"patient_search", "appointment_patient_search"} <= set(kinds)
-    for search in (admissions.find_patients, appointments.find_patients, patient_search.find_patients):
+    for search in (admissions.find_patients, appointments.find_patients, people.find_patients):
         with pytest.raises(NotPermitted):
             search(db_session, phoned.actor("exec_a"), "amaka")
 
 
 def test_national_digits():
-    assert patient_search.national_digits("+234-803-555-0142") == "8035550142"
-    assert patient_search.national_digits("0803 555 0142") == "8035550142"
-    assert patient_search.national_digits("803") == "803"
+    assert people.national_digits("+234-803-555-0142") == "8035550142"
+    assert people.national_digits("0803 555 0142") == "8035550142"
+    assert people.national_digits("803") == "803"

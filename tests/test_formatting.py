@@ -1,7 +1,7 @@
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from dashboard import formatting as f
+from dashboard.platform import formatting as f
 
 
 def test_naira_and_counts():
@@ -50,7 +50,7 @@ def test_humanise_keeps_acronyms_upper_case():
 
 
 def test_csv_safe_keeps_spreadsheet_formulas_as_text():
-    from dashboard.formatting import csv_safe
+    from dashboard.platform.formatting import csv_safe
 
     assert csv_safe('=HYPERLINK("http://evil.example","x")') == '\'=HYPERLINK("http://evil.example","x")'
     assert csv_safe("+2348000000000") == "'+2348000000000"

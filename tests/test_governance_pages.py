@@ -8,7 +8,6 @@ links or HTML. Committed once, removed afterwards.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, time, timedelta
 
 import pandas as pd
@@ -17,14 +16,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from dashboard import data
-from dashboard.gate import TOKEN_KEY
-from dashboard.services import compliance
-from dashboard.services.dates import LAGOS
+from dashboard.domains.governance import compliance
+from dashboard.platform.dates import LAGOS
+from dashboard.shell import data
+from dashboard.shell.gate import TOKEN_KEY
 from db.base import UserRole
 from db.models import AuditLog, Document, Hospital, HospitalComplianceTracking, Notification, Profile, User
 from tests import shell_fixtures
-from tests.shell_fixtures import PAGES_DIR, sign_in
+from tests.shell_fixtures import page_app, sign_in
 
 network = shell_fixtures.network
 app_env = shell_fixtures.app_env
@@ -94,7 +93,7 @@ def tokens(app_env, engine, governance):
 
 
 def page(file: str, token: str) -> AppTest:
-    at = AppTest.from_file(os.path.join(PAGES_DIR, file), default_timeout=30)
+    at = page_app(file, timeout=30)
     at.session_state[TOKEN_KEY] = token
     return at.run()
 

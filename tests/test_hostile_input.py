@@ -27,19 +27,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from dashboard import data
-from dashboard.services import (
-    admissions,
-    appointments,
-    audit_trail,
-    auth,
-    hospitals,
-    resources,
-    staff,
-    waitlist,
-)
-from dashboard.services.actors import Actor, ClientInfo
-from dashboard.services.errors import ServiceError
+from dashboard.domains.appointments import appointments
+from dashboard.domains.floor import admissions, resources, waitlist
+from dashboard.domains.governance import audit_trail, hospitals
+from dashboard.domains.people import auth, staff
+from dashboard.platform.actors import Actor, ClientInfo
+from dashboard.platform.errors import ServiceError
+from dashboard.shell import data
 from db.base import UserRole
 from db.models import Appointment, HospitalPatient, PatientWaitlist
 from tests import shell_fixtures

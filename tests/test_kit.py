@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from dashboard import data
-from dashboard.components import export, filters
-from dashboard.services import permissions
-from dashboard.services.actors import Actor
+from dashboard.kit import export, filters
+from dashboard.platform import permissions
+from dashboard.platform.actors import Actor
+from dashboard.shell import data
 from db.base import UserRole
 
 HOSTILE = pd.DataFrame({"Name": ["=HYPERLINK(\"http://x\",\"click\")", "+2+3", "Ada Obi"], "Beds": [3, 4, 5]})
@@ -86,7 +86,7 @@ def test_the_permission_table_marks_its_readers():
 def test_money_axes_say_b_for_billions_not_g():
     import plotly.graph_objects as go
 
-    from dashboard.components import charts
+    from dashboard.kit import charts
 
     fig = go.Figure()
     fig.add_bar(x=["Oct 2026", "Nov 2026"], y=[1.0e9, 1.43e9], name="Revenue")
@@ -102,7 +102,7 @@ def test_money_axes_say_b_for_billions_not_g():
 
 
 def test_monthly_lines_get_monthly_ticks():
-    from dashboard.components import charts
+    from dashboard.kit import charts
 
     frame = pd.DataFrame({"Month": [date(2026, 10, 1), date(2026, 11, 1)], "No-show rate": [4.0, 6.5]})
     fig = charts.line(frame, x="Month", y="No-show rate", title="t", x_title="Month", y_title="%", period="month")
@@ -111,7 +111,7 @@ def test_monthly_lines_get_monthly_ticks():
 
 
 def test_card_deltas_use_the_status_palette_not_red_and_green():
-    from dashboard.components.kpi import Card, delta_colour
+    from dashboard.kit.kpi import Card, delta_colour
 
     assert delta_colour(Card("Revenue", "₦1.4M", delta="+₦200.0K (+16.7%)", delta_color="normal")) == "blue"
     assert delta_colour(Card("Revenue", "₦1.4M", delta="-₦200.0K (-12.5%)", delta_color="normal")) == "orange"

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from dashboard.services import ledger
-from dashboard.services.errors import InvalidInput, NotFound, NotPermitted, OutOfScope
-from dashboard.services.ledger import InsufficientFunds, KeyReused
+from dashboard.domains.money import ledger
+from dashboard.domains.money.ledger import InsufficientFunds, KeyReused
+from dashboard.platform.errors import InvalidInput, NotFound, NotPermitted, OutOfScope
 from db.base import UserRole
 from db.models import AuditLog, User, Wallet, WalletTransaction
 from db.models.money import WalletPosting

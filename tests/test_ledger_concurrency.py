@@ -29,8 +29,8 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
-from dashboard.services import ledger
-from dashboard.services.ledger import InsufficientFunds, Posting, WalletBusy
+from dashboard.domains.money import ledger
+from dashboard.domains.money.ledger import InsufficientFunds, Posting, WalletBusy
 from db import migrate, roles
 from db.engine import make_engine, make_owner_engine
 from db.models import User, Wallet, WalletTransaction

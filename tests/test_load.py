@@ -2,7 +2,7 @@
 
 Issue 12, part 7. On a throwaway database holding a small demo network, twenty threads, each with its own
 actor (network administrators, each hospital's administrators, executives), run one unit of work after
-another, as `dashboard.data.call` does (one transaction, the actor's scope set first): the pages' read
+another, as `dashboard.shell.data.call` does (one transaction, the actor's scope set first): the pages' read
 services (resources, waitlist, admissions, overview, appointments) mixed with writes (ledger transfers
 between patients' wallets, resource counts moved, patients called from the waitlist). Afterwards: no
 error and no deadlock escaped, every wallet's ledger adds up and the network's money is where it was,
@@ -26,10 +26,13 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from dashboard.services import admissions, appointments, ledger, overview, resources, waitlist
-from dashboard.services.actors import Actor, ClientInfo
-from dashboard.services.dates import LAGOS
-from dashboard.services.ledger import InsufficientFunds
+from dashboard.domains.appointments import appointments
+from dashboard.domains.floor import admissions, resources, waitlist
+from dashboard.domains.money import ledger
+from dashboard.domains.money.ledger import InsufficientFunds
+from dashboard.domains.overview import overview
+from dashboard.platform.actors import Actor, ClientInfo
+from dashboard.platform.dates import LAGOS
 from db.base import UserRole
 from db.demo import build_demo
 from db.engine import unit_of_work
@@ -189,7 +192,7 @@ def test_twenty_sessions_reading_and_writing_at_once(loaded):
             name, operation = pick(actor, network, rng, today)
             began = time.perf_counter()
             try:
-                with unit_of_work(database.app) as db:  # as dashboard.data.call: one transaction, scope first
+                with unit_of_work(database.app) as db:  # as dashboard.shell.data.call: one transaction, scope first
                     apply_scope(db, actor.hospital_id, actor.user_id)
                     result = operation(db)
             except InsufficientFunds:

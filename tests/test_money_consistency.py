@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
-from dashboard.formatting import LAGOS, naira
-from dashboard.services import financial_report, financials
+from dashboard.domains.money import financial_report, financials
+from dashboard.platform.formatting import LAGOS, naira
 from db.base import UserRole
 from tests.operations_data import actor
 from tests.test_financials_service import TODAY, _booked, running_month  # noqa: F401 (the fixture)

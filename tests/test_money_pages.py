@@ -8,7 +8,6 @@ directly in the page's drill state, and the table beneath must show only the row
 from __future__ import annotations
 
 import calendar
-import os
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -17,10 +16,10 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from dashboard import data
-from dashboard.formatting import LAGOS
-from dashboard.gate import TOKEN_KEY
-from dashboard.services.financials import shift_month
+from dashboard.domains.money.financials import shift_month
+from dashboard.platform.formatting import LAGOS
+from dashboard.shell import data
+from dashboard.shell.gate import TOKEN_KEY
 from db.base import UserRole
 from db.models import (
     AnalyticsData,
@@ -33,7 +32,7 @@ from db.models import (
 )
 from db.models.money import WalletPosting
 from tests import shell_fixtures
-from tests.shell_fixtures import PAGES_DIR, shown, sign_in
+from tests.shell_fixtures import page_app, shown, sign_in
 
 network = shell_fixtures.network
 app_env = shell_fixtures.app_env
@@ -123,7 +122,7 @@ def money(app_env, engine):
 
 
 def page(file: str, token: str, state: dict | None = None) -> AppTest:
-    at = AppTest.from_file(os.path.join(PAGES_DIR, file), default_timeout=60)
+    at = page_app(file, timeout=60)
     at.session_state[TOKEN_KEY] = token
     for key, value in (state or {}).items():
         at.session_state[key] = value

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from dashboard.services import overview
-from dashboard.services.actors import Actor
-from dashboard.services.overview import LAGOS
+from dashboard.domains.overview import overview
+from dashboard.domains.overview.overview import LAGOS
+from dashboard.platform.actors import Actor
 from db.base import UserRole
 from db.models import Appointment, User
 from tests import shell_fixtures

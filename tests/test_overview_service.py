@@ -9,10 +9,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from dashboard.services import overview
-from dashboard.services.errors import NotPermitted
-from dashboard.services.overview import LAGOS, Figure
-from dashboard.services.settings import Settings
+from dashboard.domains.overview import overview
+from dashboard.domains.overview.overview import LAGOS, Figure
+from dashboard.platform.errors import NotPermitted
+from dashboard.platform.settings import Settings
 from db.base import UserRole
 from db.models import (
     Appointment,
@@ -428,7 +428,7 @@ def test_appointments_today_hospital_by_hospital_is_the_straightforward_count(db
 
 
 def test_revenue_is_the_financials_figure_and_hidden_from_roles_that_do_not_read_finances(db_session, data):
-    from dashboard.services import financials
+    from dashboard.domains.money import financials
 
     for who in ("exec_b", "admin"):
         shown = overview.overview_figures(db_session, data[who], today=TODAY, values=VALUES)

@@ -7,19 +7,18 @@ patient's line to show). Each role that opens the Overview is checked with a pat
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from dashboard import data
-from dashboard.gate import TOKEN_KEY
+from dashboard.shell import data
+from dashboard.shell.gate import TOKEN_KEY
 from db.base import UserRole
 from db.models import HospitalResource, PatientWaitlist
 from tests import shell_fixtures
-from tests.shell_fixtures import PAGES_DIR, shown, sign_in
+from tests.shell_fixtures import page_app, shown, sign_in
 
 network = shell_fixtures.network
 app_env = shell_fixtures.app_env
@@ -64,7 +63,7 @@ def patient_past_target(app_env, engine):
 
 
 def _overview(engine, app_env, label: str) -> AppTest:
-    at = AppTest.from_file(os.path.join(PAGES_DIR, "overview.py"), default_timeout=60)
+    at = page_app("overview.py", timeout=60)
     at.session_state[TOKEN_KEY] = sign_in(engine, app_env.emails[label])
     return at.run()
 

@@ -39,10 +39,11 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
-from dashboard import data
-from dashboard.services import overview, resources, waitlist
-from dashboard.services.actors import Actor
-from dashboard.services.errors import NotFound, NotPermitted
+from dashboard.domains.floor import resources, waitlist
+from dashboard.domains.overview import overview
+from dashboard.platform.actors import Actor
+from dashboard.platform.errors import NotFound, NotPermitted
+from dashboard.shell import data
 from db import migrate, roles
 from db.base import UserRole
 from db.engine import POOLER_VARIABLE, make_engine, make_owner_engine, pooler_connect_args
@@ -134,7 +135,7 @@ def pgbouncer(admin_url: URL, *, solo_database: str | None = None, log: Path | N
         "pool_mode = transaction",
         f"default_pool_size = {POOL_SIZE}",
         # A refused request is audited on a second connection while its own transaction is open
-        # (dashboard/services/audit.py record_independent); the reserve keeps a full pool from waiting on itself.
+        # (dashboard/platform/audit.py record_independent); the reserve keeps a full pool from waiting on itself.
         "reserve_pool_size = 2",
         "reserve_pool_timeout = 1",
         "max_client_conn = 500",

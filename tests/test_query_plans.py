@@ -18,7 +18,8 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
-from dashboard import bench_pages, navigation
+from dashboard import bench_pages
+from dashboard.shell import navigation
 from db import roles
 from db.engine import make_engine, make_owner_engine
 from db.scratch import drop_database

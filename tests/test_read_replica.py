@@ -23,9 +23,12 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
-from dashboard import data, replica
-from dashboard.services import hospitals, overview, staff
-from dashboard.services.actors import Actor
+from dashboard.domains.governance import hospitals
+from dashboard.domains.overview import overview
+from dashboard.domains.people import staff
+from dashboard.platform import replica
+from dashboard.platform.actors import Actor
+from dashboard.shell import data
 from db import migrate, roles
 from db.base import UserRole
 from db.engine import get_engine, get_read_engine, make_engine, make_owner_engine
@@ -227,7 +230,7 @@ def test_the_page_after_a_write_reads_the_primary_which_has_the_write(app):
 def test_a_replica_far_behind_is_not_read_and_the_page_says_so(app, monkeypatch):
     from dataclasses import replace
 
-    from dashboard.services import settings
+    from dashboard.platform import settings
 
     bound = replace(settings.Settings(), replica_max_lag_seconds=1)
     monkeypatch.setattr(settings, "current", lambda: bound)

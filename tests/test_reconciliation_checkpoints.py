@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import select, text, update
 
-from dashboard.services import wallets
+from dashboard.domains.money import wallets
 from db.base import UserRole
 from db.models import WalletTransaction
 from db.models.money import WalletChainCheck

@@ -1,4 +1,4 @@
-"""The referral handshake (dashboard/services/referrals.py) under row-level security, as the dashboard runs it.
+"""The referral handshake (domains/emergencies/referrals.py) under row-level security, as the dashboard runs it.
 
 A database of its own with its own two roles (as tests/test_row_level_security.py): the owner fills
 it, and every service call runs as the least-privilege app role under its actor's scope, one
@@ -18,9 +18,9 @@ import pytest
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from dashboard.services import emergencies, referrals
-from dashboard.services.actors import Actor
-from dashboard.services.errors import InvalidInput, NotFound, NotPermitted, OutOfScope, ServiceError
+from dashboard.domains.emergencies import emergencies, referrals
+from dashboard.platform.actors import Actor
+from dashboard.platform.errors import InvalidInput, NotFound, NotPermitted, OutOfScope, ServiceError
 from db import migrate, roles
 from db.base import UserRole
 from db.engine import make_engine, make_owner_engine
@@ -96,7 +96,7 @@ def world(admin_url):
 
 
 def call(world: World, service, actor: Actor, *args, **kwargs):
-    """One unit of work as the app role under the actor's scope, as dashboard.data.call runs it."""
+    """One unit of work as the app role under the actor's scope, as dashboard.shell.data.call runs it."""
     with Session(world.app) as session, session.begin():
         apply_scope(session, actor.hospital_id, actor.user_id)
         return service(session, actor, *args, **kwargs)

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dashboard.services import resources
-from dashboard.services.errors import InvalidInput, NotFound, NotPermitted, OutOfScope
-from dashboard.services.settings import Settings
+from dashboard.domains.floor import resources
+from dashboard.platform.errors import InvalidInput, NotFound, NotPermitted, OutOfScope
+from dashboard.platform.settings import Settings
 from db.models import AuditLog, HospitalResource
 from db.rules import resource_status
 from tests import floor_rows

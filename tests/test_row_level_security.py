@@ -15,8 +15,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from dashboard import data
-from dashboard.services.actors import Actor
+from dashboard.platform.actors import Actor
+from dashboard.shell import data
 from db import migrate, roles
 from db.base import UserRole
 from db.engine import make_engine, make_owner_engine
@@ -144,7 +144,7 @@ def test_the_owner_loads_every_hospitals_rows_as_the_network(secured):
 
 
 def test_a_hospital_still_compares_its_occupancy_with_the_network(secured, monkeypatch):
-    from dashboard.services import overview
+    from dashboard.domains.overview import overview
 
     monkeypatch.setattr(data, "engine", lambda: secured["app"])
     figures = data.call(overview.overview_figures, Actor("ha", UserRole.HOSPITAL_ADMIN, secured["a"]))

@@ -7,9 +7,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dashboard.services import audit_trail, auth, hospitals, overview, paging, scope, staff
-from dashboard.services.actors import Actor, ClientInfo
-from dashboard.services.errors import NotPermitted, OutOfScope
+from dashboard.domains.governance import audit_trail, hospitals
+from dashboard.domains.overview import overview
+from dashboard.domains.people import auth, staff
+from dashboard.platform import paging, scope
+from dashboard.platform.actors import Actor, ClientInfo
+from dashboard.platform.errors import NotPermitted, OutOfScope
 from db.base import UserRole
 from db.models import AuditLog, Hospital
 from tests import shell_fixtures

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.services import settings
-from dashboard.services.settings import Level
+from dashboard.platform import settings
+from dashboard.platform.settings import Level
 from db.settings import SettingsError
 
 

@@ -17,8 +17,9 @@ import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from dashboard.services import auth, settings
-from dashboard.services.actors import Actor, ClientInfo
+from dashboard.domains.people import auth
+from dashboard.platform import settings
+from dashboard.platform.actors import Actor, ClientInfo
 from db.base import UserRole
 from db.models import AuditLog, LoginThrottle
 from db.settings import SettingsError

@@ -1,7 +1,7 @@
 """No text from users or the database reaches Streamlit as Markdown or HTML unescaped.
 
 A static check of every page and dashboard module: messages (error, warning, info, success, toast)
-carry only constant words unless they go through components/say.py, which escapes; nothing uses
+carry only constant words unless they go through kit/say.py, which escapes; nothing uses
 unsafe_allow_html, or st.html or a component's html with non-constant text; nothing shows a
 traceback (st.exception); st.write is not handed built text (it renders Markdown); Markdown built by
 hand (st.markdown, st.caption, titles) puts no record's name, reason, email or description into it
@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = sorted([*ROOT.joinpath("pages").glob("*.py"), *ROOT.joinpath("dashboard").rglob("*.py")])
+SOURCES = sorted(ROOT.joinpath("dashboard").rglob("*.py"))
 MESSAGES = {"error", "warning", "info", "success", "toast"}
-ESCAPING_MODULE = ROOT / "dashboard" / "components" / "say.py"
+ESCAPING_MODULE = ROOT / "dashboard" / "kit" / "say.py"
 LOGGERS = {"_log", "log", "logger", "logging", "_logger"}
 # Markdown calls, and the words that name a record's typed text (patient_name, hospital_name, reason, ...).
 MARKDOWN_CALLS = {"markdown", "caption", "title", "header", "subheader"}
@@ -31,7 +31,7 @@ MARKDOWN_CALLS = {"markdown", "caption", "title", "header", "subheader"}
 TYPED_TEXT = re.compile(r"(^|(?<!role)_)(name|reason|email|description|owner|department|comment)$")
 ESCAPES = {"md_escape", "md_code"}
 # The only modules that draw a Plotly figure, each through charts.safe.
-CHART_DRAWERS = {ROOT / "dashboard" / "components" / "charts.py", ROOT / "dashboard" / "components" / "drill.py"}
+CHART_DRAWERS = {ROOT / "dashboard" / "kit" / "charts.py", ROOT / "dashboard" / "kit" / "drill.py"}
 
 
 def _constant_text(node: ast.AST) -> bool:
@@ -95,7 +95,7 @@ def _findings(path: Path) -> list[str]:
             and isinstance(node.args[0], ast.JoinedStr | ast.BinOp)
             and not _constant_text(node.args[0])
         ):
-            found.append(f"{where} writes built text as Markdown with .write(); use dashboard.components.say")
+            found.append(f"{where} writes built text as Markdown with .write(); use dashboard.kit.say")
         if (
             name in MESSAGES
             and owner not in {"say", "_log", "log", "logging", "warnings"}
@@ -103,7 +103,7 @@ def _findings(path: Path) -> list[str]:
             and node.args
             and not _constant_text(node.args[0])
         ):
-            found.append(f"{where} shows non-constant text with .{name}(); use dashboard.components.say")
+            found.append(f"{where} shows non-constant text with .{name}(); use dashboard.kit.say")
         if name in MARKDOWN_CALLS:
             found += [f"{where} puts {t} into Markdown unescaped; use md_escape" for t in _unescaped_typed_text(node)]
         drawn = node.args[0] if node.args else None

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from dashboard.gate import TOKEN_KEY
-from dashboard.services import audit
+from dashboard.platform import audit
+from dashboard.shell.gate import TOKEN_KEY
 from db.models import AuditLog
 from tests import shell_fixtures
 from tests.shell_fixtures import APP_FILE, PASSWORD

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
-from dashboard.services import auth
+from dashboard.domains.people import auth
 from db.base import UserRole
 from db.engine import make_engine
 from db.models import AuditLog, AuthSession, LoginThrottle, PatientWaitlist, Profile, User
@@ -42,8 +42,8 @@ from tests.shell_fixtures import Network, _add_user, _build_network
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SIGN_IN = "Sign in"
-WAITLIST_REFRESH = 30  # pages/waitlist.py REFRESH_SECONDS
-EMERGENCIES_REFRESH = 20  # pages/emergencies.py REFRESH_SECONDS
+WAITLIST_REFRESH = 30  # dashboard/domains/floor/waitlist_page.py REFRESH_SECONDS
+EMERGENCIES_REFRESH = 20  # dashboard/domains/emergencies/emergencies_page.py REFRESH_SECONDS
 
 
 @dataclass

@@ -17,10 +17,10 @@ import threading
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import data
-from dashboard.gate import TOKEN_KEY
-from dashboard.services import hospitals
-from dashboard.services.actors import Actor
+from dashboard.domains.governance import hospitals
+from dashboard.platform.actors import Actor
+from dashboard.shell import data
+from dashboard.shell.gate import TOKEN_KEY
 from db.base import UserRole
 from db.engine import get_engine, pool_settings
 from db.settings import SettingsError
@@ -53,14 +53,17 @@ def _admin(net) -> Actor:
     return Actor(user_id=net.users["admin"], role=UserRole.ADMIN, hospital_id=None)
 
 
+LOGGER = "dashboard.shell.data"
+
+
 def _pool_lines(caplog) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "dashboard.data" and "pool exhausted" in r.getMessage()]
+    return [r.getMessage() for r in caplog.records if r.name == LOGGER and "pool exhausted" in r.getMessage()]
 
 
 def test_twenty_requests_on_an_exhausted_pool_each_get_the_sentence_and_the_log_one_line(small_pool, caplog):
     actor = _admin(small_pool)
     assert data.engine().pool.size() == 1
-    caplog.set_level(logging.WARNING, logger="dashboard.data")
+    caplog.set_level(logging.WARNING, logger="dashboard.shell.data")
     outcomes: list[object] = []
     lock = threading.Lock()
 

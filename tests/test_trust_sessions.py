@@ -1,7 +1,7 @@
 """Issue 19 point 1: a session that ended stops everything, a fragment's own runs and every command included.
 
 The fragment's own runs are proved in a real browser (tests/test_trust_browser.py); here: the
-checks themselves on a real database, the command wrapper every confirm.perform write goes
+checks themselves on a real database, the command wrapper every commands.perform write goes
 through, and a static check that no page uses a fragment that skips them.
 """
 
@@ -14,17 +14,17 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
-from streamlit.testing.v1 import AppTest
 
-from dashboard import data
-from dashboard.components import confirm
-from dashboard.gate import TOKEN_KEY
-from dashboard.services import auth, staff, waitlist
-from dashboard.services.actors import Actor, ClientInfo
+from dashboard.domains.floor import waitlist
+from dashboard.domains.people import auth, staff
+from dashboard.kit import commands
+from dashboard.platform.actors import Actor, ClientInfo
+from dashboard.shell import data
+from dashboard.shell.gate import TOKEN_KEY
 from db.base import UserRole
 from db.models import AuditLog, AuthSession, PatientWaitlist
 from tests import shell_fixtures
-from tests.shell_fixtures import PAGES_DIR, add_user, age_session, sign_in
+from tests.shell_fixtures import add_user, age_session, page_app, sign_in
 
 network = shell_fixtures.network
 app_env = shell_fixtures.app_env
@@ -109,7 +109,7 @@ def test_a_fragment_run_sees_a_sign_out_a_deactivation_and_the_idle_limit(app_en
 
 @pytest.mark.parametrize("end", ["logout", "deactivated", "idle", "role_changed"])
 def test_a_command_from_an_ended_session_is_refused_in_a_sentence_and_writes_nothing(app_env, engine, queue_entry, end):
-    """The write path: confirm.perform runs every command inside confirm.in_a_live_session."""
+    """The write path: commands.perform runs every command inside commands.in_a_live_session."""
     email = add_user(engine, app_env, UserRole.HOSPITAL_ADMIN, app_env.hospital_a, prefix=f"cmd-{end}")
     token = sign_in(engine, email)
     actor = actor_of(engine, token, UserRole.HOSPITAL_ADMIN, app_env.hospital_a)
@@ -125,7 +125,7 @@ def test_a_command_from_an_ended_session_is_refused_in_a_sentence_and_writes_not
         age_session(engine, token, idle=timedelta(minutes=16))
     before = calls_recorded(engine, queue_entry)
 
-    guarded = confirm.in_a_live_session(waitlist.call_next)
+    guarded = commands.in_a_live_session(waitlist.call_next)
     with pytest.raises(auth.SessionNoLongerValid) as refused:
         data.write(guarded, actor, hospital_id=app_env.hospital_a, department="Trust")
     assert str(refused.value) in (auth.SESSION_GONE, auth.ACCOUNT_CHANGED)
@@ -151,13 +151,13 @@ def test_a_command_with_another_sessions_id_or_none_is_refused(app_env, engine, 
     for actor in (someone_else, no_session):
         with pytest.raises(auth.SessionNoLongerValid):
             data.write(
-                confirm.in_a_live_session(waitlist.call_next), actor, hospital_id=actor.hospital_id, department="Trust"
+                commands.in_a_live_session(waitlist.call_next), actor, hospital_id=actor.hospital_id, department="Trust"
             )
 
 
 def test_the_waitlist_page_refuses_a_revoked_session_and_shows_the_sign_in_form(app_env, engine, queue_entry):
     token = sign_in(engine, app_env.emails["ha_a"])
-    at = AppTest.from_file(str(pathlib.Path(PAGES_DIR) / "waitlist.py"), default_timeout=30)
+    at = page_app("waitlist.py", timeout=30)
     at.session_state[TOKEN_KEY] = token
     at.run()
     assert not at.exception and [t.value for t in at.title] == ["Waitlist"]
@@ -183,10 +183,10 @@ def _fragment_decorators(path: pathlib.Path) -> list[str]:
 
 def test_no_page_uses_a_fragment_that_skips_the_session_check():
     """A fragment's own run skips app.py's check; only gate.live_fragment puts it back."""
-    modules = [*ROOT.joinpath("pages").glob("*.py"), *ROOT.joinpath("dashboard").rglob("*.py")]
+    modules = sorted(ROOT.joinpath("dashboard").rglob("*.py"))
     offenders = [use for path in modules if path.name != "gate.py" for use in _fragment_decorators(path)]
-    assert offenders == [], "use dashboard.gate.live_fragment instead: " + "; ".join(offenders)
-    uses = sum("live_fragment(" in p.read_text() for p in ROOT.joinpath("pages").glob("*.py"))
+    assert offenders == [], "use dashboard.shell.gate.live_fragment instead: " + "; ".join(offenders)
+    uses = sum("live_fragment(" in p.read_text() for p in ROOT.joinpath("dashboard", "domains").rglob("*_page.py"))
     assert uses >= 2  # the Waitlist's queue and the Emergencies' watcher
 
 

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
 
-from dashboard.services.dates import LAGOS
+from dashboard.platform.dates import LAGOS
 from db.models import Hospital, HospitalComplianceTracking
 from tests.browser_support import (
     charts_drawn,

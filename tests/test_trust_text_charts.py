@@ -12,7 +12,6 @@ staff; the browser's own view is in tests/test_trust_text_browser.py.
 from __future__ import annotations
 
 import json
-import os
 import re
 from datetime import datetime, time, timedelta
 
@@ -23,15 +22,15 @@ from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from dashboard import data
-from dashboard.components import charts, drill
-from dashboard.formatting import md_escape, plot_escape
-from dashboard.gate import TOKEN_KEY
-from dashboard.services.dates import LAGOS
+from dashboard.kit import charts, drill
+from dashboard.platform.dates import LAGOS
+from dashboard.platform.formatting import md_escape, plot_escape
+from dashboard.shell import data
+from dashboard.shell.gate import TOKEN_KEY
 from db.base import UserRole
 from db.models import Hospital, HospitalComplianceTracking, PatientWaitlist, Profile, User
 from tests import shell_fixtures
-from tests.shell_fixtures import PAGES_DIR, sign_in
+from tests.shell_fixtures import page_app, sign_in
 
 network = shell_fixtures.network
 app_env = shell_fixtures.app_env
@@ -171,7 +170,7 @@ def traps(app_env, engine):
 
 
 def page(file: str, token: str) -> AppTest:
-    at = AppTest.from_file(os.path.join(PAGES_DIR, file), default_timeout=30)
+    at = page_app(file, timeout=30)
     at.session_state[TOKEN_KEY] = token
     return at.run()
 

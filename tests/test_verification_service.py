@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from dashboard.services import verification
-from dashboard.services.errors import InvalidInput, NotFound, NotPermitted, OutOfScope
+from dashboard.domains.governance import verification
+from dashboard.platform.errors import InvalidInput, NotFound, NotPermitted, OutOfScope
 from db.base import UserRole
 from db.models import AuditLog, Document, Hospital, Notification, Profile, User
 from tests.operations_data import actor, add_hospital, db_now

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
-from dashboard.services import waitlist
-from dashboard.services.errors import InvalidInput, NotFound, NotPermitted, OutOfScope
-from dashboard.services.settings import Settings
-from dashboard.services.waitlist import LAGOS
+from dashboard.domains.floor import waitlist
+from dashboard.domains.floor.waitlist import LAGOS
+from dashboard.platform.errors import InvalidInput, NotFound, NotPermitted, OutOfScope
+from dashboard.platform.settings import Settings
 from db.base import UserRole
 from db.models import Hospital, PatientWaitlist, Profile, User
 from tests.operations_data import actor, add_entry, add_hospital, add_patient, audit_rows

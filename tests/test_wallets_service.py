@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text, update
 
-from dashboard.services import wallets
-from dashboard.services.dates import LAGOS
-from dashboard.services.errors import NotPermitted, OutOfScope
+from dashboard.domains.money import wallets
+from dashboard.platform.dates import LAGOS
+from dashboard.platform.errors import NotPermitted, OutOfScope
 from db.base import UserRole
 from db.models import Wallet, WalletTransaction
 from tests.operations_data import actor, add_hospital, add_patient, audit_rows

@@ -1,6 +1,6 @@
 """The web layer's own protections, driven as ASGI without a browser (the browser tests cover them live).
 
-dashboard/web_security.py: the one-time cookie ticket, the HttpOnly Set-Cookie, deleting only the
+dashboard/shell/web_security.py: the one-time cookie ticket, the HttpOnly Set-Cookie, deleting only the
 cookie a session ended, the security headers (HSTS only on HTTPS) and the WebSocket Origin check.
 """
 
@@ -14,8 +14,8 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
-from dashboard import session_cookie
-from dashboard.web_security import (
+from dashboard.shell import session_cookie
+from dashboard.shell.web_security import (
     COOKIE_ROUTE,
     PEER_HEADER,
     MediaGate,

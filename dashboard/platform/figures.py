@@ -1,0 +1,219 @@
+"""The catalogue of figures: every number the dashboard shows, declared once.
+
+Each figure has a name, a definition in one sentence a manager understands, a unit, the period it
+covers and the one service function that computes it for a scope. Cards take their label and help
+text from here (`dashboard.kit.kpi.figure_card`), the "How figures are counted" page lists
+it, and `tests/test_figure_catalogue.py` checks that every source exists and every card that shows a
+catalogued figure says its definition. Two places that show the same figure call the same source,
+so they cannot drift apart (as DHIS2's indicator definitions and Metabase's metrics do).
+
+This module is plain data: it names its sources by dotted path rather than importing them, so any
+service may read a definition without an import cycle.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from dashboard.platform import permissions
+
+Unit = Literal["count", "percent", "naira", "minutes", "days", "ratio", "score"]
+
+# The periods, in words the pages print beside the figure.
+NOW = "now"
+TODAY = "today (Lagos time)"
+DATE_RANGE = "the date range in the sidebar"
+MONTH_TO_DATE = "the month so far, against the same days of the month before and of the same month last year"
+LAST_7_DAYS = "today and the 6 days before, against the 7 days before those"
+CURRENT = "each hospital's latest assessment"
+# Appointments' cards, charts and list cover one range: the sidebar's, reaching into the coming weeks
+# while the page's "Include the next 60 days" is on (it is, unless the reader turns it off).
+APPOINTMENTS_RANGE = "the date range in the sidebar, and the next 60 days while the Appointments list includes them"
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    key: str
+    label: str
+    definition: str  # one sentence, ending with a full stop
+    unit: Unit
+    period: str
+    source: str  # "module:function[.field]" under dashboard.services
+    area: str  # the permission area whose readers see it (and the page that explains it)
+
+    @property
+    def help(self) -> str:
+        """A card's help text: the definition, then the period when the definition does not say it."""
+        return self.definition if self.period == NOW else f"{self.definition} Period: {self.period}."
+
+    def function(self) -> Callable:
+        module, _, rest = self.source.partition(":")
+        return getattr(importlib.import_module(f"dashboard.services.{module}"), rest.split(".")[0])
+
+
+def _f(key: str, label: str, definition: str, unit: Unit, period: str, source: str, area: str) -> FigureSpec:
+    return FigureSpec(key, label, definition, unit, period, source, area)
+
+
+CATALOGUE: tuple[FigureSpec, ...] = (
+    # --- Beds and resources ------------------------------------------------------------------------
+    _f("free_beds", "Free beds now",
+       "Beds neither in use nor in maintenance, over every ward of the active hospitals in scope, from each "
+       "ward's latest count.",
+       "count", NOW, "resources:bed_totals", "resources"),
+    _f("bed_occupancy", "Bed occupancy",
+       "Beds in use out of the beds that can be used (total less those in maintenance), at active hospitals.",
+       "percent", NOW, "resources:bed_totals", "resources"),
+    _f("beds_in_use", "Beds in use",
+       "Beds held by admitted patients, plus any a ward has counted in use without an admission recorded here.",
+       "count", NOW, "resources:bed_totals", "resources"),
+    _f("free_icu_beds", "Free ICU beds",
+       "ICU beds neither in use nor in maintenance, from each ICU's latest count.",
+       "count", NOW, "resources:beds_by_hospital", "resources"),
+    _f("stale_counts", "Stale counts",
+       "Resources whose count nobody has updated or confirmed within the stale threshold.",
+       "count", NOW, "resources:category_summary", "resources"),
+    # --- Admissions -------------------------------------------------------------------------------
+    _f("in_hospital_now", "In hospital now",
+       "Patients admitted and not yet discharged.",
+       "count", NOW, "admissions:stay_figures", "admissions"),
+    _f("average_stay", "Average length of stay",
+       "Days from admission to discharge, averaged over the patients discharged in the period.",
+       "days", DATE_RANGE, "admissions:stay_figures", "admissions"),
+    _f("discharges", "Discharges",
+       "Patients discharged in the period.",
+       "count", DATE_RANGE, "admissions:stay_figures", "admissions"),
+    _f("bed_turnover", "Bed turnover",
+       "Discharges in the period per bed in scope.",
+       "ratio", DATE_RANGE, "admissions:stay_figures", "admissions"),
+    # --- Waitlist ---------------------------------------------------------------------------------
+    _f("patients_waiting", "Patients waiting",
+       "Patients who have arrived and not yet been called, in every department in scope.",
+       "count", NOW, "waitlist:waiting_now", "waitlist"),
+    _f("past_wait_target", "Past the wait target",
+       "Patients waiting longer than the target for their priority.",
+       "count", NOW, "waitlist:waiting_now", "waitlist"),
+    _f("median_wait_today", "Median wait today",
+       "The middle wait from arrival to being called, of the patients called today, against the 7 days before.",
+       "minutes", TODAY, "waitlist:median_waits", "waitlist"),
+    _f("longest_wait_now", "Longest wait now",
+       "How long the patient who has waited longest, and is still waiting, has been waiting.",
+       "minutes", NOW, "waitlist:waiting_now", "waitlist"),
+    # --- Appointments -----------------------------------------------------------------------------
+    _f("appointments_today", "Appointments today",
+       "Appointments dated today, cancelled ones left out, against the same weekday last week.",
+       "count", TODAY, "overview:overview_figures.appointments_today", "appointments"),
+    _f("appointments_booked", "Appointments",
+       "Appointments dated in the period, cancelled ones included.",
+       "count", APPOINTMENTS_RANGE, "appointments:figures", "appointments"),
+    _f("no_show_rate", "No-show rate",
+       "No-shows out of the appointments whose outcome is known (completed or no-show).",
+       "percent", APPOINTMENTS_RANGE, "appointments:figures", "appointments"),
+    _f("cancellation_rate", "Cancellation rate",
+       "Cancelled appointments out of every appointment dated in the period.",
+       "percent", APPOINTMENTS_RANGE, "appointments:figures", "appointments"),
+    _f("virtual_share", "Virtual",
+       "Virtual appointments out of all appointments in the period, cancelled ones left out.",
+       "percent", APPOINTMENTS_RANGE, "appointments:figures", "appointments"),
+    # --- Emergencies ------------------------------------------------------------------------------
+    _f("open_emergencies", "Open emergencies",
+       "Emergency requests not yet closed (pending, dispatched or in progress) that a hospital in scope holds, "
+       "has referred or has been referred.",
+       "count", NOW, "emergencies:open_counts.open", "emergencies"),
+    _f("critical_emergencies", "Critical, open",
+       "Open emergency requests whose severity is critical.",
+       "count", NOW, "emergencies:open_counts.critical", "emergencies"),
+    _f("referrals_awaiting", "Referrals awaiting an answer",
+       "Referrals sent to a hospital in scope that it has not yet accepted or declined.",
+       "count", NOW, "referrals:board.awaiting", "emergencies"),
+    _f("hospitals_on_diversion", "Hospitals on diversion",
+       "Hospitals that have stopped accepting referred patients for now.",
+       "count", NOW, "emergencies:diversions", "emergencies"),
+    _f("minutes_to_accepted_referral", "Minutes to an accepted referral",
+       "The middle time from an emergency request to the first referral a hospital accepted, by month.",
+       "minutes", DATE_RANGE, "emergencies:median_assignment_by_month", "emergencies"),
+    # --- Money ------------------------------------------------------------------------------------
+    _f("revenue_month_to_date", "Revenue this month",
+       "Income booked on the hospitals' ledgers for this month so far (every entry of its fiscal month).",
+       "naira", MONTH_TO_DATE, "financials:month_to_date", "financials"),
+    _f("expenses_month_to_date", "Expenses this month",
+       "Costs booked on the hospitals' ledgers for this month so far (every entry of its fiscal month).",
+       "naira", MONTH_TO_DATE, "financials:month_to_date", "financials"),
+    _f("net_month_to_date", "Net this month",
+       "Revenue less expenses booked for this month so far.",
+       "naira", MONTH_TO_DATE, "financials:month_to_date", "financials"),
+    _f("wallet_balances", "Held in wallets",
+       "What patients' wallets hold now, the sum of their balances.",
+       "naira", NOW, "wallets:wallet_totals", "wallets"),
+    _f("wallets_funded", "Wallets with money",
+       "Patients' wallets whose balance is above zero, out of every wallet.",
+       "count", NOW, "wallets:wallet_totals", "wallets"),
+    _f("wallet_credits", "Credits",
+       "Money added to patients' wallets (top-ups and refunds), by the Lagos day it was added.",
+       "naira", DATE_RANGE, "wallets:monthly_flows", "wallets"),
+    _f("wallet_debits", "Debits",
+       "Money taken from patients' wallets to pay for care, by the Lagos day it was taken.",
+       "naira", DATE_RANGE, "wallets:monthly_flows", "wallets"),
+    # --- Governance -------------------------------------------------------------------------------
+    _f("compliance_score", "Average score",
+       "The average score, out of 100, of each hospital's latest assessment of each compliance type.",
+       "score", CURRENT, "compliance:summary", "compliance"),
+    _f("assessments_overdue", "Assessments overdue",
+       "Compliance types whose next assessment date has passed without a new assessment.",
+       "count", NOW, "compliance:summary", "compliance"),
+    _f("assessments_due_soon", "Due in the next 30 days",
+       "Compliance types whose next assessment date falls within the next 30 days.",
+       "count", NOW, "compliance:summary", "compliance"),
+    _f("open_findings", "Open findings",
+       "Violations and corrective actions of the latest assessments that nobody has closed yet.",
+       "count", NOW, "compliance:summary", "compliance"),
+    # Every staff role sees this count on the Overview (the Verification page lists the documents).
+    _f("documents_awaiting_verification", "Documents to verify",
+       "Staff and patient documents (licences and the like) waiting for a reviewer's decision, whose owner "
+       "belongs to a hospital in scope.",
+       "count", NOW, "verification:awaiting_counts", "overview"),
+    _f("hospitals_awaiting_verification", "Hospitals to verify",
+       "Hospitals registered on the network that wait for an administrator to verify them.",
+       "count", NOW, "verification:awaiting_counts", "verification"),
+    _f("longest_verification_wait", "Longest wait",
+       "How long the hospital or document at the head of its verification queue has waited, the longer of the "
+       "two queues' first rows.",
+       "days", NOW, "verification:queue_summary", "verification"),
+    _f("time_to_verify", "Median time to verify",
+       "The middle time from a document's upload to its decision, for the documents decided in the period.",
+       "days", "the last 30 days, against the 30 days before", "verification:queue_summary", "verification"),
+    _f("reporting_completeness", "Reporting completeness",
+       "Hospitals that have reported beds, finances and compliance within their expected intervals.",
+       "count", NOW, "overview:reporting_completeness", "overview"),
+)  # fmt: skip
+
+FIGURES: dict[str, FigureSpec] = {f.key: f for f in CATALOGUE}
+
+# The order and titles of the catalogue page's sections.
+AREA_TITLES: dict[str, str] = {
+    "resources": "Beds and resources",
+    "admissions": "Admissions",
+    "waitlist": "Waitlist",
+    "appointments": "Appointments",
+    "emergencies": "Emergencies",
+    "financials": "Money",
+    "wallets": "Patients' wallets",
+    "compliance": "Compliance",
+    "verification": "Verification",
+    "overview": "Overview and reporting",
+}
+
+
+def figure(key: str) -> FigureSpec:
+    try:
+        return FIGURES[key]
+    except KeyError:
+        raise KeyError(f"{key!r} is not in the figure catalogue (dashboard/platform/figures.py)") from None
+
+
+def visible_to(role) -> list[FigureSpec]:
+    """The figures whose area the role may read, in catalogue order."""
+    return [f for f in CATALOGUE if role in permissions.readers(f.area)]

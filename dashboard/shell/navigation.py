@@ -1,0 +1,87 @@
+"""The one table of pages: where each lives, its section, and the roles that may open it.
+
+app.py builds st.navigation from it and every page checks it again (gate.require_page_access), so
+a page missing from someone's menu is also refused when reached some other way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from dashboard.platform.permissions import ADMIN, readers
+from db.base import UserRole
+
+DOMAINS_DIR = Path(__file__).resolve().parent.parent / "domains"
+
+__all__ = ["ADMIN", "PAGES", "PAGE_BY_KEY", "SECTIONS", "PageSpec", "pages_for"]
+
+SECTIONS = ("Operations", "Management", "Administration")
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    key: str
+    title: str
+    section: str
+    domain: str
+    icon: str
+    roles: frozenset[UserRole]
+
+    @property
+    def file(self) -> str:
+        return f"{self.key}_page.py"
+
+    @property
+    def declared(self) -> bool:
+        """The page is a `render(ctx)` declaration run by shell/router.py, not a script (while both exist)."""
+        return "\ndef render(" in self.path.read_text(encoding="utf-8")
+
+    @property
+    def module(self) -> str:
+        return f"dashboard.domains.{self.domain}.{self.key}_page"
+
+    @property
+    def path(self) -> Path:
+        return DOMAINS_DIR / self.domain / self.file
+
+    @property
+    def url_path(self) -> str:
+        return self.key.replace("_", "-")
+
+
+
+def _page(key: str, title: str, section: str, icon: str, domain: str) -> PageSpec:
+    """A page open to its area's readers in the permission table (services check the same sets)."""
+    return PageSpec(key, title, section, domain, icon, readers(key))
+
+
+PAGES: tuple[PageSpec, ...] = (
+    _page("overview", "Overview", "Operations", ":material/dashboard:", "overview"),
+    _page("resources", "Resources & beds", "Operations", ":material/bed:", "floor"),
+    _page("admissions", "Admissions", "Operations", ":material/personal_injury:", "floor"),
+    _page("waitlist", "Waitlist", "Operations", ":material/queue:", "floor"),
+    _page("appointments", "Appointments", "Operations", ":material/event:", "appointments"),
+    _page("emergencies", "Emergencies", "Operations", ":material/emergency:", "emergencies"),
+    _page("financials", "Financials", "Management", ":material/payments:", "money"),
+    _page("analytics", "Analytics", "Management", ":material/monitoring:", "overview"),
+    _page("compliance", "Compliance", "Management", ":material/verified_user:", "governance"),
+    _page("hospitals", "Hospitals", "Management", ":material/local_hospital:", "governance"),
+    _page("verification", "Verification", "Administration", ":material/fact_check:", "governance"),
+    _page("audit_trail", "Audit trail", "Management", ":material/policy:", "governance"),
+    _page("figures", "How figures are counted", "Management", ":material/menu_book:", "governance"),
+    _page("users", "Users & roles", "Administration", ":material/group:", "people"),
+    _page("my_account", "My account", "Administration", ":material/person:", "people"),
+)
+
+PAGE_BY_KEY = {p.key: p for p in PAGES}
+
+
+def pages_for(role: UserRole) -> dict[str, list[PageSpec]]:
+    """The role's pages by section, in menu order; empty sections are left out."""
+    sections: dict[str, list[PageSpec]] = {}
+    for section in SECTIONS:
+        allowed = [p for p in PAGES if p.section == section and role in p.roles]
+        if allowed:
+            sections[section] = allowed
+    return sections

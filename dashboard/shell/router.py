@@ -1,0 +1,30 @@
+"""Runs a page: access first, then the domain's `render(ctx)`.
+
+`st.Page` points at `page_runner(spec)`, so no page module runs a line before its access check and
+every page module keeps its imports at the top. A page refused to the role stops in
+`gate.require_page_access`, which says why and audits the attempt.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+from dashboard.kit.page import PageContext
+from dashboard.shell import gate
+from dashboard.shell.navigation import PAGE_BY_KEY, PageSpec
+
+
+def run_page(key: str) -> None:
+    spec = PAGE_BY_KEY[key]
+    viewer = gate.require_page_access(key)
+    module = importlib.import_module(spec.module)
+    module.render(PageContext(key, viewer))
+
+
+def page_runner(spec: PageSpec) -> Callable[[], None]:
+    def run() -> None:
+        run_page(spec.key)
+
+    run.__name__ = spec.key  # st.Page names a callable page after its function
+    return run
