@@ -14,7 +14,7 @@ def database_url_from_env() -> str | None:
 
 
 def read_url_from_env() -> str | None:
-    """DATABASE_READ_URL: a streaming replica for read-only page queries (dashboard/replica.py)."""
+    """DATABASE_READ_URL: a streaming replica for read-only page queries (dashboard/platform/replica.py)."""
     value = os.environ.get("DATABASE_READ_URL", "").strip()
     return value or None
 

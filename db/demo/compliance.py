@@ -127,7 +127,7 @@ def _status_of(score: int) -> str:
 
 
 def _findings(rng, catalogue, status: str, assessed, clock_now, closer: str, *, settled_by=None) -> tuple:
-    """(violations, corrective actions, last change) in the shape dashboard/services/compliance.py documents.
+    """(violations, corrective actions, last change) in the shape dashboard/domains/governance/compliance.py documents.
 
     `settled_by`: for a past assessment, the next one's date; every finding was closed before it.
     """

@@ -12,7 +12,7 @@ A chain of an open emergency stops at the last step already reached by "now", so
 hold emergencies at every stage (emergency status / its live referral):
     pending (no referral) | pending / pending | pending / accepted | dispatched / dispatched |
     in_progress / arrived
-as `dashboard/services/referrals.py` moves them.
+as `dashboard/domains/emergencies/referrals.py` moves them.
 """
 
 from __future__ import annotations

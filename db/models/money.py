@@ -69,7 +69,7 @@ class WalletTransaction(Base):
     posting: Mapped[WalletPosting | None] = relationship(back_populates="transactions")
 
 
-# Migration 0008: what a ledger posting may be (dashboard/services/ledger.py).
+# Migration 0008: what a ledger posting may be (dashboard/domains/money/ledger.py).
 POSTING_KINDS = ("credit", "debit", "transfer", "payment", "refund", "adjustment")
 
 
@@ -95,7 +95,7 @@ class WalletPosting(Base):
 
 
 class WalletChainCheck(Base):
-    """How far a wallet's balance_after chain has been verified (migration 0011; dashboard/services/wallets.py).
+    """How far a wallet's balance_after chain has been verified (migration 0011; dashboard/domains/money/wallets.py).
 
     The triggers on wallet_transactions keep `pending` and `writes`, and reset the checkpoint when a row at or
     before it is written; no foreign key to wallets (a deleted wallet's checkpoint is inert).

@@ -3,7 +3,7 @@
 Reviewed by hand. An addition beyond the document (ERRATA "Additions beyond the document"): the
 document's wallet_transactions table records each movement of a patient's money, but nothing says
 which request a row came from, so a request retried after a timeout (the client never saw the first
-answer) would post the money twice. The ledger service (dashboard/services/ledger.py) takes an
+answer) would post the money twice. The ledger service (dashboard/domains/money/ledger.py) takes an
 idempotency key with every posting and records it here, in the same transaction as the movement:
 
 - `wallet_postings`, one row per posting request: `idempotency_key` (the primary key: a second

@@ -16,7 +16,7 @@ What changes, and why:
   within a month rather than across months. Nothing references either table by its key (the upgrade
   checks that no foreign key points at them, and refuses if one does), so no other table changes.
 - Months are Lagos months: partition bounds are 00:00 Africa/Lagos on the 1st (WAT, no daylight
-  saving). The dashboard asks for Lagos days and months (dashboard/services/dates.py lagos_midnight),
+  saving). The dashboard asks for Lagos days and months (dashboard/platform/dates.py lagos_midnight),
   so a month's question touches one partition, not two.
 - The partitions live in their own schema, `healthdash_partitions`, not in public:
   - the dashboard's app role has no USAGE on that schema and no privilege on any partition, so it can

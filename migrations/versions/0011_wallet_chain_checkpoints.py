@@ -13,7 +13,7 @@ algorithm changes instead:
   order, NULL when nothing is verified), the `balance_after` there, how many `transactions` lie up to
   it, `checked_at`, and two marks the triggers below keep: `pending` (the wallet was written to since:
   check it again) and `writes` (a counter of those writes). The reconciliation
-  (dashboard/services/wallets.py) replays only each pending wallet's rows after its checkpoint, starting
+  (dashboard/domains/money/wallets.py) replays only each pending wallet's rows after its checkpoint, starting
   from the checkpoint's balance_after, and compares every wallet's balance with its last balance_after
   (the checkpoint's, for a wallet with nothing new: a hash join, no scan of the transactions). Advancing
   the checkpoints of the wallets that verified is a separate short write (`refresh_reconciliation`,

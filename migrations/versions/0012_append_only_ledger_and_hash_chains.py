@@ -205,7 +205,7 @@ END
 $$;
 """
 
-# Migration 0011's advance query (dashboard/services/wallets.py), as the owner's function: the app may ask
+# Migration 0011's advance query (dashboard/domains/money/wallets.py), as the owner's function: the app may ask
 # for checkpoints to move, and they move only past rows this replay verified.
 ADVANCE = """
 CREATE FUNCTION healthdash_advance_wallet_checkpoints(
