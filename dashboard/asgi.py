@@ -56,11 +56,11 @@ def media_owners_of(file_id: str) -> tuple[bool, list[str]] | None:
 
 def session_of_token(token: str) -> str | None:
     """The valid session a cookie's token belongs to (a database read), or None."""
-    from dashboard.domains.people import auth
+    from dashboard.domains.people import sessions
     from dashboard.shell import data, gate
 
     try:
-        return data.call(auth.valid_session_id, token, policy=gate.policy())
+        return data.call(sessions.valid_session_id, token, policy=gate.policy())
     except Exception:  # the database is down: no download, and the reason in the log
         _log.exception("cannot check a download's session")
         return None

@@ -34,7 +34,7 @@ import psutil
 from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import URL
 
-from dashboard.domains.people import auth
+from dashboard.domains.people import sign_in
 from dashboard.platform.actors import ClientInfo
 from dashboard.shell import navigation
 from dashboard.shell.gate import TOKEN_KEY
@@ -283,8 +283,8 @@ def _token(engine: Engine, email: str) -> str:
     from sqlalchemy.orm import Session
 
     with Session(engine) as session, session.begin():
-        result = auth.authenticate(session, email, DEMO_PASSWORD, ClientInfo(session_id="bench"))
-    if result.outcome is not auth.LoginOutcome.SUCCESS:
+        result = sign_in.authenticate(session, email, DEMO_PASSWORD, ClientInfo(session_id="bench"))
+    if result.outcome is not sign_in.LoginOutcome.SUCCESS:
         raise CommandError(f"The demo login {email} could not sign in: {result.message}")
     return result.token
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from dashboard.domains.people import auth, staff
+from dashboard.domains.people import sessions, sign_in, staff
 from dashboard.platform.actors import Actor
 from dashboard.shell.gate import DEVICE_KEY, TOKEN_KEY
 from db.base import UserRole
@@ -21,7 +21,7 @@ from tests.shell_fixtures import ALPHA, APP_FILE, PASSWORD, add_user, age_sessio
 network = shell_fixtures.network
 app_env = shell_fixtures.app_env
 
-GENERIC = auth.GENERIC_FAILURE
+GENERIC = sign_in.GENERIC_FAILURE
 
 
 def new_app() -> AppTest:
@@ -134,7 +134,7 @@ def test_idle_timeout_signs_out_and_clears_session_state(app_env, engine):
     assert "15 minutes without activity" in at.info[0].value
     assert TOKEN_KEY not in at.session_state and "scratch" not in at.session_state
     with Session(engine) as session:
-        row = session.scalar(select(AuthSession).where(AuthSession.token_hash == auth.hash_token(token)))
+        row = session.scalar(select(AuthSession).where(AuthSession.token_hash == sessions.hash_token(token)))
     assert row.revoked_reason == "idle_timeout"
 
 
@@ -154,7 +154,7 @@ def test_log_out_revokes_the_session_and_clears_state(app_env, engine):
     assert shown(at.info[0].value) == "You are signed out."
     assert TOKEN_KEY not in at.session_state
     with Session(engine) as session:
-        row = session.scalar(select(AuthSession).where(AuthSession.token_hash == auth.hash_token(token)))
+        row = session.scalar(select(AuthSession).where(AuthSession.token_hash == sessions.hash_token(token)))
     assert row.revoked_reason == "logout"
     # The same token in a new session (a stolen or stale cookie) is refused.
     stale = new_app()
@@ -169,9 +169,8 @@ def test_deactivation_and_role_change_take_effect_on_the_next_click(app_env, eng
     assert "Compliance officer" in sidebar_text(at)
     admin = Actor(user_id=app_env.users["admin"], role=UserRole.ADMIN, hospital_id=None)
     with Session(engine) as session:
-        user_id = session.scalar(
-            select(AuthSession.user_id).where(AuthSession.token_hash == auth.hash_token(at.session_state[TOKEN_KEY]))
-        )
+        token_hash = sessions.hash_token(at.session_state[TOKEN_KEY])
+        user_id = session.scalar(select(AuthSession.user_id).where(AuthSession.token_hash == token_hash))
     with Session(engine) as session, session.begin():
         staff.change_role(session, admin, user_id, UserRole.EXECUTIVE, app_env.hospital_a)
     at.run()

@@ -110,9 +110,9 @@ def test_role_change_records_only_what_changed(db_session, network):
 
 def test_a_network_admins_change_to_a_hospitals_account_is_in_that_hospitals_trail(db_session, network):
     from dashboard.domains.governance import audit_trail
-    from dashboard.domains.people import auth
+    from dashboard.domains.people import staff
 
-    auth.reset_password(db_session, admin(network), network.users["ha_b"], "new-password-9")
+    staff.reset_password(db_session, admin(network), network.users["ha_b"], "new-password-9")
     staff.change_role(db_session, admin(network), network.users["exec_a"], UserRole.EXECUTIVE, network.hospital_b)
     hospital_b_admin = Actor(network.users["ha_b"], UserRole.HOSPITAL_ADMIN, network.hospital_b, CLIENT)
     seen = {

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from dashboard.domains.floor import resources
-from dashboard.domains.people import auth
+from dashboard.domains.people import sign_in
 from dashboard.platform.actors import Actor, ClientInfo
 from dashboard.shell import data
 from dashboard.shell.gate import TOKEN_KEY
@@ -312,7 +312,7 @@ def test_a_record_locked_elsewhere_is_a_sentence_not_a_hang(short_limits, fresh_
 def test_the_page_shows_a_sentence_when_its_read_is_held_up(short_limits, fresh_counts):
     own = short_limits
     with Session(own["server"].superuser) as session, session.begin():
-        token = auth.authenticate(session, "ha@faults.healthdash.ng", PASSWORD, ClientInfo()).token
+        token = sign_in.authenticate(session, "ha@faults.healthdash.ng", PASSWORD, ClientInfo()).token
     at = AppTest.from_file(APP_FILE, default_timeout=30)
     at.session_state[TOKEN_KEY] = token
     at.run()

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from dashboard.domains.appointments import appointments
 from dashboard.domains.floor import admissions, resources, waitlist
 from dashboard.domains.governance import audit_trail, hospitals
-from dashboard.domains.people import auth, staff
+from dashboard.domains.people import passwords, sign_in, staff
 from dashboard.platform.actors import Actor, ClientInfo
 from dashboard.platform.errors import ServiceError
 from dashboard.shell import data
@@ -434,9 +434,9 @@ def test_change_role_and_active(db_session, network, target, role, hospital, act
 def test_reset_password(db_session, network, target, password):
     admin = Actor(network.users["admin"], UserRole.ADMIN, None, ClientInfo("hostile-test"))
     user_id = password if target == "hostile" else network.users[target]
-    how, _ = attempt(db_session, lambda: auth.reset_password(db_session, admin, user_id, password))
+    how, _ = attempt(db_session, lambda: staff.reset_password(db_session, admin, user_id, password))
     if how == "stored":
-        assert target == "exec_a" and len(password) >= auth.MIN_PASSWORD_CHARS
+        assert target == "exec_a" and len(password) >= passwords.MIN_PASSWORD_CHARS
 
 
 @SLOW_HYPOTHESIS
@@ -446,7 +446,7 @@ def test_change_own_password(db_session, network, current, new, again):
     savepoint = db_session.begin_nested()
     try:
         try:
-            outcome = auth.change_own_password(db_session, actor, current, new, new if again else new + "!")
+            outcome = passwords.change_own_password(db_session, actor, current, new, new if again else new + "!")
         except ServiceError as exc:
             assert_sentence(str(exc))
             return
@@ -471,8 +471,8 @@ def test_sign_in_form(db_session, email, password, ip, device):
     savepoint = db_session.begin_nested()
     try:
         client = ClientInfo(session_id="hostile", ip_address=ip, user_agent=password)
-        result = auth.authenticate(db_session, email, password, client, device_token=device)
-        assert result.outcome is not auth.LoginOutcome.SUCCESS
+        result = sign_in.authenticate(db_session, email, password, client, device_token=device)
+        assert result.outcome is not sign_in.LoginOutcome.SUCCESS
         assert_sentence(result.message)
     finally:
         savepoint.rollback()

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.domains.governance import audit_trail, hospitals
 from dashboard.domains.overview import overview
-from dashboard.domains.people import auth, staff
+from dashboard.domains.people import staff
 from dashboard.platform import paging, scope
 from dashboard.platform.actors import Actor, ClientInfo
 from dashboard.platform.errors import NotPermitted, OutOfScope
@@ -104,7 +104,7 @@ def test_admin_working_on_a_cannot_change_b_accounts(db_session, engine, network
     with pytest.raises(OutOfScope):
         staff.change_role(db_session, actor, network.users["ha_b"], UserRole.EXECUTIVE, network.hospital_b)
     with pytest.raises(OutOfScope):
-        auth.reset_password(db_session, actor, network.users["ha_b"], "whatever-123")
+        staff.reset_password(db_session, actor, network.users["ha_b"], "whatever-123")
     assert refusals(engine, actor.user_id).count("scope_violation") >= 3
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
-from dashboard.domains.people import auth
+from dashboard.domains.people import throttle
 from db.base import UserRole
 from db.engine import make_engine
 from db.models import AuditLog, AuthSession, LoginThrottle, PatientWaitlist, Profile, User
@@ -331,4 +331,4 @@ def test_one_browser_failing_on_many_accounts_is_slowed_and_audited_with_its_add
     finally:
         ctx.close()
         with Session(server.engine) as session, session.begin():  # the address is everyone's here
-            session.execute(delete(LoginThrottle).where(LoginThrottle.email.like(f"{auth.ADDRESS_PREFIX}%")))
+            session.execute(delete(LoginThrottle).where(LoginThrottle.email.like(f"{throttle.ADDRESS_PREFIX}%")))

@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from dashboard.domains.floor import waitlist
-from dashboard.domains.people import auth, staff
+from dashboard.domains.people import auth_policy, sessions, staff
 from dashboard.kit import commands
 from dashboard.platform.actors import Actor, ClientInfo
 from dashboard.shell import data
@@ -35,7 +35,7 @@ CLIENT = ClientInfo(session_id=None, ip_address="127.0.0.1", user_agent="pytest"
 
 def session_of(engine, token: str) -> AuthSession:
     with Session(engine) as session:
-        return session.scalar(select(AuthSession).where(AuthSession.token_hash == auth.hash_token(token)))
+        return session.scalar(select(AuthSession).where(AuthSession.token_hash == sessions.hash_token(token)))
 
 
 def actor_of(engine, token: str, role: UserRole, hospital_id: str | None) -> Actor:
@@ -45,7 +45,7 @@ def actor_of(engine, token: str, role: UserRole, hospital_id: str | None) -> Act
 
 def check(engine, session_id: str, *, touch: bool = False):
     with Session(engine) as session, session.begin():
-        return auth.check_session(session, session_id, CLIENT, touch=touch, policy=auth.AuthPolicy())
+        return sessions.check_session(session, session_id, CLIENT, touch=touch, policy=auth_policy.AuthPolicy())
 
 
 @pytest.fixture
@@ -87,7 +87,7 @@ def test_a_fragment_run_sees_a_sign_out_a_deactivation_and_the_idle_limit(app_en
 
     age_session(engine, token, idle=timedelta(minutes=16))
     ended = check(engine, row.id)
-    assert isinstance(ended, auth.SessionEnded) and ended.reason == "idle_timeout"
+    assert isinstance(ended, sessions.SessionEnded) and ended.reason == "idle_timeout"
     assert session_of(engine, token).revoked_reason == "idle_timeout"  # ended and audited, as resume would
 
     # Signed out in another tab, and deactivated by an administrator.
@@ -96,15 +96,15 @@ def test_a_fragment_run_sees_a_sign_out_a_deactivation_and_the_idle_limit(app_en
         row = session_of(engine, token)
         with Session(engine) as session, session.begin():
             if end == "logout":
-                auth.sign_out(session, actor_of(engine, token, UserRole.HOSPITAL_ADMIN, app_env.hospital_a), token)
+                sessions.sign_out(session, actor_of(engine, token, UserRole.HOSPITAL_ADMIN, app_env.hospital_a), token)
             else:
                 admin = Actor(app_env.users["admin"], UserRole.ADMIN, None)
                 staff.set_active(session, admin, row.user_id, False)
         ended = check(engine, row.id)
-        assert isinstance(ended, auth.SessionEnded), end
+        assert isinstance(ended, sessions.SessionEnded), end
         assert ended.reason == ("logout" if end == "logout" else "deactivated")
-    assert isinstance(check(engine, "no-such-session"), auth.SessionEnded)
-    assert isinstance(check(engine, None), auth.SessionEnded)
+    assert isinstance(check(engine, "no-such-session"), sessions.SessionEnded)
+    assert isinstance(check(engine, None), sessions.SessionEnded)
 
 
 @pytest.mark.parametrize("end", ["logout", "deactivated", "idle", "role_changed"])
@@ -116,7 +116,7 @@ def test_a_command_from_an_ended_session_is_refused_in_a_sentence_and_writes_not
     admin = Actor(app_env.users["admin"], UserRole.ADMIN, None)
     with Session(engine) as session, session.begin():
         if end == "logout":
-            auth.sign_out(session, actor, token)
+            sessions.sign_out(session, actor, token)
         elif end == "deactivated":
             staff.set_active(session, admin, actor.user_id, False)
         elif end == "role_changed":
@@ -126,9 +126,9 @@ def test_a_command_from_an_ended_session_is_refused_in_a_sentence_and_writes_not
     before = calls_recorded(engine, queue_entry)
 
     guarded = commands.in_a_live_session(waitlist.call_next)
-    with pytest.raises(auth.SessionNoLongerValid) as refused:
+    with pytest.raises(sessions.SessionNoLongerValid) as refused:
         data.write(guarded, actor, hospital_id=app_env.hospital_a, department="Trust")
-    assert str(refused.value) in (auth.SESSION_GONE, auth.ACCOUNT_CHANGED)
+    assert str(refused.value) in (sessions.SESSION_GONE, sessions.ACCOUNT_CHANGED)
     assert str(refused.value).endswith(".") and "nothing was changed" in str(refused.value)
     with Session(engine) as session:
         assert session.get(PatientWaitlist, queue_entry).status == "waiting"
@@ -149,7 +149,7 @@ def test_a_command_with_another_sessions_id_or_none_is_refused(app_env, engine, 
     someone_else = Actor(app_env.users["ha_b"], UserRole.HOSPITAL_ADMIN, app_env.hospital_b, own.client)
     no_session = Actor(own.user_id, own.role, own.hospital_id, ClientInfo(None))
     for actor in (someone_else, no_session):
-        with pytest.raises(auth.SessionNoLongerValid):
+        with pytest.raises(sessions.SessionNoLongerValid):
             data.write(
                 commands.in_a_live_session(waitlist.call_next), actor, hospital_id=actor.hospital_id, department="Trust"
             )
@@ -162,7 +162,7 @@ def test_the_waitlist_page_refuses_a_revoked_session_and_shows_the_sign_in_form(
     at.run()
     assert not at.exception and [t.value for t in at.title] == ["Waitlist"]
     with Session(engine) as session, session.begin():
-        auth.sign_out(session, actor_of(engine, token, UserRole.HOSPITAL_ADMIN, app_env.hospital_a), token)
+        sessions.sign_out(session, actor_of(engine, token, UserRole.HOSPITAL_ADMIN, app_env.hospital_a), token)
     at.selectbox(key="waitlist_call_department").set_value("Trust")
     at.button(key="waitlist_call_next").click().run()
     assert [t.value for t in at.title] == ["Sign in"]

@@ -27,7 +27,7 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard.domains.people import auth
+from dashboard.domains.people import sessions
 from dashboard.kit import say
 from dashboard.platform.errors import ServiceError
 from dashboard.shell import data, gate
@@ -77,7 +77,7 @@ def perform(
     """
     try:
         data.write(in_a_live_session(command), actor, *args, affects=affects, **kwargs)
-    except auth.SessionNoLongerValid as exc:
+    except sessions.SessionNoLongerValid as exc:
         say.error(str(exc))
         gate.command_refused_for_the_session()
         return False
@@ -101,7 +101,7 @@ def in_a_live_session(command: Callable) -> Callable:
 
     @functools.wraps(command)
     def checked(db, actor, *args, **kwargs):
-        auth.require_live_session(db, actor, policy=gate.policy())
+        sessions.require_live_session(db, actor, policy=gate.policy())
         return command(db, actor, *args, **kwargs)
 
     return checked

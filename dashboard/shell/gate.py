@@ -17,7 +17,7 @@ from datetime import datetime
 
 import streamlit as st
 
-from dashboard.domains.people import auth
+from dashboard.domains.people import auth_policy, sessions, sign_in
 from dashboard.kit import say
 from dashboard.platform import scope
 from dashboard.platform.actors import ROLE_NAMES, Actor, ClientInfo
@@ -53,7 +53,7 @@ ALL_HOSPITALS = "All hospitals"
 class Viewer:
     """What a page needs: the signed-in user, the actor for services, and words for the scope."""
 
-    user: auth.SignedIn
+    user: sessions.SignedIn
     actor: Actor
     scope_label: str
 
@@ -83,8 +83,8 @@ def client_info(session_id: str | None = None) -> ClientInfo:
     return ClientInfo(session_id=session_id, ip_address=ip, user_agent=agent)
 
 
-def policy() -> auth.AuthPolicy:
-    return auth.AuthPolicy.from_settings()
+def policy() -> auth_policy.AuthPolicy:
+    return auth_policy.AuthPolicy.from_settings()
 
 
 def _clear_state() -> None:
@@ -117,7 +117,7 @@ def _end_session(message: str, token: str | None) -> None:
         st.session_state[FLASH_KEY] = message
     if token and token == handshake_cookie:
         # st.context.cookies keeps showing the old cookie until the next page load; remember it is dead.
-        st.session_state[DEAD_COOKIE_KEY] = auth.hash_token(token)
+        st.session_state[DEAD_COOKIE_KEY] = sessions.hash_token(token)
     st.session_state[COOKIE_OP_KEY] = session_cookie.CookieOp.delete(token)
 
 
@@ -141,18 +141,18 @@ def _keep_device_token(token: str | None) -> None:
 
 def _cookie_token() -> str | None:
     token = _raw_cookie()
-    if token is None or st.session_state.get(DEAD_COOKIE_KEY) == auth.hash_token(token):
+    if token is None or st.session_state.get(DEAD_COOKIE_KEY) == sessions.hash_token(token):
         return None
     return token
 
 
-def current_user() -> auth.SignedIn | None:
+def current_user() -> sessions.SignedIn | None:
     """The signed-in user on this run, re-read from the database; None when signed out."""
     token = st.session_state.get(TOKEN_KEY) or _cookie_token()
     if not token:
         return None
-    result = data.call(auth.resume, token, client_info(), policy=policy())
-    if isinstance(result, auth.SessionEnded):
+    result = data.call(sessions.resume, token, client_info(), policy=policy())
+    if isinstance(result, sessions.SessionEnded):
         _end_session(result.message, token)
         return None
     st.session_state[TOKEN_KEY] = token
@@ -231,8 +231,10 @@ def recheck_session() -> None:
     if seen is None or not st.session_state.get(TOKEN_KEY):
         st.rerun(scope="app")
     session_id, role, hospital_id = seen
-    result = data.call(auth.check_session, session_id, client_info(session_id), touch=not _timer_run(), policy=policy())
-    if isinstance(result, auth.SessionEnded) or (result.role, result.hospital_id) != (role, hospital_id):
+    result = data.call(
+        sessions.check_session, session_id, client_info(session_id), touch=not _timer_run(), policy=policy()
+    )
+    if isinstance(result, sessions.SessionEnded) or (result.role, result.hospital_id) != (role, hospital_id):
         st.rerun(scope="app")
 
 
@@ -288,12 +290,12 @@ def login_form() -> None:
     try:
         with column, st.spinner("Checking your details…"):
             result = data.call(
-                auth.authenticate, email, password, client_info(), device_token=device_token(), policy=policy()
+                sign_in.authenticate, email, password, client_info(), device_token=device_token(), policy=policy()
             )
     except data.DatabaseTrouble as exc:  # the database failed; the sentence says so, the log says why
         say.error(str(exc), where=column)
         return
-    if result.outcome is not auth.LoginOutcome.SUCCESS:
+    if result.outcome is not sign_in.LoginOutcome.SUCCESS:
         say.error(result.message, where=column)
         return
     _clear_state()
@@ -306,7 +308,7 @@ def login_form() -> None:
 def log_out(viewer: Viewer) -> None:
     token = st.session_state.get(TOKEN_KEY)
     if token:
-        data.call(auth.sign_out, viewer.actor, token)
+        data.call(sessions.sign_out, viewer.actor, token)
     _end_session("You are signed out.", token)
     st.rerun()
 
@@ -317,7 +319,7 @@ def adopt_new_token(token: str, expires_at: datetime) -> None:
     _schedule_cookie(token, expires_at)
 
 
-def _note_a_changed_role(user: auth.SignedIn) -> None:
+def _note_a_changed_role(user: sessions.SignedIn) -> None:
     """Say so when an administrator changed this user's role or hospital since their last click.
 
     A demoted network admin's session still holds the hospital they were working in, and their
@@ -337,7 +339,7 @@ def _note_a_changed_role(user: auth.SignedIn) -> None:
     say.info(f"An administrator changed your account: you are now {role} for {where}. The menu shows what it opens.")
 
 
-def working_viewer(user: auth.SignedIn) -> Viewer:
+def working_viewer(user: sessions.SignedIn) -> Viewer:
     """The user's actor in their working scope: chosen by an ADMIN, fixed for everyone else."""
     _note_a_changed_role(user)
     actor = user.actor(client_info(user.session_id))

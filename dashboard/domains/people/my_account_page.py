@@ -6,7 +6,7 @@ from dashboard.shell.gate import require_page_access
 
 viewer = require_page_access("my_account")
 
-from dashboard.domains.people import auth  # noqa: E402
+from dashboard.domains.people import auth_policy, passwords  # noqa: E402
 from dashboard.kit import say  # noqa: E402
 from dashboard.kit.header import page_header  # noqa: E402
 from dashboard.platform.errors import ServiceError  # noqa: E402
@@ -24,7 +24,7 @@ st.markdown(
     f"**Name:** {md_escape(viewer.user.name)}  \n**Email:** {md_code(viewer.user.email)}  \n"
     f"**Role:** {viewer.role_name}  \n**Scope:** {md_escape(viewer.scope_label)}  \n"
     f"**This sign-in ends by:** {lagos_datetime(viewer.user.expires_at)} (Lagos time), or after "
-    f"{auth.describe_minutes(gate.policy().idle_timeout)} without activity."
+    f"{auth_policy.describe_minutes(gate.policy().idle_timeout)} without activity."
 )
 
 st.subheader("Change your password")
@@ -37,7 +37,7 @@ with st.form("change_password", clear_on_submit=True):
     submitted = st.form_submit_button("Change password", type="primary")
 if submitted:
     try:
-        outcome = data.call(auth.change_own_password, viewer.actor, current, new, repeated, policy=gate.policy())
+        outcome = data.call(passwords.change_own_password, viewer.actor, current, new, repeated, policy=gate.policy())
     except ServiceError as exc:
         say.error(str(exc))
     else:

@@ -1,7 +1,8 @@
-"""Dashboard accounts (the four staff roles): list, export, activate or deactivate, change role. ADMIN only.
+"""Dashboard accounts (the four staff roles): list, export, activate or deactivate, change role, reset a
+password. ADMIN only.
 
-Password resets live in auth.reset_password. Each command changes one account, ends that user's
-sessions where access shrinks, and writes its audit row in the same transaction.
+Each command changes one account, ends that user's sessions where access shrinks, and writes its
+audit row in the same transaction. What an account must be to sign in is accounts.py's rule.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from datetime import datetime
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from dashboard.domains.people.auth import lock_account_in_scope, revoke_user_sessions
+from dashboard.domains.people import accounts, throttle
+from dashboard.domains.people.passwords import validate_new_password
+from dashboard.domains.people.sessions import revoke_user_sessions
 from dashboard.platform import audit, permissions
 from dashboard.platform.actors import STAFF_ROLES, Actor
 from dashboard.platform.errors import InvalidInput, NotFound
@@ -21,8 +24,10 @@ from dashboard.platform.paging import Page, fetch_capped, fetch_page, like_patte
 from dashboard.platform.scope import limit_to_scope, require_in_scope, require_role
 from db.base import UserRole
 from db.models import AuditLog, AuthSession, Hospital, LoginThrottle, Profile, User
+from db.passwords import hash_password
 
 ADMINS_ONLY = permissions.writers("users")
+_audit = audit.Recorder(audit.CATEGORY_USERS, "user", impact="high", compliance_relevant=True)
 
 
 @dataclass(frozen=True)
@@ -43,8 +48,8 @@ class StaffRow:
         return " ".join(p for p in (self.first_name, self.last_name) if p) or "(no name)"
 
 
+@permissions.reads("users", "manage users")
 def list_staff(db: Session, actor: Actor, *, search: str = "", page: int = 1, page_size: int = 25) -> Page[StaffRow]:
-    require_role(db, actor, ADMINS_ONLY, "manage users")
     rows, total, page, page_size = fetch_page(db, _staff_query(actor, search), page=page, page_size=page_size)
     # Staff names and emails are personal data: who looked, at what, is on record (once per question).
     audit.record_read(
@@ -57,9 +62,9 @@ def list_staff(db: Session, actor: Actor, *, search: str = "", page: int = 1, pa
     return Page([StaffRow(*r) for r in rows], total, page, page_size)
 
 
+@permissions.reads("users", "export the user list")
 def export_staff(db: Session, actor: Actor, *, search: str = "") -> tuple[list[StaffRow], bool]:
     """Every dashboard account the list shows, up to paging.EXPORT_LIMIT; emails are personal data, so audited."""
-    require_role(db, actor, ADMINS_ONLY, "export the user list")
     rows, truncated = fetch_capped(db, _staff_query(actor, search))
     audit.record_export(
         db,
@@ -117,12 +122,29 @@ def _staff_query(actor: Actor, search: str) -> Select:
     return limit_to_scope(stmt, actor, Profile.hospital_id).order_by(User.email, User.id)
 
 
+def _lock_account(db: Session, actor: Actor, user_id: str) -> tuple[User, Profile]:
+    """An account's user and profile rows, locked for the caller's change, if they are in the actor's scope.
+
+    A missing account is NotFound; one in another hospital is refused and the refusal audited.
+    """
+    if not usable_id(user_id):  # a hand-made request's id; no account has one PostgreSQL cannot store
+        raise NotFound("That account no longer exists.")
+    row = db.execute(
+        select(User, Profile).join(Profile, Profile.user_id == User.id).where(User.id == user_id).with_for_update()
+    ).first()
+    if row is None:
+        raise NotFound("That account no longer exists.")
+    user, profile = row
+    require_in_scope(db, actor, resource_type="user", resource_id=user_id, row_hospital_id=profile.hospital_id)
+    return user, profile
+
+
 def _staff_profile(db: Session, actor: Actor, user_id: str) -> tuple[User, Profile]:
     try:
-        user, profile = lock_account_in_scope(db, actor, user_id)
+        user, profile = _lock_account(db, actor, user_id)
     except NotFound:
         raise NotFound("That staff account no longer exists.") from None
-    if profile.role not in STAFF_ROLES:
+    if not accounts.is_staff(profile):
         raise NotFound("That staff account no longer exists.")
     return user, profile
 
@@ -138,19 +160,8 @@ def set_active(db: Session, actor: Actor, user_id: str, active: bool) -> None:
     profile.is_active = active
     if not active:
         revoke_user_sessions(db, user.id, "deactivated")
-    audit.record(
-        db,
-        actor,
-        action_category=audit.CATEGORY_USERS,
-        action_type="user_activated" if active else "user_deactivated",
-        resource_type="user",
-        resource_id=user.id,
-        old_values=old,
-        new_values={**new, "email": user.email},
-        concerns_hospital=profile.hospital_id,
-        impact_level="high",
-        compliance_relevant=True,
-    )
+    action = "user_activated" if active else "user_deactivated"
+    _audit(db, actor, action, user.id, old=old, new={**new, "email": user.email}, hospital=profile.hospital_id)
 
 
 def role_change_problem(role: UserRole, hospital_id: str | None) -> str | None:
@@ -160,7 +171,7 @@ def role_change_problem(role: UserRole, hospital_id: str | None) -> str | None:
     """
     if role not in STAFF_ROLES:
         return "Pick one of the dashboard roles."
-    if role is UserRole.HOSPITAL_ADMIN and hospital_id is None:
+    if accounts.needs_a_hospital(role, hospital_id):
         return "A hospital administrator needs a hospital. Pick one."
     return None
 
@@ -190,16 +201,20 @@ def change_role(db: Session, actor: Actor, user_id: str, role: UserRole, hospita
     concerns = hospital_id or profile.hospital_id
     profile.role = role
     profile.hospital_id = hospital_id
-    audit.record(
-        db,
-        actor,
-        action_category=audit.CATEGORY_USERS,
-        action_type="role_changed",
-        resource_type="user",
-        resource_id=user.id,
-        old_values=old,
-        new_values={**new, "email": user.email},
-        concerns_hospital=concerns,
-        impact_level="high",
-        compliance_relevant=True,
-    )
+    _audit(db, actor, "role_changed", user.id, old=old, new={**new, "email": user.email}, hospital=concerns)
+
+
+def reset_password(db: Session, actor: Actor, user_id: str, new_password: str, *, now: datetime | None = None) -> None:
+    """Set another user's password, end their sessions, lift the email's wait, forget its browsers."""
+    require_role(db, actor, ADMINS_ONLY, "reset passwords")
+    if user_id == actor.user_id:
+        # A reset skips the current-password check; an unattended session must not change its own password.
+        raise InvalidInput("To change your own password, use My account: it asks for your current password.")
+    user, profile = _lock_account(db, actor, user_id)
+    validate_new_password(new_password)
+    user.password = hash_password(new_password)
+    revoke_user_sessions(db, user.id, "password_reset", now=now)
+    throttle.lift_email_wait(db, user.email)
+    # Whoever knew the old password may hold a trusted browser; trust starts again from the new one.
+    throttle.forget_trusted_browsers(db, user.email)
+    _audit(db, actor, "password_reset", user.id, new={"email": user.email}, hospital=profile.hospital_id)

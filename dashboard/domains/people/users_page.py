@@ -12,7 +12,7 @@ viewer = require_page_access("users")
 
 import pandas as pd  # noqa: E402
 
-from dashboard.domains.people import auth, staff  # noqa: E402
+from dashboard.domains.people import passwords, staff  # noqa: E402
 from dashboard.kit import listing, say  # noqa: E402
 from dashboard.kit.header import page_header  # noqa: E402
 from dashboard.platform.actors import ROLE_NAMES  # noqa: E402
@@ -112,7 +112,7 @@ if reset_tab is not None:
     )
     if reset_tab.button("Reset password…", key="users_reset"):
         try:
-            auth.validate_new_password(new_password)
+            passwords.validate_new_password(new_password)
         except ServiceError as exc:
             say.error(str(exc), where=reset_tab)
         else:
@@ -169,7 +169,7 @@ if pending and pending["user_id"] in accounts:
             try:
                 if pending["action"] == "reset":
                     password = st.session_state.get(NEW_PASSWORD_KEY) or ""
-                    data.call(auth.reset_password, viewer.actor, pending["user_id"], password)
+                    data.call(staff.reset_password, viewer.actor, pending["user_id"], password)
                     message = "Password reset. Tell the user their new password in person or by phone."
                 elif pending["action"] in ("activate", "deactivate"):
                     data.call(staff.set_active, viewer.actor, pending["user_id"], pending["action"] == "activate")
