@@ -10,8 +10,9 @@ import pytest
 from openpyxl import load_workbook
 
 from dashboard.kit import export, filters
-from dashboard.platform import permissions
+from dashboard.platform import dates, permissions
 from dashboard.platform.actors import Actor
+from dashboard.platform.errors import InvalidInput
 from dashboard.shell import data
 from db.base import UserRole
 
@@ -43,12 +44,23 @@ def test_excel_keeps_formulas_as_text():
     ],
 )
 def test_a_date_range_that_cannot_be_used_is_refused_in_a_sentence(start, end, words):
-    assert words in filters.range_problem(start, end)
+    assert words in dates.range_problem(start, end, filters.today())
+
+
+def test_the_sidebar_and_the_services_share_one_limit():
+    """Three years and a day is refused by the sidebar's picker and by every service alike."""
+    start = date(2023, 1, 1)
+    end = start + timedelta(days=dates.LONGEST_RANGE_DAYS)
+    assert "longer than three years" in dates.range_problem(start, end, end)
+    with pytest.raises(InvalidInput, match="at most three years"):
+        dates.checked_range(start, end)
+    shorter = end - timedelta(days=1)
+    assert dates.range_problem(start, shorter, end) is None and dates.checked_range(start, shorter) == (start, shorter)
 
 
 def test_a_usable_range_and_its_previous_period():
     chosen = filters.DateRange(date(2026, 11, 1), date(2026, 11, 30))
-    assert filters.range_problem(chosen.start, chosen.end) is None
+    assert dates.range_problem(chosen.start, chosen.end, filters.today()) is None
     assert chosen.days == 30
     assert chosen.previous() == filters.DateRange(date(2026, 10, 2), date(2026, 10, 31))
     assert filters.default_range().days == filters.DEFAULT_DAYS

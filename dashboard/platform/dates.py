@@ -11,7 +11,11 @@ from sqlalchemy import Date, cast, func, literal
 from dashboard.platform.errors import InvalidInput
 
 LAGOS = ZoneInfo("Africa/Lagos")
-MAX_RANGE_DAYS = 5 * 366  # a day-by-day series longer than this is a mistyped year, not a question
+# The one limit of a date range, for the sidebar, a link and every service: longer is a mistyped
+# year, not a question.
+LONGEST_RANGE_DAYS = 3 * 366
+EARLIEST = date(2000, 1, 1)  # nothing the dashboard holds is older
+LATEST_AHEAD = timedelta(days=366)  # appointments are booked up to a year ahead
 
 
 def lagos_midnight(day: date) -> datetime:
@@ -27,9 +31,20 @@ def checked_range(start: Any, end: Any) -> tuple[date, date]:
     end = end.date() if isinstance(end, datetime) else end
     if start > end:
         raise InvalidInput("The start date is after the end date: pick a start on or before the end.")
-    if (end - start).days >= MAX_RANGE_DAYS:
-        raise InvalidInput("Pick a date range of at most five years.")
+    if (end - start).days >= LONGEST_RANGE_DAYS:
+        raise InvalidInput("Pick a date range of at most three years.")
     return start, end
+
+
+def range_problem(start: date, end: date, today: date) -> str | None:
+    """Why the sidebar (or a link) cannot use a date range, in a sentence; None when it can."""
+    if start > end:
+        return "The date range ends before it starts."
+    if (end - start).days >= LONGEST_RANGE_DAYS:
+        return "The date range is longer than three years."
+    if start < EARLIEST or end > today + LATEST_AHEAD:
+        return "The date range lies outside the years the dashboard holds."
+    return None
 
 
 def day_series(start: date, end: date):

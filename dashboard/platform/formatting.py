@@ -9,9 +9,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-LAGOS = ZoneInfo("Africa/Lagos")
+from dashboard.platform.dates import LAGOS
+
 NAIRA = "\u20a6"
 
 

@@ -21,8 +21,8 @@ from dashboard.domains.people import auth_policy, sessions, sign_in
 from dashboard.kit import say
 from dashboard.platform import scope
 from dashboard.platform.actors import ROLE_NAMES, Actor, ClientInfo
-from dashboard.platform.errors import NotFound, ServiceError
-from dashboard.shell import data, navigation, session_cookie, web_security
+from dashboard.platform.errors import ServiceError
+from dashboard.shell import data, navigation, session_cookie, web_security, working_scope
 
 _log = logging.getLogger(__name__)
 
@@ -39,14 +39,11 @@ BROWSER_SESSION_KEY = "_auth_browser_session"
 # and an address the account signed in from lately is exempt across reloads anyway.
 DEVICE_KEY = "_auth_device"
 DEVICE_COOKIE_NAME = session_cookie.DEVICE_COOKIE_NAME
-SCOPE_KEY = "_working_scope"  # an ADMIN's chosen hospital id, None for the whole network
-SCOPE_QUERY_PARAM = "hospital"
 RUN_VIEWER_KEY = "_run_viewer"  # the viewer app.py resolved on this run, for the page it runs
 # (session id, role, hospital id) of the signed-in user as the last whole run saw them: what a
 # fragment's own run checks against (live_fragment).
 LIVE_KEY = "_auth_live"
 ROLE_SEEN_KEY = "_role_seen"  # (role, hospital id) on the previous run, to notice an administrator's change
-ALL_HOSPITALS = "All hospitals"
 
 
 @dataclass(frozen=True)
@@ -331,10 +328,8 @@ def _note_a_changed_role(user: sessions.SignedIn) -> None:
     if previous is None or previous == seen:
         return
     if user.role is not navigation.ADMIN:
-        st.session_state.pop(SCOPE_KEY, None)
-        if SCOPE_QUERY_PARAM in st.query_params:
-            del st.query_params[SCOPE_QUERY_PARAM]
-    where = user.hospital_name or ALL_HOSPITALS.lower()
+        working_scope.forget()
+    where = user.hospital_name or working_scope.ALL_HOSPITALS.lower()
     role = ROLE_NAMES.get(user.role, user.role.value)
     say.info(f"An administrator changed your account: you are now {role} for {where}. The menu shows what it opens.")
 
@@ -344,51 +339,9 @@ def working_viewer(user: sessions.SignedIn) -> Viewer:
     _note_a_changed_role(user)
     actor = user.actor(client_info(user.session_id))
     if user.role is not navigation.ADMIN:
-        _refuse_scope_from_url(actor)
-        label = user.hospital_name if actor.hospital_id else ALL_HOSPITALS
-        return Viewer(user, actor, label or ALL_HOSPITALS)
-    if SCOPE_KEY not in st.session_state:
-        # A shared or bookmarked link carries the scope; the service below still checks it.
-        st.session_state[SCOPE_KEY] = st.query_params.get(SCOPE_QUERY_PARAM) or None
-    chosen = st.session_state.get(SCOPE_KEY)
-    _show_scope_in_url(chosen)
-    if chosen is None:
-        return Viewer(user, actor, ALL_HOSPITALS)
-    try:
-        scoped = data.call(scope.with_working_scope, actor, chosen)
-    except NotFound as exc:
-        st.session_state[SCOPE_KEY] = None
-        _show_scope_in_url(None)
-        say.warning(str(exc))
-        return Viewer(user, actor, ALL_HOSPITALS)
-    names = dict(data.hospital_choices(actor))
-    return Viewer(user, scoped, names.get(chosen, "Selected hospital"))
-
-
-def _refuse_scope_from_url(actor: Actor) -> None:
-    """A fixed-scope user whose link names another hospital: refuse (audited), say so, and clean the address.
-
-    The address bar must not keep claiming a hospital the page is not showing.
-    """
-    asked = st.query_params.get(SCOPE_QUERY_PARAM)
-    if asked is None:
-        return
-    del st.query_params[SCOPE_QUERY_PARAM]
-    if not asked or asked == actor.hospital_id:
-        return
-    try:
-        data.call(scope.with_working_scope, actor, asked)
-    except ServiceError as exc:
-        say.warning(f"{exc} This link named another hospital; you are seeing your own scope.")
-
-
-def _show_scope_in_url(hospital_id: str | None) -> None:
-    """Keep the working scope in the address bar on every page, so a copied link opens the same view."""
-    if hospital_id is None:
-        if SCOPE_QUERY_PARAM in st.query_params:
-            del st.query_params[SCOPE_QUERY_PARAM]
-    elif st.query_params.get(SCOPE_QUERY_PARAM) != hospital_id:
-        st.query_params[SCOPE_QUERY_PARAM] = hospital_id
+        return Viewer(user, actor, working_scope.fixed(actor, user.hospital_name))
+    scoped, label = working_scope.chosen(actor)
+    return Viewer(user, scoped, label)
 
 
 def hand_to_page(viewer: Viewer) -> None:
