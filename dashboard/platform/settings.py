@@ -89,6 +89,9 @@ class Settings:
     referral_answer_minutes: float = 15
     # Read replica (DATABASE_READ_URL): one further behind than this is not read from until it catches up.
     replica_max_lag_seconds: float = 10
+    # The live parts of pages (the Waitlist's queue, the Emergencies' referral panels) re-read themselves
+    # this often, re-checking the session each time.
+    live_refresh_seconds: float = 30
 
     @property
     def low_availability(self) -> Level:
@@ -156,6 +159,7 @@ def build(environ: Mapping[str, str] | None = None) -> Settings:
         "wait_clear_ratio",
         "sign_in_max_wait_minutes",
         "sign_in_memory_hours",
+        "live_refresh_seconds",
     ):
         if changes.get(name) == 0:
             raise SettingsError(f"The setting {name} must be more than zero.")

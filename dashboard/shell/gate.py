@@ -19,7 +19,7 @@ import streamlit as st
 
 from dashboard.domains.people import auth_policy, sessions, sign_in
 from dashboard.kit import say
-from dashboard.platform import scope
+from dashboard.platform import scope, settings
 from dashboard.platform.actors import ROLE_NAMES, Actor, ClientInfo
 from dashboard.platform.errors import ServiceError
 from dashboard.shell import data, navigation, session_cookie, web_security, working_scope
@@ -235,12 +235,20 @@ def recheck_session() -> None:
         st.rerun(scope="app")
 
 
-def live_fragment(*, run_every: float | None = None) -> Callable:
+def live_refresh_seconds() -> float:
+    """How often a live part of a page re-reads itself (the `live_refresh_seconds` setting, 30 by default)."""
+    return settings.current().live_refresh_seconds
+
+
+def live_fragment(*, run_every: float | None = None, live: bool = False) -> Callable:
     """`st.fragment` whose every run, its timed refreshes included, first re-checks the session.
 
     Pages use this, never `st.fragment` (tests/test_trust_sessions.py checks): a fragment's own run
-    skips app.py, where every other run's session check happens.
+    skips app.py, where every other run's session check happens. `live=True` refreshes it every
+    `live_refresh_seconds()`.
     """
+    if live:
+        run_every = live_refresh_seconds()
 
     def decorate(body: Callable) -> Callable:
         @functools.wraps(body)
