@@ -1,6 +1,6 @@
 """Appointments' cards agree with the list beside them, and the list opens at the next appointment.
 
-The page's cards read `appointments.figures` over the same range as its list (`list_appointments`,
+The page's cards read `appointment_figures.figures` over the same range as its list (`list_appointments`,
 exported whole by `export_appointments`). Here appointments of every status, past and upcoming, at
 both clinics and at no hospital, are counted from the list's own rows and must equal the cards'
 figures, for every scope and for ranges that cut months. Before issue 18 the rate cards were the
@@ -13,8 +13,9 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from dashboard.domains.appointments import appointments
-from dashboard.domains.appointments.appointments import LAGOS
+from dashboard.domains.appointments import appointment_figures
+from dashboard.domains.appointments.appointment_list import export_appointments, list_appointments
+from dashboard.platform.dates import LAGOS
 from tests import appointment_rows
 from tests.appointment_rows import add_appointment
 
@@ -71,11 +72,11 @@ def _share(part: int, whole: int) -> float | None:
 def test_the_cards_are_counts_over_the_lists_rows_for_the_same_range_and_scope(db_session, clinic, around_now, who):
     actor = clinic.actor(who)
     for start, end in RANGES:
-        rows, truncated = appointments.export_appointments(db_session, actor, start=start, end=end)
-        listed = appointments.list_appointments(db_session, actor, start=start, end=end, page_size=10)
+        rows, truncated = export_appointments(db_session, actor, start=start, end=end)
+        listed = list_appointments(db_session, actor, start=start, end=end, page_size=10)
         assert not truncated and listed.total == len(rows)
         status = [r.status for r in rows]
-        figures = appointments.figures(db_session, actor, start=start, end=end)
+        figures = appointment_figures.figures(db_session, actor, start=start, end=end)
         totals, share = figures.totals, figures.share
         assert totals.appointments == len(rows), (who, start, end)
         assert (totals.cancelled, totals.completed, totals.no_show) == (
@@ -99,7 +100,7 @@ def test_the_cards_are_counts_over_the_lists_rows_for_the_same_range_and_scope(d
 def test_the_figures_by_hand_for_the_page_as_it_opens(db_session, clinic, around_now):
     # Hospital A, the last 30 days and the next 60: 9 appointments (those 33 and 40 days back are out),
     # 3 cancelled; of the past ones 2 completed and 1 no-show.
-    totals = appointments.figures(
+    totals = appointment_figures.figures(
         db_session, clinic.actor("ha_a"), start=TODAY - timedelta(days=29), end=TODAY + timedelta(days=60)
     ).totals
     assert (totals.appointments, totals.cancelled, totals.completed, totals.no_show) == (9, 3, 2, 1)
@@ -113,13 +114,13 @@ def _order(rows) -> list[tuple[date, str]]:
 def test_the_list_opens_at_the_next_appointment_then_the_past_latest_first(db_session, clinic, around_now):
     actor = clinic.actor("ha_a")
     start, end = TODAY - timedelta(days=29), TODAY + timedelta(days=60)
-    first = appointments.list_appointments(db_session, actor, start=start, end=end, page_size=3)
+    first = list_appointments(db_session, actor, start=start, end=end, page_size=3)
     assert _order(first.rows) == [
         (TODAY + timedelta(days=1), "09:00"),
         (TODAY + timedelta(days=3), "10:30"),
         (TODAY + timedelta(days=8), "08:00"),
     ]
-    whole = appointments.list_appointments(db_session, actor, start=start, end=end, page_size=50)
+    whole = list_appointments(db_session, actor, start=start, end=end, page_size=50)
     assert _order(whole.rows) == [
         (TODAY + timedelta(days=d), t)
         for d, t in [(1, "09:00"), (3, "10:30"), (8, "08:00"), (25, "14:00"), (-1, "16:00"), (-5, "08:30"),
@@ -129,11 +130,11 @@ def test_the_list_opens_at_the_next_appointment_then_the_past_latest_first(db_se
     # Paged in SQL page by page, searched or not, and exported: the same order.
     paged = []
     for number in (1, 2, 3, 4, 5):
-        paged += appointments.list_appointments(db_session, actor, start=start, end=end, page=number, page_size=2).rows
+        paged += list_appointments(db_session, actor, start=start, end=end, page=number, page_size=2).rows
     assert paged == whole.rows
-    searched = appointments.list_appointments(db_session, actor, start=start, end=end, search="ngozi", page_size=50)
+    searched = list_appointments(db_session, actor, start=start, end=end, search="ngozi", page_size=50)
     assert searched.rows == [r for r in whole.rows if r.patient_name.startswith("Ngozi")]
-    exported, _ = appointments.export_appointments(db_session, actor, start=start, end=end)
+    exported, _ = export_appointments(db_session, actor, start=start, end=end)
     assert exported == whole.rows
 
 
@@ -145,5 +146,5 @@ def test_an_appointment_earlier_today_is_past_and_a_later_one_upcoming(db_sessio
     add_appointment(db_session, clinic, "a", TODAY, before, "dr_ada", "amaka", status="completed")
     add_appointment(db_session, clinic, "a", TODAY, after, "dr_bola", "tunde")
     add_appointment(db_session, clinic, "a", TODAY - timedelta(days=1), "08:00", "dr_ada", "ngozi")
-    rows = appointments.list_appointments(db_session, clinic.actor("ha_a"), start=TODAY - timedelta(days=1), end=TODAY)
+    rows = list_appointments(db_session, clinic.actor("ha_a"), start=TODAY - timedelta(days=1), end=TODAY)
     assert _order(rows.rows) == [(TODAY, after), (TODAY, before), (TODAY - timedelta(days=1), "08:00")]

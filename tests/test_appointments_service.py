@@ -15,16 +15,27 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dashboard.domains.appointments import appointments
-from dashboard.domains.appointments.appointments import LAGOS, SLOT_TIMES
+from dashboard.domains.appointments import (
+    appointment_figures,
+    appointment_list,
+    booking,
+    changes,
+    records,
+    schedule,
+)
+from dashboard.domains.appointments.slots import SLOT_TIMES
+from dashboard.platform import people
 from dashboard.platform.actors import Actor
+from dashboard.platform.dates import LAGOS, day_series
 from dashboard.platform.errors import InvalidInput, NotFound, NotPermitted, OutOfScope
+from dashboard.platform.scope import limit_to_scope
 from db import migrate
 from db.base import UserRole
 from db.demo.appointments import IN_PERSON_SLOTS, _free_slot, _slot_key
 from db.engine import make_engine
 from db.errors import CommandError
-from db.models import Appointment, AuditLog, ConsultationRoom, ConsultationSession, Notification
+from db.models import Appointment, AuditLog, ConsultationRoom, ConsultationSession, Hospital, Notification
+from db.vocab import APPOINTMENT_STATUSES
 from tests import appointment_rows, rows
 from tests.appointment_rows import HISTORY_END, HISTORY_START, HOSPITAL_A, HOSPITAL_B, add_appointment, lagos_moment
 
@@ -76,7 +87,7 @@ def notifications(db, user_id) -> list[Notification]:
 
 def book(db, clinic, who="ha_a", *, where="a", physician="dr_ada", patient="amaka", day=DAY, at="10:00", **extra):
     values = {"appointment_type": "consultation", "consultation_type": "in_person", **extra}
-    return appointments.book(
+    return booking.book(
         db,
         clinic.actor(who),
         hospital_id=clinic.hospital(where),
@@ -171,7 +182,7 @@ def test_the_demo_slot_picker_never_hands_out_a_taken_slot():
 
 
 def test_the_list_of_a_hospital_admin_holds_their_hospital_latest_first_when_all_are_past(db_session, clinic):
-    page = appointments.list_appointments(
+    page = appointment_list.list_appointments(
         db_session, clinic.actor("ha_a"), start=HISTORY_START, end=HISTORY_END, page_size=50
     )
     ids = {v: k for k, v in clinic.appointments.items()}
@@ -195,7 +206,7 @@ def test_the_list_of_a_hospital_admin_holds_their_hospital_latest_first_when_all
     late = page.rows[2]
     assert (late.day, late.time) == (date(2013, 4, 1), "00:30")  # 23:30 UTC on 31 March: the Lagos day counts
     assert page.rows[5].virtual is True
-    other = appointments.list_appointments(db_session, clinic.actor("ha_b"), start=HISTORY_START, end=HISTORY_END)
+    other = appointment_list.list_appointments(db_session, clinic.actor("ha_b"), start=HISTORY_START, end=HISTORY_END)
     assert [ids[r.appointment_id] for r in other.rows] == ["b3", "b2", "b1"]
 
 
@@ -204,7 +215,7 @@ def test_the_list_filters_searches_and_pages(db_session, clinic):
     ids = {v: k for k, v in clinic.appointments.items()}
 
     def labels(**filters):
-        page = appointments.list_appointments(db_session, actor, start=HISTORY_START, end=HISTORY_END, **filters)
+        page = appointment_list.list_appointments(db_session, actor, start=HISTORY_START, end=HISTORY_END, **filters)
         return [ids[r.appointment_id] for r in page.rows]
 
     assert labels(search="amaka") == ["a7", "a5", "a1"]
@@ -215,25 +226,25 @@ def test_the_list_filters_searches_and_pages(db_session, clinic):
     assert labels(consultation_type="virtual") == ["a4", "a3"]
     assert labels(physician_id=clinic.physician("dr_bola")) == ["a8", "a5", "a3"]
     assert labels(physician_id=clinic.physician("dr_hauwa")) == []  # B's physician: nothing of B shows
-    second = appointments.list_appointments(
+    second = appointment_list.list_appointments(
         db_session, actor, start=HISTORY_START, end=HISTORY_END, page=2, page_size=3
     )
     assert (second.total, second.page, second.first, second.last, second.page_count) == (8, 2, 4, 6, 3)
-    april = appointments.list_appointments(db_session, actor, start=date(2013, 4, 1), end=date(2013, 4, 30))
+    april = appointment_list.list_appointments(db_session, actor, start=date(2013, 4, 1), end=date(2013, 4, 30))
     assert [ids[r.appointment_id] for r in april.rows] == ["a7", "a6", "a8"]
-    march = appointments.list_appointments(db_session, actor, start=date(2013, 3, 1), end=date(2013, 3, 31))
+    march = appointment_list.list_appointments(db_session, actor, start=date(2013, 3, 1), end=date(2013, 3, 31))
     assert [ids[r.appointment_id] for r in march.rows] == ["a4", "a5", "a3", "a2", "a1"]
     with pytest.raises(InvalidInput, match="Pick a status"):
         labels(status="maybe")
     with pytest.raises(InvalidInput, match="start date is after the end date"):
-        appointments.list_appointments(db_session, actor, start=HISTORY_END, end=HISTORY_START)
+        appointment_list.list_appointments(db_session, actor, start=HISTORY_END, end=HISTORY_START)
 
 
 def test_the_network_admin_sees_both_hospitals_and_the_read_is_audited(db_session, clinic):
     actor = clinic.actor("admin")
-    page = appointments.list_appointments(db_session, actor, start=HISTORY_START, end=HISTORY_END, search="fatima")
+    page = appointment_list.list_appointments(db_session, actor, start=HISTORY_START, end=HISTORY_END, search="fatima")
     assert [(r.hospital_name, r.time) for r in page.rows] == [(HOSPITAL_B, "14:00"), (HOSPITAL_B, "09:00")]
-    both = appointments.list_appointments(db_session, actor, start=HISTORY_START, end=HISTORY_END)
+    both = appointment_list.list_appointments(db_session, actor, start=HISTORY_START, end=HISTORY_END)
     assert both.total == 11
     viewed = audit_rows(db_session, actor.user_id, "appointment_list_viewed")
     assert len(viewed) == 2 and viewed[0].new_values["search"] == "fatima"
@@ -241,7 +252,7 @@ def test_the_network_admin_sees_both_hospitals_and_the_read_is_audited(db_sessio
 
 def test_the_export_is_the_list_unpaged_and_audited(db_session, clinic):
     actor = clinic.actor("exec_a")
-    rows_out, truncated = appointments.export_appointments(
+    rows_out, truncated = appointment_list.export_appointments(
         db_session, actor, start=HISTORY_START, end=HISTORY_END, status="completed"
     )
     assert [r.time for r in rows_out] == ["08:00", "00:30", "11:00", "11:00", "09:00"] and truncated is False
@@ -253,10 +264,10 @@ def test_the_export_is_the_list_unpaged_and_audited(db_session, clinic):
 def test_compliance_officers_cannot_read_appointments(db_session, engine, clinic):
     actor = clinic.actor("comp_a")
     for read in (
-        lambda: appointments.list_appointments(db_session, actor, start=HISTORY_START, end=HISTORY_END),
-        lambda: appointments.export_appointments(db_session, actor, start=HISTORY_START, end=HISTORY_END),
-        lambda: appointments.per_day_by_status(db_session, actor, start=HISTORY_START, end=HISTORY_END),
-        lambda: appointments.schedule(db_session, actor, hospital_id=clinic.hospital_a, start=DAY),
+        lambda: appointment_list.list_appointments(db_session, actor, start=HISTORY_START, end=HISTORY_END),
+        lambda: appointment_list.export_appointments(db_session, actor, start=HISTORY_START, end=HISTORY_END),
+        lambda: appointment_figures.figures(db_session, actor, start=HISTORY_START, end=HISTORY_END),
+        lambda: schedule.schedule(db_session, actor, hospital_id=clinic.hospital_a, start=DAY),
     ):
         with pytest.raises(NotPermitted, match=r"Your role \(Compliance officer\) cannot"):
             read()
@@ -266,8 +277,8 @@ def test_compliance_officers_cannot_read_appointments(db_session, engine, clinic
 # --- Figures, by hand ---------------------------------------------------------------------------------------
 
 
-def test_per_day_by_status_counts_every_lagos_day_with_quiet_days_as_zeros(db_session, clinic):
-    days = appointments.per_day_by_status(db_session, clinic.actor("ha_a"), start=HISTORY_START, end=HISTORY_END)
+def test_the_days_by_status_count_every_lagos_day_with_quiet_days_as_zeros(db_session, clinic):
+    days = appointment_figures.figures(db_session, clinic.actor("ha_a"), start=HISTORY_START, end=HISTORY_END).per_day
     assert len(days) == 61 and days[0].day == HISTORY_START and days[-1].day == HISTORY_END
     busy = {d.day: (d.pending, d.confirmed, d.cancelled, d.completed, d.no_show, d.total) for d in days if d.total}
     assert busy == {
@@ -276,7 +287,9 @@ def test_per_day_by_status_counts_every_lagos_day_with_quiet_days_as_zeros(db_se
         date(2013, 4, 1): (0, 0, 1, 1, 0, 2),
         date(2013, 4, 2): (0, 0, 0, 1, 0, 1),
     }
-    network = appointments.per_day_by_status(db_session, clinic.actor("admin"), start=HISTORY_START, end=HISTORY_END)
+    network = appointment_figures.figures(
+        db_session, clinic.actor("admin"), start=HISTORY_START, end=HISTORY_END
+    ).per_day
     network_busy = {d.day: (d.completed, d.no_show, d.pending, d.total) for d in network if d.total}
     assert network_busy[date(2013, 3, 3)] == (2, 1, 0, 4)
     assert network_busy[date(2013, 3, 4)] == (0, 1, 0, 1) and network_busy[date(2013, 4, 10)] == (0, 0, 1, 1)
@@ -284,7 +297,8 @@ def test_per_day_by_status_counts_every_lagos_day_with_quiet_days_as_zeros(db_se
 
 
 def test_months_and_the_virtual_share_by_hand(db_session, clinic):
-    months = appointments.figures(db_session, clinic.actor("ha_a"), start=date(2013, 2, 10), end=HISTORY_END).monthly
+    ha_a = clinic.actor("ha_a")
+    months = appointment_figures.figures(db_session, ha_a, start=date(2013, 2, 10), end=HISTORY_END).monthly
     assert [(m.month, m.appointments, m.cancelled, m.completed, m.no_show) for m in months] == [
         (date(2013, 2, 1), 0, 0, 0, 0),
         (date(2013, 3, 1), 5, 1, 3, 1),
@@ -293,14 +307,15 @@ def test_months_and_the_virtual_share_by_hand(db_session, clinic):
     assert months[0].cancellation_rate is None and months[0].no_show_rate is None
     assert months[1].cancellation_rate == pytest.approx(1 / 5) and months[1].no_show_rate == pytest.approx(1 / 4)
     assert months[2].cancellation_rate == pytest.approx(1 / 3) and months[2].no_show_rate == 0
-    long = appointments.figures(db_session, clinic.actor("ha_a"), start=date(2013, 1, 31), end=date(2017, 12, 1))
-    assert len(long.monthly) == 60 and long.monthly[-1].month == date(2017, 12, 1)  # no month skipped
-    share = appointments.figures(db_session, clinic.actor("ha_a"), start=HISTORY_START, end=HISTORY_END).share
+    # Nearly the longest range a service takes (three years, platform/dates.py): no month skipped.
+    long = appointment_figures.figures(db_session, ha_a, start=date(2013, 1, 31), end=date(2015, 12, 1))
+    assert len(long.monthly) == 36 and long.monthly[-1].month == date(2015, 12, 1)
+    share = appointment_figures.figures(db_session, clinic.actor("ha_a"), start=HISTORY_START, end=HISTORY_END).share
     assert (share.virtual, share.in_person, share.total) == (1, 5, 6)  # cancelled ones left out
     assert share.virtual_share == pytest.approx(1 / 6)
-    network = appointments.figures(db_session, clinic.actor("admin"), start=HISTORY_START, end=HISTORY_END).share
+    network = appointment_figures.figures(db_session, clinic.actor("admin"), start=HISTORY_START, end=HISTORY_END).share
     assert (network.virtual, network.in_person, network.total) == (2, 7, 9)
-    empty = appointments.figures(db_session, clinic.actor("ha_a"), start=date(2012, 1, 1), end=date(2012, 1, 2))
+    empty = appointment_figures.figures(db_session, clinic.actor("ha_a"), start=date(2012, 1, 1), end=date(2012, 1, 2))
     assert (empty.share.total, empty.share.virtual_share) == (0, None)
     assert (empty.totals.appointments, empty.totals.cancellation_rate, empty.totals.no_show_rate) == (0, None, None)
 
@@ -308,32 +323,34 @@ def test_months_and_the_virtual_share_by_hand(db_session, clinic):
 def test_the_range_rates_cover_the_whole_range_not_its_last_month(db_session, clinic):
     # ha_a over March and April: 8 appointments, 2 cancelled, 5 completed, 1 no-show. The page used to
     # show April's rates alone (1 of 3 cancelled, no no-shows) beside a list of all eight.
-    totals = appointments.figures(db_session, clinic.actor("ha_a"), start=HISTORY_START, end=HISTORY_END).totals
+    totals = appointment_figures.figures(db_session, clinic.actor("ha_a"), start=HISTORY_START, end=HISTORY_END).totals
     assert (totals.appointments, totals.cancelled, totals.completed, totals.no_show) == (8, 2, 5, 1)
     assert totals.cancellation_rate == pytest.approx(2 / 8) and totals.no_show_rate == pytest.approx(1 / 6)
     assert (totals.start, totals.end) == (HISTORY_START, HISTORY_END)
 
 
 def test_busiest_physicians_by_hand(db_session, clinic):
-    loads = appointments.busiest_physicians(db_session, clinic.actor("ha_a"), start=HISTORY_START, end=HISTORY_END)
+    loads = appointment_figures.busiest_physicians(
+        db_session, clinic.actor("ha_a"), start=HISTORY_START, end=HISTORY_END
+    )
     assert [(p.physician_name, p.appointments, p.completed, p.no_show, p.virtual) for p in loads] == [
         ("Ada Obi", 3, 2, 1, 1),
         ("Bola Ade", 2, 2, 0, 0),
         ("Kunle Ojo", 1, 1, 0, 0),
     ]
     assert loads[0].specialization == "Cardiology" and {p.hospital_name for p in loads} == {HOSPITAL_A}
-    top = appointments.busiest_physicians(
+    top = appointment_figures.busiest_physicians(
         db_session, clinic.actor("admin"), start=HISTORY_START, end=HISTORY_END, limit=1
     )
     assert [(p.physician_name, p.appointments, p.hospital_name) for p in top] == [("Ada Obi", 3, HOSPITAL_A)]
 
 
 def test_figures_are_marked_for_the_cache_with_the_readers():
-    for service in (appointments.per_day_by_status, appointments.figures, appointments.busiest_physicians):
+    for service in (appointment_figures.figures, appointment_figures.busiest_physicians):
         assert service.required_roles == {UserRole.ADMIN, UserRole.HOSPITAL_ADMIN, UserRole.EXECUTIVE}
     # Reads that show patient names are audited instead, and never cached.
-    assert not hasattr(appointments.list_appointments, "required_roles")
-    assert not hasattr(appointments.schedule, "required_roles")
+    assert not hasattr(appointment_list.list_appointments, "required_roles")
+    assert not hasattr(schedule.schedule, "required_roles")
 
 
 # --- Schedule and choices ----------------------------------------------------------------------------------
@@ -347,7 +364,7 @@ def test_the_schedule_of_a_week_shows_booked_slots_of_active_physicians(db_sessi
     add_appointment(db_session, clinic, "a", DAY, "13:00", "dr_kunle", "tunde")  # a physician who left
     add_appointment(db_session, clinic, "a", DAY + timedelta(days=7), "09:00", "dr_ada", "tunde")  # after the week
     add_appointment(db_session, clinic, "b", DAY, "09:00", "dr_hauwa", "fatima")  # hospital B
-    week = appointments.schedule(db_session, clinic.actor("ha_a"), hospital_id=clinic.hospital_a, start=DAY, days=7)
+    week = schedule.schedule(db_session, clinic.actor("ha_a"), hospital_id=clinic.hospital_a, start=DAY, days=7)
     assert week.hospital_name == HOSPITAL_A and week.days == tuple(DAY + timedelta(days=i) for i in range(7))
     assert week.slot_times == SLOT_TIMES and SLOT_TIMES[0] == "08:00" and SLOT_TIMES[-1] == "16:30"
     assert len(SLOT_TIMES) == 18
@@ -364,7 +381,7 @@ def test_the_schedule_of_a_week_shows_booked_slots_of_active_physicians(db_sessi
     assert not week.is_free(clinic.physician("dr_ada"), DAY, "10:00") and week.is_free(
         clinic.physician("dr_ada"), DAY, "12:00"
     )
-    one_day = appointments.schedule(
+    one_day = schedule.schedule(
         db_session, clinic.actor("admin"), hospital_id=clinic.hospital_a, start=DAY + timedelta(days=2)
     )
     assert [s.time for s in one_day.slots] == ["08:30"] and one_day.days == (DAY + timedelta(days=2),)
@@ -374,25 +391,25 @@ def test_the_schedule_of_a_week_shows_booked_slots_of_active_physicians(db_sessi
 def test_the_schedule_refuses_another_hospital_and_odd_lengths(db_session, engine, clinic):
     actor = clinic.actor("ha_a")
     with pytest.raises(OutOfScope):
-        appointments.schedule(db_session, actor, hospital_id=clinic.hospital_b, start=DAY)
+        schedule.schedule(db_session, actor, hospital_id=clinic.hospital_b, start=DAY)
     assert "scope_violation" in refusals(engine, actor.user_id)
     for days in (0, 8, "7"):
         with pytest.raises(InvalidInput, match="Show from 1 to 7 days"):
-            appointments.schedule(db_session, actor, hospital_id=clinic.hospital_a, start=DAY, days=days)
+            schedule.schedule(db_session, actor, hospital_id=clinic.hospital_a, start=DAY, days=days)
     with pytest.raises(NotFound):
-        appointments.schedule(db_session, actor, hospital_id="no-such-hospital", start=DAY)
+        schedule.schedule(db_session, actor, hospital_id="no-such-hospital", start=DAY)
 
 
 def test_find_patients_finds_active_patients_only_and_is_audited(db_session, engine, clinic):
     actor = clinic.actor("ha_a")
-    found = appointments.find_patients(db_session, actor, "amaka")
+    found = booking.find_patients(db_session, actor, "amaka")
     assert [(p.name, p.user_id) for p in found] == [("Amaka Eze", clinic.patient("amaka"))]
-    assert appointments.find_patients(db_session, actor, "Kemi") == []  # an agent
-    assert appointments.find_patients(db_session, actor, "Closed Account") == []  # closed account
-    assert appointments.find_patients(db_session, actor, "a") == []  # too short to search
+    assert booking.find_patients(db_session, actor, "Kemi") == []  # an agent
+    assert booking.find_patients(db_session, actor, "Closed Account") == []  # closed account
+    assert booking.find_patients(db_session, actor, "a") == []  # too short to search
     assert audit_rows(db_session, actor.user_id, "appointment_patient_search")
     with pytest.raises(NotPermitted):
-        appointments.find_patients(db_session, clinic.actor("exec_a"), "amaka")
+        booking.find_patients(db_session, clinic.actor("exec_a"), "amaka")
 
 
 # --- Booking ------------------------------------------------------------------------------------------------
@@ -533,7 +550,7 @@ def test_every_refusal_has_its_sentence_and_writes_nothing(db_session, clinic):
 def test_a_patient_who_does_not_exist_is_not_found(db_session, clinic):
     before = written(db_session, clinic)
     with pytest.raises(NotFound, match="That patient no longer exists"):
-        appointments.book(
+        booking.book(
             db_session,
             clinic.actor("ha_a"),
             hospital_id=clinic.hospital_a,
@@ -557,7 +574,7 @@ def test_a_taken_slot_is_refused_in_plain_words_and_a_cancelled_one_is_free(db_s
     )
     assert written(db_session, clinic) == before
     book(db_session, clinic, at="10:00", physician="dr_bola", patient="tunde")  # another physician: free
-    appointments.cancel(db_session, clinic.actor("ha_a"), first.appointment_id, reason="Patient travelled")
+    changes.cancel(db_session, clinic.actor("ha_a"), first.appointment_id, reason="Patient travelled")
     again = book(db_session, clinic, at="10:00", patient="tunde")
     assert again.time == "10:00" and again.physician_name == "Ada Obi"
 
@@ -581,7 +598,7 @@ def test_an_executive_cannot_book_and_a_hospital_admin_cannot_book_for_another_h
     assert "scope_violation" in refusals(engine, clinic.users["ha_a"])
     assert written(db_session, clinic) == before
     with pytest.raises(NotFound, match="That hospital no longer exists"):
-        appointments.book(
+        booking.book(
             db_session,
             clinic.actor("admin"),
             hospital_id="no\x00such",
@@ -616,26 +633,26 @@ def test_booking_a_year_ahead_is_allowed_and_today_past_slots_are_not(db_session
 def test_confirm_then_the_status_rules_hold(db_session, engine, clinic):
     actor = clinic.actor("ha_a")
     row = book(db_session, clinic, at="11:00")
-    confirmed = appointments.confirm(db_session, actor, row.appointment_id)
+    confirmed = changes.confirm(db_session, actor, row.appointment_id)
     assert confirmed.status == "confirmed"
     [entry] = audit_rows(db_session, actor.user_id, "appointment_confirmed")
     assert entry.old_values == {"status": "pending"} and entry.new_values["status"] == "confirmed"
     messages = [n.message for n in notifications(db_session, clinic.patient("amaka"))]
     assert messages[-1] == f"Your appointment with Dr. Ada Obi at 11:00 on {day_text(DAY)} is confirmed."
     with pytest.raises(InvalidInput) as refused:
-        appointments.confirm(db_session, actor, row.appointment_id)
+        changes.confirm(db_session, actor, row.appointment_id)
     assert str(refused.value) == (
         "Only a pending appointment can be confirmed; Amaka Eze's appointment with Dr. Ada Obi at 11:00 on "
         f"{day_text(DAY)} is confirmed."
     )
     with pytest.raises(InvalidInput) as refused:
-        appointments.complete(db_session, actor, row.appointment_id)
+        changes.complete(db_session, actor, row.appointment_id)
     assert str(refused.value) == (
         f"Amaka Eze's appointment with Dr. Ada Obi at 11:00 on {day_text(DAY)} has not started yet: "
         "it can be completed once it has begun."
     )
     with pytest.raises(InvalidInput, match="has not started yet"):
-        appointments.mark_no_show(db_session, actor, row.appointment_id)
+        changes.mark_no_show(db_session, actor, row.appointment_id)
 
 
 def test_cancel_needs_a_reason_cancels_the_session_and_closes_the_appointment(db_session, clinic):
@@ -643,9 +660,9 @@ def test_cancel_needs_a_reason_cancels_the_session_and_closes_the_appointment(db
     row = book(db_session, clinic, at="11:30", consultation_type="virtual")
     for reason in ("", "   ", None):
         with pytest.raises(InvalidInput, match="Give a reason for cancelling the appointment."):
-            appointments.cancel(db_session, actor, row.appointment_id, reason=reason)
+            changes.cancel(db_session, actor, row.appointment_id, reason=reason)
     before = written(db_session, clinic)
-    cancelled = appointments.cancel(db_session, actor, row.appointment_id, reason="Doctor on leave")
+    cancelled = changes.cancel(db_session, actor, row.appointment_id, reason="Doctor on leave")
     assert cancelled.status == "cancelled"
     after = written(db_session, clinic)
     assert (after[0] - before[0], after[1] - before[1], after[4] - before[4]) == (0, 1, 1)
@@ -665,11 +682,11 @@ def test_cancel_needs_a_reason_cancels_the_session_and_closes_the_appointment(db
         and entry.new_values["consultation_session_status"] == "cancelled"
     )
     for command in (
-        lambda: appointments.complete(db_session, actor, row.appointment_id),
-        lambda: appointments.mark_no_show(db_session, actor, row.appointment_id),
-        lambda: appointments.confirm(db_session, actor, row.appointment_id),
-        lambda: appointments.cancel(db_session, actor, row.appointment_id, reason="again"),
-        lambda: appointments.reschedule(db_session, actor, row.appointment_id, day=DAY, time="12:00"),
+        lambda: changes.complete(db_session, actor, row.appointment_id),
+        lambda: changes.mark_no_show(db_session, actor, row.appointment_id),
+        lambda: changes.confirm(db_session, actor, row.appointment_id),
+        lambda: changes.cancel(db_session, actor, row.appointment_id, reason="again"),
+        lambda: changes.reschedule(db_session, actor, row.appointment_id, day=DAY, time="12:00"),
     ):
         with pytest.raises(
             InvalidInput, match=r"; Amaka Eze's appointment with Dr. Ada Obi at 11:30 on .* was cancelled\.$"
@@ -685,21 +702,21 @@ def test_complete_and_no_show_once_the_time_has_come(db_session, clinic):
         consultation_type="virtual", with_session=True,
     )  # fmt: skip
     missed = add_appointment(db_session, clinic, "a", yesterday, "09:30", "dr_ada", "tunde")
-    completed = appointments.complete(db_session, actor, done)
+    completed = changes.complete(db_session, actor, done)
     assert completed.status == "completed"
     session = db_session.scalar(select(ConsultationSession).where(ConsultationSession.appointment_id == done))
     assert session.status == "completed" and session.room.room_status == "completed"
-    assert appointments.mark_no_show(db_session, actor, missed).status == "no_show"
+    assert changes.mark_no_show(db_session, actor, missed).status == "no_show"
     [entry] = audit_rows(db_session, actor.user_id, "appointment_no_show")
     assert entry.old_values == {"status": "pending"} and entry.new_values["status"] == "no_show"
     with pytest.raises(
         InvalidInput, match="Only a pending or confirmed appointment can be cancelled; .* is already completed"
     ):
-        appointments.cancel(db_session, actor, done, reason="late")
+        changes.cancel(db_session, actor, done, reason="late")
     with pytest.raises(InvalidInput, match="can be marked as a no-show; .* is already completed"):
-        appointments.mark_no_show(db_session, actor, done)
+        changes.mark_no_show(db_session, actor, done)
     with pytest.raises(InvalidInput, match="can be completed; .* was marked as a no-show"):
-        appointments.complete(db_session, actor, missed)
+        changes.complete(db_session, actor, missed)
     assert notifications(db_session, clinic.patient("amaka")) == []  # completing tells the patient nothing
 
 
@@ -707,22 +724,22 @@ def test_reschedule_moves_the_slot_with_every_booking_check(db_session, clinic):
     actor = clinic.actor("ha_a")
     row = book(db_session, clinic, at="09:00")
     book(db_session, clinic, at="14:00", patient="tunde")
-    appointments.confirm(db_session, actor, row.appointment_id)
+    changes.confirm(db_session, actor, row.appointment_id)
     new_day = DAY + timedelta(days=1)
     before = written(db_session, clinic)
     with pytest.raises(InvalidInput) as refused:
-        appointments.reschedule(db_session, actor, row.appointment_id, day=DAY, time="14:00")
+        changes.reschedule(db_session, actor, row.appointment_id, day=DAY, time="14:00")
     assert (
         str(refused.value) == f"Dr. Ada Obi already has an appointment at 14:00 on {day_text(DAY)}. Pick another time."
     )
     with pytest.raises(InvalidInput, match="is already at that time"):
-        appointments.reschedule(db_session, actor, row.appointment_id, day=DAY, time="09:00")
+        changes.reschedule(db_session, actor, row.appointment_id, day=DAY, time="09:00")
     with pytest.raises(InvalidInput, match="has passed"):
-        appointments.reschedule(db_session, actor, row.appointment_id, day=TODAY - timedelta(days=3), time="09:00")
+        changes.reschedule(db_session, actor, row.appointment_id, day=TODAY - timedelta(days=3), time="09:00")
     with pytest.raises(InvalidInput, match="not one of those times"):
-        appointments.reschedule(db_session, actor, row.appointment_id, day=new_day, time="09:10")
+        changes.reschedule(db_session, actor, row.appointment_id, day=new_day, time="09:10")
     assert written(db_session, clinic) == before
-    moved = appointments.reschedule(db_session, actor, row.appointment_id, day=new_day, time="15:30")
+    moved = changes.reschedule(db_session, actor, row.appointment_id, day=new_day, time="15:30")
     assert (moved.day, moved.time, moved.status) == (new_day, "15:30", "confirmed")
     assert db_session.get(Appointment, row.appointment_id).appointment_date == lagos_moment(new_day, "15:30")
     note = notifications(db_session, clinic.patient("amaka"))[-1]
@@ -738,7 +755,7 @@ def test_reschedule_moves_the_slot_with_every_booking_check(db_session, clinic):
 def test_a_physician_who_left_cannot_take_a_rescheduled_appointment(db_session, clinic):
     stored = add_appointment(db_session, clinic, "a", DAY, "09:00", "dr_kunle", "amaka")
     with pytest.raises(InvalidInput, match="Dr. Kunle Ojo is no longer active"):
-        appointments.reschedule(db_session, clinic.actor("ha_a"), stored, day=DAY, time="10:00")
+        changes.reschedule(db_session, clinic.actor("ha_a"), stored, day=DAY, time="10:00")
 
 
 def test_commands_on_another_hospitals_appointment_are_refused_and_audited(db_session, engine, clinic):
@@ -746,20 +763,20 @@ def test_commands_on_another_hospitals_appointment_are_refused_and_audited(db_se
     foreign = clinic.appointments["b3"]
     before = written(db_session, clinic)
     for command in (
-        lambda: appointments.confirm(db_session, actor, foreign),
-        lambda: appointments.cancel(db_session, actor, foreign, reason="no"),
-        lambda: appointments.complete(db_session, actor, foreign),
-        lambda: appointments.mark_no_show(db_session, actor, foreign),
-        lambda: appointments.reschedule(db_session, actor, foreign, day=DAY, time="10:00"),
+        lambda: changes.confirm(db_session, actor, foreign),
+        lambda: changes.cancel(db_session, actor, foreign, reason="no"),
+        lambda: changes.complete(db_session, actor, foreign),
+        lambda: changes.mark_no_show(db_session, actor, foreign),
+        lambda: changes.reschedule(db_session, actor, foreign, day=DAY, time="10:00"),
     ):
         with pytest.raises(OutOfScope):
             command()
     assert refusals(engine, actor.user_id).count("scope_violation") == 5
     assert written(db_session, clinic) == before
     with pytest.raises(NotFound, match="That appointment no longer exists."):
-        appointments.confirm(db_session, actor, "no-such-appointment")
+        changes.confirm(db_session, actor, "no-such-appointment")
     with pytest.raises(NotPermitted):
-        appointments.cancel(db_session, clinic.actor("exec_a"), clinic.appointments["a1"], reason="x")
+        changes.cancel(db_session, clinic.actor("exec_a"), clinic.appointments["a1"], reason="x")
 
 
 # --- Two administrators, one slot --------------------------------------------------------------------------
@@ -771,7 +788,7 @@ def _race_booking(engine, made, patient_id, day, barrier, results, index):
         with Session(engine) as db:
             barrier.wait()
             try:
-                appointments.book(
+                booking.book(
                     db,
                     actor,
                     hospital_id=made.hospital_id,
@@ -830,7 +847,7 @@ def test_the_index_decides_when_both_checks_pass_before_either_commits(engine):
         results: list[str | None] = [None, None]
         with Session(engine) as first:
             actor = Actor("race-admin-first", UserRole.ADMIN, None)
-            appointments.book(
+            booking.book(
                 first,
                 actor,
                 hospital_id=made.hospital_id,
@@ -886,11 +903,11 @@ def _straight_page(db, actor, *, page=1, page_size=50, **filters):
     from dashboard.platform.paging import fetch_page
 
     start, end = filters.pop("start", HISTORY_START), filters.pop("end", HISTORY_END)
-    stmt = appointments._listing(
+    stmt = appointment_list._listing(
         actor, start, end, filters.get("physician_id"), filters.get("status"), filters.get("consultation_type"), ""
     )
     found, total, page, page_size = fetch_page(db, stmt, page=page, page_size=page_size)
-    return [appointments.AppointmentRow(*r) for r in found], total, page
+    return [records.AppointmentRow(*r) for r in found], total, page
 
 
 def test_the_list_without_search_counts_and_pages_like_the_full_query(db_session, clinic):
@@ -910,7 +927,7 @@ def test_the_list_without_search_counts_and_pages_like_the_full_query(db_session
                     expected_rows, expected_total, expected_page = _straight_page(
                         db_session, actor, page=page, page_size=page_size, **dict(filters)
                     )
-                    got = appointments.list_appointments(
+                    got = appointment_list.list_appointments(
                         db_session, actor, start=filters.get("start", HISTORY_START),
                         end=filters.get("end", HISTORY_END), page=page, page_size=page_size,
                         **{k: v for k, v in filters.items() if k not in ("start", "end")},
@@ -923,12 +940,35 @@ def test_the_list_without_search_counts_and_pages_like_the_full_query(db_session
 def test_the_list_without_search_never_joins_names_to_count(db_session, clinic):
     actor = clinic.actor("admin")
     with _statements(db_session) as sent:
-        appointments.list_appointments(db_session, actor, start=HISTORY_START, end=HISTORY_END)
+        appointment_list.list_appointments(db_session, actor, start=HISTORY_START, end=HISTORY_END)
     count = next(s for s in sent if "count(*)" in s)
     assert "profiles" not in count and "users" not in count and "hospitals" not in count
     with _statements(db_session) as sent:
-        appointments.list_appointments(db_session, actor, start=HISTORY_START, end=HISTORY_END, search="amaka")
+        appointment_list.list_appointments(db_session, actor, start=HISTORY_START, end=HISTORY_END, search="amaka")
     assert "patient_profile" in next(s for s in sent if "count(*)" in s)  # searching by name needs the names
+
+
+def _straight_per_day(db, actor, *, start, end) -> list[appointment_figures.DayByStatus]:
+    """Appointments per Lagos day by status as first written: a day series joined to a GROUP BY of the days."""
+    series, day = day_series(start, end)
+    counts = limit_to_scope(
+        select(
+            records.lagos_day.label("day"),
+            *[func.count().filter(Appointment.status == s).label(s) for s in APPOINTMENT_STATUSES],
+            func.count().label("total"),
+        )
+        .where(*records.dated_within(start, end))
+        .group_by(records.lagos_day),
+        actor,
+        Appointment.hospital_id,
+    ).subquery()
+    stmt = (
+        select(day, *[func.coalesce(counts.c[s], 0) for s in (*APPOINTMENT_STATUSES, "total")])
+        .select_from(series)
+        .outerjoin(counts, counts.c.day == day)
+        .order_by(day)
+    )
+    return [appointment_figures.DayByStatus(*r) for r in db.execute(stmt)]
 
 
 def test_figures_in_one_pass_are_the_per_day_figures(db_session, clinic):
@@ -941,13 +981,12 @@ def test_figures_in_one_pass_are_the_per_day_figures(db_session, clinic):
         actor = clinic.actor(who)
         for start, end in ranges:
             with _statements(db_session) as sent:
-                got = appointments.figures(db_session, actor, start=start, end=end)
+                got = appointment_figures.figures(db_session, actor, start=start, end=end)
             assert len(sent) == 1
-            assert got.per_day == appointments.per_day_by_status(db_session, actor, start=start, end=end)
+            assert got.per_day == _straight_per_day(db_session, actor, start=start, end=end)
             # The months, the share and the range's totals against the list: tests/test_appointments_agree.py.
-    assert appointments.figures.required_roles == appointments.per_day_by_status.required_roles
     with pytest.raises(InvalidInput, match="start date is after the end date"):
-        appointments.figures(db_session, clinic.actor("admin"), start=HISTORY_END, end=HISTORY_START)
+        appointment_figures.figures(db_session, clinic.actor("admin"), start=HISTORY_END, end=HISTORY_START)
 
 
 def test_busiest_physicians_counted_first_then_named_is_the_straightforward_ranking(db_session, clinic):
@@ -956,31 +995,31 @@ def test_busiest_physicians_counted_first_then_named_is_the_straightforward_rank
     add_appointment(
         db_session, clinic, None, date(2013, 3, 7), "09:00", "dr_bola", "fatima", consultation_type="virtual"
     )
-    physician_name = func.coalesce(appointments._name(appointments.PhysicianProfile), "(no name)")
+    physician_name = people.name_or("(no name)", records.PhysicianProfile)
     for who in ("admin", "ha_a", "ha_b"):
         actor = clinic.actor(who)
         for limit in (1, 2, 3, 4, 10):
             booked = func.count()
             straight = (
                 select(
-                    Appointment.physician_id, physician_name, appointments.PhysicianProfile.specialization,
-                    appointments.Hospital.name, booked, func.count().filter(Appointment.status == "completed"),
+                    Appointment.physician_id, physician_name, records.PhysicianProfile.specialization,
+                    Hospital.name, booked, func.count().filter(Appointment.status == "completed"),
                     func.count().filter(Appointment.status == "no_show"),
                     func.count().filter(Appointment.consultation_type == "virtual"),
                 )
-                .join(appointments.PhysicianProfile, appointments.PhysicianProfile.id == Appointment.physician_id)
-                .outerjoin(appointments.Hospital,
-                           appointments.Hospital.id == appointments.PhysicianProfile.hospital_id)
-                .where(*appointments._dated_within(HISTORY_START, HISTORY_END), Appointment.status != "cancelled")
-                .group_by(Appointment.physician_id, physician_name, appointments.PhysicianProfile.specialization,
-                          appointments.Hospital.name)
+                .join(records.PhysicianProfile, records.PhysicianProfile.id == Appointment.physician_id)
+                .outerjoin(Hospital,
+                           Hospital.id == records.PhysicianProfile.hospital_id)
+                .where(*records.dated_within(HISTORY_START, HISTORY_END), Appointment.status != "cancelled")
+                .group_by(Appointment.physician_id, physician_name, records.PhysicianProfile.specialization,
+                          Hospital.name)
                 .order_by(booked.desc(), physician_name, Appointment.physician_id)
                 .limit(limit)
             )  # fmt: skip
             if not actor.network_wide:
                 straight = straight.where(Appointment.hospital_id == actor.hospital_id)
-            expected = [appointments.PhysicianLoad(*r) for r in db_session.execute(straight)]
-            got = appointments.busiest_physicians(
+            expected = [appointment_figures.PhysicianLoad(*r) for r in db_session.execute(straight)]
+            got = appointment_figures.busiest_physicians(
                 db_session, actor, start=HISTORY_START, end=HISTORY_END, limit=limit
             )
             assert got == expected, (who, limit)

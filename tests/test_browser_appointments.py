@@ -20,7 +20,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
-from dashboard.domains.appointments.appointments import SLOT_TIMES
+from dashboard.domains.appointments.slots import SLOT_TIMES
 from dashboard.platform.formatting import LAGOS, lagos_date
 from db.base import UserRole
 from db.engine import make_engine

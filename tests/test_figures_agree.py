@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from dashboard.domains.appointments import appointments
+from dashboard.domains.appointments import appointment_figures, appointment_list, booking
 from dashboard.domains.emergencies import emergencies, referrals
 from dashboard.domains.floor import admissions, resources, waitlist
 from dashboard.domains.governance import verification
@@ -105,9 +105,9 @@ def assert_figures_agree(db: Session, actor: Actor, who: str) -> None:
     assert shown.revenue_month_to_date.value == month.revenue.now, who
 
     # Appointments today: the Overview's card against the Appointments page's figures for today.
-    day = appointments.figures(db, actor, start=today, end=today).totals
+    day = appointment_figures.figures(db, actor, start=today, end=today).totals
     assert shown.appointments_today.value == day.appointments - day.cancelled, who
-    listed_today = appointments.list_appointments(db, actor, start=today, end=today, page_size=1)
+    listed_today = appointment_list.list_appointments(db, actor, start=today, end=today, page_size=1)
     assert listed_today.total == day.appointments, who
 
     # Verification (a network administrator's page): the Overview's card and the page's queue.
@@ -217,7 +217,7 @@ def _play_a_day(db: Session, desk: Actor, actor: Actor) -> None:
     for slot in ("08:00", "08:30", "09:00", "09:30", "10:00", "10:30", "11:00"):
         try:  # a slot already taken is refused in a sentence (and rolled back): try the next one
             with db.begin_nested():
-                booked = appointments.book(
+                booked = booking.book(
                     db, actor, hospital_id=hospital_id, patient_id=patient_id, physician_id=physician_id,
                     day=tomorrow, time=slot, appointment_type="consultation", consultation_type="in_person",
                 )  # fmt: skip

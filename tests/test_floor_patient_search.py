@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 
-from dashboard.domains.appointments import appointments
+from dashboard.domains.appointments import booking
 from dashboard.domains.floor import admissions
 from dashboard.platform import people
 from dashboard.platform.errors import NotPermitted
@@ -31,7 +31,7 @@ def found(db, actor, text):
     """(admissions' user ids, appointments' user ids) for one search."""
     return (
         [p.user_id for p in admissions.find_patients(db, actor, text)],
-        [p.user_id for p in appointments.find_patients(db, actor, text)],
+        [p.user_id for p in booking.find_patients(db, actor, text)],
     )
 
 
@@ -80,10 +80,10 @@ def test_wildcards_and_staff_are_not_found(db_session, phoned):
 def test_each_caller_keeps_its_role_rule_and_audit_row(db_session, phoned):
     actor = phoned.actor("ha_a")
     admissions.find_patients(db_session, actor, "0803 555 0142")
-    appointments.find_patients(db_session, actor, "0803 555 0142")
+    booking.find_patients(db_session, actor, "0803 555 0142")
     kinds = db_session.scalars(select(AuditLog.action_type).where(AuditLog.user_id == actor.user_id)).all()
     assert {"patient_search", "appointment_patient_search"} <= set(kinds)
-    for search in (admissions.find_patients, appointments.find_patients, people.find_patients):
+    for search in (admissions.find_patients, booking.find_patients, people.find_patients):
         with pytest.raises(NotPermitted):
             search(db_session, phoned.actor("exec_a"), "amaka")
 

@@ -27,7 +27,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from dashboard.domains.appointments import appointments
+from dashboard.domains.appointments import booking, changes
 from dashboard.domains.floor import admissions, resources, waitlist
 from dashboard.domains.governance import audit_trail, hospitals
 from dashboard.domains.people import passwords, sign_in, staff
@@ -375,7 +375,7 @@ def test_book(db_session, clinic, hospital, patient, physician, day, at, kind, m
         "consultation_type": mode,
         "notes": notes,
     }
-    how, row = attempt(db_session, lambda: appointments.book(db_session, clinic.actor("ha_a"), **args))
+    how, row = attempt(db_session, lambda: booking.book(db_session, clinic.actor("ha_a"), **args))
     if how == "stored":
         assert hospital == "a" and physician == "dr_ada" and isinstance(day, date)
         stored = db_session.get(Appointment, row.appointment_id) if hasattr(row, "appointment_id") else None
@@ -395,11 +395,11 @@ def test_change_an_appointment(db_session, clinic, appointment, action, day, at,
     appointment_id = reason if appointment == "hostile" else clinic.appointments[appointment]
     actor = clinic.actor("ha_a")
     commands = {
-        "cancel": lambda: appointments.cancel(db_session, actor, appointment_id, reason=reason),
-        "reschedule": lambda: appointments.reschedule(db_session, actor, appointment_id, day=day, time=at),
-        "confirm": lambda: appointments.confirm(db_session, actor, appointment_id),
-        "complete": lambda: appointments.complete(db_session, actor, appointment_id),
-        "no_show": lambda: appointments.mark_no_show(db_session, actor, appointment_id),
+        "cancel": lambda: changes.cancel(db_session, actor, appointment_id, reason=reason),
+        "reschedule": lambda: changes.reschedule(db_session, actor, appointment_id, day=day, time=at),
+        "confirm": lambda: changes.confirm(db_session, actor, appointment_id),
+        "complete": lambda: changes.complete(db_session, actor, appointment_id),
+        "no_show": lambda: changes.mark_no_show(db_session, actor, appointment_id),
     }
     how, _ = attempt(db_session, commands[action])
     if how == "stored":
@@ -491,7 +491,7 @@ def test_searches(db_session, floor, search, page, category):
         lambda: resources.list_resources(db_session, actor, search=search, category=category, page=page),
         lambda: admissions.list_admitted(db_session, actor, search=search),
         lambda: admissions.find_patients(db_session, actor, search),
-        lambda: appointments.find_patients(db_session, actor, search),
+        lambda: booking.find_patients(db_session, actor, search),
         lambda: hospitals.list_hospitals(db_session, admin, search=search),
         lambda: staff.list_staff(db_session, admin, search=search, page=page),
         lambda: audit_trail.categories(db_session, actor),
@@ -535,7 +535,7 @@ def test_far_dates_are_refused_in_words(db_session, clinic):
     for day in (date.min, date.max, date.today() - timedelta(days=1), date.today() + timedelta(days=3650)):
         how, said = attempt(
             db_session,
-            lambda day=day: appointments.book(
+            lambda day=day: booking.book(
                 db_session,
                 actor,
                 hospital_id=clinic.hospital_a,

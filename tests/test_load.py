@@ -26,7 +26,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from dashboard.domains.appointments import appointments
+from dashboard.domains.appointments import appointment_figures
 from dashboard.domains.floor import admissions, resources, waitlist
 from dashboard.domains.money import ledger
 from dashboard.domains.money.ledger import InsufficientFunds
@@ -109,8 +109,8 @@ def reads_for(actor: Actor, today: date) -> list[tuple[str, Callable]]:
         ("resources.list_resources", lambda db: resources.list_resources(db, actor, page=1)),
         ("overview.overview_counts", lambda db: overview.overview_counts(db, actor)),
         ("admissions.census", lambda db: admissions.census(db, actor)),
-        ("appointments.per_day_by_status",
-         lambda db: appointments.per_day_by_status(db, actor, start=month_ago, end=today)),
+        ("appointment_figures.figures",
+         lambda db: appointment_figures.figures(db, actor, start=month_ago, end=today)),
     ]  # fmt: skip
     if actor.role is not UserRole.EXECUTIVE:  # the waitlist is for those who run the hospitals
         found += [
