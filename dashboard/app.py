@@ -1,8 +1,8 @@
 """Entry script: page config, the login gate, and the role-filtered navigation. It only routes.
 
 It lives in dashboard/, not beside pages/, so Streamlit never treats pages/ as a legacy multipage
-app whose files a deep link could run without this gate (see ARCHITECTURE.md); each page still
-checks access itself.
+app whose files a deep link could run without this gate (see docs/architecture.md); the router checks
+access before each page runs.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ class Card:
     delta: str | None = None
     delta_description: str | None = None
     # Which way is good: "normal" up, "inverse" down, "off" neither (a change with no judgement). The
-    # delta is drawn in the status palette (UX.md), never red against green: blue for a change the good
+    # delta is drawn in the status palette (../shared/design/UX.md), never red against green: blue for a change the good
     # way, orange for one that needs attention, grey for none or no judgement; its arrow says which way.
     delta_color: Literal["normal", "inverse", "off"] = "off"
     help: str | None = None

@@ -1,4 +1,4 @@
-"""Words and numbers as UX.md wants them: naira, thousands separators, dates in Africa/Lagos.
+"""Words and numbers as ../shared/design/UX.md wants them: naira, thousands separators, dates in Africa/Lagos.
 
 Plain functions, no streamlit, so they are unit-tested directly.
 """

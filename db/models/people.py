@@ -68,7 +68,7 @@ class User(Base):
     prescriptions: Mapped[list[Prescription]] = relationship(back_populates="patient")
     notifications: Mapped[list[Notification]] = relationship(back_populates="user")
     documents: Mapped[list[Document]] = relationship(back_populates="user")
-    # Back sides of the foreign keys ERRATA.md adds (the patient as a user).
+    # Back sides of the foreign keys ../shared/spec/ERRATA.md adds (the patient as a user).
     consultation_sessions: Mapped[list[ConsultationSession]] = relationship(back_populates="patient")
     hospital_admissions: Mapped[list[HospitalPatient]] = relationship(back_populates="patient")
     waitlist_entries: Mapped[list[PatientWaitlist]] = relationship(back_populates="patient")
@@ -125,7 +125,7 @@ class Profile(Base):
         back_populates="agent", foreign_keys="Appointment.agent_id"
     )
     physician_conversations: Mapped[list[Conversation]] = relationship(back_populates="physician")
-    # Back sides of the foreign keys ERRATA.md adds (the physician as a profile).
+    # Back sides of the foreign keys ../shared/spec/ERRATA.md adds (the physician as a profile).
     physician_consultation_sessions: Mapped[list[ConsultationSession]] = relationship(back_populates="physician")
     issued_prescriptions: Mapped[list[Prescription]] = relationship(back_populates="physician")
     assigned_emergencies: Mapped[list[EmergencyRequest]] = relationship(back_populates="assigned_physician")
