@@ -20,7 +20,7 @@ from db.settings import SettingsError
 def cmd_reconcile(args: argparse.Namespace) -> int:
     """Check the wallets written to since the last check (every wallet and both hash chains with --full),
     advance their checkpoints, refresh the money summaries; exit 1 naming each wallet or link that fails."""
-    from dashboard.domains.money.wallets import refresh_reconciliation
+    from dashboard.domains.money.wallet_reconciliation import refresh_reconciliation
     from db.engine import unit_of_work
 
     engine = db_cli.connected_engine()

@@ -17,10 +17,10 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from dashboard.domains.appointments import appointment_figures, appointment_list, booking
-from dashboard.domains.emergencies import open_list, referral_commands, referral_reads
+from dashboard.domains.emergencies import emergencies, referrals
 from dashboard.domains.floor import admissions, resources, waitlist
 from dashboard.domains.governance import verification
-from dashboard.domains.money import financials, wallets
+from dashboard.domains.money import month_figures, wallet_reconciliation
 from dashboard.domains.overview import analytics, overview
 from dashboard.platform.actors import Actor
 from dashboard.platform.dates import LAGOS
@@ -93,15 +93,15 @@ def assert_figures_agree(db: Session, actor: Actor, who: str) -> None:
     assert shown.patients_over_target == sum(q.over_target for q in queue), who
 
     # Emergencies: the Overview's card, the Emergencies page's cards and its open list.
-    open_now = open_list.open_counts(db, actor)
-    listed = open_list.list_open(db, actor, page_size=1)
+    open_now = emergencies.open_counts(db, actor)
+    listed = emergencies.list_open(db, actor, page_size=1)
     assert shown.open_emergencies.value == open_now.open == listed.total, who
     assert shown.critical_emergencies.value == open_now.critical, who
-    exported, truncated = open_list.export_open(db, actor)
+    exported, truncated = emergencies.export_open(db, actor)
     assert not truncated and len(exported) == listed.total, who
 
     # Money: the Overview's revenue card and the Financials cards for the month so far.
-    month = financials.month_to_date(db, actor, today=today)
+    month = month_figures.month_to_date(db, actor, today=today)
     assert shown.revenue_month_to_date.value == month.revenue.now, who
 
     # Appointments today: the Overview's card against the Appointments page's figures for today.
@@ -165,7 +165,7 @@ def test_the_demo_holds_its_invariants_as_built(demo):
         assert_demo_invariants(db)
         # The build copies its rows with the linking triggers off and links them in one pass: every
         # wallet's chain and the audit trail's verify as if each row had been linked on insert.
-        breaks, heads = wallets.verify_hash_chains(db)
+        breaks, heads = wallet_reconciliation.verify_hash_chains(db)
         assert breaks == [] and heads is not None
 
 
@@ -235,13 +235,13 @@ def _play_a_day(db: Session, desk: Actor, actor: Actor) -> None:
     if department is not None:
         assert waitlist.call_next(db, actor, hospital_id=hospital_id, department=department) is not None
 
-    candidates = open_list.list_open(db, desk, page_size=50).rows
+    candidates = emergencies.list_open(db, desk, page_size=50).rows
     emergency = next(
         e for e in candidates
-        if e.hospital_id != hospital_id and not referral_reads.board(db, desk, emergency_id=e.id).history
+        if e.hospital_id != hospital_id and not referrals.board(db, desk, emergency_id=e.id).history
     )  # fmt: skip
-    referral = referral_commands.refer(db, desk, emergency.id, hospital_id, reason="scripted day")
-    referral_commands.accept(db, actor, referral.id)
+    referral = referrals.refer(db, desk, emergency.id, hospital_id, reason="scripted day")
+    referrals.accept(db, actor, referral.id)
     db.commit()
 
 

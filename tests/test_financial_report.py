@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
-from dashboard.domains.money import financial_report, financials
+from dashboard.domains.money import financial_report, hospital_ledger, month_figures
 from dashboard.platform.errors import NotPermitted
 from dashboard.platform.formatting import LAGOS, naira
 from db.base import UserRole
@@ -57,9 +57,9 @@ def test_a_month_with_nothing_booked_is_one_sentence_not_a_table_of_empty_rows(d
     report = financial_report.financial_report(db_session, reader, start=START, end=END, made_at=MADE)
     text = " ".join(text_of(report.content)[1].split())
     assert "No figures" not in text and "— — —" not in text
-    cards = financials.month_figures(db_session, reader, month=END, today=MADE.astimezone(LAGOS).date())
+    cards = month_figures.month_figures(db_session, reader, month=END, today=MADE.astimezone(LAGOS).date())
     # The same words as the Financials page prints under its cards.
-    assert financials.month_before_note(cards) in text and financials.year_before_note(cards) in text
+    assert month_figures.month_before_note(cards) in text and month_figures.year_before_note(cards) in text
     assert "Nothing is booked for Feb 2025, so there is no comparison with the month before." in text
     assert "Nothing is booked for Mar 2024, so there is no comparison with a year before." in text
     assert "Mar 2025 vs" not in text and "₦3,000,000.00" in text  # March's revenue still printed, in the monthly table
@@ -123,13 +123,13 @@ def test_no_amount_wraps_in_the_middle_of_its_number(db_session):
         db_session, admin, start=start, end=end, made_at=datetime(2025, 12, 3, tzinfo=UTC)
     )
     text = text_of(report.content)[1]
-    cards = financials.month_figures(db_session, actor(UserRole.EXECUTIVE, h), month=end, today=date(2025, 12, 3))
-    mine = financials.hospital_totals(db_session, admin, start=start, end=end)
+    cards = month_figures.month_figures(db_session, actor(UserRole.EXECUTIVE, h), month=end, today=date(2025, 12, 3))
+    mine = hospital_ledger.hospital_totals(db_session, admin, start=start, end=end)
     big = next(row for row in mine if row.hospital_id == h)
-    months = financials.monthly_totals(db_session, admin, start=start, end=end)
+    months = hospital_ledger.monthly_totals(db_session, admin, start=start, end=end)
     amounts = {naira(v) for v in (big.revenue, big.expenses, big.net)}
     amounts |= {naira(v) for m in months for v in (m.revenue, m.expenses, m.net)}
-    amounts |= {naira(c.amount) for c in financials.category_totals(db_session, admin, start=start, end=end)}
+    amounts |= {naira(c.amount) for c in hospital_ledger.category_totals(db_session, admin, start=start, end=end)}
     assert cards.revenue.now == Decimal("1244444444224.42")  # this hospital alone; the report's cards are the network's
     assert len(amounts) >= 8
     for amount in amounts:

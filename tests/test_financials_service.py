@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from dashboard.domains.money import financials
+from dashboard.domains.money import consultations, hospital_ledger, hospital_ledger_entries, month_figures
 from dashboard.platform.errors import InvalidInput, NotPermitted, OutOfScope
 from dashboard.platform.formatting import LAGOS
 from db.base import UserRole
@@ -61,7 +61,7 @@ def ledger(db_session):
 
 def test_monthly_totals_in_a_hospitals_scope_leave_the_other_hospital_out(db_session, ledger):
     a, _ = ledger
-    months = financials.monthly_totals(db_session, actor(UserRole.EXECUTIVE, a), start=START, end=END)
+    months = hospital_ledger.monthly_totals(db_session, actor(UserRole.EXECUTIVE, a), start=START, end=END)
     assert [(m.month, m.revenue, m.expenses, m.net) for m in months] == [
         ("2025-02", D("1250000.00"), D("880000.00"), D("370000.00")),
         ("2025-03", D("1500000.15"), D("1150001.00"), D("349999.15")),
@@ -72,16 +72,16 @@ def test_monthly_totals_in_a_hospitals_scope_leave_the_other_hospital_out(db_ses
 def test_network_scope_sees_both_hospitals_and_ranks_them(db_session, ledger):
     a, b = ledger
     admin = actor(UserRole.ADMIN, None)
-    hospitals = {h.hospital_id: h for h in financials.hospital_totals(db_session, admin, start=START, end=END)}
+    hospitals = {h.hospital_id: h for h in hospital_ledger.hospital_totals(db_session, admin, start=START, end=END)}
     assert hospitals[b].revenue == D("3000000.00") and hospitals[b].net == D("2999900.00")
     assert hospitals[a].revenue == D("2750000.15") and hospitals[a].expenses == D("2030001.00")
-    mine = financials.hospital_totals(db_session, actor(UserRole.HOSPITAL_ADMIN, a), start=START, end=END)
+    mine = hospital_ledger.hospital_totals(db_session, actor(UserRole.HOSPITAL_ADMIN, a), start=START, end=END)
     assert [h.hospital_id for h in mine] == [a]
 
 
 def test_categories_largest_first_within_each_kind(db_session, ledger):
     a, _ = ledger
-    rows = financials.category_totals(db_session, actor(UserRole.EXECUTIVE, a), start=START, end=END)
+    rows = hospital_ledger.category_totals(db_session, actor(UserRole.EXECUTIVE, a), start=START, end=END)
     assert [(r.kind, r.category, r.amount) for r in rows] == [
         ("revenue", "consultations", D("1800000.10")),
         ("revenue", "pharmacy", D("950000.05")),
@@ -93,7 +93,7 @@ def test_categories_largest_first_within_each_kind(db_session, ledger):
 
 def test_a_completed_month_against_the_whole_month_before_and_the_same_month_last_year(db_session, ledger):
     a, _ = ledger
-    cards = financials.month_figures(
+    cards = month_figures.month_figures(
         db_session, actor(UserRole.EXECUTIVE, a), month=date(2025, 3, 20), today=date(2025, 6, 2)
     )
     assert (cards.month, cards.last_month.month, cards.last_year.month) == ("2025-03", "2025-02", "2024-03")
@@ -108,7 +108,7 @@ def test_a_completed_month_against_the_whole_month_before_and_the_same_month_las
     assert cards.net.change_vs_last_year == D("-150000.85")
     assert not cards.pro_rated  # whole months: every entry counts whole
     # A month with no ledger rows has no figure, not zero.
-    empty = financials.month_figures(
+    empty = month_figures.month_figures(
         db_session, actor(UserRole.EXECUTIVE, a), month=date(2025, 5, 1), today=date(2025, 6, 2)
     )
     assert empty.revenue.now is None and empty.revenue.change_vs_last_month is None
@@ -149,7 +149,7 @@ TODAY = date(2025, 12, 8)
 def test_a_running_month_is_compared_with_the_same_days_not_whole_months(db_session, running_month):
     h, _ = running_month
     mine = actor(UserRole.HOSPITAL_ADMIN, h)
-    cards = financials.month_to_date(db_session, mine, today=TODAY)
+    cards = month_figures.month_to_date(db_session, mine, today=TODAY)
     assert cards.running and cards.booked_to == date(2025, 12, 7)
     assert (cards.this.label, cards.last_month.label, cards.last_year.label) == (
         "1–7 Dec 2025", "1–7 Nov 2025", "1–7 Dec 2024",
@@ -157,32 +157,32 @@ def test_a_running_month_is_compared_with_the_same_days_not_whole_months(db_sess
     assert cards.vs_last_month == "1–7 Dec vs 1–7 Nov"
     # November's one close covers its 30 days: 7 of them are 7/30 of it; December 2024's entries on the
     # 3rd and the 7th cover days 1-7, the one on the 20th none of them.
-    assert cards.revenue == financials.Comparison(D("800.00"), D("700.00"), D("300.00"))
-    assert cards.expenses == financials.Comparison(D("300.00"), D("350.00"), D("0.00"))
+    assert cards.revenue == month_figures.Comparison(D("800.00"), D("700.00"), D("300.00"))
+    assert cards.expenses == month_figures.Comparison(D("300.00"), D("350.00"), D("0.00"))
     assert cards.net.now == D("500.00") and cards.net.last_month == D("350.00")
     assert cards.revenue.percent_vs_last_month == pytest.approx(800 / 700 - 1)  # not 800/3000 - 1 = -73 %
-    assert cards.pro_rated and "1–7 Nov holds 7/30 of it" in financials.same_days_note(cards)
+    assert cards.pro_rated and "1–7 Nov holds 7/30 of it" in month_figures.same_days_note(cards)
     # The network holds the other hospital's December too.
-    network = financials.month_to_date(db_session, actor(UserRole.ADMIN, None), today=TODAY)
+    network = month_figures.month_to_date(db_session, actor(UserRole.ADMIN, None), today=TODAY)
     assert network.revenue.now - cards.revenue.now >= D("50.00")
 
 
 def test_the_running_month_equals_its_bar_on_the_monthly_chart(db_session, running_month):
     h, _ = running_month
     mine = actor(UserRole.EXECUTIVE, h)
-    cards = financials.month_to_date(db_session, mine, today=TODAY)
-    [bar] = financials.monthly_totals(db_session, mine, start=date(2025, 12, 1), end=TODAY)
+    cards = month_figures.month_to_date(db_session, mine, today=TODAY)
+    [bar] = hospital_ledger.monthly_totals(db_session, mine, start=date(2025, 12, 1), end=TODAY)
     assert (bar.revenue, bar.expenses, bar.net) == (cards.revenue.now, cards.expenses.now, cards.net.now)
 
 
 def test_a_running_month_with_nothing_booked_yet_says_so(db_session, running_month):
     h, _ = running_month
-    cards = financials.month_to_date(db_session, actor(UserRole.EXECUTIVE, h), today=date(2026, 1, 5))
+    cards = month_figures.month_to_date(db_session, actor(UserRole.EXECUTIVE, h), today=date(2026, 1, 5))
     assert cards.running and cards.booked_to is None and cards.revenue.now is None
     assert cards.this.label == "1–5 Jan 2026" and cards.last_month.label == "1–5 Dec 2025"
     # Dec 2025's entries were booked on the 7th, covering the 1st to the 7th: 5 of those 7 days.
     assert cards.revenue.last_month == D("571.43")
-    completed = financials.month_figures(
+    completed = month_figures.month_figures(
         db_session, actor(UserRole.EXECUTIVE, h), month=date(2025, 12, 31), today=date(2026, 1, 5)
     )
     assert completed.this.whole and completed.revenue.now == D("800.00")
@@ -192,23 +192,25 @@ def test_a_running_month_with_nothing_booked_yet_says_so(db_session, running_mon
 def test_the_rows_behind_a_bar_add_up_to_the_bar_to_the_kobo(db_session, ledger):
     a, b = ledger
     admin = actor(UserRole.ADMIN, None)
-    months = {m.month: m for m in financials.monthly_totals(db_session, admin, start=START, end=END)}
+    months = {m.month: m for m in hospital_ledger.monthly_totals(db_session, admin, start=START, end=END)}
     for kind, chart_value in (("revenue", months["2025-03"].revenue), ("expense", months["2025-03"].expenses)):
-        rows, truncated = financials.export_transactions(
+        rows, truncated = hospital_ledger_entries.export_transactions(
             db_session, admin, start=START, end=END, month="2025-03", kind=kind
         )
         mine = [r for r in rows if r.hospital_id in (a, b)]
         assert not truncated and sum(r.amount for r in rows) == chart_value
         assert {r.kind for r in mine} == {kind}
-        total = financials.selection_total(db_session, admin, start=START, end=END, month="2025-03", kind=kind)
+        total = hospital_ledger_entries.selection_total(
+            db_session, admin, start=START, end=END, month="2025-03", kind=kind
+        )
         assert (total.revenue if kind == "revenue" else total.expenses) == chart_value
-    categories = financials.category_totals(db_session, actor(UserRole.EXECUTIVE, a), start=START, end=END)
+    categories = hospital_ledger.category_totals(db_session, actor(UserRole.EXECUTIVE, a), start=START, end=END)
     salaries = next(c for c in categories if c.category == "salaries")
-    page = financials.list_transactions(
+    page = hospital_ledger_entries.list_transactions(
         db_session, actor(UserRole.EXECUTIVE, a), start=START, end=END, category="salaries", page_size=1
     )
     assert page.total == 2 and len(page.rows) == 1  # paginated in SQL
-    rows, _ = financials.export_transactions(
+    rows, _ = hospital_ledger_entries.export_transactions(
         db_session, actor(UserRole.EXECUTIVE, a), start=START, end=END, category="salaries"
     )
     assert sum(r.amount for r in rows) == salaries.amount == D("1780000.01")
@@ -217,11 +219,11 @@ def test_the_rows_behind_a_bar_add_up_to_the_bar_to_the_kobo(db_session, ledger)
 def test_a_hospital_bar_filters_to_that_hospital_and_another_hospitals_id_is_refused(db_session, ledger):
     a, b = ledger
     admin = actor(UserRole.ADMIN, None)
-    page = financials.list_transactions(db_session, admin, start=START, end=END, hospital_id=b)
+    page = hospital_ledger_entries.list_transactions(db_session, admin, start=START, end=END, hospital_id=b)
     assert page.total == 2 and {r.hospital_name for r in page.rows} == {"Ledger Beta Hospital"}
     scoped = actor(UserRole.HOSPITAL_ADMIN, a)
     with pytest.raises(OutOfScope):
-        financials.list_transactions(db_session, scoped, start=START, end=END, hospital_id=b)
+        hospital_ledger_entries.list_transactions(db_session, scoped, start=START, end=END, hospital_id=b)
     assert audit_rows(db_session, scoped.user_id, "scope_violation")
 
 
@@ -237,20 +239,20 @@ def test_bad_input_is_refused_in_a_sentence(db_session, ledger):
     ]
     for kwargs, words in cases:
         with pytest.raises(InvalidInput, match=words):
-            financials.list_transactions(db_session, reader, **kwargs)
+            hospital_ledger_entries.list_transactions(db_session, reader, **kwargs)
 
 
 def test_compliance_officers_are_refused(db_session, ledger):
     a, _ = ledger
     officer = actor(UserRole.COMPLIANCE_OFFICER, a)
     with pytest.raises(NotPermitted, match="cannot see the hospital finances"):
-        financials.monthly_totals(db_session, officer, start=START, end=END)
+        hospital_ledger.monthly_totals(db_session, officer, start=START, end=END)
 
 
 def test_exports_are_audited_with_their_filters(db_session, ledger):
     a, _ = ledger
     reader = actor(UserRole.EXECUTIVE, a)
-    rows, _ = financials.export_transactions(db_session, reader, start=START, end=END, kind="expense")
+    rows, _ = hospital_ledger_entries.export_transactions(db_session, reader, start=START, end=END, kind="expense")
     [row] = audit_rows(db_session, reader.user_id, "financials_exported")
     assert row.new_values["kind"] == "expense" and row.new_values["rows"] == len(rows) == 3
 
@@ -284,8 +286,8 @@ def test_consultation_revenue_beside_the_ledgers_figure(db_session, ledger):
             )  # fmt: skip
     db.flush()
     # Sessions and appointments come from a summary (migration 0011): as of its last refresh.
-    assert financials.refresh_summaries(db, actor(UserRole.EXECUTIVE, a)) is not None
-    checks = financials.consultation_check(db, actor(UserRole.EXECUTIVE, a), start=START, end=END)
+    assert consultations.refresh_summaries(db, actor(UserRole.EXECUTIVE, a)) is not None
+    checks = consultations.consultation_check(db, actor(UserRole.EXECUTIVE, a), start=START, end=END)
     march = checks[-1]
     assert march.month == "2025-03" and march.ledger_consultations == D("1000000.10")
     assert (march.video_sessions_paid, march.video_revenue) == (1, D("15000.50"))

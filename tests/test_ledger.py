@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from dashboard.domains.money import ledger
-from dashboard.domains.money.ledger import InsufficientFunds, KeyReused
+from dashboard.domains.money import wallet_adjustments, wallet_ledger, wallet_reconciliation
+from dashboard.domains.money.wallet_ledger import InsufficientFunds, KeyReused
 from dashboard.platform.errors import InvalidInput, NotFound, NotPermitted, OutOfScope
 from db.base import UserRole
 from db.models import AuditLog, User, Wallet, WalletTransaction
@@ -31,7 +31,9 @@ def new_wallet(db: Session, opening: str | None = None) -> str:
     db.add(user)
     db.flush()
     if opening is not None:
-        ledger.credit(db, wallet_id=user.wallet.id, amount=opening, description="Opening top-up", idempotency_key=key())
+        wallet_ledger.credit(
+            db, wallet_id=user.wallet.id, amount=opening, description="Opening top-up", idempotency_key=key()
+        )
     return user.wallet.id
 
 
@@ -79,11 +81,11 @@ def admin():
 
 def test_credit_debit_and_payment_write_a_row_each_with_its_running_balance(db_session, wallets):
     ada = wallets["ada"]
-    topped = ledger.credit(db_session, wallet_id=ada, amount=Decimal("300.50"), description="Card top-up",
+    topped = wallet_ledger.credit(db_session, wallet_id=ada, amount=Decimal("300.50"), description="Card top-up",
                            idempotency_key=key())  # fmt: skip
-    paid = ledger.pay(db_session, wallet_id=ada, amount="1,000.50", description="Video consultation",
+    paid = wallet_ledger.pay(db_session, wallet_id=ada, amount="1,000.50", description="Video consultation",
                       idempotency_key=key(), reference_id="appt-1")  # fmt: skip
-    taken = ledger.debit(db_session, wallet_id=ada, amount=500, description="Pharmacy", idempotency_key=key())
+    taken = wallet_ledger.debit(db_session, wallet_id=ada, amount=500, description="Pharmacy", idempotency_key=key())
     assert (topped.balance, paid.balance, taken.balance) == (Decimal("1500.50"), Decimal("500.00"), Decimal("0.00"))
     assert not (topped.replayed or paid.replayed or taken.replayed)
     assert balance(db_session, ada) == Decimal("0.00")
@@ -100,12 +102,12 @@ def test_credit_debit_and_payment_write_a_row_each_with_its_running_balance(db_s
         "Video consultation",
     )
     assert db_session.get(WalletPosting, paid.idempotency_key).kind == "payment"
-    assert ledger.check_wallet(db_session, ada) == []
+    assert wallet_reconciliation.check_wallet(db_session, ada) == []
 
 
 def test_a_transfer_moves_money_between_two_wallets_in_one_posting(db_session, wallets):
     musa, empty = wallets["musa"], wallets["empty"]
-    moved = ledger.transfer(db_session, from_wallet_id=musa, to_wallet_id=empty, amount="4999.99",
+    moved = wallet_ledger.transfer(db_session, from_wallet_id=musa, to_wallet_id=empty, amount="4999.99",
                             description="Family support", idempotency_key=key())  # fmt: skip
     assert moved.balances == {musa: Decimal("0.01"), empty: Decimal("4999.99")}
     assert len(moved.transaction_ids) == 2
@@ -118,7 +120,7 @@ def test_a_transfer_moves_money_between_two_wallets_in_one_posting(db_session, w
     assert (credit_row.wallet_id, credit_row.transaction_type) == (empty, "credit")
     assert debit_row.posting_key == credit_row.posting_key == moved.idempotency_key
     assert [balance(db_session, w) for w in (musa, empty)] == [Decimal("0.01"), Decimal("4999.99")]
-    assert ledger.ledger_invariants(db_session, list(wallets.values())) == []
+    assert wallet_reconciliation.ledger_invariants(db_session, list(wallets.values())) == []
 
 
 # --- Refusals: a sentence, and nothing written --------------------------------------------------------
@@ -149,7 +151,9 @@ def test_a_transfer_moves_money_between_two_wallets_in_one_posting(db_session, w
 def test_a_bad_amount_is_refused_with_a_sentence_and_nothing_written(db_session, wallets, amount, message):
     before = state(db_session, wallets["ada"])
     with pytest.raises(InvalidInput, match=message) as refused:
-        ledger.credit(db_session, wallet_id=wallets["ada"], amount=amount, description="x", idempotency_key=key())
+        wallet_ledger.credit(
+            db_session, wallet_id=wallets["ada"], amount=amount, description="x", idempotency_key=key()
+        )
     assert str(refused.value).endswith(".") and "\n" not in str(refused.value)
     assert state(db_session, wallets["ada"]) == before
 
@@ -158,40 +162,51 @@ def test_an_overdraft_is_refused_with_the_balance_and_the_amount(db_session, wal
     ada, musa = wallets["ada"], wallets["musa"]
     before = state(db_session, ada, musa)
     with pytest.raises(InsufficientFunds) as refused:
-        ledger.debit(db_session, wallet_id=ada, amount="5000", description="Surgery deposit", idempotency_key=key())
+        wallet_ledger.debit(
+            db_session, wallet_id=ada, amount="5000", description="Surgery deposit", idempotency_key=key()
+        )
     assert str(refused.value) == "The wallet holds ₦1,200.00; a debit of ₦5,000.00 would overdraw it."
     with pytest.raises(InsufficientFunds, match="The wallet to transfer from holds ₦1,200.00; a transfer of ₦1,200.01"):
-        ledger.transfer(db_session, from_wallet_id=ada, to_wallet_id=musa, amount="1200.01", description=None,
+        wallet_ledger.transfer(db_session, from_wallet_id=ada, to_wallet_id=musa, amount="1200.01", description=None,
                         idempotency_key=key())  # fmt: skip
     with pytest.raises(InsufficientFunds, match="a payment of ₦1,200.01"):
-        ledger.pay(db_session, wallet_id=ada, amount="1200.01", description=None, idempotency_key=key())
+        wallet_ledger.pay(db_session, wallet_id=ada, amount="1200.01", description=None, idempotency_key=key())
     assert state(db_session, ada, musa) == before
     # Exactly the balance is not an overdraft.
-    assert ledger.pay(db_session, wallet_id=ada, amount="1200", description=None, idempotency_key=key()).balance == 0
+    assert (
+        wallet_ledger.pay(db_session, wallet_id=ada, amount="1200", description=None, idempotency_key=key()).balance
+        == 0
+    )
 
 
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda db, w: ledger.credit(db, wallet_id="no-such-wallet", amount=1, description=None,
-                                     idempotency_key=key()), NotFound, "The wallet does not exist."),
-        (lambda db, w: ledger.debit(db, wallet_id="bad\x00id", amount=1, description=None, idempotency_key=key()),
+        (lambda db, w: wallet_ledger.credit(db, wallet_id="no-such-wallet", amount=1, description=None,
+                                            idempotency_key=key()), NotFound, "The wallet does not exist."),
+        (lambda db, w: wallet_ledger.debit(db, wallet_id="bad\x00id", amount=1, description=None,
+                                           idempotency_key=key()),
          NotFound, "The wallet does not exist."),
-        (lambda db, w: ledger.transfer(db, from_wallet_id=w["ada"], to_wallet_id="gone", amount=1, description=None,
-                                       idempotency_key=key()), NotFound, "The wallet to transfer to does not exist."),
-        (lambda db, w: ledger.transfer(db, from_wallet_id="gone", to_wallet_id=w["ada"], amount=1, description=None,
-                                       idempotency_key=key()), NotFound, "The wallet to transfer from does not exist."),
-        (lambda db, w: ledger.transfer(db, from_wallet_id=w["ada"], to_wallet_id=w["ada"], amount=1, description=None,
-                                       idempotency_key=key()), InvalidInput, "two different wallets"),
-        (lambda db, w: ledger.credit(db, wallet_id=w["ada"], amount=1, description=None, idempotency_key=""),
+        (lambda db, w: wallet_ledger.transfer(db, from_wallet_id=w["ada"], to_wallet_id="gone", amount=1,
+                                              description=None, idempotency_key=key()),
+         NotFound, "The wallet to transfer to does not exist."),
+        (lambda db, w: wallet_ledger.transfer(db, from_wallet_id="gone", to_wallet_id=w["ada"], amount=1,
+                                              description=None, idempotency_key=key()),
+         NotFound, "The wallet to transfer from does not exist."),
+        (lambda db, w: wallet_ledger.transfer(db, from_wallet_id=w["ada"], to_wallet_id=w["ada"], amount=1,
+                                              description=None, idempotency_key=key()),
+         InvalidInput, "two different wallets"),
+        (lambda db, w: wallet_ledger.credit(db, wallet_id=w["ada"], amount=1, description=None, idempotency_key=""),
          InvalidInput, "needs an idempotency key"),
-        (lambda db, w: ledger.credit(db, wallet_id=w["ada"], amount=1, description=None, idempotency_key="   "),
+        (lambda db, w: wallet_ledger.credit(db, wallet_id=w["ada"], amount=1, description=None, idempotency_key="   "),
          InvalidInput, "needs an idempotency key"),
-        (lambda db, w: ledger.credit(db, wallet_id=w["ada"], amount=1, description=None, idempotency_key=None),
+        (lambda db, w: wallet_ledger.credit(db, wallet_id=w["ada"], amount=1, description=None, idempotency_key=None),
          InvalidInput, "needs an idempotency key"),
-        (lambda db, w: ledger.credit(db, wallet_id=w["ada"], amount=1, description=None, idempotency_key="k" * 201),
+        (lambda db, w: wallet_ledger.credit(db, wallet_id=w["ada"], amount=1, description=None,
+                                            idempotency_key="k" * 201),
          InvalidInput, "at most 200 characters"),
-        (lambda db, w: ledger.credit(db, wallet_id=w["ada"], amount=1, description="d" * 501, idempotency_key=key()),
+        (lambda db, w: wallet_ledger.credit(db, wallet_id=w["ada"], amount=1, description="d" * 501,
+                                            idempotency_key=key()),
          InvalidInput, "The description can be at most 500 characters"),
     ],
     ids=["unknown wallet", "nul in id", "unknown target", "unknown source", "same wallet", "empty key",
@@ -210,12 +225,12 @@ def test_unknown_wallets_same_wallet_transfers_and_bad_keys_are_refused(db_sessi
 def test_a_retried_request_posts_once_and_answers_with_the_first_result(db_session, wallets):
     ada, musa = wallets["ada"], wallets["musa"]
     retry_key = key()
-    first = ledger.transfer(db_session, from_wallet_id=musa, to_wallet_id=ada, amount="800", description="Gift",
+    first = wallet_ledger.transfer(db_session, from_wallet_id=musa, to_wallet_id=ada, amount="800", description="Gift",
                             idempotency_key=retry_key)  # fmt: skip
     # Money moves again in between; the replay still reports the first posting's balances.
-    ledger.credit(db_session, wallet_id=ada, amount="1", description=None, idempotency_key=key())
+    wallet_ledger.credit(db_session, wallet_id=ada, amount="1", description=None, idempotency_key=key())
     after_first = state(db_session, ada, musa)
-    again = ledger.transfer(db_session, from_wallet_id=musa, to_wallet_id=ada, amount=Decimal("800.00"),
+    again = wallet_ledger.transfer(db_session, from_wallet_id=musa, to_wallet_id=ada, amount=Decimal("800.00"),
                             description="Gift", idempotency_key=retry_key)  # fmt: skip
     assert again.replayed and not first.replayed
     assert (again.transaction_ids, again.balances, again.amount) == (
@@ -235,10 +250,10 @@ def test_a_retried_request_posts_once_and_answers_with_the_first_result(db_sessi
 
 def test_a_replay_is_not_refused_as_an_overdraft_by_the_money_it_already_moved(db_session, wallets):
     retry_key = key()
-    first = ledger.pay(
+    first = wallet_ledger.pay(
         db_session, wallet_id=wallets["ada"], amount="1200", description="Scan", idempotency_key=retry_key
     )
-    again = ledger.pay(
+    again = wallet_ledger.pay(
         db_session, wallet_id=wallets["ada"], amount="1200", description="Scan", idempotency_key=retry_key
     )
     assert again.replayed and again.transaction_ids == first.transaction_ids and again.balance == 0
@@ -247,18 +262,24 @@ def test_a_replay_is_not_refused_as_an_overdraft_by_the_money_it_already_moved(d
 @pytest.mark.parametrize(
     "other_request",
     [
-        lambda db, w, k: ledger.credit(db, wallet_id=w["ada"], amount="101", description="Top-up", idempotency_key=k),
-        lambda db, w, k: ledger.credit(db, wallet_id=w["musa"], amount="100", description="Top-up", idempotency_key=k),
-        lambda db, w, k: ledger.credit(db, wallet_id=w["ada"], amount="100", description="Other", idempotency_key=k),
-        lambda db, w, k: ledger.debit(db, wallet_id=w["ada"], amount="100", description="Top-up", idempotency_key=k),
-        lambda db, w, k: ledger.transfer(db, from_wallet_id=w["musa"], to_wallet_id=w["ada"], amount="100",
+        lambda db, w, k: wallet_ledger.credit(db, wallet_id=w["ada"], amount="101", description="Top-up",
+                                              idempotency_key=k),
+        lambda db, w, k: wallet_ledger.credit(db, wallet_id=w["musa"], amount="100", description="Top-up",
+                                              idempotency_key=k),
+        lambda db, w, k: wallet_ledger.credit(db, wallet_id=w["ada"], amount="100", description="Other",
+                                              idempotency_key=k),
+        lambda db, w, k: wallet_ledger.debit(db, wallet_id=w["ada"], amount="100", description="Top-up",
+                                             idempotency_key=k),
+        lambda db, w, k: wallet_ledger.transfer(db, from_wallet_id=w["musa"], to_wallet_id=w["ada"], amount="100",
                                          description="Top-up", idempotency_key=k),
     ],
     ids=["amount", "wallet", "description", "kind", "transfer"],
 )  # fmt: skip
 def test_the_same_key_with_another_request_is_refused(db_session, wallets, other_request):
     reused = key()
-    ledger.credit(db_session, wallet_id=wallets["ada"], amount="100", description="Top-up", idempotency_key=reused)
+    wallet_ledger.credit(
+        db_session, wallet_id=wallets["ada"], amount="100", description="Top-up", idempotency_key=reused
+    )
     before = state(db_session, *wallets.values())
     with pytest.raises(KeyReused) as refused:
         other_request(db_session, wallets, reused)
@@ -274,7 +295,7 @@ def test_the_same_key_with_another_request_is_refused(db_session, wallets, other
 
 def test_an_adjustment_is_posted_and_audited_in_the_same_transaction(db_session, wallets, admin):
     ada = wallets["ada"]
-    posted = ledger.post_adjustment(db_session, admin, wallet_id=ada, direction="debit", amount="200.25",
+    posted = wallet_adjustments.post_adjustment(db_session, admin, wallet_id=ada, direction="debit", amount="200.25",
                                     reason="  Duplicate top-up reversed  ", idempotency_key=key())  # fmt: skip
     assert posted.balance == Decimal("999.75") and posted.kind == "adjustment"
     row = db_session.get(WalletTransaction, posted.transaction_ids[0])
@@ -301,14 +322,15 @@ def test_an_adjustment_is_posted_and_audited_in_the_same_transaction(db_session,
         {"t": row.id, "a": entry.id, "w": ada},
     ).one()
     assert len(set(xmins)) == 1
-    assert ledger.check_wallet(db_session, ada) == []
+    assert wallet_reconciliation.check_wallet(db_session, ada) == []
 
 
 def test_a_rolled_back_adjustment_leaves_neither_the_money_nor_the_audit_row(db_session, wallets, admin):
     ada = wallets["ada"]
     before = state(db_session, ada)
     savepoint = db_session.begin_nested()
-    ledger.post_adjustment(db_session, admin, wallet_id=ada, direction="credit", amount="50", reason="Goodwill",
+    wallet_adjustments.post_adjustment(db_session, admin, wallet_id=ada, direction="credit", amount="50",
+                                       reason="Goodwill",
                            idempotency_key=key())  # fmt: skip
     assert state(db_session, ada) != before
     savepoint.rollback()
@@ -320,17 +342,17 @@ def test_a_replayed_adjustment_writes_no_second_audit_row(db_session, wallets, a
     request = dict(
         wallet_id=wallets["ada"], direction="credit", amount="75", reason="Goodwill", idempotency_key=retry_key
     )
-    first = ledger.post_adjustment(db_session, admin, **request)
-    again = ledger.post_adjustment(db_session, admin, **request)
+    first = wallet_adjustments.post_adjustment(db_session, admin, **request)
+    again = wallet_adjustments.post_adjustment(db_session, admin, **request)
     assert again.replayed and again.transaction_ids == first.transaction_ids
     assert len(db_session.scalars(select(AuditLog).where(AuditLog.user_id == admin.user_id)).all()) == 1
     # Another administrator sending the same key is another request.
     with pytest.raises(KeyReused):
-        ledger.post_adjustment(db_session, actor(UserRole.ADMIN, None, "other-admin"), **request)
+        wallet_adjustments.post_adjustment(db_session, actor(UserRole.ADMIN, None, "other-admin"), **request)
 
 
 def test_a_refund_is_a_credit_audited_as_one(db_session, wallets, admin):
-    refunded = ledger.post_refund(db_session, admin, wallet_id=wallets["empty"], amount="15000",
+    refunded = wallet_adjustments.post_refund(db_session, admin, wallet_id=wallets["empty"], amount="15000",
                                   reason="Cancelled video consultation", idempotency_key=key(),
                                   reference_id="appt-9")  # fmt: skip
     assert refunded.balance == Decimal("15000.00") and refunded.kind == "refund"
@@ -344,10 +366,10 @@ def test_only_a_network_administrator_adjusts_a_wallet(db_session, engine, walle
     who = actor(role, None, "not-admin")
     before = state(db_session, wallets["ada"])
     with pytest.raises(NotPermitted, match=r"cannot adjust a wallet\.$"):
-        ledger.post_adjustment(db_session, who, wallet_id=wallets["ada"], direction="credit", amount="10",
+        wallet_adjustments.post_adjustment(db_session, who, wallet_id=wallets["ada"], direction="credit", amount="10",
                                reason="Why not", idempotency_key=key())  # fmt: skip
     with pytest.raises(NotPermitted, match=r"cannot refund to a wallet\.$"):
-        ledger.post_refund(db_session, who, wallet_id=wallets["ada"], amount="10", reason="Why not",
+        wallet_adjustments.post_refund(db_session, who, wallet_id=wallets["ada"], amount="10", reason="Why not",
                            idempotency_key=key())  # fmt: skip
     assert state(db_session, wallets["ada"]) == before
     with Session(engine) as own:  # the refusals are on record, on their own connection
@@ -360,7 +382,8 @@ def test_an_administrator_working_on_one_hospital_cannot_adjust_a_wallet(db_sess
     scoped = actor(UserRole.ADMIN, hospital, "scoped-admin")
     before = state(db_session, wallets["ada"])
     with pytest.raises(OutOfScope, match="switch the working scope to All hospitals"):
-        ledger.post_adjustment(db_session, scoped, wallet_id=wallets["ada"], direction="credit", amount="10",
+        wallet_adjustments.post_adjustment(db_session, scoped, wallet_id=wallets["ada"], direction="credit",
+                                           amount="10",
                                reason="Goodwill", idempotency_key=key())  # fmt: skip
     assert state(db_session, wallets["ada"]) == before
     with Session(engine) as own:
@@ -385,7 +408,7 @@ def test_a_bad_adjustment_is_refused_with_nothing_written(db_session, wallets, a
     request = dict(wallet_id=wallets["ada"], direction="credit", amount="10", reason="Goodwill", idempotency_key=key())
     before = state(db_session, wallets["ada"])
     with pytest.raises(InvalidInput if "wallet_id" not in changes else NotFound, match=message):
-        ledger.post_adjustment(db_session, admin, **{**request, **changes})
+        wallet_adjustments.post_adjustment(db_session, admin, **{**request, **changes})
     assert state(db_session, wallets["ada"]) == before
 
 
@@ -394,11 +417,11 @@ def test_a_bad_adjustment_is_refused_with_nothing_written(db_session, wallets, a
 
 def test_the_invariant_helpers_find_a_wrong_balance_and_a_broken_chain(db_session, wallets):
     ada, musa = wallets["ada"], wallets["musa"]
-    ledger.pay(db_session, wallet_id=ada, amount="200", description=None, idempotency_key=key())
-    assert ledger.ledger_invariants(db_session, [ada, musa]) == []
+    wallet_ledger.pay(db_session, wallet_id=ada, amount="200", description=None, idempotency_key=key())
+    assert wallet_reconciliation.ledger_invariants(db_session, [ada, musa]) == []
 
     db_session.execute(update(Wallet).where(Wallet.id == musa).values(balance=Decimal("5000.01")))
-    assert ledger.check_wallet(db_session, musa) == [
+    assert wallet_reconciliation.check_wallet(db_session, musa) == [
         f"Wallet {musa} holds ₦5,000.01, but its ledger ends at ₦5,000.00."
     ]
 
@@ -408,7 +431,7 @@ def test_the_invariant_helpers_find_a_wrong_balance_and_a_broken_chain(db_sessio
     rewrite(
         db_session, update(WalletTransaction).where(WalletTransaction.id == first).values(balance_after=Decimal("1300"))
     )
-    problems = ledger.check_wallet(db_session, ada)
+    problems = wallet_reconciliation.check_wallet(db_session, ada)
     assert len(problems) == 2  # the first row does not start from zero, and the second does not follow from it
     assert all("but the rows before it add up to" in p for p in problems)
     assert any("shows ₦1,300.00 after it, but the rows before it add up to ₦1,200.00" in p for p in problems)
@@ -418,7 +441,7 @@ def test_a_wallet_holding_money_without_a_ledger_is_found(db_session):
     user = User(email=f"bare.{secrets.token_hex(4)}@ledger.test.ng", password="x", wallet=Wallet(balance=Decimal("10")))
     db_session.add(user)
     db_session.flush()
-    assert ledger.check_wallet(db_session, user.wallet.id) == [
+    assert wallet_reconciliation.check_wallet(db_session, user.wallet.id) == [
         f"Wallet {user.wallet.id} holds ₦10.00, but its ledger ends at ₦0.00."
     ]
 
@@ -435,8 +458,8 @@ def test_a_posting_comes_after_a_wallet_row_dated_ahead_of_the_clock(db_session,
         {"w": ada},
     )
     db_session.execute(update(Wallet).where(Wallet.id == ada).values(balance=Decimal("1300")))
-    assert ledger.check_wallet(db_session, ada) == []
-    paid = ledger.pay(db_session, wallet_id=ada, amount="300", description=None, idempotency_key=key())
+    assert wallet_reconciliation.check_wallet(db_session, ada) == []
+    paid = wallet_ledger.pay(db_session, wallet_id=ada, amount="300", description=None, idempotency_key=key())
     assert ledger_rows(db_session, ada)[-1] == ("debit", Decimal("300.00"), Decimal("1000.00"))
     stamped = db_session.scalar(
         text("SELECT created_at - (SELECT created_at FROM wallet_transactions WHERE id = 'future-row') "
@@ -444,4 +467,4 @@ def test_a_posting_comes_after_a_wallet_row_dated_ahead_of_the_clock(db_session,
         {"id": paid.transaction_ids[0]},
     )  # fmt: skip
     assert stamped.total_seconds() == pytest.approx(1e-6)
-    assert ledger.check_wallet(db_session, ada) == []
+    assert wallet_reconciliation.check_wallet(db_session, ada) == []

@@ -29,8 +29,8 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
-from dashboard.domains.money import ledger
-from dashboard.domains.money.ledger import InsufficientFunds, Posting, WalletBusy
+from dashboard.domains.money import wallet_ledger, wallet_reconciliation
+from dashboard.domains.money.wallet_ledger import InsufficientFunds, Posting, WalletBusy
 from db import migrate, roles
 from db.engine import make_engine, make_owner_engine
 from db.models import User, Wallet, WalletTransaction
@@ -95,7 +95,7 @@ def open_wallets(engine: Engine, openings: tuple[Decimal, ...]) -> list[str]:
         db.flush()
         ids = [u.wallet.id for u in users]
         for wallet_id, opening in zip(ids, openings, strict=True):
-            ledger.credit(
+            wallet_ledger.credit(
                 db, wallet_id=wallet_id, amount=opening, description="Opening", idempotency_key=f"open-{wallet_id}"
             )
     return ids
@@ -147,13 +147,13 @@ def test_two_requests_with_one_key_at_the_same_moment_post_once(secured, pair):
     request = dict(wallet_id=wallet, amount="60", description="Consultation", idempotency_key=f"race-{wallet}")
     with Session(secured.app) as first:
         first.begin()
-        posted = ledger.pay(first, **request)
+        posted = wallet_ledger.pay(first, **request)
         second_pid: list[int] = []
 
         def retry() -> Posting:
             with Session(secured.app) as db, db.begin():
                 second_pid.append(db.scalar(text("SELECT pg_backend_pid()")))
-                return ledger.pay(db, **request)
+                return wallet_ledger.pay(db, **request)
 
         thread, outcome = run_in_thread(retry)
         while not second_pid and thread.is_alive():
@@ -169,20 +169,20 @@ def test_two_requests_with_one_key_at_the_same_moment_post_once(secured, pair):
         assert db.scalar(select(Wallet.balance).where(Wallet.id == wallet)) == Decimal("40.00")
         assert db.scalar(select(func.count()).select_from(WalletPosting).where(
             WalletPosting.idempotency_key == request["idempotency_key"])) == 1  # fmt: skip
-        assert ledger.check_wallet(db, wallet) == []
+        assert wallet_reconciliation.check_wallet(db, wallet) == []
 
 
 def test_two_debits_racing_for_the_same_money_take_it_once(secured, pair):
     wallet = pair[1]
     with Session(secured.app) as first:
         first.begin()
-        ledger.debit(first, wallet_id=wallet, amount="80", description="First", idempotency_key=f"a-{wallet}")
+        wallet_ledger.debit(first, wallet_id=wallet, amount="80", description="First", idempotency_key=f"a-{wallet}")
         second_pid: list[int] = []
 
         def racer() -> Posting:
             with Session(secured.app) as db, db.begin():
                 second_pid.append(db.scalar(text("SELECT pg_backend_pid()")))
-                return ledger.debit(
+                return wallet_ledger.debit(
                     db, wallet_id=wallet, amount="80", description="Second", idempotency_key=f"b-{wallet}"
                 )
 
@@ -197,7 +197,7 @@ def test_two_debits_racing_for_the_same_money_take_it_once(secured, pair):
     assert str(refused) == "The wallet holds ₦20.00; a debit of ₦80.00 would overdraw it."
     with Session(secured.owner) as db:
         assert db.scalar(select(Wallet.balance).where(Wallet.id == wallet)) == Decimal("20.00")
-        assert ledger.check_wallet(db, wallet) == []
+        assert wallet_reconciliation.check_wallet(db, wallet) == []
 
 
 def test_a_wallet_held_past_the_lock_timeout_is_refused_as_busy_and_the_same_request_posts_later(secured, pair):
@@ -208,11 +208,11 @@ def test_a_wallet_held_past_the_lock_timeout_is_refused_as_busy_and_the_same_req
         busy = pytest.raises(WalletBusy, match="send the same request again in a moment")
         with busy, Session(secured.app) as db, db.begin():
             db.execute(text("SET LOCAL lock_timeout = '200ms'"))
-            ledger.pay(db, **request)
+            wallet_ledger.pay(db, **request)
     with Session(secured.app) as db, db.begin():
-        assert ledger.pay(db, **request).balance == Decimal("90.00")
+        assert wallet_ledger.pay(db, **request).balance == Decimal("90.00")
     with Session(secured.owner) as db:
-        assert ledger.check_wallet(db, wallet) == []
+        assert wallet_reconciliation.check_wallet(db, wallet) == []
 
 
 @dataclass(frozen=True)
@@ -251,7 +251,7 @@ def plan(wallets: list[str], rng: random.Random) -> list[list[Operation]]:
 
 def post(db: Session, operation: Operation) -> Posting:
     if operation.kind == "transfer":
-        return ledger.transfer(
+        return wallet_ledger.transfer(
             db,
             from_wallet_id=operation.source,
             to_wallet_id=operation.target,
@@ -259,7 +259,7 @@ def post(db: Session, operation: Operation) -> Posting:
             description="Load transfer",
             idempotency_key=operation.key,
         )
-    return ledger.pay(db, wallet_id=operation.source, amount=operation.amount, description="Load payment",
+    return wallet_ledger.pay(db, wallet_id=operation.source, amount=operation.amount, description="Load payment",
                       idempotency_key=operation.key)  # fmt: skip
 
 
@@ -338,7 +338,7 @@ def test_two_thousand_concurrent_transfers_and_payments_conserve_the_money(secur
             ).all()
         )
         assert last == balances
-        assert ledger.ledger_invariants(db, wallets) == []
+        assert wallet_reconciliation.ledger_invariants(db, wallets) == []
         # The rows match the postings exactly: one per payment, two per transfer, one per opening top-up.
         rows = db.scalar(
             select(func.count()).select_from(WalletTransaction).where(WalletTransaction.wallet_id.in_(wallets))

@@ -28,8 +28,8 @@ from sqlalchemy.orm import Session
 
 from dashboard.domains.appointments import appointment_figures
 from dashboard.domains.floor import admissions, resources, waitlist
-from dashboard.domains.money import ledger
-from dashboard.domains.money.ledger import InsufficientFunds
+from dashboard.domains.money import wallet_ledger, wallet_reconciliation
+from dashboard.domains.money.wallet_ledger import InsufficientFunds
 from dashboard.domains.overview import overview
 from dashboard.platform.actors import Actor, ClientInfo
 from dashboard.platform.dates import LAGOS
@@ -124,7 +124,7 @@ def transfer(network: Network, rng: random.Random) -> Callable:
     source, target = rng.sample(network.wallets, 2)
     amount = f"{rng.randint(1, 20_000) / 100:.2f}"
     key = f"load-{secrets.token_hex(8)}"
-    return lambda db: ledger.transfer(
+    return lambda db: wallet_ledger.transfer(
         db, from_wallet_id=source, to_wallet_id=target, amount=amount, description="Load test", idempotency_key=key
     )
 
@@ -161,7 +161,7 @@ def call_next(actor: Actor, network: Network, rng: random.Random) -> Callable | 
 def pick(actor: Actor, network: Network, rng: random.Random, today: date) -> tuple[str, Callable]:
     if rng.random() >= WRITE_SHARE:
         return rng.choice(reads_for(actor, today))
-    writes = [("ledger.transfer", transfer(network, rng))]
+    writes = [("wallet_ledger.transfer", transfer(network, rng))]
     if actor.role is not UserRole.EXECUTIVE:  # executives read; the ledger's platform postings need no role
         writes.append(("resources.update_quantities", move_one_unit(actor, network, rng)))
         called = call_next(actor, network, rng)
@@ -196,7 +196,7 @@ def test_twenty_sessions_reading_and_writing_at_once(loaded):
                     apply_scope(db, actor.hospital_id, actor.user_id)
                     result = operation(db)
             except InsufficientFunds:
-                done[index]["ledger.transfer refused (overdraft)"] += 1
+                done[index]["wallet_ledger.transfer refused (overdraft)"] += 1
             except BaseException as exc:  # noqa: BLE001 - any other failure (a deadlock, a timeout) fails the test
                 errors.append((name, exc))
                 return
@@ -227,12 +227,14 @@ def test_twenty_sessions_reading_and_writing_at_once(loaded):
     assert all(latencies), "a session never finished an operation"
     assert throughput >= MIN_OPERATIONS_PER_SECOND
     assert p95 <= MAX_P95_SECONDS
-    writes = counts["ledger.transfer"] + counts["resources.update_quantities"] + counts["waitlist.call_next"]
-    assert counts["ledger.transfer"] > 0 and counts["resources.update_quantities"] > 0 and writes > len(every) / 10
+    writes = counts["wallet_ledger.transfer"] + counts["resources.update_quantities"] + counts["waitlist.call_next"]
+    assert (
+        counts["wallet_ledger.transfer"] > 0 and counts["resources.update_quantities"] > 0 and writes > len(every) / 10
+    )
 
     with Session(database.owner) as db:
         # Ledgers: every chain adds up, every balance is its last balance_after; transfers only move money.
-        assert ledger.ledger_invariants(db) == []
+        assert wallet_reconciliation.ledger_invariants(db) == []
         assert db.scalar(select(func.sum(Wallet.balance))) == money_before
         assert db.scalar(select(func.count()).select_from(Wallet).where(Wallet.balance < 0)) == 0
         # Resources: available + in use + maintenance = total, everywhere (ERRATA).

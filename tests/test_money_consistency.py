@@ -1,4 +1,4 @@
-"""One truth for the month's money: the card (financials.month_to_date), the monthly chart's bar, the
+"""One truth for the month's money: the card (month_figures.month_to_date), the monthly chart's bar, the
 figures table's export, the ledger rows behind the bar and the board PDF show the same revenue,
 expenses and net for the same scope and period: for the network and for each of two hospitals."""
 
@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
-from dashboard.domains.money import financial_report, financials
+from dashboard.domains.money import financial_report, hospital_ledger, hospital_ledger_entries, month_figures
 from dashboard.platform.formatting import LAGOS, naira
 from db.base import UserRole
 from tests.operations_data import actor
@@ -37,25 +37,25 @@ def _scopes(db, running_month):  # noqa: F811
 @pytest.mark.parametrize("scope", ["network", "one hospital", "another hospital"])
 def test_the_card_the_bar_the_tables_and_the_pdf_agree(db_session, running_month, scope):  # noqa: F811
     who = _scopes(db_session, running_month)[scope]
-    card = financials.month_to_date(db_session, who, today=TODAY)
+    card = month_figures.month_to_date(db_session, who, today=TODAY)
     assert card.month == MONTH and card.revenue.now is not None
     if scope == "one hospital":
         assert card.revenue.now == Decimal("800.00")  # December's entries only, not the late November one
     figures = (card.revenue.now, card.expenses.now, card.net.now)
 
     # The monthly chart's bar for this month, and the "By month" table's export (the same rows).
-    bar = financials.monthly_totals(db_session, who, start=START, end=TODAY)[-1]
+    bar = hospital_ledger.monthly_totals(db_session, who, start=START, end=TODAY)[-1]
     assert bar.month == MONTH and (bar.revenue, bar.expenses, bar.net) == figures
-    exported, _ = financials.export_figures(db_session, who, table="months", start=START, end=TODAY)
+    exported, _ = hospital_ledger_entries.export_figures(db_session, who, table="months", start=START, end=TODAY)
     assert (exported[-1].revenue, exported[-1].expenses, exported[-1].net) == figures
 
     # The ledger rows behind the bar (the transactions table and its export), and the chip's total.
-    rows, truncated = financials.export_transactions(db_session, who, start=START, end=TODAY, month=MONTH)
+    rows, truncated = hospital_ledger_entries.export_transactions(db_session, who, start=START, end=TODAY, month=MONTH)
     assert not truncated
     revenue = sum((r.amount for r in rows if r.kind == "revenue"), start=0)
     expenses = sum((r.amount for r in rows if r.kind == "expense"), start=0)
     assert (revenue, expenses, revenue - expenses) == figures
-    chip = financials.selection_total(db_session, who, start=START, end=TODAY, month=MONTH)
+    chip = hospital_ledger_entries.selection_total(db_session, who, start=START, end=TODAY, month=MONTH)
     assert (chip.revenue, chip.expenses, chip.net) == figures
 
     # The board PDF made the same day: the card table's row and the month table's row carry the same amounts.

@@ -16,7 +16,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from dashboard.domains.money.financials import shift_month
+from dashboard.domains.money.hospital_ledger import shift_month
 from dashboard.platform.formatting import LAGOS
 from dashboard.shell import data
 from dashboard.shell.gate import TOKEN_KEY

@@ -428,11 +428,11 @@ def test_appointments_today_hospital_by_hospital_is_the_straightforward_count(db
 
 
 def test_revenue_is_the_financials_figure_and_hidden_from_roles_that_do_not_read_finances(db_session, data):
-    from dashboard.domains.money import financials
+    from dashboard.domains.money import month_figures
 
     for who in ("exec_b", "admin"):
         shown = overview.overview_figures(db_session, data[who], today=TODAY, values=VALUES)
-        month = financials.month_to_date(db_session, data[who], today=TODAY)
+        month = month_figures.month_to_date(db_session, data[who], today=TODAY)
         assert shown.revenue_month_to_date.value == month.revenue.now
         assert shown.revenue_month_to_date.comparison == month.revenue.last_month
         assert shown.period_label == "1–10 Mar" and shown.comparison_label == "1–10 Feb"

@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from dashboard.domains.money import ledger
+from dashboard.domains.money import wallet_ledger
 from db import migrate, roles
 from db.base import Base
 from db.engine import make_engine, make_owner_engine
@@ -47,9 +47,9 @@ def secured(admin_url):
         db.flush()
         wallet_ids = [u.wallet.id for u in users]
         for n, wallet_id in enumerate(wallet_ids):
-            ledger.credit(db, wallet_id=wallet_id, amount="1000", description="Top-up", idempotency_key=f"t{n}a")
-            ledger.debit(db, wallet_id=wallet_id, amount="150", description="Fee", idempotency_key=f"t{n}b")
-            ledger.credit(db, wallet_id=wallet_id, amount="20", description="Back", idempotency_key=f"t{n}c")
+            wallet_ledger.credit(db, wallet_id=wallet_id, amount="1000", description="Top-up", idempotency_key=f"t{n}a")
+            wallet_ledger.debit(db, wallet_id=wallet_id, amount="150", description="Fee", idempotency_key=f"t{n}b")
+            wallet_ledger.credit(db, wallet_id=wallet_id, amount="20", description="Back", idempotency_key=f"t{n}c")
         db.add(AuditLog(user_id="owner", action_category="fixture", action_type="trust_fixture"))
     app = make_engine(roles.as_role(url, names.app))
     yield {"url": url, "names": names, "superuser": superuser, "owner": owner, "app": app, "wallets": wallet_ids}
@@ -134,7 +134,9 @@ def test_the_app_still_posts_and_advances_checkpoints_through_the_owners_functio
     wallet = secured["wallets"][0]
     with Session(secured["app"]) as db, db.begin():
         apply_scope(db, None, "someone")
-        posting = ledger.pay(db, wallet_id=wallet, amount="5", description="Fee", idempotency_key=secrets.token_hex(8))
+        posting = wallet_ledger.pay(
+            db, wallet_id=wallet, amount="5", description="Fee", idempotency_key=secrets.token_hex(8)
+        )
         verified = db.execute(text("SELECT verified FROM healthdash_advance_wallet_checkpoints(false)")).scalar_one()
         seq, link = db.execute(
             text("SELECT chain_seq, chain_hash FROM wallet_transactions WHERE id = :id"),

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text, update
 
-from dashboard.domains.money import wallets
+from dashboard.domains.money import wallet_reconciliation, wallets
 from dashboard.platform.dates import LAGOS
 from dashboard.platform.errors import NotPermitted, OutOfScope
 from db.base import UserRole
@@ -65,14 +65,14 @@ def mine(reconciliation, *wallet_ids):
 def test_every_wallet_reconciles_until_one_is_broken_then_exactly_it_and_its_first_bad_row(db_session, purses):
     good, other, other_ids = purses
     admin = actor(UserRole.ADMIN, None)
-    before = wallets.reconciliation(db_session, admin)
+    before = wallet_reconciliation.reconciliation(db_session, admin)
     assert mine(before, good, other) == []
     # The third transaction records ₦7,300.00 after a ₦100.00 debit from ₦7,500.00: ₦100 too few.
     rewrite(
         db_session,
         update(WalletTransaction).where(WalletTransaction.id == other_ids[2]).values(balance_after=D("7300.00")),
     )
-    after = wallets.reconciliation(db_session, executive := actor(UserRole.EXECUTIVE, None))
+    after = wallet_reconciliation.reconciliation(db_session, executive := actor(UserRole.EXECUTIVE, None))
     assert after.problem_count == before.problem_count + 1
     [problem] = mine(after, good, other)
     assert problem.wallet_id == other and problem.owner_name == "Chuka Wallet"
@@ -90,7 +90,7 @@ def test_a_balance_that_differs_from_the_last_balance_after_is_found(db_session,
     empty = Wallet(user_id=add_patient(db_session, "Dayo", "Empty"), balance=D("50.00"))  # money with no ledger
     db_session.add(empty)
     db_session.flush()
-    found = wallets.reconciliation(db_session, actor(UserRole.ADMIN, None))
+    found = wallet_reconciliation.reconciliation(db_session, actor(UserRole.ADMIN, None))
     problems = {p.wallet_id: p for p in mine(found, good, other, empty.id)}
     assert set(problems) == {good, empty.id}
     assert problems[good].balance_differs and not problems[good].chain_breaks
@@ -109,7 +109,7 @@ def test_totals_and_monthly_credits_and_debits(db_session, purses):
         start=datetime(2025, 4, 30, 23, 30, tzinfo=LAGOS),
     )
     # The flows come from the daily summary (migration 0011): as of its refresh, which the check brings.
-    assert wallets.refresh_reconciliation(db_session, admin).figures_as_of is not None
+    assert wallet_reconciliation.refresh_reconciliation(db_session, admin).figures_as_of is not None
     assert wallets.wallet_totals(db_session, admin).transactions >= 9
     months = wallets.monthly_flows(db_session, admin, start=date(2025, 2, 1), end=date(2025, 5, 31))
     assert [m.month for m in months] == [date(2025, 2, 1), date(2025, 3, 1), date(2025, 4, 1), date(2025, 5, 1)]
@@ -125,7 +125,7 @@ def test_hospital_scoped_readers_and_other_roles_are_refused(db_session, purses)
     hospital = add_hospital(db_session, "Wallet Scope Hospital")
     scoped = actor(UserRole.EXECUTIVE, hospital)
     with pytest.raises(OutOfScope, match="across the network"):
-        wallets.reconciliation(db_session, scoped)
+        wallet_reconciliation.reconciliation(db_session, scoped)
     assert audit_rows(db_session, scoped.user_id, "scope_violation")
     with pytest.raises(NotPermitted):
         wallets.wallet_totals(db_session, actor(UserRole.HOSPITAL_ADMIN, hospital))

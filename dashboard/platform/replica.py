@@ -38,8 +38,6 @@ REPLICA_MODULES = frozenset(
     {
         "dashboard.domains.overview.overview",
         "dashboard.domains.overview.analytics",
-        "dashboard.domains.money.financials",
-        "dashboard.domains.money.wallets",
         "dashboard.domains.governance.compliance",
     }
 )

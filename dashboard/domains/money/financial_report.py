@@ -21,12 +21,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dashboard.domains.money import financials
+from dashboard.domains.money import hospital_ledger, month_figures
 from dashboard.platform import audit, permissions
 from dashboard.platform.actors import ROLE_NAMES, Actor
 from dashboard.platform.dates import checked_range
 from dashboard.platform.formatting import LAGOS, humanise, lagos_date, lagos_datetime, naira, naira_short
-from dashboard.platform.scope import require_role
 from db.models import Hospital
 
 RESOURCE_TYPE = "financial_report"
@@ -70,7 +69,7 @@ def _signed(value: Decimal | None) -> str:
     return ("+" if value >= 0 else "") + naira(value)
 
 
-def monthly_chart_png(months: list[financials.MonthTotals]) -> bytes:
+def monthly_chart_png(months: list[hospital_ledger.MonthTotals]) -> bytes:
     """Revenue and expenses by month as grouped bars, net as a line: a PNG at print resolution."""
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter
@@ -100,21 +99,19 @@ def monthly_chart_png(months: list[financials.MonthTotals]) -> bytes:
     return buffer.getvalue()
 
 
-def financial_report(
-    db: Session, actor: Actor, *, start: date, end: date, made_at: datetime | None = None
-) -> Report:
+@permissions.reads("financials", "print the financial report")
+def financial_report(db: Session, actor: Actor, *, start: date, end: date, made_at: datetime | None = None) -> Report:
     """The PDF of the financial view over `start`..`end` in the actor's scope; audited as an export."""
     from fpdf import FPDF
     from fpdf.enums import XPos, YPos
 
-    require_role(db, actor, permissions.readers("financials"), "print the financial report")
     start, end = checked_range(start, end)
     made_at = made_at or datetime.now(UTC)
     scope_label = _scope_label(db, actor)
-    months = financials.monthly_totals(db, actor, start=start, end=end)
-    cards = financials.month_figures(db, actor, month=end, today=made_at.astimezone(LAGOS).date())
-    categories = financials.category_totals(db, actor, start=start, end=end)
-    hospitals = financials.hospital_totals(db, actor, start=start, end=end) if actor.network_wide else []
+    months = hospital_ledger.monthly_totals(db, actor, start=start, end=end)
+    cards = month_figures.month_figures(db, actor, month=end, today=made_at.astimezone(LAGOS).date())
+    categories = hospital_ledger.category_totals(db, actor, start=start, end=end)
+    hospitals = hospital_ledger.hospital_totals(db, actor, start=start, end=end) if actor.network_wide else []
 
     fonts = _font_dir()
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
@@ -126,7 +123,7 @@ def financial_report(
     pdf.set_auto_page_break(auto=True, margin=15)
     stamp = (
         f"Scope: {scope_label}  ·  Period: {lagos_date(start)} – {lagos_date(end)} (fiscal months "
-        f"{financials.month_label(months[0].month)} to {financials.month_label(months[-1].month)})  ·  "
+        f"{hospital_ledger.month_label(months[0].month)} to {hospital_ledger.month_label(months[-1].month)})  ·  "
         f"Made {lagos_datetime(made_at)} (Lagos time)"
     )
 
@@ -144,7 +141,7 @@ def financial_report(
     pdf.multi_cell(0, 5, f"Scope: {scope_label}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.multi_cell(
         0, 5, f"Period: {lagos_date(start)} – {lagos_date(end)}, the fiscal months "
-        f"{financials.month_label(months[0].month)} to {financials.month_label(months[-1].month)}",
+        f"{hospital_ledger.month_label(months[0].month)} to {hospital_ledger.month_label(months[-1].month)}",
         new_x=XPos.LMARGIN, new_y=YPos.NEXT,
     )  # fmt: skip
     role = ROLE_NAMES.get(actor.role, actor.role.value)
@@ -201,17 +198,16 @@ def financial_report(
     if cards.running:
         heading(f"{cards.this.label}, the month so far, against the same days before")
         note(
-            f"{financials.month_label(cards.month)} is still running: its entries booked so far "
+            f"{hospital_ledger.month_label(cards.month)} is still running: its entries booked so far "
             + (f"(to {lagos_date(cards.booked_to)}) " if cards.booked_to else "")
             + "are compared with the same days of the month before and of the same month last year, "
-            "never with whole months."
-            + (" " + financials.same_days_note(cards) if cards.pro_rated else "")
+            "never with whole months." + (" " + month_figures.same_days_note(cards) if cards.pro_rated else "")
         )
     else:
         heading(f"{cards.this.label} against the month before and the same month last year")
     comparisons = (
-        (cards.last_month, "last_month", financials.month_before_note(cards)),
-        (cards.last_year, "last_year", financials.year_before_note(cards)),
+        (cards.last_month, "last_month", month_figures.month_before_note(cards)),
+        (cards.last_year, "last_year", month_figures.year_before_note(cards)),
     )
     if all(nothing for _, _, nothing in comparisons) and any(figure.now is not None for _, figure in figures):
         # Nothing to compare with: this month's own figures still stand, then why there is no change.
@@ -248,10 +244,10 @@ def financial_report(
     )  # fmt: skip
 
     heading("By category")
-    totals = {k: sum((c.amount for c in categories if c.kind == k), Decimal(0)) for k in financials.KIND_LABELS}
+    totals = {k: sum((c.amount for c in categories if c.kind == k), Decimal(0)) for k in hospital_ledger.KIND_LABELS}
     table(
         ("Category", "Kind", "Amount", "Share of its kind"),
-        [(humanise(c.category), financials.KIND_LABELS[c.kind], naira(c.amount),
+        [(humanise(c.category), hospital_ledger.KIND_LABELS[c.kind], naira(c.amount),
           f"{float(c.amount / totals[c.kind]) * 100:.1f}%" if totals[c.kind] else "—") for c in categories],
         (60, 30, 45, 40),
     )  # fmt: skip

@@ -1,46 +1,51 @@
-"""Patients' wallets, read side: what is held, what came in and went out each month, and a reconciliation.
+"""Patients' wallets, read side: what is held, what came in and went out each month, and finding a wallet.
 
 Wallets are patients' money, not any one hospital's, so every read here is for network administrators
 and executives in network scope only (permissions "wallets"); a hospital-scoped actor is refused and
-the attempt audited.
+the attempt audited. Postings are wallet_ledger.py (and wallet_adjustments.py for staff); whether the
+ledgers add up is wallet_reconciliation.py.
 
-The reconciliation replays each wallet's ledger in the order it was written (created_at, then id):
-every transaction's balance_after must equal the previous one's (zero before the first) plus a
-credit or minus a debit, and the wallet's balance must equal its last balance_after (zero with no
-transactions). It runs as window functions in the database and returns only the wallets that fail,
-each with the first transaction where its chain breaks.
-
-At network scale it is incremental (migration 0011): `wallet_chain_checks` keeps, per wallet, the last
-transaction verified; only the rows after it are replayed (the triggers on wallet_transactions mark a wallet
-written to, and reset its checkpoint when a write reaches at or behind it). `refresh_reconciliation` advances
-the checkpoints and refreshes the daily flows (`healthdash db reconcile`, and the page when they are stale).
+Who keeps the figures fresh: the monthly flows come from a daily summary that `healthdash db reconcile`
+refreshes on its schedule (with the reconciliation's checkpoints). A page render never writes: when the
+summary is older than STALE_AFTER_SECONDS or more than CATCH_UP_WALLETS wallets wait for their check,
+`CheckStatus.stale` says so, and the reader brings them up to date with the page's "Check now".
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from dashboard.platform import audit, permissions
+from dashboard.platform import audit, people, permissions
 from dashboard.platform.actors import Actor
 from dashboard.platform.dates import checked_range
-from dashboard.platform.errors import InvalidInput, OutOfScope
-from dashboard.platform.scope import require_role
+from dashboard.platform.errors import OutOfScope
+from dashboard.platform.paging import like_pattern
 from db.models import Profile, User, Wallet
 
-READERS = permissions.readers("wallets")
+SEE = "see patients' wallets"
+FIND = "find patients' wallets"
 ZERO = Decimal("0.00")
-CATCH_UP_WALLETS = 1000  # pending wallets beyond which the page checks them itself instead of waiting for the schedule
-MAX_PROBLEMS = 200  # a reconciliation that finds more has a systemic fault; the count says how many
+CATCH_UP_WALLETS = 1000  # pending wallets beyond which the schedule is behind and a check is worth pressing
+STALE_AFTER_SECONDS = 3600
+MIN_SEARCH = 2
+MAX_MATCHES = 20
 
 
-def require_wallet_reader(db: Session, actor: Actor, what: str) -> None:
-    """Wallet figures are network-wide: the role must read wallets, and the actor must be in network scope."""
-    require_role(db, actor, READERS, what)
+def shown_to(actor: Actor) -> bool:
+    """The one rule of who sees the wallets: a role that reads them, working in network scope."""
+    return actor.role in permissions.readers("wallets") and actor.network_wide
+
+
+def require_network_scope(db: Session, actor: Actor, what: str) -> None:
+    """Wallet figures are network-wide: an actor working in one hospital's scope is refused, and audited.
+
+    The role is checked before this, by each read's @permissions.reads("wallets", ...) or the command's own check.
+    """
     if actor.network_wide:
         return
     audit.record_refusal(
@@ -74,44 +79,6 @@ class WalletMonth:
 
 
 @dataclass(frozen=True)
-class WalletProblem:
-    """A wallet that does not reconcile: its balance against its ledger, and where the ledger first breaks."""
-
-    wallet_id: str
-    owner_name: str  # the patient's name, or email when they have none
-    balance: Decimal
-    last_balance_after: Decimal | None  # None: no transactions at all
-    # The first transaction whose balance_after is not the previous balance_after ± its amount (None: chain holds).
-    break_transaction_id: str | None
-    break_at: datetime | None
-    break_type: str | None  # credit or debit
-    break_amount: Decimal | None
-    break_recorded: Decimal | None  # the balance_after it carries
-    break_expected: Decimal | None  # what the previous balance_after and its amount give
-
-    @property
-    def balance_differs(self) -> bool:
-        return self.balance != (self.last_balance_after if self.last_balance_after is not None else ZERO)
-
-    @property
-    def chain_breaks(self) -> bool:
-        return self.break_transaction_id is not None
-
-
-@dataclass(frozen=True)
-class Reconciliation:
-    wallets_checked: int
-    transactions_checked: int
-    problem_count: int  # every wallet that fails, even past MAX_PROBLEMS
-    problems: list[WalletProblem]  # the first MAX_PROBLEMS of them, by owner name
-    replayed: int = 0  # transactions replayed now (after their wallets' checkpoints); the rest were verified before
-
-    @property
-    def reconciles(self) -> bool:
-        return self.problem_count == 0
-
-
-@dataclass(frozen=True)
 class CheckStatus:
     """When the figures were last brought up to date, and how much waits for the next check."""
 
@@ -119,13 +86,20 @@ class CheckStatus:
     last_checked_at: datetime | None  # the last reconciliation checkpoint written (None: never)
     pending_wallets: int  # wallets written to since their checkpoint (or never checked)
 
+    @property
+    def stale(self) -> bool:
+        """The schedule has not run for a while, or has a backlog: a check is worth pressing."""
+        if self.figures_as_of is None or self.pending_wallets > CATCH_UP_WALLETS:
+            return True
+        return (datetime.now(UTC) - self.figures_as_of).total_seconds() > STALE_AFTER_SECONDS
+
 
 _FLOWS = text("SELECT max(refreshed_at) FROM wallet_flows_by_day")
 
 
-@permissions.reads("wallets")
+@permissions.reads("wallets", SEE, replica=True)
 def check_status(db: Session, actor: Actor) -> CheckStatus:
-    require_wallet_reader(db, actor, "see patients' wallets")
+    require_network_scope(db, actor, SEE)
     as_of = db.scalar(_FLOWS)
     pending, checked = db.execute(
         text("SELECT count(*) FILTER (WHERE pending), max(checked_at) FROM wallet_chain_checks")
@@ -139,10 +113,10 @@ def check_status(db: Session, actor: Actor) -> CheckStatus:
     return CheckStatus(as_of, checked, pending + never)
 
 
-@permissions.reads("wallets")
+@permissions.reads("wallets", SEE, replica=True)
 def wallet_totals(db: Session, actor: Actor) -> WalletTotals:
     """Balances now; the number of transactions as of the daily flows' last refresh (figures_as_of)."""
-    require_wallet_reader(db, actor, "see patients' wallets")
+    require_network_scope(db, actor, SEE)
     wallets, funded, held = db.execute(
         select(func.count(), func.count().filter(Wallet.balance > 0), func.coalesce(func.sum(Wallet.balance), ZERO))
     ).one()
@@ -150,14 +124,14 @@ def wallet_totals(db: Session, actor: Actor) -> WalletTotals:
     return WalletTotals(wallets, funded, held, int(transactions))
 
 
-@permissions.reads("wallets")
+@permissions.reads("wallets", SEE, replica=True)
 def monthly_flows(db: Session, actor: Actor, *, start: date, end: date) -> list[WalletMonth]:
     """Credits and debits by Lagos month of the transactions from `start` to `end`; every month shown.
 
     Read from the daily summary (migration 0011's wallet_flows_daily, by Lagos day), so the figures are as of its
     last refresh (check_status().figures_as_of).
     """
-    require_wallet_reader(db, actor, "see patients' wallets")
+    require_network_scope(db, actor, SEE)
     start, end = checked_range(start, end)
     first, last = start.replace(day=1), end.replace(day=1)
     stmt = text(
@@ -175,300 +149,6 @@ def monthly_flows(db: Session, actor: Actor, *, start: date, end: date) -> list[
     return [WalletMonth(month, Decimal(c), Decimal(d), int(cc), int(dc)) for month, c, d, cc, dc in rows]
 
 
-# Each wallet to replay: never checked, written to since its checkpoint (pending), or every wallet (:full).
-# Its rows after the checkpoint (all of them when there is none, or with :full), each with the balance_after it
-# should carry: the previous row's, or the checkpoint's before the first, or zero; and its place from the last.
-_CHAIN = """
-    todo AS MATERIALIZED (
-        SELECT w.id AS wallet_id, c.writes,
-               CASE WHEN :full THEN NULL ELSE c.checked_through_created_at END AS at,
-               CASE WHEN :full THEN NULL ELSE c.checked_through_id END AS tid,
-               CASE WHEN :full THEN NULL ELSE c.balance_after END AS start_after,
-               CASE WHEN :full THEN 0 ELSE coalesce(c.transactions, 0) END AS kept
-          FROM wallets w LEFT JOIN wallet_chain_checks c ON c.wallet_id = w.id
-         WHERE :full OR c.wallet_id IS NULL OR c.pending
-    ), chain AS MATERIALIZED (
-        SELECT t.id, t.wallet_id, t.created_at, t.transaction_type, t.amount, t.balance_after,
-               coalesce(lag(t.balance_after) OVER w, d.start_after, 0)
-                   + CASE WHEN t.transaction_type = 'credit' THEN t.amount ELSE -t.amount END AS expected,
-               row_number() OVER (PARTITION BY t.wallet_id ORDER BY t.created_at DESC, t.id DESC) AS from_last
-          FROM todo d JOIN wallet_transactions t ON t.wallet_id = d.wallet_id
-           AND (d.tid IS NULL OR (t.created_at, t.id) > (d.at, d.tid))
-        WINDOW w AS (PARTITION BY t.wallet_id ORDER BY t.created_at, t.id)
-    ), first_break AS (
-        SELECT DISTINCT ON (wallet_id) * FROM chain WHERE balance_after <> expected ORDER BY wallet_id, created_at, id
-    ), last AS (
-        SELECT wallet_id, created_at, id, balance_after FROM chain WHERE from_last = 1
-    )
-"""
-
-_RECONCILE = text(
-    "WITH"
-    + _CHAIN
-    + """, failing AS MATERIALIZED (
-        SELECT w.id, w.user_id, w.balance, coalesce(l.balance_after, c.balance_after) AS last_after,
-               b.id AS break_id, b.created_at, b.transaction_type, b.amount, b.balance_after, b.expected
-          FROM wallets w
-          LEFT JOIN wallet_chain_checks c ON c.wallet_id = w.id
-          LEFT JOIN last l ON l.wallet_id = w.id
-          LEFT JOIN first_break b ON b.wallet_id = w.id
-         WHERE b.id IS NOT NULL OR w.balance <> coalesce(l.balance_after, c.balance_after, 0)
-    )
-    SELECT f.id, coalesce(nullif(trim(concat_ws(' ', p.first_name, p.last_name)), ''), u.email) AS owner_name,
-           f.balance, f.last_after, f.break_id, f.created_at, f.transaction_type, f.amount, f.balance_after,
-           f.expected, count(*) OVER () AS problem_count,
-           (SELECT count(*) FROM chain) AS replayed, (SELECT count(*) FROM wallets) AS wallets,
-           (SELECT coalesce(sum(transactions), 0) FROM wallet_chain_checks) AS kept
-      FROM failing f JOIN users u ON u.id = f.user_id LEFT JOIN profiles p ON p.user_id = u.id
-     ORDER BY 2, f.id
-     LIMIT :limit
-    """
-)
-_COUNTS = text(
-    "WITH"
-    + _CHAIN
-    + """SELECT (SELECT count(*) FROM chain), (SELECT count(*) FROM wallets),
-               (SELECT coalesce(sum(transactions), 0) FROM wallet_chain_checks)"""
-)
-
-
-@permissions.reads("wallets")
-def reconciliation(db: Session, actor: Actor) -> Reconciliation:
-    """Every wallet whose balance differs from its last balance_after, or whose chain does not add up.
-
-    Incremental (migration 0011): a wallet's rows up to its checkpoint were verified when it was written and have
-    not been written since (the triggers reset a checkpoint that a write reaches behind), so only the rows after
-    it are replayed, from the checkpoint's balance_after; every wallet's balance is compared with its last
-    balance_after. The answer is exact whatever the checkpoints' age; they only decide how much is replayed.
-    """
-    require_wallet_reader(db, actor, "reconcile patients' wallets")
-    rows = db.execute(_RECONCILE, {"full": False, "limit": MAX_PROBLEMS}).all()
-    if rows:
-        replayed, wallets, kept = rows[0].replayed, rows[0].wallets, rows[0].kept
-    else:
-        replayed, wallets, kept = db.execute(_COUNTS, {"full": False}).one()
-    problems = [WalletProblem(*row[:10]) for row in rows]
-    if problems:  # patients' names beside their balances: who looked is on record
-        audit.record_read(
-            db, actor, action_type="wallet_reconciliation_viewed", resource_type="wallet",
-            values={"problems": len(problems)},
-        )  # fmt: skip
-    return Reconciliation(
-        wallets, int(kept) + int(replayed), rows[0].problem_count if rows else 0, problems, int(replayed)
-    )
-
-
-@dataclass(frozen=True)
-class BalanceMismatch:
-    """A wallet whose balance is not where its ledger ends."""
-
-    wallet_id: str
-    balance: Decimal
-    ledger_ends_at: Decimal  # the last transaction's balance_after, in (created_at, id) order; 0 with none
-
-    def sentence(self) -> str:
-        return (
-            f"Wallet {self.wallet_id} holds ₦{self.balance:,.2f}, but its ledger ends at ₦{self.ledger_ends_at:,.2f}."
-        )
-
-
-@dataclass(frozen=True)
-class ChainBreak:
-    """The first link of a hash chain (migration 0012) that does not hold."""
-
-    chain: str  # "wallet <id>" or "audit trail"
-    row_id: str  # the transaction or audit row where it breaks
-    position: int  # its place in the chain, from 1
-    reason: str
-
-    def sentence(self) -> str:
-        return f"The {self.chain}'s hash chain breaks at row {self.row_id} (link {self.position:,}): {self.reason}."
-
-
-@dataclass(frozen=True)
-class ChainHeads:
-    """What an operator keeps elsewhere: a later rebuild of the chains changes these."""
-
-    audit_rows: int
-    audit_head: str | None  # the last audit row's hash (None: an empty trail)
-    wallet_chains: int
-    wallet_rows: int
-    wallets_root: str  # sha256 of every wallet's (id, length, last hash), in wallet id order
-
-
-@dataclass(frozen=True)
-class ReconciliationRun:
-    wallets_verified: int  # checkpoints advanced
-    transactions_replayed: int
-    problem_wallets: int  # wallets whose balance_after chain breaks or whose balance differs from it
-    figures_as_of: datetime
-    broken_wallets: tuple[str, ...] = ()  # the wallets whose balance_after chain breaks (the first MAX_PROBLEMS)
-    balance_mismatches: tuple[BalanceMismatch, ...] = ()  # the first MAX_PROBLEMS
-    chain_breaks: tuple[ChainBreak, ...] = ()  # with full: the first broken link of each broken chain
-    heads: ChainHeads | None = None  # with full
-
-    @property
-    def sound(self) -> bool:
-        return not (self.problem_wallets or self.chain_breaks)
-
-
-# Every wallet's balance against its last transaction (one index probe each): exact whatever the checkpoints say.
-_BALANCES = text(
-    """
-    SELECT w.id, w.balance, coalesce(l.balance_after, 0) AS ledger_end, count(*) OVER () AS total
-      FROM wallets w
-      LEFT JOIN LATERAL (SELECT t.balance_after FROM wallet_transactions t WHERE t.wallet_id = w.id
-                          ORDER BY t.created_at DESC, t.id DESC LIMIT 1) l ON true
-     WHERE w.balance <> coalesce(l.balance_after, 0)
-     ORDER BY w.id
-     LIMIT :limit
-    """
-)
-
-
-def balance_mismatches(db: Session, limit: int = MAX_PROBLEMS) -> tuple[int, list[BalanceMismatch]]:
-    """How many wallets hold a balance other than where their ledger ends, and the first `limit` of them."""
-    rows = db.execute(_BALANCES, {"limit": limit}).all()
-    return (rows[0].total if rows else 0), [BalanceMismatch(r.id, r.balance, r.ledger_end) for r in rows]
-
-
-# Each link recomputed from the stored previous hash and the row's fields (migration 0012's functions): an edit
-# breaks its own link; a rebuilt hash breaks the next one; a deleted row leaves a gap in chain_seq.
-_WALLET_LINKS = text(
-    """
-    WITH links AS (
-        SELECT t.wallet_id, t.id, t.chain_seq, t.chain_hash,
-               row_number() OVER w AS n,
-               healthdash_chain_link(lag(t.chain_hash) OVER w, healthdash_wallet_transaction_fields(to_jsonb(t)))
-                   AS expected
-          FROM wallet_transactions t
-        WINDOW w AS (PARTITION BY t.wallet_id ORDER BY t.chain_seq NULLS LAST, t.created_at, t.id)
-    )
-    SELECT DISTINCT ON (wallet_id) wallet_id, id, n, chain_seq, chain_hash IS NOT DISTINCT FROM expected AS linked
-      FROM links
-     WHERE chain_seq IS DISTINCT FROM n OR chain_hash IS DISTINCT FROM expected
-     ORDER BY wallet_id, n
-    """
-)
-_AUDIT_LINKS = text(
-    """
-    WITH links AS (
-        SELECT a.id, a.chain_seq, a.chain_hash,
-               row_number() OVER w AS n,
-               healthdash_chain_link(lag(a.chain_hash) OVER w, healthdash_audit_log_fields(to_jsonb(a))) AS expected
-          FROM audit_logs a
-        WINDOW w AS (ORDER BY a.chain_seq NULLS LAST, a.created_at, a.id)
-    )
-    SELECT 'audit trail', id, n, chain_seq, chain_hash IS NOT DISTINCT FROM expected AS linked
-      FROM links
-     WHERE chain_seq IS DISTINCT FROM n OR chain_hash IS DISTINCT FROM expected
-     ORDER BY n
-     LIMIT 1
-    """
-)
-_HEADS = text(
-    """
-    WITH heads AS (
-        SELECT DISTINCT ON (wallet_id) wallet_id, chain_seq, chain_hash FROM wallet_transactions
-         ORDER BY wallet_id, chain_seq DESC NULLS LAST
-    )
-    SELECT (SELECT count(*) FROM audit_logs),
-           (SELECT chain_hash FROM audit_logs ORDER BY chain_seq DESC NULLS LAST LIMIT 1),
-           (SELECT count(*) FROM heads), (SELECT count(*) FROM wallet_transactions),
-           encode(sha256(convert_to(coalesce(
-               (SELECT string_agg(concat_ws(':', wallet_id, chain_seq, chain_hash), E'\\n' ORDER BY wallet_id)
-                  FROM heads), ''), 'UTF8')), 'hex')
-    """
-)
-
-
-def _why(chain_seq: int | None, position: int, linked: bool) -> str:
-    if chain_seq is None:
-        return "the row has no place in the chain (written with the database's triggers off)"
-    if chain_seq != position:
-        return f"it says it is link {chain_seq:,}, so a row before it is missing or out of place"
-    if not linked:
-        return "its hash does not match its contents and the link before it (the row, or the one before, was changed)"
-    return "the link does not hold"  # pragma: no cover - the query returns only rows that fail one of the above
-
-
-def verify_hash_chains(db: Session) -> tuple[list[ChainBreak], ChainHeads]:
-    """Recompute every link of every wallet's chain and of the audit trail's; the first break of each, and the heads.
-
-    Reads every row of wallet_transactions and audit_logs: for `healthdash db reconcile --full` (the owner's
-    connection, or one in network scope).
-    """
-    breaks = [
-        ChainBreak(f"wallet {wallet_id}", row_id, int(position), _why(seq, int(position), linked))
-        for wallet_id, row_id, position, seq, linked in db.execute(_WALLET_LINKS)
-    ]
-    breaks += [
-        ChainBreak(chain, row_id, int(position), _why(seq, int(position), linked))
-        for chain, row_id, position, seq, linked in db.execute(_AUDIT_LINKS)
-    ]
-    audit_rows, audit_head, chains, wallet_rows, root = db.execute(_HEADS).one()
-    return breaks, ChainHeads(int(audit_rows), audit_head, int(chains), int(wallet_rows), root)
-
-
-def refresh_reconciliation(db: Session, actor: Actor | None, *, full: bool = False) -> ReconciliationRun:
-    """Advance the checkpoints of the wallets that verify, and refresh the money summaries; a short write.
-
-    The checkpoints move only through the owner's function `healthdash_advance_wallet_checkpoints` (migration
-    0012), which replays the chains itself: the app role cannot set or reset one. Every wallet's balance is then
-    compared with where its ledger ends (exact, whatever the checkpoints). `full` replays every wallet from its
-    first row, ignoring the checkpoints (and resets those of wallets that break), and verifies the hash chains of
-    the wallets and of the audit trail: the check that does not rely on the triggers, for a schedule
-    (`healthdash db reconcile --full`). `actor` None is the command line (the owner's connection).
-    """
-    if actor is not None:
-        require_wallet_reader(db, actor, "check patients' wallets")
-    verified, replayed, broken, _ = db.execute(
-        text("SELECT * FROM healthdash_advance_wallet_checkpoints(:full)"), {"full": full}
-    ).one()
-    broken_ids: tuple[str, ...] = ()
-    if broken:
-        problems = reconciliation_problems(db)
-        broken_ids = tuple(p.wallet_id for p in problems if p.chain_breaks)
-    mismatched, mismatches = balance_mismatches(db)
-    chain_breaks: list[ChainBreak] = []
-    heads = None
-    if full:
-        chain_breaks, heads = verify_hash_chains(db)
-    as_of = db.scalar(text("SELECT healthdash_refresh_money_summaries()"))
-    problem_wallets = len(set(broken_ids) | {m.wallet_id for m in mismatches}) + max(0, mismatched - len(mismatches))
-    return ReconciliationRun(
-        int(verified),
-        int(replayed),
-        max(int(broken), problem_wallets),
-        as_of,
-        broken_ids,
-        tuple(mismatches),
-        tuple(chain_breaks),
-        heads,
-    )
-
-
-def reconciliation_problems(db: Session) -> list[WalletProblem]:
-    """The failing wallets of the incremental reconciliation, without the role check (the command line's)."""
-    return [WalletProblem(*row[:10]) for row in db.execute(_RECONCILE, {"full": False, "limit": MAX_PROBLEMS})]
-
-
-def export_wallet_figures(db: Session, actor: Actor, *, table: str, start: date, end: date) -> tuple[list, bool]:
-    """The monthly credits and debits, or the reconciliation's failing wallets, audited as an export."""
-    require_wallet_reader(db, actor, "export patients' wallet figures")
-    if table == "months":
-        rows: list = monthly_flows(db, actor, start=start, end=end)
-    elif table == "reconciliation":
-        rows = reconciliation(db, actor).problems
-    else:
-        raise InvalidInput("Pick one of the wallet tables to export.")
-    audit.record_export(
-        db, actor, action_type="wallet_figures_exported", resource_type="wallet",
-        filters={"table": table, "start": start, "end": end}, rows=len(rows),
-    )  # fmt: skip
-    return rows, False
-
-
 @dataclass(frozen=True)
 class WalletChoice:
     wallet_id: str
@@ -477,21 +157,15 @@ class WalletChoice:
     balance: Decimal
 
 
-MIN_SEARCH = 2
-MAX_MATCHES = 20
-
-
+@permissions.reads("wallets", FIND, replica=True)
 def find_wallets(db: Session, actor: Actor, typed: str) -> list[WalletChoice]:
     """Wallets whose owner's name or email contains `typed` (at least two characters), for the adjustment form."""
-    from dashboard.platform.paging import like_pattern
-
-    require_wallet_reader(db, actor, "find patients' wallets")
+    require_network_scope(db, actor, FIND)
     typed = (typed or "").strip() if isinstance(typed, str) else ""
     if len(typed) < MIN_SEARCH:
         return []
     pattern = like_pattern(typed)
-    full_name = func.nullif(func.trim(func.concat_ws(" ", Profile.first_name, Profile.last_name)), "")
-    name = func.coalesce(full_name, User.email)
+    name = people.name_or(User.email)
     stmt = (
         select(Wallet.id, name, User.email, Wallet.balance)
         .join(User, User.id == Wallet.user_id)

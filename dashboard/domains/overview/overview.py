@@ -26,10 +26,10 @@ from sqlalchemy import Integer, cast, func, literal, or_, select, text, union_al
 from sqlalchemy.dialects.postgresql import INTERVAL, TIMESTAMP
 from sqlalchemy.orm import Session
 
-from dashboard.domains.emergencies import emergency, open_list
+from dashboard.domains.emergencies import emergencies
 from dashboard.domains.floor import resources, waitlist
 from dashboard.domains.governance import verification
-from dashboard.domains.money import financials
+from dashboard.domains.money import month_figures
 from dashboard.platform import permissions
 from dashboard.platform.actors import Actor
 from dashboard.platform.scope import limit_to_scope, require_role
@@ -45,7 +45,7 @@ from db.models import (
 )
 
 LAGOS = ZoneInfo("Africa/Lagos")
-OPEN_EMERGENCY_STATUSES = emergency.OPEN_STATUSES  # one definition: the Emergencies page's
+OPEN_EMERGENCY_STATUSES = emergencies.OPEN_STATUSES  # one definition: the Emergencies page's
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def overview_counts(db: Session, actor: Actor, *, today: date | None = None) -> 
         )
     ).one()
     waiting = waitlist.waiting_now(db, actor).waiting
-    open_now = open_list.open_counts(db, actor)
+    open_now = emergencies.open_counts(db, actor)
     return OverviewCounts(
         active_hospitals=hospitals or 0,
         appointments_this_month=appointments[0],
@@ -147,7 +147,7 @@ class OverviewFigures:
     open_emergencies: Figure  # pending, dispatched or in progress
     critical_emergencies: Figure  # open and critical; status "alert" while any
     emergencies_opened_7_days: Figure  # opened today and the 6 days before vs the 7 days before those
-    revenue_month_to_date: Figure | None  # financials.month_to_date; None for a role that does not read finances
+    revenue_month_to_date: Figure | None  # month_figures.month_to_date; None for a role that does not read finances
     period_label: str  # the month so far, "1–7 Dec" ("" without revenue)
     comparison_label: str  # the same days of the month before, "1–7 Nov"
     documents_awaiting_verification: Figure
@@ -253,7 +253,7 @@ def overview_figures(
     appointments = _appointments_today(db, actor, midnight, tomorrow, week_ago, today)
 
     # Open and critical: the Emergencies page's own count (the list under its card), so the two agree.
-    open_now = open_list.open_counts(db, actor)
+    open_now = emergencies.open_counts(db, actor)
     opened = db.execute(
         limit_to_scope(
             select(
@@ -268,7 +268,7 @@ def overview_figures(
     # Revenue is the Financials page's own figure for the month so far (one source, agreeing to the
     # kobo); roles that may not read finances (compliance officers) get no revenue card at all.
     reads_money = actor.role in permissions.readers("financials")
-    month = financials.month_to_date(db, actor, today=today) if reads_money else None
+    month = month_figures.month_to_date(db, actor, today=today) if reads_money else None
 
     # The Verification page's own counts, by the queries that list its queues.
     awaiting = verification.awaiting_counts(db, actor)

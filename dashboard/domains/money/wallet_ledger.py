@@ -1,5 +1,8 @@
 """The wallet ledger: every credit, debit, transfer, payment, refund and adjustment of a patient's wallet.
 
+(Patients' money; a hospital's own revenue and expenses are hospital_ledger.py.) Staff refunds and
+adjustments go through wallet_adjustments.py, which posts here.
+
 One door for money. Each posting, in the caller's transaction:
 
 1. checks the request (amount, wallets, text, key) and refuses a bad one with a sentence, before
@@ -15,7 +18,7 @@ One door for money. Each posting, in the caller's transaction:
    CONFLICT DO NOTHING`: the primary key lets one posting have it, whatever else races), updates
    `wallets.balance`, and writes one `wallet_transactions` row per wallet with its `balance_after`,
    linked to the key;
-5. for a user's refund or adjustment, writes the audit row with the old and new balance.
+5. returns each wallet's balance before it (wallet_adjustments.py writes the audit row of a staff posting).
 
 A wallet's ledger reads in `(created_at, id)` order. Rows are stamped with `clock_timestamp()` after
 the wallet's lock is held, not with the transaction's start time (`now()`): a posting that waited for
@@ -40,42 +43,19 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from dashboard.platform import audit, permissions
 from dashboard.platform.actors import Actor
-from dashboard.platform.errors import InvalidInput, NotFound, OutOfScope, ServiceError
+from dashboard.platform.errors import InvalidInput, NotFound, ServiceError
 from dashboard.platform.inputs import checked_text, usable_id
-from dashboard.platform.scope import require_role
 from db.ids import new_id
 from db.models.money import Wallet, WalletPosting, WalletTransaction
 
-__all__ = [
-    "InsufficientFunds",
-    "KeyReused",
-    "Posting",
-    "WalletBusy",
-    "check_wallet",
-    "credit",
-    "debit",
-    "ledger_invariants",
-    "naira",
-    "pay",
-    "post_adjustment",
-    "post_refund",
-    "transfer",
-]
-
-WRITERS = permissions.writers("wallets")
-AUDIT_CATEGORY = "financial"
-RESOURCE_TYPE = "wallet"
 # One posting moves at most ten million naira: far above any consultation, top-up or refund, far below
 # what NUMERIC(14, 2) holds. A larger figure is a typing slip (an extra zero or two), not a payment.
 MAX_AMOUNT = Decimal("10000000.00")
 MAX_BALANCE = Decimal("999999999999.99")  # NUMERIC(14, 2)
 MAX_KEY_LENGTH = 200  # the CHECK of migration 0008
 MAX_DESCRIPTION_LENGTH = 500
-MAX_REASON_LENGTH = 500
 CENT = Decimal("0.01")
-DIRECTIONS = ("credit", "debit")
 # What each kind of posting is called in a sentence: "a debit of ₦5,000.00".
 KIND_WORDS = {
     "credit": "a credit",
@@ -123,7 +103,7 @@ class Posting:
 
 
 @dataclass(frozen=True)
-class _Leg:
+class Leg:
     wallet_id: str
     direction: str  # credit or debit
     role: str  # how a sentence names this wallet: "the wallet", "the wallet to transfer from", ...
@@ -170,14 +150,14 @@ def _checked_key(value: Any) -> str:
     return value
 
 
-def _checked_wallet_id(value: Any, role: str) -> str:
+def checked_wallet_id(value: Any, role: str) -> str:
     if not usable_id(value) or not value:
         raise NotFound(f"{role.capitalize()} does not exist.")
     return value
 
 
 def _fingerprint(
-    kind: str, legs: list[_Leg], amount: Decimal, description: str | None, reference: str | None, posted_by: str | None
+    kind: str, legs: list[Leg], amount: Decimal, description: str | None, reference: str | None, posted_by: str | None
 ) -> str:
     request = {
         "kind": kind,
@@ -226,7 +206,7 @@ _WRITE = text(
 )
 
 
-def _replay(db: Session, existing: WalletPosting, fingerprint: str, legs: list[_Leg]) -> Posting:
+def _replay(db: Session, existing: WalletPosting, fingerprint: str, legs: list[Leg]) -> Posting:
     if existing.request_fingerprint != fingerprint:
         raise KeyReused(
             f"This idempotency key was already used for another request ({KIND_WORDS[existing.kind]} of "
@@ -250,11 +230,11 @@ def _replay(db: Session, existing: WalletPosting, fingerprint: str, legs: list[_
     )
 
 
-def _post(
+def post(
     db: Session,
     *,
     kind: str,
-    legs: list[_Leg],
+    legs: list[Leg],
     amount: Any,
     description: Any,
     key: Any,
@@ -374,9 +354,9 @@ def _one_wallet(
     actor: Actor | None,
 ) -> Posting:
     """A posting that moves one wallet's money one way (credit, debit, payment)."""
-    wallet_id = _checked_wallet_id(wallet_id, "the wallet")
-    legs = [_Leg(wallet_id, direction, "the wallet")]
-    return _post(
+    wallet_id = checked_wallet_id(wallet_id, "the wallet")
+    legs = [Leg(wallet_id, direction, "the wallet")]
+    return post(
         db,
         kind=kind,
         legs=legs,
@@ -442,12 +422,12 @@ def transfer(
     actor: Actor | None = None,
 ) -> Posting:
     """Move money between two wallets in one transaction: a debit and a credit, or neither."""
-    source = _checked_wallet_id(from_wallet_id, "the wallet to transfer from")
-    target = _checked_wallet_id(to_wallet_id, "the wallet to transfer to")
+    source = checked_wallet_id(from_wallet_id, "the wallet to transfer from")
+    target = checked_wallet_id(to_wallet_id, "the wallet to transfer to")
     if source == target:
         raise InvalidInput("A transfer needs two different wallets; this one names the same wallet twice.")
-    legs = [_Leg(source, "debit", "the wallet to transfer from"), _Leg(target, "credit", "the wallet to transfer to")]
-    return _post(
+    legs = [Leg(source, "debit", "the wallet to transfer from"), Leg(target, "credit", "the wallet to transfer to")]
+    return post(
         db,
         kind="transfer",
         legs=legs,
@@ -457,170 +437,3 @@ def transfer(
         reference_id=reference_id,
         posted_by=actor and actor.user_id,
     )[0]
-
-
-# --- A network administrator's refund or adjustment --------------------------------------------------
-
-
-def _require_network_admin(db: Session, actor: Actor, what: str) -> None:
-    require_role(db, actor, WRITERS, what)
-    if not actor.network_wide:
-        audit.record_refusal(
-            db,
-            actor,
-            action_type="scope_violation",
-            resource_type=RESOURCE_TYPE,
-            resource_id=None,
-            detail={"attempted": what},
-        )
-        raise OutOfScope("Wallets are adjusted in network scope; switch the working scope to All hospitals first.")
-
-
-def _admin_posting(
-    db: Session,
-    actor: Actor,
-    *,
-    kind: str,
-    wallet_id: Any,
-    direction: str,
-    amount: Any,
-    reason: Any,
-    idempotency_key: Any,
-    reference_id: Any,
-    action_type: str,
-) -> Posting:
-    wallet_id = _checked_wallet_id(wallet_id, "the wallet")
-    if not isinstance(reason, str) or not reason.strip():
-        raise InvalidInput(f"Give the reason for this {kind}; it goes on the wallet's ledger and the audit trail.")
-    posting, before = _post(
-        db,
-        kind=kind,
-        legs=[_Leg(wallet_id, direction, "the wallet")],
-        amount=amount,
-        description=reason,
-        key=idempotency_key,
-        reference_id=reference_id,
-        posted_by=actor.user_id,
-        description_label="The reason",
-        description_limit=MAX_REASON_LENGTH,
-    )
-    if posting.replayed:
-        return posting  # nothing was written this time; the first posting's audit row stands
-    audit.record(
-        db,
-        actor,
-        action_category=AUDIT_CATEGORY,
-        action_type=action_type,
-        resource_type=RESOURCE_TYPE,
-        resource_id=wallet_id,
-        old_values={"balance": before[wallet_id]},
-        new_values={
-            "balance": posting.balance,
-            "direction": direction,
-            "amount": posting.amount,
-            "reason": reason.strip(),
-            "idempotency_key": posting.idempotency_key,
-            "transaction_id": posting.transaction_ids[0],
-        },
-        impact_level="high",
-        compliance_relevant=True,
-        financial_impact=posting.amount,
-    )
-    return posting
-
-
-def post_adjustment(
-    db: Session, actor: Actor, *, wallet_id: str, direction: str, amount: Any, reason: str, idempotency_key: str
-) -> Posting:
-    """A network administrator corrects a wallet's balance up ("credit") or down ("debit"), with a reason."""
-    _require_network_admin(db, actor, "adjust a wallet")
-    if direction not in DIRECTIONS:
-        raise InvalidInput("An adjustment is a credit or a debit; pick one.")
-    return _admin_posting(
-        db,
-        actor,
-        kind="adjustment",
-        wallet_id=wallet_id,
-        direction=direction,
-        amount=amount,
-        reason=reason,
-        idempotency_key=idempotency_key,
-        reference_id=None,
-        action_type="wallet_adjusted",
-    )
-
-
-def post_refund(
-    db: Session,
-    actor: Actor,
-    *,
-    wallet_id: str,
-    amount: Any,
-    reason: str,
-    idempotency_key: str,
-    reference_id: str | None = None,
-) -> Posting:
-    """A network administrator gives money back to a wallet (a cancelled consultation, say), with a reason."""
-    _require_network_admin(db, actor, "refund to a wallet")
-    return _admin_posting(
-        db,
-        actor,
-        kind="refund",
-        wallet_id=wallet_id,
-        direction="credit",
-        amount=amount,
-        reason=reason,
-        idempotency_key=idempotency_key,
-        reference_id=reference_id,
-        action_type="wallet_refunded",
-    )
-
-
-# --- Invariants, for tests and the load test ---------------------------------------------------------
-
-# Each wallet's ledger in order, with what its balance_after should be: the previous row's (0 before
-# the first) plus a credit or minus a debit; and the wallet's balance against its last row.
-_CHAIN = """
-WITH ledger AS (
-    SELECT t.wallet_id, t.id, t.balance_after,
-           coalesce(lag(t.balance_after) OVER w, 0)
-             + CASE t.transaction_type WHEN 'credit' THEN t.amount ELSE -t.amount END AS expected,
-           row_number() OVER (PARTITION BY t.wallet_id ORDER BY t.created_at DESC, t.id DESC) AS from_end
-    FROM wallet_transactions t
-    WHERE (CAST(:wallet_ids AS text[]) IS NULL OR t.wallet_id = ANY(CAST(:wallet_ids AS text[])))
-    WINDOW w AS (PARTITION BY t.wallet_id ORDER BY t.created_at, t.id)
-)
-SELECT 'chain' AS problem, wallet_id, id, balance_after, expected FROM ledger WHERE balance_after <> expected
-UNION ALL
-SELECT 'balance', w.id, l.id, w.balance, coalesce(l.balance_after, 0)
-FROM wallets w LEFT JOIN ledger l ON l.wallet_id = w.id AND l.from_end = 1
-WHERE (CAST(:wallet_ids AS text[]) IS NULL OR w.id = ANY(CAST(:wallet_ids AS text[])))
-  AND (w.balance <> coalesce(l.balance_after, 0) OR w.balance < 0)
-ORDER BY 2, 1, 3
-"""
-
-
-def ledger_invariants(db: Session, wallet_ids: list[str] | None = None) -> list[str]:
-    """What is wrong with the wallets' ledgers (all of them, or `wallet_ids`), one sentence each; [] when sound.
-
-    A row's balance_after must be the previous row's plus its credit or minus its debit (the first row
-    starts from zero); a wallet's balance must equal its last row's balance_after (zero without rows),
-    and never be negative.
-    """
-    problems = []
-    for kind, wallet_id, row_id, found, expected in db.execute(text(_CHAIN), {"wallet_ids": wallet_ids}):
-        if kind == "chain":
-            problems.append(
-                f"Wallet {wallet_id}: transaction {row_id} shows {naira(found)} after it, "
-                f"but the rows before it add up to {naira(expected)}."
-            )
-        elif found < 0:
-            problems.append(f"Wallet {wallet_id} has a negative balance of {naira(found)}.")
-        else:
-            problems.append(f"Wallet {wallet_id} holds {naira(found)}, but its ledger ends at {naira(expected)}.")
-    return problems
-
-
-def check_wallet(db: Session, wallet_id: str) -> list[str]:
-    """ledger_invariants for one wallet."""
-    return ledger_invariants(db, [wallet_id])

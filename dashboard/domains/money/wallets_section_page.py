@@ -1,0 +1,136 @@
+"""Financials' section on patients' wallets (network scope): what is held, the month's credits and debits, whether
+every wallet reconciles, and for network administrators the refund or adjustment form.
+
+A render never writes: when the figures are stale (wallets.CheckStatus.stale) the caption says how old they are,
+and "Check now" (a command the reader presses) brings them up to date.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.domains.money import wallet_adjust_page, wallet_reconciliation, wallets
+from dashboard.kit import charts, commands, kpi, listing, say
+from dashboard.kit.charts import Series
+from dashboard.kit.commands import Command
+from dashboard.kit.export import export_panel
+from dashboard.kit.page import PageContext
+from dashboard.kit.panel import panel
+from dashboard.kit.tables import Column, Table
+from dashboard.platform import permissions
+from dashboard.platform.formatting import Noun, count, lagos_datetime, naira, naira_short
+from dashboard.shell import data
+
+CHECK = Command("reconcile", wallet_reconciliation.refresh_reconciliation, done="The wallet figures are up to date.")
+PROBLEMS = Table(
+    [
+        Column("Patient", "owner_name"),
+        Column("Balance", "balance", "money"),
+        Column("Last balance after", "last_balance_after", "money", empty="No transactions"),
+        Column("Breaks at", "break_at", "datetime"),
+        Column("Transaction", lambda p: f"{p.break_type} {naira(p.break_amount)}" if p.break_type else None),
+        Column("Recorded after", "break_recorded", "money"),
+        Column("Should be", "break_expected", "money"),
+    ]
+)
+FLOWS = Table(
+    [
+        Column("Month", lambda m: f"{m.month:%b %Y}"),
+        Column("Credits", "credits", "money"),
+        Column("Debits", "debits", "money"),
+        Column("Net", "net", "money"),
+        Column("Credit transactions", "credit_count", "count"),
+        Column("Debit transactions", "debit_count", "count"),
+    ]
+)
+
+
+def _as_of(moment) -> str:
+    return lagos_datetime(moment) if moment is not None else "never refreshed"
+
+
+def _export(ctx: PageContext, name: str, table: Table, **options) -> None:
+    def prepare() -> tuple[pd.DataFrame, bool]:
+        span = {"start": ctx.period.start, "end": ctx.period.end}
+        rows, truncated = data.call(wallet_reconciliation.export_wallet_figures, ctx.actor, table=name, **span)
+        return table.frame(rows, network_wide=True, for_export=True), truncated
+
+    export_panel(disabled=False, prepare=prepare, **options)
+
+
+def _reconciliation(ctx: PageContext, status: wallets.CheckStatus) -> None:
+    recon = data.cached(wallet_reconciliation.reconciliation, ctx.actor)
+    checks_column, button_column = st.columns([4, 1])
+    checks_column.caption(
+        f"Credits, debits and the transaction count as of {_as_of(status.figures_as_of)}"
+        f"{' (due a check)' if status.stale else ''}. Reconciliation: "
+        f"{count(recon.transactions_checked - recon.replayed)} transactions verified at the last check "
+        f"({_as_of(status.last_checked_at)}), {count(recon.replayed)} newer ones replayed now."
+    )
+    if button_column.button("Check now", key=f"{ctx.key}_reconcile", icon=":material/refresh:"):
+        commands.run(ctx, CHECK)
+    if recon.reconciles:
+        say.success(
+            f"Every wallet reconciles: {count(recon.wallets_checked)} wallets and "
+            f"{count(recon.transactions_checked)} transactions replayed; each balance equals its last transaction's "
+            "balance after, and every balance after is the one before plus a credit or minus a debit.",
+            icon=":material/verified:",
+        )
+        return
+    say.warning(
+        f"{Noun('wallet does', 'wallets do').count(recon.problem_count)} not reconcile, of "
+        f"{count(recon.wallets_checked)}. Each is listed with the first transaction where its ledger breaks.",
+        icon=":material/warning:",
+    )
+    listing.page_table(PROBLEMS.frame(recon.problems, network_wide=True))
+    _export(ctx, "reconciliation", PROBLEMS, key=f"{ctx.key}_reconciliation_export",
+            filters=("reconciliation", recon.problem_count), file_stem="wallet-reconciliation",
+            noun=Noun("wallet", "wallets"))  # fmt: skip
+
+
+def _flows(ctx: PageContext, flows: list[wallets.WalletMonth]) -> None:
+    figure = charts.money_bars(
+        [f"{m.month:%b %Y}" for m in flows],
+        [
+            Series("Credits", [m.credits for m in flows], charts.BLUE),
+            Series("Debits", [m.debits for m in flows], charts.ORANGE),
+        ],
+        title="Wallet credits and debits by month (Lagos)",
+        label_title="Month",
+    )
+    charts.show(figure, key=f"{ctx.key}_wallet_flows")
+    with st.expander("Wallet credits and debits by month, as a table", key=f"{ctx.key}_flows_table", on_change="rerun"):
+        listing.page_table(FLOWS.frame(flows, network_wide=True))
+        _export(ctx, "months", FLOWS, key=f"{ctx.key}_flows_export",
+                filters=("flows", ctx.period.start, ctx.period.end), file_stem="wallet-flows",
+                noun=Noun("month", "months"))  # fmt: skip
+
+
+def show(ctx: PageContext) -> None:
+    st.subheader("Patients' wallets")
+    st.caption("Patients' own money held on the platform, across the network: not any one hospital's.")
+    status = data.cached(wallets.check_status, ctx.actor)
+    held = data.cached(wallets.wallet_totals, ctx.actor)
+    flows = data.cached(wallets.monthly_flows, ctx.actor, start=ctx.period.start, end=ctx.period.end)
+    credits = sum((m.credits for m in flows), start=held.balance_held * 0)
+    debits = sum((m.debits for m in flows), start=held.balance_held * 0)
+    as_of = f", as of {_as_of(status.figures_as_of)}."
+    during = ctx.period.label
+    kpi.card_row(
+        ctx.viewer,
+        [
+            kpi.figure_card(
+                "wallet_balances", naira_short(held.balance_held), help_extra=f"Exactly {naira(held.balance_held)}."
+            ),
+            kpi.figure_card("wallets_funded", f"{count(held.funded)} of {count(held.wallets)}"),
+            kpi.figure_card("wallet_credits", naira_short(credits), help_extra=f"{during}: {naira(credits)}{as_of}"),
+            kpi.figure_card("wallet_debits", naira_short(debits), help_extra=f"{during}: {naira(debits)}{as_of}"),
+        ],
+    )
+    _reconciliation(ctx, status)
+    if flows:
+        _flows(ctx, flows)
+    if ctx.actor.role in permissions.writers("wallets"):
+        with panel(ctx, "Refund or adjust a wallet", "adjust", icon=":material/currency_exchange:"):
+            wallet_adjust_page.form(ctx)
