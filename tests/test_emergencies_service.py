@@ -1,4 +1,5 @@
-"""The dispatch desk's reads and commands (dashboard/domains/emergencies/emergencies.py), on a real PostgreSQL.
+"""The dispatch desk's reads and commands (dashboard/domains/emergencies/: open list, nearest, map, ambulances,
+diversion), on a real PostgreSQL.
 
 Each test builds a small network around Lagos inside a rolled-back transaction: hospitals at known
 coordinates with ICU beds counted fresh, stale or not at all, one on diversion, one inactive. The
@@ -11,13 +12,22 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, insert, select, text
 
-from dashboard.domains.emergencies import emergencies
+from dashboard.domains.emergencies import (
+    ambulances,
+    dispatch_map,
+    diversion,
+    emergency,
+    nearest,
+    open_list,
+    response_times,
+)
 from dashboard.kit import map as deck_map
 from dashboard.platform.actors import Actor
 from dashboard.platform.errors import InvalidInput, NotFound, NotPermitted, OutOfScope
@@ -114,36 +124,36 @@ def _ours(desk: Desk, rows) -> list[str]:
 
 
 def test_nearest_hospitals_rank_fresh_free_beds_by_true_distance(db_session, desk):
-    nearest = emergencies.nearest_hospitals(db_session, desk.admin, desk.emergency, limit=6)
-    assert nearest.bed_type == "ICU beds"  # a critical cardiac emergency needs an ICU bed
+    found = nearest.nearest_hospitals(db_session, desk.admin, desk.emergency, limit=6)
+    assert found.bed_type == "ICU beds"  # a critical cardiac emergency needs an ICU bed
     # Fresh counts with free beds by distance, then the stale count, then none free (or no ICU), by distance.
-    assert _ours(desk, nearest.hospitals) == ["near", "ibadan", "kano", "stale", "no_icu", "full"]
-    for row in nearest.hospitals:
+    assert _ours(desk, found.hospitals) == ["near", "ibadan", "kano", "stale", "no_icu", "full"]
+    for row in found.hospitals:
         label = _ours(desk, [row])[0]
         expected = haversine_km(*EMERGENCY_POINT, *desk.coords[label])
         assert row.distance_km == pytest.approx(expected, abs=0.06), label
-    fresh = [r for r in nearest.hospitals if r.free_beds > 0 and not r.stale]
+    fresh = [r for r in found.hospitals if r.free_beds > 0 and not r.stale]
     assert [r.distance_km for r in fresh] == sorted(r.distance_km for r in fresh)
-    by_label = dict(zip(_ours(desk, nearest.hospitals), nearest.hospitals, strict=True))
+    by_label = dict(zip(_ours(desk, found.hospitals), found.hospitals, strict=True))
     assert by_label["stale"].stale and by_label["stale"].hours_since_count == pytest.approx(30, abs=0.1)
     assert by_label["near"].free_beds == 2 and not by_label["near"].stale
     # The diverted hospital is left out, with its reason; the inactive one is not offered at all.
-    assert [d.name for d in nearest.diverted] == ["Desk Diverted Hospital"]
-    assert nearest.diverted[0].reason == "Generator down"
-    assert "inactive" not in _ours(desk, nearest.hospitals)
+    assert [d.name for d in found.diverted] == ["Desk Diverted Hospital"]
+    assert found.diverted[0].reason == "Generator down"
+    assert "inactive" not in _ours(desk, found.hospitals)
 
 
 def test_nearest_hospitals_search_a_box_first_and_widen_only_when_short(db_session, desk):
     # Two with free general beds lie within 50 km: the first box answers, Kano is never measured.
-    nearest = emergencies.nearest_hospitals(db_session, desk.admin, desk.emergency, bed_type="General ward beds",
+    found = nearest.nearest_hospitals(db_session, desk.admin, desk.emergency, bed_type="General ward beds",
                                             limit=2)  # fmt: skip
-    assert nearest.searched_km == 50
-    assert "kano" not in _ours(desk, nearest.hospitals)
-    assert nearest.candidates < len(SITES)
-    assert [h.free_beds for h in nearest.hospitals] == [7, 7]
+    assert found.searched_km == 50
+    assert "kano" not in _ours(desk, found.hospitals)
+    assert found.candidates < len(SITES)
+    assert [h.free_beds for h in found.hospitals] == [7, 7]
     # The box is one the (is_active, latitude, longitude) index can answer.
     lat, lon = Decimal("6.52"), Decimal("3.37")
-    stmt = select(Hospital.id).where(Hospital.is_active, emergencies._box(lat, lon, 50))
+    stmt = select(Hospital.id).where(Hospital.is_active, nearest._box(lat, lon, 50))
     db_session.execute(text("SET LOCAL enable_seqscan = off"))
     plan = "\n".join(
         db_session.execute(text("EXPLAIN " + str(stmt.compile(compile_kwargs={"literal_binds": True})))).scalars()
@@ -153,22 +163,22 @@ def test_nearest_hospitals_search_a_box_first_and_widen_only_when_short(db_sessi
 
 def test_nearest_hospitals_refusals(db_session, desk):
     with pytest.raises(OutOfScope, match="All hospitals"):
-        emergencies.nearest_hospitals(db_session, desk.ha_near, desk.emergency)
+        nearest.nearest_hospitals(db_session, desk.ha_near, desk.emergency)
     with pytest.raises(InvalidInput, match="bed types"):
-        emergencies.nearest_hospitals(db_session, desk.admin, desk.emergency, bed_type="Sofa")
+        nearest.nearest_hospitals(db_session, desk.admin, desk.emergency, bed_type="Sofa")
     with pytest.raises(NotFound):
-        emergencies.nearest_hospitals(db_session, desk.admin, "no-such-emergency")
+        nearest.nearest_hospitals(db_session, desk.admin, "no-such-emergency")
     db_session.execute(EmergencyRequest.__table__.update().where(EmergencyRequest.id == desk.emergency)
                        .values(status="resolved"))  # fmt: skip
     with pytest.raises(InvalidInput, match="already resolved"):
-        emergencies.nearest_hospitals(db_session, desk.admin, desk.emergency)
+        nearest.nearest_hospitals(db_session, desk.admin, desk.emergency)
 
 
 def test_coordinates_outside_the_valid_range_are_refused():
-    assert emergencies.check_coordinates("6.5", "3.4") == (Decimal("6.5"), Decimal("3.4"))
+    assert nearest.check_coordinates("6.5", "3.4") == (Decimal("6.5"), Decimal("3.4"))
     for lat, lon in ((91, 3), (6, -181), ("north", 3), (float("nan"), 3)):
         with pytest.raises(InvalidInput, match="latitude"):
-            emergencies.check_coordinates(lat, lon)
+            nearest.check_coordinates(lat, lon)
 
 
 def test_open_list_is_oldest_critical_first_and_scoped(db_session, desk):
@@ -188,30 +198,44 @@ def test_open_list_is_oldest_critical_first_and_scoped(db_session, desk):
         db_session.add(row)  # fmt: skip
         db_session.flush()
         made[row.id] = label
-    page = emergencies.list_open(db_session, desk.admin, page_size=200)
+    page = open_list.list_open(db_session, desk.admin, page_size=200)
     ours = [made.get(r.id, "desk") for r in page.rows if r.id in made or r.id == desk.emergency]
     assert ours == ["far", "desk", "new_critical", "old_high", "old_medium"]
     assert page.rows[0].age_minutes >= page.rows[1].age_minutes or page.rows[0].severity == "critical"
-    kano = emergencies.list_open(db_session, desk.ha_far)
+    kano = open_list.list_open(db_session, desk.ha_far)
     assert [made[r.id] for r in kano.rows] == ["far"] and kano.rows[0].patient_name == "Bola Ade"
-    rows, truncated = emergencies.export_open(db_session, desk.ha_far)
+    rows, truncated = open_list.export_open(db_session, desk.ha_far)
     assert len(rows) == 1 and not truncated
     assert db_session.scalar(select(func.count()).where(AuditLog.action_type == "emergencies_exported",
                                                         AuditLog.user_id == "desk-ha-kano")) == 1  # fmt: skip
     with pytest.raises(InvalidInput, match="severities"):
-        emergencies.list_open(db_session, desk.admin, severity="apocalyptic")
+        open_list.list_open(db_session, desk.admin, severity="apocalyptic")
+
+
+def test_the_export_holds_the_rows_the_search_lists_as_its_audit_row_says(db_session, desk):
+    burns = EmergencyRequest(patient_id=desk.patient, emergency_type="burns", severity="critical",
+                             hospital_id=desk.hospitals["full"].id)  # fmt: skip
+    db_session.add(burns)
+    db_session.flush()
+    listed = open_list.list_open(db_session, desk.admin, search="cardiac", page_size=200)
+    rows, truncated = open_list.export_open(db_session, desk.admin, search="cardiac")
+    assert [r.id for r in rows] == [r.id for r in listed.rows] and not truncated
+    assert desk.emergency in {r.id for r in rows} and burns.id not in {r.id for r in rows}
+    recorded = db_session.scalar(select(AuditLog.new_values).where(AuditLog.action_type == "emergencies_exported",
+                                                                   AuditLog.user_id == "desk-admin"))  # fmt: skip
+    assert recorded == {"severity": None, "search": "cardiac", "rows": len(rows)}
 
 
 def test_map_data_draws_points_below_the_limit_and_cells_above(db_session, desk, monkeypatch):
-    data = emergencies.map_data(db_session, desk.admin)
+    data = dispatch_map.map_data(db_session, desk.admin)
     assert not data.aggregated and desk.emergency in {e.id for e in data.emergencies}
     names = {h.name: h for h in data.hospitals}
     assert names["Desk Near Hospital"].free_beds == 9 and names["Desk Near Hospital"].accepting
     assert not names["Desk Diverted Hospital"].accepting
     assert "Desk Inactive Hospital" not in names
-    assert {h.name for h in emergencies.map_data(db_session, desk.ha_far).hospitals} == {"Desk Kano Hospital"}
-    monkeypatch.setattr(emergencies, "MAP_POINT_LIMIT", 0)
-    cells = emergencies.map_data(db_session, desk.admin)
+    assert {h.name for h in dispatch_map.map_data(db_session, desk.ha_far).hospitals} == {"Desk Kano Hospital"}
+    monkeypatch.setattr(dispatch_map, "MAP_POINT_LIMIT", 0)
+    cells = dispatch_map.map_data(db_session, desk.admin)
     assert cells.aggregated and cells.emergencies == []
     assert sum(c.emergencies for c in cells.cells) == cells.open_emergencies
 
@@ -226,7 +250,7 @@ def test_twenty_thousand_emergencies_draw_as_a_small_aggregated_map(db_session, 
         for i in range(20_000)
     ]  # fmt: skip
     db_session.execute(insert(EmergencyRequest), rows)
-    data = emergencies.map_data(db_session, desk.admin)
+    data = dispatch_map.map_data(db_session, desk.admin)
     assert data.aggregated and data.open_emergencies >= 20_000
     assert sum(c.emergencies for c in data.cells) == data.open_emergencies
     deck = deck_map.emergency_deck(data)
@@ -239,7 +263,7 @@ def test_twenty_thousand_emergencies_draw_as_a_small_aggregated_map(db_session, 
 
 
 def test_the_deck_needs_no_map_tiles(db_session, desk):
-    deck = json.loads(deck_map.emergency_deck(emergencies.map_data(db_session, desk.admin)).to_json())
+    deck = json.loads(deck_map.emergency_deck(dispatch_map.map_data(db_session, desk.admin)).to_json())
     # Streamlit swaps in an internet basemap unless the style is pydeck's "no provider" sentinel.
     assert deck["mapStyle"] == "__MAP_STYLE__" and "mapProvider" not in deck
     assert deck["initialViewState"]["latitude"] == pytest.approx(9.1)
@@ -275,12 +299,12 @@ def test_median_time_to_assignment_by_month(db_session, desk):
                             status="declined", decline_reason="full", referred_by="x",
                             answered_at=now))  # fmt: skip
     db_session.flush()
-    result = emergencies.median_assignment_by_month(db_session, desk.admin, start=date(2026, 2, 1),
+    result = response_times.median_assignment_by_month(db_session, desk.admin, start=date(2026, 2, 1),
                                                     end=date(2026, 3, 31))  # fmt: skip
     assert [(m.month, m.median_minutes, m.assigned) for m in result] == [
         (date(2026, 2, 1), 20.0, 3), (date(2026, 3, 1), 6.0, 1)
     ]  # fmt: skip
-    assert emergencies.median_assignment_by_month(db_session, desk.ha_far, start=date(2026, 2, 1),
+    assert response_times.median_assignment_by_month(db_session, desk.ha_far, start=date(2026, 2, 1),
                                                   end=date(2026, 3, 31)) == []  # fmt: skip
 
 
@@ -292,22 +316,22 @@ def test_ambulance_status_and_eta_move_forward_only(db_session, desk):
                                  destination_longitude=Decimal("3.35"))  # fmt: skip
     db_session.add(ambulance)
     db_session.flush()
-    row = emergencies.update_ambulance(db_session, desk.ha_near, ambulance.id, status="dispatched", eta_minutes=12)
+    row = ambulances.update_ambulance(db_session, desk.ha_near, ambulance.id, status="dispatched", eta_minutes=12)
     assert (row.status, row.eta_minutes) == ("dispatched", 12)
-    assert ambulance.id in {a.id for a in emergencies.map_data(db_session, desk.admin).ambulances}
+    assert ambulance.id in {a.id for a in dispatch_map.map_data(db_session, desk.admin).ambulances}
     with pytest.raises(InvalidInput, match="cannot go back"):
-        emergencies.update_ambulance(db_session, desk.ha_near, ambulance.id, status="pending", eta_minutes=5)
+        ambulances.update_ambulance(db_session, desk.ha_near, ambulance.id, status="pending", eta_minutes=5)
     with pytest.raises(InvalidInput, match="whole number"):
-        emergencies.update_ambulance(db_session, desk.ha_near, ambulance.id, status="en_route", eta_minutes="soon")
+        ambulances.update_ambulance(db_session, desk.ha_near, ambulance.id, status="en_route", eta_minutes="soon")
     with pytest.raises(InvalidInput, match="ETA"):
-        emergencies.update_ambulance(db_session, desk.ha_near, ambulance.id, status="en_route", eta_minutes=None)
+        ambulances.update_ambulance(db_session, desk.ha_near, ambulance.id, status="en_route", eta_minutes=None)
     with pytest.raises(OutOfScope):
-        emergencies.update_ambulance(db_session, desk.ha_far, ambulance.id, status="en_route", eta_minutes=5)
+        ambulances.update_ambulance(db_session, desk.ha_far, ambulance.id, status="en_route", eta_minutes=5)
     with pytest.raises(NotPermitted):
-        emergencies.update_ambulance(db_session, desk.executive, ambulance.id, status="en_route", eta_minutes=5)
-    emergencies.update_ambulance(db_session, desk.admin, ambulance.id, status="completed", eta_minutes=None)
+        ambulances.update_ambulance(db_session, desk.executive, ambulance.id, status="en_route", eta_minutes=5)
+    ambulances.update_ambulance(db_session, desk.admin, ambulance.id, status="completed", eta_minutes=None)
     with pytest.raises(InvalidInput, match="already completed"):
-        emergencies.update_ambulance(db_session, desk.admin, ambulance.id, status="cancelled", eta_minutes=None)
+        ambulances.update_ambulance(db_session, desk.admin, ambulance.id, status="cancelled", eta_minutes=None)
     audits = db_session.scalars(
         select(AuditLog.new_values).where(
             AuditLog.resource_id == ambulance.id, AuditLog.action_type == "ambulance_updated"
@@ -319,30 +343,42 @@ def test_ambulance_status_and_eta_move_forward_only(db_session, desk):
 def test_diversion_takes_a_hospital_out_until_its_end(db_session, desk):
     now = db_session.scalar(select(func.now()))
     hospital = desk.hospitals["near"].id
-    state = emergencies.set_diversion(
+    state = diversion.set_diversion(
         db_session, desk.ha_near, hospital, reason="ICU full", until=now + timedelta(hours=4)
     )
     assert not state.accepting and state.reason == "ICU full" and state.since is not None
-    nearest = emergencies.nearest_hospitals(db_session, desk.admin, desk.emergency, limit=5)
-    assert "near" not in _ours(desk, nearest.hospitals)
-    assert "Desk Near Hospital" in [d.name for d in nearest.diverted]
+    found = nearest.nearest_hospitals(db_session, desk.admin, desk.emergency, limit=5)
+    assert "near" not in _ours(desk, found.hospitals)
+    assert "Desk Near Hospital" in [d.name for d in found.diverted]
     for bad, match in (({"reason": " ", "until": now + timedelta(hours=1)}, "Say why"),
                        ({"reason": "x", "until": now - timedelta(hours=1)}, "future"),
                        ({"reason": "x", "until": now + timedelta(days=9)}, "at most 7 days"),
                        ({"reason": "x", "until": "tomorrow"}, "date and time")):  # fmt: skip
         with pytest.raises(InvalidInput, match=match):
-            emergencies.set_diversion(db_session, desk.ha_near, hospital, **bad)
+            diversion.set_diversion(db_session, desk.ha_near, hospital, **bad)
     with pytest.raises(OutOfScope):
-        emergencies.set_diversion(db_session, desk.ha_far, hospital, reason="x", until=now + timedelta(hours=1))
+        diversion.set_diversion(db_session, desk.ha_far, hospital, reason="x", until=now + timedelta(hours=1))
     # Past its expected end a diversion no longer holds: the hospital is offered again, flagged as lapsed.
     db_session.execute(Hospital.__table__.update().where(Hospital.id == hospital)
                        .values(diversion_until=now - timedelta(minutes=1)))  # fmt: skip
-    lapsed = emergencies.diversion(db_session, desk.ha_near, hospital)
+    lapsed = diversion.diversion(db_session, desk.ha_near, hospital)
     assert lapsed.accepting and lapsed.lapsed
-    assert "near" in _ours(desk, emergencies.nearest_hospitals(db_session, desk.admin, desk.emergency).hospitals)
-    assert emergencies.end_diversion(db_session, desk.ha_near, hospital).accepting
+    assert "near" in _ours(desk, nearest.nearest_hospitals(db_session, desk.admin, desk.emergency).hospitals)
+    assert diversion.end_diversion(db_session, desk.ha_near, hospital).accepting
     with pytest.raises(InvalidInput, match="already accepting"):
-        emergencies.end_diversion(db_session, desk.ha_near, hospital)
+        diversion.end_diversion(db_session, desk.ha_near, hospital)
+
+
+def test_a_diversion_end_typed_for_an_hour_already_past_today_means_tonight():
+    lagos = ZoneInfo("Africa/Lagos")
+    evening = datetime(2026, 3, 10, 21, 30, tzinfo=lagos)
+    # "02:00" typed at 21:30 with today's date: the coming night, not a moment already gone.
+    assert diversion.expected_end(date(2026, 3, 10), time(2), now=evening) == datetime(2026, 3, 11, 2, tzinfo=lagos)
+    assert diversion.expected_end(date(2026, 3, 10), time(23), now=evening) == datetime(2026, 3, 10, 23, tzinfo=lagos)
+    # Another day is taken as typed (a past one is then refused by set_diversion).
+    assert diversion.expected_end(date(2026, 3, 9), time(2), now=evening) == datetime(2026, 3, 9, 2, tzinfo=lagos)
+    # The form's first guess: four hours on, round the clock.
+    assert diversion.suggested_end_time(evening) == time(1)
 
 
 def test_a_referral_answered_before_its_request_counts_as_no_wait_not_a_negative_one(db_session, desk):
@@ -357,7 +393,7 @@ def test_a_referral_answered_before_its_request_counts_as_no_wait_not_a_negative
                                 to_hospital_id=desk.hospitals["near"].id, status="closed", referred_by="x",
                                 referred_at=created, answered_at=created + timedelta(minutes=wait)))  # fmt: skip
     db_session.flush()
-    [april] = emergencies.median_assignment_by_month(db_session, desk.admin, start=date(2026, 4, 1),
+    [april] = response_times.median_assignment_by_month(db_session, desk.admin, start=date(2026, 4, 1),
                                                      end=date(2026, 4, 30))  # fmt: skip
     assert (april.median_minutes, april.assigned) == (0.0, 3)
 
@@ -380,17 +416,17 @@ def test_open_counts_are_the_rows_the_open_list_shows_in_every_scope(db_session,
     db.add(Referral(emergency_request_id=desk.emergency, from_hospital_id=desk.hospitals["full"].id,
                     to_hospital_id=desk.hospitals["near"].id, referred_by="desk-admin"))  # fmt: skip
     db.flush()
-    assert emergencies.OPEN_STATUSES == overview.OPEN_EMERGENCY_STATUSES  # one definition, two names until wired
+    assert emergency.OPEN_STATUSES == overview.OPEN_EMERGENCY_STATUSES  # one definition, two names until wired
     for actor in (desk.admin, desk.executive, desk.ha_near, desk.ha_far):
-        counts = emergencies.open_counts(db, actor)
-        assert counts.open == emergencies.list_open(db, actor, page_size=1).total, actor
-        assert counts.critical == emergencies.list_open(db, actor, severity="critical", page_size=1).total, actor
-    near = emergencies.open_counts(db, desk.ha_near)
+        counts = open_list.open_counts(db, actor)
+        assert counts.open == open_list.list_open(db, actor, page_size=1).total, actor
+        assert counts.critical == open_list.list_open(db, actor, severity="critical", page_size=1).total, actor
+    near = open_list.open_counts(db, desk.ha_near)
     assert (near.open, near.critical) == (2, 1)  # its in-progress one and the critical one referred to it
-    assert emergencies.open_counts(db, desk.ha_far) == emergencies.OpenCounts(1, 0)  # cancelled is not open
+    assert open_list.open_counts(db, desk.ha_far) == open_list.OpenCounts(1, 0)  # cancelled is not open
     # The Overview's readers may read it (a compliance officer sees the Overview, not this page).
     officer = Actor("desk-compliance", UserRole.COMPLIANCE_OFFICER, desk.hospitals["near"].id)
-    assert emergencies.open_counts(db, officer).open == 2
+    assert open_list.open_counts(db, officer).open == 2
 
 
 def test_thin_labels_drops_the_lesser_of_two_that_would_overlap_at_the_opening_zoom():

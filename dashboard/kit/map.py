@@ -8,7 +8,7 @@ internet, which many hospitals have.
 Hospitals are rings (a faint fill, so what lies under them shows) coloured by verification status
 from a palette of their own and sized by free beds; open emergencies are solid dots coloured by
 severity, drawn above the hospitals with the ambulances' arcs from pickup to hospital above them.
-Above emergencies.MAP_POINT_LIMIT open emergencies the services count them into grid cells in SQL
+Above dispatch_map.MAP_POINT_LIMIT open emergencies the services count them into grid cells in SQL
 and the map draws a heatmap of the cells, so 20,000 emergencies cost the browser a few hundred
 weighted points. Tooltips are plain text (deck.gl's `text` tooltip), so a name cannot inject markup.
 """
@@ -209,7 +209,7 @@ def _hospital_layer(hospitals: Any) -> pdk.Layer:
 
 
 def emergency_deck(data: Any, *, selected: str | None = None, height: int = HEIGHT) -> pdk.Deck:
-    """The dispatch map of `data` (services.emergencies.MapData); `selected` rings one emergency.
+    """The dispatch map of `data` (domains/emergencies/dispatch_map.MapData); `selected` rings one emergency.
 
     Drawn bottom to top: the ground, the hospitals, the capitals' names, the emergencies, the
     ambulances' arcs and the ring of the selected emergency, so nothing hides an emergency.
