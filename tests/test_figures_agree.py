@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from dashboard.domains.appointments import appointment_figures, appointment_list, booking
-from dashboard.domains.emergencies import emergencies, referrals
+from dashboard.domains.emergencies import open_list, referral_commands, referral_reads
 from dashboard.domains.floor import admissions, resources, waitlist
 from dashboard.domains.governance import verification
 from dashboard.domains.money import month_figures, wallet_reconciliation
@@ -93,11 +93,11 @@ def assert_figures_agree(db: Session, actor: Actor, who: str) -> None:
     assert shown.patients_over_target == sum(q.over_target for q in queue), who
 
     # Emergencies: the Overview's card, the Emergencies page's cards and its open list.
-    open_now = emergencies.open_counts(db, actor)
-    listed = emergencies.list_open(db, actor, page_size=1)
+    open_now = open_list.open_counts(db, actor)
+    listed = open_list.list_open(db, actor, page_size=1)
     assert shown.open_emergencies.value == open_now.open == listed.total, who
     assert shown.critical_emergencies.value == open_now.critical, who
-    exported, truncated = emergencies.export_open(db, actor)
+    exported, truncated = open_list.export_open(db, actor)
     assert not truncated and len(exported) == listed.total, who
 
     # Money: the Overview's revenue card and the Financials cards for the month so far.
@@ -235,13 +235,13 @@ def _play_a_day(db: Session, desk: Actor, actor: Actor) -> None:
     if department is not None:
         assert waitlist.call_next(db, actor, hospital_id=hospital_id, department=department) is not None
 
-    candidates = emergencies.list_open(db, desk, page_size=50).rows
+    candidates = open_list.list_open(db, desk, page_size=50).rows
     emergency = next(
         e for e in candidates
-        if e.hospital_id != hospital_id and not referrals.board(db, desk, emergency_id=e.id).history
+        if e.hospital_id != hospital_id and not referral_reads.board(db, desk, emergency_id=e.id).history
     )  # fmt: skip
-    referral = referrals.refer(db, desk, emergency.id, hospital_id, reason="scripted day")
-    referrals.accept(db, actor, referral.id)
+    referral = referral_commands.refer(db, desk, emergency.id, hospital_id, reason="scripted day")
+    referral_commands.accept(db, actor, referral.id)
     db.commit()
 
 

@@ -1,4 +1,4 @@
-"""The referral handshake (domains/emergencies/referrals.py) under row-level security, as the dashboard runs it.
+"""The referral handshake (domains/emergencies/referral_reads.py, referral_commands.py) under row-level security.
 
 A database of its own with its own two roles (as tests/test_row_level_security.py): the owner fills
 it, and every service call runs as the least-privilege app role under its actor's scope, one
@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from dashboard.domains.emergencies import emergencies, referrals
+from dashboard.domains.emergencies import diversion, open_list, referral_commands, referral_reads
 from dashboard.platform.actors import Actor
 from dashboard.platform.errors import InvalidInput, NotFound, NotPermitted, OutOfScope, ServiceError
 from db import migrate, roles
@@ -125,23 +125,24 @@ def audit_actions(world: World, referral_id: str) -> list[str]:
 
 def test_the_handshake_walks_every_step_with_a_time_and_an_audit_row(world):
     emergency = new_emergency(world)
-    made = call(world, referrals.refer, world.desk, emergency, world.hospitals["receiver"], note="Stroke, FAST+")
+    made = call(world, referral_commands.refer, world.desk, emergency, world.hospitals["receiver"],
+                note="Stroke, FAST+")  # fmt: skip
     assert (made.status, made.to_hospital, made.bed_type) == ("pending", "Receiver Hospital", "ICU beds")
     assert made.distance_km == pytest.approx(8.24, abs=0.01)  # 6.53, 3.37 to 6.6018, 3.3515 by haversine
-    accepted = call(world, referrals.accept, world.actors["receiver"], made.id)
+    accepted = call(world, referral_commands.accept, world.actors["receiver"], made.id)
     assert accepted.status == "accepted" and accepted.answered_at is not None
     assert (
         owner_scalar(world, select(EmergencyRequest.hospital_id).where(EmergencyRequest.id == emergency))
         == (world.hospitals["receiver"])
     )  # the receiver took the emergency over
-    dispatched = call(world, referrals.dispatch, world.actors["receiver"], made.id, eta_minutes=18)
+    dispatched = call(world, referral_commands.dispatch, world.actors["receiver"], made.id, eta_minutes=18)
     assert (dispatched.status, dispatched.ambulance_eta, dispatched.ambulance_status) == (
         "dispatched",
         18,
         "dispatched",
     )
-    arrived = call(world, referrals.arrive, world.desk, made.id)
-    closed = call(world, referrals.close, world.actors["receiver"], made.id)
+    arrived = call(world, referral_commands.arrive, world.desk, made.id)
+    closed = call(world, referral_commands.close, world.actors["receiver"], made.id)
     assert (arrived.status, closed.status, closed.ambulance_status) == ("arrived", "closed", "completed")
     steps = [closed.referred_at, closed.answered_at, closed.dispatched_at, closed.arrived_at, closed.closed_at]
     assert None not in steps and steps == sorted(steps)
@@ -169,12 +170,12 @@ def test_refused_steps_say_why_and_write_nothing(world):
     ]
     for actor, emergency_id, hospital_id, error, words in refusals:
         with pytest.raises(error, match=words):
-            call(world, referrals.refer, actor, emergency_id, hospital_id)
+            call(world, referral_commands.refer, actor, emergency_id, hospital_id)
     assert owner_scalar(world, select(func.count()).where(Referral.emergency_request_id == emergency)) == 0
 
-    made = call(world, referrals.refer, world.desk, emergency, receiver)
+    made = call(world, referral_commands.refer, world.desk, emergency, receiver)
     with pytest.raises(InvalidInput, match="has until .* to answer"):
-        call(world, referrals.refer, world.desk, emergency, other)
+        call(world, referral_commands.refer, world.desk, emergency, other)
     for actor, error, words in (
         # Row-level security hides it from a third hospital altogether.
         (world.actors["other"], NotFound, "no longer exists"),
@@ -183,51 +184,51 @@ def test_refused_steps_say_why_and_write_nothing(world):
         (world.actors["executive"], NotPermitted, "cannot accept"),
     ):
         with pytest.raises(error, match=words):
-            call(world, referrals.accept, actor, made.id)
+            call(world, referral_commands.accept, actor, made.id)
     with pytest.raises(InvalidInput, match="accepted first"):
-        call(world, referrals.dispatch, world.desk, made.id, eta_minutes=10)
+        call(world, referral_commands.dispatch, world.desk, made.id, eta_minutes=10)
     with pytest.raises(InvalidInput, match="arrived first"):
-        call(world, referrals.close, world.desk, made.id)
+        call(world, referral_commands.close, world.desk, made.id)
     with pytest.raises(InvalidInput, match="Say why"):
-        call(world, referrals.decline, world.actors["receiver"], made.id, reason="  ")
-    declined = call(world, referrals.decline, world.actors["receiver"], made.id, reason="No ICU nurse tonight")
+        call(world, referral_commands.decline, world.actors["receiver"], made.id, reason="  ")
+    declined = call(world, referral_commands.decline, world.actors["receiver"], made.id, reason="No ICU nurse tonight")
     assert (declined.status, declined.decline_reason) == ("declined", "No ICU nurse tonight")
     with pytest.raises(InvalidInput, match="already declined"):
-        call(world, referrals.decline, world.actors["receiver2"], made.id, reason="again")
+        call(world, referral_commands.decline, world.actors["receiver2"], made.id, reason="again")
     with pytest.raises(InvalidInput, match="already declined, so it can no longer be accepted"):
-        call(world, referrals.accept, world.actors["receiver"], made.id)
+        call(world, referral_commands.accept, world.actors["receiver"], made.id)
     with pytest.raises(InvalidInput, match="already declined this patient"):
-        call(world, referrals.refer, world.desk, emergency, receiver)
+        call(world, referral_commands.refer, world.desk, emergency, receiver)
     assert audit_actions(world, made.id) == ["referral_made", "referral_declined"]  # refusals changed nothing
     # Refer elsewhere after a decline; a closed emergency cannot be referred at all.
-    assert call(world, referrals.refer, world.desk, emergency, other).status == "pending"
+    assert call(world, referral_commands.refer, world.desk, emergency, other).status == "pending"
     closed = new_emergency(world, status="resolved")
     with pytest.raises(InvalidInput, match="already resolved"):
-        call(world, referrals.refer, world.desk, closed, receiver)
+        call(world, referral_commands.refer, world.desk, closed, receiver)
 
 
 def test_an_unanswered_referral_is_flagged_and_the_desk_refers_elsewhere(world):
     emergency = new_emergency(world)
-    first = call(world, referrals.refer, world.desk, emergency, world.hospitals["receiver"])
+    first = call(world, referral_commands.refer, world.desk, emergency, world.hospitals["receiver"])
     assert not first.overdue
     with Session(world.owner) as session, session.begin():
         session.execute(update(Referral).where(Referral.id == first.id)
                         .values(referred_at=func.now() - timedelta(minutes=16)))  # fmt: skip
-    listed = {r.id: r for r in call(world, referrals.list_referrals, world.desk)}
+    listed = {r.id: r for r in call(world, referral_reads.board, world.desk).rows}
     assert listed[first.id].overdue
-    opened = call(world, emergencies.get_open, world.desk, emergency)
+    opened = call(world, open_list.get_open, world.desk, emergency)
     assert opened.referral_overdue and opened.referral_hospital == "Receiver Hospital"
-    second = call(world, referrals.refer, world.desk, emergency, world.hospitals["other"])
+    second = call(world, referral_commands.refer, world.desk, emergency, world.hospitals["other"])
     assert second.to_hospital == "Other Hospital"
     assert owner_scalar(world, select(Referral.status).where(Referral.id == first.id)) == "withdrawn"
     with pytest.raises(InvalidInput, match="already withdrawn"):
-        call(world, referrals.accept, world.actors["receiver"], first.id)
-    assert call(world, referrals.withdraw, world.desk, second.id).status == "withdrawn"
+        call(world, referral_commands.accept, world.actors["receiver"], first.id)
+    assert call(world, referral_commands.withdraw, world.desk, second.id).status == "withdrawn"
 
 
 def test_row_level_security_shows_a_referral_to_both_ends_and_no_one_else(world):
     emergency = new_emergency(world)
-    made = call(world, referrals.refer, world.desk, emergency, world.hospitals["receiver"])
+    made = call(world, referral_commands.refer, world.desk, emergency, world.hospitals["receiver"])
 
     def seen(hospital: str | None, *, scoped: bool = True) -> tuple[int, int]:
         with Session(world.app) as session, session.begin():
@@ -253,7 +254,7 @@ def test_row_level_security_shows_a_referral_to_both_ends_and_no_one_else(world)
 
     assert take_over(world.hospitals["receiver"]) == 0  # not before it accepts
     assert take_over(world.hospitals["other"]) == 0
-    call(world, referrals.accept, world.actors["receiver"], made.id)
+    call(world, referral_commands.accept, world.actors["receiver"], made.id)
     assert (
         owner_scalar(world, select(EmergencyRequest.hospital_id).where(EmergencyRequest.id == emergency))
         == (world.hospitals["receiver"])
@@ -271,7 +272,7 @@ def _race(world: World, *calls) -> list[object]:
     results: list[object] = [None] * len(calls)
 
     def run(position: int, service, actor, *args) -> None:
-        kwargs = {"reason": args[-1]} if service is referrals.decline else {}
+        kwargs = {"reason": args[-1]} if service is referral_commands.decline else {}
         args = args[:-1] if kwargs else args
         barrier.wait()
         try:
@@ -289,14 +290,14 @@ def _race(world: World, *calls) -> list[object]:
 
 def test_two_answers_at_once_one_wins_and_the_other_is_told(world):
     emergency = new_emergency(world)
-    made = call(world, referrals.refer, world.desk, emergency, world.hospitals["receiver"])
+    made = call(world, referral_commands.refer, world.desk, emergency, world.hospitals["receiver"])
     results = _race(
         world,
-        (referrals.accept, world.actors["receiver"], made.id),
-        (referrals.decline, world.actors["receiver2"], made.id, "Theatre closed"),
+        (referral_commands.accept, world.actors["receiver"], made.id),
+        (referral_commands.decline, world.actors["receiver2"], made.id, "Theatre closed"),
     )
     errors = [r for r in results if isinstance(r, ServiceError)]
-    done = [r for r in results if isinstance(r, referrals.ReferralRow)]
+    done = [r for r in results if isinstance(r, referral_reads.ReferralRow)]
     assert len(done) == 1 and len(errors) == 1 and isinstance(errors[0], InvalidInput)
     assert "already" in str(errors[0])
     final = owner_scalar(world, select(Referral.status).where(Referral.id == made.id))
@@ -308,10 +309,10 @@ def test_two_desks_referring_one_patient_at_once_make_one_referral(world):
     emergency = new_emergency(world)
     results = _race(
         world,
-        (referrals.refer, world.desk, emergency, world.hospitals["receiver"]),
-        (referrals.refer, Actor("desk-2", UserRole.ADMIN, None), emergency, world.hospitals["other"]),
+        (referral_commands.refer, world.desk, emergency, world.hospitals["receiver"]),
+        (referral_commands.refer, Actor("desk-2", UserRole.ADMIN, None), emergency, world.hospitals["other"]),
     )
-    assert sum(isinstance(r, referrals.ReferralRow) for r in results) == 1
+    assert sum(isinstance(r, referral_reads.ReferralRow) for r in results) == 1
     refused = [r for r in results if isinstance(r, ServiceError)]
     assert len(refused) == 1 and "already referred" in str(refused[0])
     assert owner_scalar(world, select(func.count()).where(Referral.emergency_request_id == emergency)) == 1
@@ -322,25 +323,25 @@ def test_two_desks_referring_one_patient_at_once_make_one_referral(world):
 
 def _panels(world: World, actor: Actor, emergency: str) -> dict[str, object]:
     """Every place the Emergencies page shows the referral's state, read as the page reads it."""
-    board = call(world, referrals.board, actor, emergency_id=emergency if actor.network_wide else None)
+    board = call(world, referral_reads.board, actor, emergency_id=emergency if actor.network_wide else None)
     listed = [r for r in board.rows if r.emergency_id == emergency]
-    opened = call(world, emergencies.list_open, actor, page_size=500).rows
+    opened = call(world, open_list.list_open, actor, page_size=500).rows
     return {
         "board": board,
         "table": [r.status for r in listed],  # the desk's Referrals table, or the hospital's inbox
         "history": [r.status for r in board.history],  # the dispatch panel's "Referrals of this emergency"
         "open list": [e.referral_status for e in opened if e.id == emergency],
         "waiting rows": len(board.waiting),
-        "steps": {r.id: referrals.next_steps(r, actor) for r in listed},
+        "steps": {r.id: referral_reads.next_steps(r, actor) for r in listed},
     }
 
 
 def test_after_every_step_each_panel_of_the_page_says_the_same_state(world):
     emergency = new_emergency(world)
     receiver = world.actors["receiver"]
-    before = call(world, referrals.fingerprint, world.desk)
-    made = call(world, referrals.refer, world.desk, emergency, world.hospitals["receiver"])
-    after_refer = call(world, referrals.fingerprint, world.desk)
+    before = call(world, referral_reads.fingerprint, world.desk)
+    made = call(world, referral_commands.refer, world.desk, emergency, world.hospitals["receiver"])
+    after_refer = call(world, referral_reads.fingerprint, world.desk)
     assert after_refer != before  # a page polling the fingerprint reads everything again
 
     desk = _panels(world, world.desk, emergency)
@@ -350,8 +351,8 @@ def test_after_every_step_each_panel_of_the_page_says_the_same_state(world):
     inbox = _panels(world, receiver, emergency)
     assert inbox["table"] == ["pending"] and inbox["steps"] == {made.id: ("accept", "decline")}
 
-    call(world, referrals.accept, receiver, made.id)
-    assert call(world, referrals.fingerprint, world.desk) != after_refer
+    call(world, referral_commands.accept, receiver, made.id)
+    assert call(world, referral_reads.fingerprint, world.desk) != after_refer
     for actor in (world.desk, receiver, world.actors["origin"]):
         seen = _panels(world, actor, emergency)
         board = seen["board"]
@@ -366,9 +367,9 @@ def test_after_every_step_each_panel_of_the_page_says_the_same_state(world):
     assert _panels(world, world.desk, emergency)["steps"][made.id] == ("dispatch", "arrive")
 
     for step, kwargs, state, steps in (
-        (referrals.dispatch, {"eta_minutes": 12}, "dispatched", ("arrive",)),
-        (referrals.arrive, {}, "arrived", ("close",)),
-        (referrals.close, {}, "closed", ()),
+        (referral_commands.dispatch, {"eta_minutes": 12}, "dispatched", ("arrive",)),
+        (referral_commands.arrive, {}, "arrived", ("close",)),
+        (referral_commands.close, {}, "closed", ()),
     ):
         call(world, step, receiver, made.id, **kwargs)
         desk = _panels(world, world.desk, emergency)
@@ -379,45 +380,45 @@ def test_after_every_step_each_panel_of_the_page_says_the_same_state(world):
 
 def test_the_awaiting_card_of_a_hospital_counts_the_referrals_it_must_answer(world):
     emergency = new_emergency(world)
-    made = call(world, referrals.refer, world.desk, emergency, world.hospitals["receiver"])
-    origin = call(world, referrals.board, world.actors["origin"])
+    made = call(world, referral_commands.refer, world.desk, emergency, world.hospitals["receiver"])
+    origin = call(world, referral_reads.board, world.actors["origin"])
     # The origin sent it: not in its inbox, so not in its card either (it used to count 1 with no row shown).
     assert made.id not in {r.id for r in origin.rows}
     assert origin.awaiting == len(origin.waiting)
-    receiving = call(world, referrals.board, world.actors["receiver"])
+    receiving = call(world, referral_reads.board, world.actors["receiver"])
     assert made.id in {r.id for r in receiving.waiting} and receiving.awaiting == len(receiving.waiting)
-    call(world, referrals.decline, world.actors["receiver"], made.id, reason="No ICU nurse")
-    again = call(world, referrals.board, world.actors["receiver"])
+    call(world, referral_commands.decline, world.actors["receiver"], made.id, reason="No ICU nurse")
+    again = call(world, referral_reads.board, world.actors["receiver"])
     assert again.awaiting == receiving.awaiting - 1 == len(again.waiting)
     assert {r.id: r.status for r in again.rows}[made.id] == "declined"
 
 
 def test_next_steps_offer_only_what_the_commands_allow(world):
     emergency = new_emergency(world)
-    made = call(world, referrals.refer, world.desk, emergency, world.hospitals["receiver"])
+    made = call(world, referral_commands.refer, world.desk, emergency, world.hospitals["receiver"])
     for actor in (world.actors["origin"], world.actors["other"], world.actors["executive"]):
-        assert referrals.next_steps(made, actor) == ()
-    assert referrals.next_steps(made, world.actors["scoped_admin"]) == ()  # the desk works network-wide
+        assert referral_reads.next_steps(made, actor) == ()
+    assert referral_reads.next_steps(made, world.actors["scoped_admin"]) == ()  # the desk works network-wide
     with pytest.raises(NotPermitted):
-        call(world, referrals.accept, world.actors["origin"], made.id)
+        call(world, referral_commands.accept, world.actors["origin"], made.id)
 
 
 def test_a_dispatched_emergency_says_so_and_is_referred_again_only_with_a_reason(world):
     emergency = new_emergency(world)
-    first = call(world, referrals.refer, world.desk, emergency, world.hospitals["receiver"])
-    call(world, referrals.accept, world.actors["receiver"], first.id)
-    call(world, referrals.dispatch, world.actors["receiver"], first.id, eta_minutes=15)
-    warning = call(world, referrals.before_referring, world.desk, emergency)
+    first = call(world, referral_commands.refer, world.desk, emergency, world.hospitals["receiver"])
+    call(world, referral_commands.accept, world.actors["receiver"], first.id)
+    call(world, referral_commands.dispatch, world.actors["receiver"], first.id, eta_minutes=15)
+    warning = call(world, referral_reads.before_referring, world.desk, emergency)
     assert warning is not None and not warning.blocking and warning.referral_id == first.id
     assert warning.sentence.startswith("Ambulance dispatched to Receiver Hospital at ")
     assert "(ETA 15 min)" in warning.sentence
     # Without a reason: refused, saying what it is committed to and what referring again does.
     for reason in (None, "   "):
         with pytest.raises(InvalidInput, match=r"Ambulance dispatched to Receiver Hospital .* say why"):
-            call(world, referrals.refer, world.desk, emergency, world.hospitals["other"], reason=reason)
+            call(world, referral_commands.refer, world.desk, emergency, world.hospitals["other"], reason=reason)
     assert owner_scalar(world, select(Referral.status).where(Referral.id == first.id)) == "dispatched"
     # With one: allowed, the earlier referral ended, the reason on the new referral and in the audit row.
-    second = call(world, referrals.refer, world.desk, emergency, world.hospitals["other"],
+    second = call(world, referral_commands.refer, world.desk, emergency, world.hospitals["other"],
                   reason="Receiver's ICU lost power", note="Bring the scan")  # fmt: skip
     assert second.status == "pending" and second.note == "Referred again: Receiver's ICU lost power — Bring the scan"
     assert owner_scalar(world, select(Referral.status).where(Referral.id == first.id)) == "withdrawn"
@@ -432,34 +433,35 @@ def test_a_dispatched_emergency_says_so_and_is_referred_again_only_with_a_reason
 
 def test_an_accepted_emergency_warns_and_an_arrived_patient_is_refused(world):
     emergency = new_emergency(world)
-    assert call(world, referrals.before_referring, world.desk, emergency) is None
-    first = call(world, referrals.refer, world.desk, emergency, world.hospitals["receiver"])
-    assert call(world, referrals.before_referring, world.desk, emergency) is None  # pending: the answer-time rule
-    call(world, referrals.accept, world.actors["receiver"], first.id)
-    warning = call(world, referrals.before_referring, world.desk, emergency)
+    assert call(world, referral_reads.before_referring, world.desk, emergency) is None
+    first = call(world, referral_commands.refer, world.desk, emergency, world.hospitals["receiver"])
+    assert call(world, referral_reads.before_referring, world.desk, emergency) is None  # pending: the answer-time rule
+    call(world, referral_commands.accept, world.actors["receiver"], first.id)
+    warning = call(world, referral_reads.before_referring, world.desk, emergency)
     assert warning.sentence.startswith("Receiver Hospital accepted this patient at ")
-    call(world, referrals.arrive, world.actors["receiver"], first.id)
-    refused = call(world, referrals.before_referring, world.desk, emergency)
+    call(world, referral_commands.arrive, world.actors["receiver"], first.id)
+    refused = call(world, referral_reads.before_referring, world.desk, emergency)
     assert refused.blocking
     with pytest.raises(InvalidInput, match="arrived at Receiver Hospital"):
-        call(world, referrals.refer, world.desk, emergency, world.hospitals["other"], reason="any")
+        call(world, referral_commands.refer, world.desk, emergency, world.hospitals["other"], reason="any")
     # Marked dispatched outside any referral (a hospital's own ambulance): says so, needs a reason too.
     marked = new_emergency(world, status="dispatched")
-    said = call(world, referrals.before_referring, world.desk, marked)
+    said = call(world, referral_reads.before_referring, world.desk, marked)
     assert said is not None and "dispatched" in said.sentence
     with pytest.raises(InvalidInput, match="say why"):
-        call(world, referrals.refer, world.desk, marked, world.hospitals["other"])
-    again = call(world, referrals.refer, world.desk, marked, world.hospitals["other"], reason="Own ambulance broke")
+        call(world, referral_commands.refer, world.desk, marked, world.hospitals["other"])
+    again = call(world, referral_commands.refer, world.desk, marked, world.hospitals["other"],
+                 reason="Own ambulance broke")  # fmt: skip
     assert again.status == "pending"
 
 
 def test_an_open_desk_page_sees_a_diversion_the_moment_it_is_set_or_ended(world):
     """The desk's page redraws when its fingerprint changes: a hospital that stops accepting must change it."""
     desk, receiver = world.desk, world.actors["receiver"]
-    before = call(world, referrals.fingerprint, desk)
-    call(world, emergencies.set_diversion, receiver, world.hospitals["receiver"], reason="Generator down",
+    before = call(world, referral_reads.fingerprint, desk)
+    call(world, diversion.set_diversion, receiver, world.hospitals["receiver"], reason="Generator down",
          until=datetime.now(UTC) + timedelta(hours=2))  # fmt: skip
-    during = call(world, referrals.fingerprint, desk)
+    during = call(world, referral_reads.fingerprint, desk)
     assert during != before
-    call(world, emergencies.end_diversion, receiver, world.hospitals["receiver"])
-    assert call(world, referrals.fingerprint, desk) != during
+    call(world, diversion.end_diversion, receiver, world.hospitals["receiver"])
+    assert call(world, referral_reads.fingerprint, desk) != during

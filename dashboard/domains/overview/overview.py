@@ -26,7 +26,7 @@ from sqlalchemy import Integer, cast, func, literal, or_, select, text, union_al
 from sqlalchemy.dialects.postgresql import INTERVAL, TIMESTAMP
 from sqlalchemy.orm import Session
 
-from dashboard.domains.emergencies import emergencies
+from dashboard.domains.emergencies import emergency, open_list
 from dashboard.domains.floor import resources, waitlist
 from dashboard.domains.governance import verification
 from dashboard.domains.money import month_figures
@@ -45,7 +45,7 @@ from db.models import (
 )
 
 LAGOS = ZoneInfo("Africa/Lagos")
-OPEN_EMERGENCY_STATUSES = emergencies.OPEN_STATUSES  # one definition: the Emergencies page's
+OPEN_EMERGENCY_STATUSES = emergency.OPEN_STATUSES  # one definition: the Emergencies page's
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def overview_counts(db: Session, actor: Actor, *, today: date | None = None) -> 
         )
     ).one()
     waiting = waitlist.waiting_now(db, actor).waiting
-    open_now = emergencies.open_counts(db, actor)
+    open_now = open_list.open_counts(db, actor)
     return OverviewCounts(
         active_hospitals=hospitals or 0,
         appointments_this_month=appointments[0],
@@ -253,7 +253,7 @@ def overview_figures(
     appointments = _appointments_today(db, actor, midnight, tomorrow, week_ago, today)
 
     # Open and critical: the Emergencies page's own count (the list under its card), so the two agree.
-    open_now = emergencies.open_counts(db, actor)
+    open_now = open_list.open_counts(db, actor)
     opened = db.execute(
         limit_to_scope(
             select(
