@@ -202,8 +202,6 @@ def selection_total(
 
 # --- Exports of the figures' tables ------------------------------------------------------------------------
 
-FIGURE_TABLES = ("months", "categories", "hospitals", "consultations")
-
 
 @permissions.reads("financials", EXPORT)
 def export_figures(db: Session, actor: Actor, *, table: str, start: date, end: date) -> tuple[list, bool]:
