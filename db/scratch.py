@@ -17,13 +17,12 @@ from psycopg import sql
 from sqlalchemy.engine import URL
 
 from db.engine import normalise_url
-from db.settings import environment
 
 
 @contextmanager
 def server_admin_url():
     """Yields (psycopg URL of an admin database on the server, description)."""
-    raw = environment().database_url or ""
+    raw = os.environ.get("DATABASE_URL", "").strip()
     if raw:
         url = normalise_url(raw)
         yield url.set(drivername="postgresql", database="postgres"), "DATABASE_URL server"

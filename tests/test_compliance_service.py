@@ -15,8 +15,12 @@ import pytest
 from sqlalchemy import func, select
 
 from dashboard.domains.governance import compliance
-from dashboard.domains.governance.compliance import LAGOS
-from dashboard.platform.errors import InvalidInput, NotFound, NotPermitted, OutOfScope
+from dashboard.domains.governance import compliance_assessments as assessments
+from dashboard.domains.governance import compliance_commands as commands
+from dashboard.domains.governance import compliance_findings as findings
+from dashboard.domains.governance import compliance_scores as scores
+from dashboard.platform.dates import LAGOS
+from dashboard.platform.errors import InvalidInput, NotPermitted, OutOfScope
 from db.base import UserRole
 from db.models import AuditLog, HospitalComplianceTracking
 from tests.operations_data import actor, add_hospital
@@ -102,19 +106,19 @@ def _own_audit(db, who, action_type):
 
 
 def test_summary_counts_current_assessments_of_the_scope_only(db_session, two):
-    figures = compliance.summary(db_session, two["exec_a"])
+    figures = scores.summary(db_session, two["exec_a"])
     assert figures.assessments == 2  # A's current fire and waste assessments; history and B left out
     assert figures.average_score == pytest.approx((80 + 95) / 2)
     assert figures.by_status["partially_compliant"] == 1 and figures.by_status["compliant"] == 1
     assert figures.by_status["non_compliant"] == 0  # A's old non-compliant one is history
     assert (figures.overdue, figures.due_soon) == (1, 1)
     assert (figures.open_violations, figures.open_actions, figures.overdue_items) == (1, 1, 1)
-    network = compliance.summary(db_session, two["admin"])
+    network = scores.summary(db_session, two["admin"])
     assert network.assessments >= 3 and network.by_status["non_compliant"] >= 1
 
 
 def test_open_items_put_overdue_actions_first_with_owner_due_date_and_age(db_session, two):
-    page = compliance.list_open_items(db_session, two["comp_a"])
+    page = findings.list_open_items(db_session, two["comp_a"])
     assert [(i.kind, i.description) for i in page.rows] == [
         ("action", "Clear the east exit"),  # overdue: at the top
         ("violation", "Emergency exit blocked"),
@@ -123,24 +127,24 @@ def test_open_items_put_overdue_actions_first_with_owner_due_date_and_age(db_ses
     assert action.overdue and action.owner == "Facility Manager" and action.status == "in_progress"
     assert action.age_days == pytest.approx(20, abs=1) and action.hospital_name == "Compliance Alpha Hospital"
     assert page.total == 2  # the closed ("done") violation is not open; B's finding is out of scope
-    network = compliance.list_open_items(db_session, two["admin"], search="Beta's own")
+    network = findings.list_open_items(db_session, two["admin"], search="Beta's own")
     assert [i.description for i in network.rows] == ["Beta's own finding"]
 
 
 def test_score_grid_and_trend_read_current_scores_and_every_assessment(db_session, two):
-    cells = compliance.score_grid(db_session, two["ha_a"])
+    cells = scores.score_grid(db_session, two["ha_a"])
     assert {(c.compliance_type, c.score) for c in cells} == {(FIRE, 80), (WASTE, 95)}
     today = datetime.now(LAGOS).date()
-    trend = compliance.score_trend(db_session, two["ha_a"], start=today - timedelta(days=365), end=today)
+    trend = scores.score_trend(db_session, two["ha_a"], start=today - timedelta(days=365), end=today)
     fire = [p for p in trend if p.compliance_type == FIRE]
     assert [round(p.average_score) for p in fire] == [55, 70, 80]  # three months, three points: it moves
-    due = compliance.list_due(db_session, two["ha_a"])
+    due = assessments.list_due(db_session, two["ha_a"])
     assert [(d.compliance_type, d.days_overdue > 0) for d in due.rows] == [(FIRE, True), (WASTE, False)]
 
 
 def test_history_keeps_every_assessment_of_a_type_newest_first(db_session, two):
-    compliance.record_assessment(db_session, two["comp_a"], **_valid(two))
-    rows = compliance.history(db_session, two["comp_a"], hospital_id=two["a"], compliance_type=FIRE)
+    commands.record_assessment(db_session, two["comp_a"], **_valid(two))
+    rows = assessments.history(db_session, two["comp_a"], hospital_id=two["a"], compliance_type=FIRE)
     assert [r.score for r in rows] == [91, 80, 70, 55]
     newest = rows[0]
     assert [v.description for v in newest.violations] == ["Drill log unsigned"]
@@ -150,26 +154,22 @@ def test_history_keeps_every_assessment_of_a_type_newest_first(db_session, two):
     assert rows[1].actions[0].description == "Clear the east exit" and rows[1].actions[0].status == "in_progress"
 
 
-def test_another_hospitals_history_and_assessment_are_refused(db_session, two):
+def test_another_hospitals_history_is_refused(db_session, two):
     with pytest.raises(OutOfScope):
-        compliance.history(db_session, two["comp_a"], hospital_id=two["b"], compliance_type=FIRE)
-    with pytest.raises(OutOfScope):
-        compliance.get_assessment(db_session, two["comp_a"], two["ids"]["b_now"])
-    with pytest.raises(NotFound):
-        compliance.get_assessment(db_session, two["comp_a"], "no-such\x00id")
+        assessments.history(db_session, two["comp_a"], hospital_id=two["b"], compliance_type=FIRE)
 
 
 def test_values_of_an_unexpected_shape_are_shown_as_they_are(db_session, two):
     odd = _add(db_session, two["a"], "Radiation safety", days_ago=2, score=60, violations={"not": "a list"},
                actions=["call the regulator", 42, {"owner": "nobody"}], details=["free", "text"])  # fmt: skip
-    [row] = compliance.history(db_session, two["ha_a"], hospital_id=two["a"], compliance_type="Radiation safety")
+    [row] = assessments.history(db_session, two["ha_a"], hospital_id=two["a"], compliance_type="Radiation safety")
     assert row.violations == [] and row.violations_raw == '{"not": "a list"}'
     assert [a.raw for a in row.actions] == ['"call the regulator"', "42", '{"owner": "nobody"}']
     assert row.details == {} and row.details_raw == '["free", "text"]'
-    items = compliance.list_open_items(db_session, two["ha_a"], search="regulator")
+    items = findings.list_open_items(db_session, two["ha_a"], search="regulator")
     assert [(i.description, i.well_formed) for i in items.rows] == [('"call the regulator"', False)]
     with pytest.raises(InvalidInput, match="not in the expected shape"):
-        compliance.close_item(db_session, two["comp_a"], odd, kind="action", position=0,
+        commands.close_item(db_session, two["comp_a"], odd, kind="action", position=0,
                               description='"call the regulator"')  # fmt: skip
 
 
@@ -200,7 +200,7 @@ def test_values_of_an_unexpected_shape_are_shown_as_they_are(db_session, two):
 def test_bad_input_is_refused_field_by_field_and_nothing_is_written(db_session, two, changes, sentence):
     before = db_session.scalar(select(func.count()).select_from(HCT))
     with pytest.raises(InvalidInput, match=sentence) as refused:
-        compliance.record_assessment(db_session, two["comp_a"], **_valid(two, **changes))
+        commands.record_assessment(db_session, two["comp_a"], **_valid(two, **changes))
     assert str(refused.value).endswith(".") and "\n" not in str(refused.value)
     assert db_session.scalar(select(func.count()).select_from(HCT)) == before
     assert _own_audit(db_session, two["comp_a"], "compliance_assessment_recorded") == []
@@ -218,7 +218,7 @@ def test_bad_input_is_refused_field_by_field_and_nothing_is_written(db_session, 
 )
 def test_a_status_that_contradicts_its_score_is_refused(db_session, two, score, status, sentence):
     with pytest.raises(InvalidInput, match=re.escape(sentence)):
-        compliance.record_assessment(db_session, two["comp_a"], **_valid(two, score=score, status=status))
+        commands.record_assessment(db_session, two["comp_a"], **_valid(two, score=score, status=status))
     assert _own_audit(db_session, two["comp_a"], "compliance_assessment_recorded") == []
 
 
@@ -228,7 +228,7 @@ def test_a_status_that_contradicts_its_score_is_refused(db_session, two, score, 
      (84, "partially_compliant", "partially_compliant"), (28, "under_review", "under_review")],
 )  # fmt: skip
 def test_the_status_follows_the_score_unless_the_assessment_is_under_review(db_session, two, score, status, stored):
-    done = compliance.record_assessment(db_session, two["comp_a"], **_valid(two, score=score, status=status))
+    done = commands.record_assessment(db_session, two["comp_a"], **_valid(two, score=score, status=status))
     assert done.status == stored and db_session.get(HCT, done.id).status == stored
 
 
@@ -250,11 +250,11 @@ def test_the_bands_come_from_the_settings_and_read_as_a_legend():
 )  # fmt: skip
 def test_a_violation_needs_an_owner_and_a_due_date(db_session, two, violations, sentence):
     with pytest.raises(InvalidInput, match=re.escape(sentence)):
-        compliance.record_assessment(db_session, two["comp_a"], **_valid(two, violations=violations))
+        commands.record_assessment(db_session, two["comp_a"], **_valid(two, violations=violations))
 
 
 def test_recording_is_audited_with_old_and_new_values(db_session, two):
-    done = compliance.record_assessment(db_session, two["comp_a"], **_valid(two, score="88"))
+    done = commands.record_assessment(db_session, two["comp_a"], **_valid(two, score="88"))
     assert (done.score, done.violations, done.actions, done.hospital_name) == (88, 1, 1, "Compliance Alpha Hospital")
     [row] = _own_audit(db_session, two["comp_a"], "compliance_assessment_recorded")
     assert row.compliance_relevant and row.resource_id == done.id and row.hospital_id == two["a"]
@@ -263,12 +263,13 @@ def test_recording_is_audited_with_old_and_new_values(db_session, two):
 
 
 def test_text_with_html_and_markdown_is_stored_as_typed(db_session, two):
-    done = compliance.record_assessment(
+    done = commands.record_assessment(
         db_session, two["comp_a"],
         **_valid(two, details=NASTY, violations=[{"description": NASTY, "owner": NASTY, "due_date": "2030-01-31"}],
                  corrective_actions=[{"description": NASTY, "owner": NASTY}]),
     )  # fmt: skip
-    saved = compliance.get_assessment(db_session, two["comp_a"], done.id)
+    saved = assessments.history(db_session, two["comp_a"], hospital_id=two["a"], compliance_type=FIRE)[0]
+    assert saved.id == done.id
     assert saved.details["summary"] == NASTY
     assert saved.violations[0].description == NASTY and saved.actions[0].owner == NASTY
 
@@ -276,15 +277,15 @@ def test_text_with_html_and_markdown_is_stored_as_typed(db_session, two):
 @pytest.mark.parametrize("who", ["ha_a", "exec_a"])
 def test_readers_who_are_not_writers_cannot_record_or_close(db_session, two, who):
     with pytest.raises(NotPermitted):
-        compliance.record_assessment(db_session, two[who], **_valid(two))
+        commands.record_assessment(db_session, two[who], **_valid(two))
     with pytest.raises(NotPermitted):
-        compliance.close_item(db_session, two[who], two["ids"]["a_now"], kind="violation", position=0,
+        commands.close_item(db_session, two[who], two["ids"]["a_now"], kind="violation", position=0,
                               description="Emergency exit blocked")  # fmt: skip
 
 
 def test_a_compliance_officer_cannot_assess_another_hospital(db_session, two):
     with pytest.raises(OutOfScope):
-        compliance.record_assessment(db_session, two["comp_a"], **_valid(two, hospital_id=two["b"]))
+        commands.record_assessment(db_session, two["comp_a"], **_valid(two, hospital_id=two["b"]))
 
 
 # --- Closing items ---------------------------------------------------------------------------------------
@@ -292,7 +293,7 @@ def test_a_compliance_officer_cannot_assess_another_hospital(db_session, two):
 
 def test_closing_an_action_records_who_and_when_and_is_audited(db_session, two):
     officer = two["comp_a"]
-    done = compliance.close_item(db_session, officer, two["ids"]["a_now"], kind="action", position=0,
+    done = commands.close_item(db_session, officer, two["ids"]["a_now"], kind="action", position=0,
                                  description="Clear the east exit")  # fmt: skip
     assert done.description == "Clear the east exit" and done.kind == "action"
     db_session.expire_all()
@@ -302,23 +303,23 @@ def test_closing_an_action_records_who_and_when_and_is_audited(db_session, two):
     [row] = _own_audit(db_session, officer, "compliance_action_closed")
     assert row.old_values["entry"]["status"] == "in_progress" and row.new_values["entry"]["status"] == "closed"
     assert row.compliance_relevant
-    assert [i.kind for i in compliance.list_open_items(db_session, officer).rows] == ["violation"]
+    assert [i.kind for i in findings.list_open_items(db_session, officer).rows] == ["violation"]
     with pytest.raises(InvalidInput, match="already closed"):
-        compliance.close_item(db_session, officer, two["ids"]["a_now"], kind="action", position=0,
+        commands.close_item(db_session, officer, two["ids"]["a_now"], kind="action", position=0,
                               description="Clear the east exit")  # fmt: skip
 
 
 def test_closing_refuses_history_a_changed_item_and_another_hospital(db_session, two):
     officer = two["comp_a"]
     with pytest.raises(InvalidInput, match="newer Fire safety assessment"):
-        compliance.close_item(db_session, officer, two["ids"]["a_mid"], kind="violation", position=0, description="x")
+        commands.close_item(db_session, officer, two["ids"]["a_mid"], kind="violation", position=0, description="x")
     with pytest.raises(InvalidInput, match="has changed since you opened the page"):
-        compliance.close_item(db_session, officer, two["ids"]["a_now"], kind="violation", position=0,
+        commands.close_item(db_session, officer, two["ids"]["a_now"], kind="violation", position=0,
                               description="Something else")  # fmt: skip
     with pytest.raises(InvalidInput, match="no longer on the assessment"):
-        compliance.close_item(db_session, officer, two["ids"]["a_now"], kind="violation", position=7, description="x")
+        commands.close_item(db_session, officer, two["ids"]["a_now"], kind="violation", position=7, description="x")
     with pytest.raises(OutOfScope):
-        compliance.close_item(db_session, officer, two["ids"]["b_now"], kind="violation", position=0,
+        commands.close_item(db_session, officer, two["ids"]["b_now"], kind="violation", position=0,
                               description="Beta's own finding")  # fmt: skip
     db_session.expire_all()
     assert db_session.get(HCT, two["ids"]["b_now"]).violations[0]["status"] == "open"
@@ -349,11 +350,11 @@ def test_the_summary_in_fewer_passes_is_the_straightforward_count(db_session, tw
          violations=["loose text", {"description": "Hose missing", "status": "OPEN"}])  # fmt: skip
     now = db_session.scalar(select(func.now()))
     for who in ("admin", "exec_a", "comp_a"):
-        figures = compliance.summary(db_session, two[who])
+        figures = scores.summary(db_session, two[who])
         current = _straight_current(db_session, two[who])
-        scores = [r.score for r in current if r.score is not None]
+        scored = [r.score for r in current if r.score is not None]
         assert figures.assessments == len(current)
-        assert figures.average_score == pytest.approx(sum(scores) / len(scores))
+        assert figures.average_score == pytest.approx(sum(scored) / len(scored))
         for status in {r.status for r in current}:
             assert figures.by_status[status] == sum(r.status == status for r in current)
         assert figures.overdue == sum(r.next_assessment_due is not None and r.next_assessment_due < now
@@ -362,13 +363,13 @@ def test_the_summary_in_fewer_passes_is_the_straightforward_count(db_session, tw
             r.next_assessment_due is not None and now <= r.next_assessment_due < now + timedelta(days=30)
             for r in current
         )
-        items = compliance.export_open_items(db_session, two[who])[0]
+        items = findings.export_open_items(db_session, two[who])[0]
         assert figures.open_violations == sum(i.kind == "violation" for i in items)
         assert figures.open_actions == sum(i.kind == "action" for i in items)
         assert figures.overdue_items == sum(i.overdue for i in items)
 
 
-def test_open_items_and_due_pages_in_one_statement_are_fetch_page(db_session, two):
+def test_open_items_and_due_pages_are_paged_by_fetch_page(db_session, two):
     from dashboard.platform.paging import fetch_page
 
     c = add_hospital(db_session, "Compliance Gamma Hospital")
@@ -382,13 +383,13 @@ def test_open_items_and_due_pages_in_one_statement_are_fetch_page(db_session, tw
         for search, kind in (("", None), ("", "violation"), ("", "action"), ("finding", None), ("no such", None)):
             for page_size in (1, 3, 25):
                 for page in (1, 2, 3, 50):
-                    stmt = compliance._open_items_select(actor_, today, search, kind)
+                    stmt = findings.open_items_select(actor_, today, search, kind)
                     rows, total, number, _ = fetch_page(db_session, stmt, page=page, page_size=page_size)
-                    got = compliance.list_open_items(db_session, actor_, search=search, kind=kind, page=page,
+                    got = findings.list_open_items(db_session, actor_, search=search, kind=kind, page=page,
                                                      page_size=page_size, today=today)  # fmt: skip
-                    assert (got.rows, got.total, got.page) == ([compliance.OpenItem(*r) for r in rows], total, number)
+                    assert (got.rows, got.total, got.page) == ([findings.OpenItem(*r) for r in rows], total, number)
                     rows, total, number, _ = fetch_page(
-                        db_session, compliance._due_select(actor_, search), page=page, page_size=page_size
+                        db_session, assessments.due_select(actor_, search), page=page, page_size=page_size
                     )
-                    due = compliance.list_due(db_session, actor_, search=search, page=page, page_size=page_size)
+                    due = assessments.list_due(db_session, actor_, search=search, page=page, page_size=page_size)
                     assert [d.id for d in due.rows] == [r[0] for r in rows] and (due.total, due.page) == (total, number)

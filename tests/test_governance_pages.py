@@ -18,6 +18,8 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.domains.governance import compliance
 from dashboard.platform.dates import LAGOS
+from dashboard.platform.errors import InvalidInput
+from dashboard.platform.formatting import lagos_date
 from dashboard.shell import data
 from dashboard.shell.gate import TOKEN_KEY
 from db.base import UserRole
@@ -354,3 +356,43 @@ def test_a_hospital_admins_profile_is_untouched(engine, app_env):
             UserRole.HOSPITAL_ADMIN
         )
         assert session.get(User, app_env.users["patient"]) is not None
+
+
+# --- Audit trail ---------------------------------------------------------------------------------------------
+
+
+def test_the_audit_trail_keeps_to_the_date_range_it_is_given(db_session, app_env):
+    from dashboard.domains.governance import audit_trail
+    from tests.operations_data import actor
+
+    reader = actor(UserRole.HOSPITAL_ADMIN, app_env.hospital_a, "trail-range")
+    today = datetime.now(LAGOS).date()
+    db_session.add(AuditLog(user_id=app_env.users["ha_a"], hospital_id=app_env.hospital_a, action_category="fixture",
+                            action_type="dated_fixture_row", created_at=_at(60)))  # fmt: skip
+    db_session.flush()
+
+    def found(**period) -> tuple[list[str], list[str]]:
+        page = audit_trail.list_entries(db_session, reader, search="dated fixture", **period)
+        export, _ = audit_trail.export_entries(db_session, reader, search="dated fixture", **period)
+        return [e.action_type for e in page.rows], [e.action_type for e in export]
+
+    assert found() == (["dated_fixture_row"], ["dated_fixture_row"])  # no range: the whole trail
+    assert found(start=today - timedelta(days=90), end=today - timedelta(days=60)) == (
+        ["dated_fixture_row"], ["dated_fixture_row"])  # fmt: skip
+    assert found(start=today - timedelta(days=59), end=today) == ([], [])  # the default 30 days and more: not in it
+    assert found(start=today - timedelta(days=90), end=today - timedelta(days=61)) == ([], [])
+    with pytest.raises(InvalidInput):
+        found(start=today, end=today - timedelta(days=1))
+
+
+def test_the_audit_trail_page_lists_the_sidebars_date_range_only(tokens):
+    from dashboard.kit import filters
+
+    at = page("audit_trail.py", tokens[UserRole.HOSPITAL_ADMIN])
+    assert "Fixture row alpha" in set(at.dataframe[0].value["Action"])  # written today: in the last 30 days
+    today = datetime.now(LAGOS).date()
+    at.session_state[filters.RANGE_KEY] = (today - timedelta(days=90), today - timedelta(days=60))
+    at.run()
+    assert not at.exception
+    assert not any("Fixture row alpha" in set(d.value.get("Action", [])) for d in at.dataframe)
+    assert any(c.value.startswith(f"Entries from {lagos_date(today - timedelta(days=90))} to ") for c in at.caption)

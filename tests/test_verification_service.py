@@ -12,6 +12,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from dashboard.domains.governance import verification
+from dashboard.domains.governance import verification_decisions as decisions
+from dashboard.domains.governance import verification_figures as figures
 from dashboard.platform.errors import InvalidInput, NotFound, NotPermitted, OutOfScope
 from db.base import UserRole
 from db.models import AuditLog, Document, Hospital, Notification, Profile, User
@@ -117,7 +119,7 @@ def test_a_scoped_admin_sees_the_hospitals_documents_only(db_session, queue):
     assert {d.document_name for d in rows} == {"MDCN licence - Ngozi Okafor", "Referral letter"}
     assert verification.list_pending_hospitals(db_session, queue["admin_a"]).total == 0
     with pytest.raises(OutOfScope):
-        verification.decide_document(db_session, queue["admin_a"], queue["docs"]["b_doc"], decision="approve",
+        decisions.decide_document(db_session, queue["admin_a"], queue["docs"]["b_doc"], decision="approve",
                                      reason="ok")  # fmt: skip
 
 
@@ -126,14 +128,14 @@ def test_only_network_admins_read_or_decide(db_session, queue, who):
     with pytest.raises(NotPermitted):
         verification.list_pending_documents(db_session, queue[who])
     with pytest.raises(NotPermitted):
-        verification.decide_document(db_session, queue[who], queue["docs"]["licence"], decision="approve",
+        decisions.decide_document(db_session, queue[who], queue["docs"]["licence"], decision="approve",
                                      reason="fine")  # fmt: skip
     assert db_session.get(Document, queue["docs"]["licence"]).verification_status == "pending"
 
 
 def test_approving_a_document_sets_who_and_when_notifies_the_owner_and_audits(db_session, queue):
     admin = queue["admin"]
-    done = verification.decide_document(db_session, admin, queue["docs"]["licence"], decision="approve",
+    done = decisions.decide_document(db_session, admin, queue["docs"]["licence"], decision="approve",
                                         reason="Checked against the MDCN register.")  # fmt: skip
     assert (done.status, done.notified) == ("verified", 1)
     db_session.expire_all()
@@ -146,11 +148,11 @@ def test_approving_a_document_sets_who_and_when_notifies_the_owner_and_audits(db
     assert entry.action_type == "document_verified" and entry.compliance_relevant
     assert entry.new_values["reason"] == "Checked against the MDCN register." and entry.hospital_id == queue["a"]
     with pytest.raises(InvalidInput, match="was already verified by"):
-        verification.decide_document(db_session, admin, queue["docs"]["licence"], decision="reject", reason="late")
+        decisions.decide_document(db_session, admin, queue["docs"]["licence"], decision="reject", reason="late")
 
 
 def test_rejecting_a_hospital_tells_each_of_its_administrators_why(db_session, queue):
-    done = verification.decide_hospital(db_session, queue["admin"], queue["older"], decision="reject", reason=NASTY)
+    done = decisions.decide_hospital(db_session, queue["admin"], queue["older"], decision="reject", reason=NASTY)
     assert (done.status, done.notified) == ("rejected", 2)
     db_session.expire_all()
     assert db_session.get(Hospital, queue["older"]).verification_status == "rejected"
@@ -162,7 +164,7 @@ def test_rejecting_a_hospital_tells_each_of_its_administrators_why(db_session, q
         "verification_status": "pending"
     }
     with pytest.raises(InvalidInput, match="no longer awaiting verification"):
-        verification.decide_hospital(db_session, queue["admin"], queue["older"], decision="approve", reason="ok")
+        decisions.decide_hospital(db_session, queue["admin"], queue["older"], decision="approve", reason="ok")
 
 
 @pytest.mark.parametrize(
@@ -172,33 +174,33 @@ def test_rejecting_a_hospital_tells_each_of_its_administrators_why(db_session, q
 )  # fmt: skip
 def test_a_decision_needs_a_reason_and_a_choice(db_session, queue, decision, reason, sentence):
     with pytest.raises(InvalidInput, match=sentence):
-        verification.decide_document(db_session, queue["admin"], queue["docs"]["licence"], decision=decision,
+        decisions.decide_document(db_session, queue["admin"], queue["docs"]["licence"], decision=decision,
                                      reason=reason)  # fmt: skip
     with pytest.raises(InvalidInput, match=sentence):
-        verification.decide_hospital(db_session, queue["admin"], queue["new"], decision=decision, reason=reason)
+        decisions.decide_hospital(db_session, queue["admin"], queue["new"], decision=decision, reason=reason)
     assert db_session.get(Document, queue["docs"]["licence"]).verification_status == "pending"
     assert _notes(db_session, queue["doctor"]) == []
 
 
 def test_unknown_items_are_refused(db_session, queue):
     with pytest.raises(NotFound):
-        verification.decide_document(db_session, queue["admin"], "nope\x00", decision="approve", reason="x")
+        decisions.decide_document(db_session, queue["admin"], "nope\x00", decision="approve", reason="x")
     with pytest.raises(NotFound):
-        verification.decide_hospital(db_session, queue["admin"], "no-such-hospital", decision="approve", reason="x")
+        decisions.decide_hospital(db_session, queue["admin"], "no-such-hospital", decision="approve", reason="x")
 
 
 def test_figures_backlog_by_age_and_median_time_to_verify(db_session, queue):
-    buckets = verification.backlog_by_age(db_session, queue["admin"])
+    buckets = figures.backlog_by_age(db_session, queue["admin"])
     by_label = {b.label: (b.hospitals, b.documents) for b in buckets}
     assert by_label["Under 1 day"][1] >= 1 and by_label["1–3 days"][0] >= 1 and by_label["Over a month"][0] >= 1
     assert [b.label for b in buckets] == ["Under 1 day", "1–3 days", "3–7 days", "1–2 weeks", "2 weeks to a month",
                                           "Over a month"]  # fmt: skip
     now = db_now(db_session).date()
-    months = verification.median_days_to_verify(db_session, queue["admin_a"], start=now - timedelta(days=60), end=now)
+    months = figures.median_days_to_verify(db_session, queue["admin_a"], start=now - timedelta(days=60), end=now)
     assert months == []  # B's decided document is outside A's scope
-    months = verification.median_days_to_verify(db_session, queue["admin"], start=now - timedelta(days=60), end=now)
+    months = figures.median_days_to_verify(db_session, queue["admin"], start=now - timedelta(days=60), end=now)
     assert any(m.median_days == pytest.approx(4, abs=0.01) for m in months)
-    summary = verification.queue_summary(db_session, queue["admin"])
+    summary = figures.queue_summary(db_session, queue["admin"])
     assert summary.pending_hospitals >= 2 and summary.pending_documents >= 3 and summary.oldest_days >= 40
 
 
@@ -214,7 +216,7 @@ def test_a_wait_reads_in_days_then_weeks_then_months(days, words):
 
 @pytest.mark.parametrize("who", ["admin", "admin_a"])
 def test_the_longest_wait_and_the_counts_are_the_queues_own_first_row_and_total(db_session, queue, who):
-    summary = verification.queue_summary(db_session, queue[who])
+    summary = figures.queue_summary(db_session, queue[who])
     documents = verification.list_pending_documents(db_session, queue[who])
     hospitals = verification.list_pending_hospitals(db_session, queue[who])
     assert (summary.pending_documents, summary.pending_hospitals) == (documents.total, hospitals.total)
@@ -225,12 +227,12 @@ def test_the_longest_wait_and_the_counts_are_the_queues_own_first_row_and_total(
 
 
 def test_the_overviews_count_is_the_verification_pages_count_for_every_staff_role(db_session, queue):
-    page = verification.queue_summary(db_session, queue["admin_a"])
+    page = figures.queue_summary(db_session, queue["admin_a"])
     for who in ("admin_a", "ha_a", "comp_a"):  # the hospital's roles read the count, not the queue
         counts = verification.awaiting_counts(db_session, queue[who])
         assert (counts.documents, counts.hospitals) == (page.pending_documents, page.pending_hospitals) == (2, 0)
     network = verification.awaiting_counts(db_session, queue["admin"])
-    assert network.documents == verification.queue_summary(db_session, queue["admin"]).pending_documents
+    assert network.documents == figures.queue_summary(db_session, queue["admin"]).pending_documents
     with pytest.raises(NotPermitted):
         verification.awaiting_counts(db_session, actor(UserRole.PATIENT, None, "patient"))
 
@@ -248,7 +250,7 @@ def test_two_admins_deciding_one_document_at_once_give_one_decision(engine):
     def second() -> None:
         try:
             with Session(engine) as db, db.begin():
-                verification.decide_document(db, second_admin, document, decision="reject", reason="Blurred scan")
+                decisions.decide_document(db, second_admin, document, decision="reject", reason="Blurred scan")
             outcome["second"] = "done"
         except InvalidInput as exc:
             outcome["second"] = str(exc)
@@ -257,7 +259,7 @@ def test_two_admins_deciding_one_document_at_once_give_one_decision(engine):
     racer = threading.Thread(target=second)
     try:
         first.begin()
-        verification.decide_document(first, first_admin, document, decision="approve", reason="Register checked")
+        decisions.decide_document(first, first_admin, document, decision="approve", reason="Register checked")
         racer.start()
         racer.join(timeout=0.5)
         waited = racer.is_alive()  # held by the first transaction's row lock

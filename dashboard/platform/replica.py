@@ -36,7 +36,8 @@ _log = logging.getLogger("dashboard.platform.replica")
 
 REPLICA_MODULES = frozenset(
     {
-        "dashboard.domains.governance.compliance",
+        "dashboard.domains.overview.overview",
+        "dashboard.domains.overview.analytics",
     }
 )
 WRITER_SECONDS = 30.0

@@ -1,18 +1,20 @@
-"""Reading the audit trail: scoped, paginated, and itself audited (a sensitive read)."""
+"""Reading the audit trail: scoped, limited to a date range, paginated, and itself audited (a sensitive read)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ARRAY, Select, Text, any_, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from dashboard.platform import audit, permissions
+from dashboard.platform import audit, people, permissions
 from dashboard.platform.actors import Actor
+from dashboard.platform.dates import checked_range, lagos_midnight
+from dashboard.platform.formatting import humanise, lagos_datetime
 from dashboard.platform.paging import Page, fetch_capped, fetch_page, like_pattern
-from dashboard.platform.scope import limit_to_scope, require_role
+from dashboard.platform.scope import limit_to_scope
 from db.models import (
     AuditLog,
     Hospital,
@@ -24,10 +26,10 @@ from db.models import (
     User,
 )
 
-AUDIT_READERS = permissions.readers("audit_trail")
 # A "view" row records that someone opened a list (audit.record_read names them "…_viewed"). They are
 # most of the trail and rarely what a reader looks for, so the trail leaves them out unless asked.
 VIEW_SUFFIX = "_viewed"
+ANONYMOUS = audit.ANONYMOUS_USER
 
 
 @dataclass(frozen=True)
@@ -49,9 +51,52 @@ class AuditEntry:
     resource_label: str | None = None  # the record by name (an email, a hospital, a resource, a patient)
     resource_hidden: bool = False  # a named kind of record the reader may not see (or that is gone)
 
+    @property
+    def who(self) -> str:
+        if self.user_email:
+            return self.user_email
+        return "Not signed in" if self.user_id == ANONYMOUS else "Network staff (outside your scope)"
 
-def _patient_name():
-    return func.concat_ws(" ", Profile.first_name, Profile.last_name)
+    @property
+    def record(self) -> str:
+        """The record by name ('Hospital resource Ventilators'), never by raw id."""
+        kind = humanise(self.resource_type) if self.resource_type else ""
+        if self.resource_label:
+            return f"{kind} {self.resource_label}"
+        if self.resource_hidden:
+            return f"{kind} outside your scope"
+        values = self.new_values if isinstance(self.new_values, dict) else {}
+        named = values.get("report") or values.get("name")
+        return f"{kind}: {humanise(str(named))}" if named else "—"
+
+    @property
+    def changed_fields(self) -> list[tuple[str, str, str]]:
+        """(field, before, after) of each field that changed; unchanged fields and raw ids (never shown) left out."""
+        old = self.old_values if isinstance(self.old_values, dict) else {}
+        new = self.new_values if isinstance(self.new_values, dict) else {}
+        return [
+            (humanise(key), "" if key not in old else _value(old[key]), _value(after))
+            for key, after in new.items()
+            if not (key == "id" or key.endswith("_id")) and (key not in old or old[key] != after)
+        ]
+
+    @property
+    def changes(self) -> str:
+        """'Available quantity: 12 → 9'; unchanged fields and raw ids (never shown) are left out."""
+        return "; ".join(f"{name}: {before} → {after}" if before else f"{name}: {after}"
+                         for name, before, after in self.changed_fields)  # fmt: skip
+
+
+def _value(value: object) -> str:
+    """A recorded value as a reader reads it: moments in Lagos time, nothing as a dash."""
+    if value is None:
+        return "—"
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        try:
+            return lagos_datetime(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    return str(value)
 
 
 def _label_queries(actor: Actor) -> dict[str, Select]:
@@ -65,11 +110,11 @@ def _label_queries(actor: Actor) -> dict[str, Select]:
         "hospital": (select(Hospital.id, Hospital.name), Hospital.id),
         "hospital_resource": (select(HospitalResource.id, HospitalResource.name), HospitalResource.hospital_id),
         "hospital_patient": (
-            select(HospitalPatient.id, _patient_name()).join(Profile, Profile.user_id == HospitalPatient.patient_id),
+            select(HospitalPatient.id, people.full_name()).join(Profile, Profile.user_id == HospitalPatient.patient_id),
             HospitalPatient.hospital_id,
         ),
         "patient_waitlist": (
-            select(PatientWaitlist.id, func.concat(_patient_name(), " (", PatientWaitlist.department, ")")).join(
+            select(PatientWaitlist.id, func.concat(people.full_name(), " (", PatientWaitlist.department, ")")).join(
                 Profile, Profile.user_id == PatientWaitlist.patient_id
             ),
             PatientWaitlist.hospital_id,
@@ -109,14 +154,38 @@ _LABELLED = frozenset(
 )
 
 
-def _entries_query(
-    actor: Actor, category: str | None, search: str, until: datetime | None = None, include_views: bool = False
-) -> Select:
+@dataclass(frozen=True)
+class Question:
+    """What a reader asks of the trail; the page and the export ask the same."""
+
+    category: str | None
+    search: str
+    until: datetime | None
+    include_views: bool
+    start: date | None  # Lagos days, inclusive; None: from the first entry
+    end: date | None
+
+    @classmethod
+    def of(cls, category, search, until, include_views, start, end) -> Question:
+        if start is not None or end is not None:
+            start, end = checked_range(start, end)
+        return cls(category, search if isinstance(search, str) else "", until, include_views is True, start, end)
+
+    @property
+    def recorded(self) -> dict[str, Any]:
+        """The question as the audit row of the read records it."""
+        return {"category": self.category, "search": self.search.strip() or None, "include_views": self.include_views,
+                "start": self.start, "end": self.end}  # fmt: skip
+
+
+def _entries_query(actor: Actor, asked: Question) -> Select:
     """The scoped, filtered audit rows, newest first: one query for the page and the export.
 
     `until` holds the list still while someone pages through it: reading the trail writes a row,
-    and without a fixed end every page turn would push the list down by one.
+    and without a fixed end every page turn would push the list down by one. The date range
+    bounds the rows by Lagos day, so a partition outside it is not read.
     """
+    category, search = asked.category, asked.search
     # A hospital-scoped reader sees the emails of their own hospital's accounts only: network staff
     # who worked in the hospital appear without their address.
     email = (
@@ -142,11 +211,14 @@ def _entries_query(
     ).outerjoin(User, User.id == AuditLog.user_id)
     if not actor.network_wide:
         stmt = stmt.outerjoin(Profile, Profile.user_id == User.id)
-    if until is not None:
-        stmt = stmt.where(AuditLog.created_at <= until)
+    if asked.until is not None:
+        stmt = stmt.where(AuditLog.created_at <= asked.until)
+    if asked.start is not None and asked.end is not None:
+        stmt = stmt.where(AuditLog.created_at >= lagos_midnight(asked.start),
+                          AuditLog.created_at < lagos_midnight(asked.end + timedelta(days=1)))  # fmt: skip
     if category:
         stmt = stmt.where(AuditLog.action_category == category)
-    if not include_views:
+    if not asked.include_views:
         stmt = stmt.where(AuditLog.action_type.not_like("%" + VIEW_SUFFIX.replace("_", "\\_"), escape="\\"))
     if search.strip():
         pattern = like_pattern(search.strip())
@@ -158,6 +230,7 @@ def _entries_query(
     return limit_to_scope(stmt, actor, AuditLog.hospital_id).order_by(AuditLog.created_at.desc(), AuditLog.id)
 
 
+@permissions.reads("audit_trail", "read the audit trail")
 def list_entries(
     db: Session,
     actor: Actor,
@@ -168,23 +241,19 @@ def list_entries(
     page_size: int = 50,
     until: datetime | None = None,
     include_views: bool = False,
+    start: date | None = None,
+    end: date | None = None,
 ) -> Page[AuditEntry]:
-    """One page of the trail; rows that only record someone viewing a list are left out unless `include_views`."""
-    require_role(db, actor, AUDIT_READERS, "read the audit trail")
-    include_views = include_views is True
-    stmt = _entries_query(actor, category, search, until, include_views)
-    rows, total, page, page_size = fetch_page(db, stmt, page=page, page_size=page_size)
-    audit.record_read(
-        db,
-        actor,
-        action_type="audit_trail_viewed",
-        resource_type="audit_log",
-        values={"category": category, "search": search.strip() or None, "page": page,
-                "include_views": include_views},
-    )
+    """One page of the trail, between `start` and `end` (Lagos days) when given; rows that only record someone
+    viewing a list are left out unless `include_views`."""
+    asked = Question.of(category, search, until, include_views, start, end)
+    rows, total, page, page_size = fetch_page(db, _entries_query(actor, asked), page=page, page_size=page_size)
+    audit.record_read(db, actor, action_type="audit_trail_viewed", resource_type="audit_log",
+                      values={**asked.recorded, "page": page})  # fmt: skip
     return Page(_with_labels(db, actor, rows), total, page, page_size)
 
 
+@permissions.reads("audit_trail", "export the audit trail")
 def export_entries(
     db: Session,
     actor: Actor,
@@ -193,29 +262,28 @@ def export_entries(
     search: str = "",
     until: datetime | None = None,
     include_views: bool = False,
+    start: date | None = None,
+    end: date | None = None,
 ) -> tuple[list[AuditEntry], bool]:
     """Every matching entry up to paging.EXPORT_LIMIT, for a CSV download; the export is itself audited.
 
     The same filter as the page, views included only when asked. Returns the entries and whether the
     limit cut the list short.
     """
-    require_role(db, actor, AUDIT_READERS, "export the audit trail")
-    include_views = include_views is True
-    rows, truncated = fetch_capped(db, _entries_query(actor, category, search, until, include_views))
-    filters = {"category": category, "search": search.strip() or None, "include_views": include_views}
-    audit.record_export(
-        db, actor, action_type="audit_trail_exported", resource_type="audit_log", filters=filters, rows=len(rows)
-    )
+    asked = Question.of(category, search, until, include_views, start, end)
+    rows, truncated = fetch_capped(db, _entries_query(actor, asked))
+    audit.record_export(db, actor, action_type="audit_trail_exported", resource_type="audit_log",
+                        filters=asked.recorded, rows=len(rows))  # fmt: skip
     return _with_labels(db, actor, rows), truncated
 
 
+@permissions.reads("audit_trail", "read the audit trail")
 def categories(db: Session, actor: Actor) -> list[str]:
-    require_role(db, actor, AUDIT_READERS, "read the audit trail")
     stmt = limit_to_scope(select(AuditLog.action_category).distinct(), actor, AuditLog.hospital_id)
     return sorted(db.scalars(stmt))
 
 
+@permissions.reads("audit_trail", "read the audit trail")
 def snapshot_time(db: Session, actor: Actor) -> datetime:
     """The database's clock now: the end of the list a reader pages through (see _entries_query)."""
-    require_role(db, actor, AUDIT_READERS, "read the audit trail")
     return db.scalar(select(func.clock_timestamp()))

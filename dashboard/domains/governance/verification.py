@@ -1,4 +1,4 @@
-"""Verification: hospitals and user documents awaiting a network administrator's decision.
+"""Verification: the queues of hospitals and user documents awaiting a network administrator's decision.
 
 Two queues, oldest first: hospitals whose `verification_status` is pending (with the documents they
 listed in `verification_documents`), and `documents` rows (licences, registration papers, patients'
@@ -19,40 +19,34 @@ links (`safe_link`); javascript:, data: and the like are shown as text.
 
 A scoped network administrator (working scope: one hospital) sees that hospital and the documents
 of users whose profile belongs to it; documents of users with no hospital need the network scope.
+
+The decisions are in verification_decisions.py, the figures about the queues in verification_figures.py.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Float, Select, case, cast, func, or_, select, update
+from sqlalchemy import Float, Select, cast, func, or_, select
 from sqlalchemy.orm import Session
 
-from dashboard.platform import audit, permissions
+from dashboard.platform import audit, people, permissions
 from dashboard.platform.actors import ROLE_NAMES, Actor
-from dashboard.platform.dates import LAGOS, day_text, lagos_midnight
-from dashboard.platform.errors import InvalidInput, NotFound
-from dashboard.platform.inputs import checked_text, usable_id
+from dashboard.platform.inputs import usable_id
 from dashboard.platform.paging import Page, fetch_capped, fetch_page, like_pattern
-from dashboard.platform.scope import limit_to_scope, require_in_scope, require_role
+from dashboard.platform.scope import limit_to_scope
 from db.base import UserRole
-from db.models import Document, Hospital, Notification, Profile, User
+from db.models import Document, Hospital, Profile, User
 
-READERS = permissions.readers("verification")
 # The Overview shows how many documents wait to every staff role in its scope (a count, no names).
-COUNT_READERS = permissions.readers("overview") | READERS
-WRITERS = permissions.writers("verification")
-AUDIT_CATEGORY = "verification"
-DECISIONS = {"approve": "verified", "reject": "rejected"}
-MAX_REASON_LENGTH = 500
-# Backlog buckets of a wait, in days: [lower, upper); the last has no upper end.
-AGE_BUCKETS: tuple[tuple[float, float | None], ...] = ((0, 1), (1, 3), (3, 7), (7, 14), (14, 30), (30, None))
-BUCKET_LABELS = ("Under 1 day", "1–3 days", "3–7 days", "1–2 weeks", "2 weeks to a month", "Over a month")
+COUNT_READERS = permissions.readers("overview") | permissions.readers("verification")
 DAYS_IN_MONTH = 365.25 / 12
+SAFE_SCHEMES = ("http", "https")
+_OWNER_NAME = people.name_or(User.email)
 
 
 def _plural(n: int, word: str) -> str:
@@ -83,7 +77,6 @@ def wait_text(days: float | None) -> str:
         return _plural(months, "month")
     years, months = divmod(months, 12)
     return _plural(years, "year") + (f" {_plural(months, 'month')}" if months else "")
-SAFE_SCHEMES = ("http", "https")
 
 
 def safe_link(address: Any) -> str | None:
@@ -100,9 +93,6 @@ def safe_link(address: Any) -> str | None:
     if parts.scheme.lower() not in SAFE_SCHEMES or not parts.hostname:
         return None
     return value
-
-
-# --- Results -------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -151,55 +141,14 @@ class AwaitingCounts:
     oldest_document_days: float | None  # the wait of the first document in its queue
 
 
-@dataclass(frozen=True)
-class QueueSummary:
-    pending_hospitals: int
-    pending_documents: int
-    oldest_days: float | None  # the longest wait across both queues: the first row of one of them
-    decided_last_30_days: int  # documents decided
-    median_days_last_30: float | None
-    median_days_previous_30: float | None
-
-
-@dataclass(frozen=True)
-class MonthMedian:
-    month: date
-    median_days: float
-    decided: int
-
-
-@dataclass(frozen=True)
-class BacklogBucket:
-    label: str
-    lower_days: float
-    upper_days: float | None
-    hospitals: int
-    documents: int
-
-
-@dataclass(frozen=True)
-class Decision:
-    kind: str  # "hospital" or "document"
-    name: str  # the hospital's name, or the document's
-    status: str  # verified or rejected
-    notified: int  # notifications written
-
-
-# --- Queries -------------------------------------------------------------------------------------------
-
-
-def _days_since(column) -> Any:
+def days_since(column) -> Any:
     return cast(func.extract("epoch", func.now() - column), Float) / 86400.0
 
 
-def _owner_name():
-    return func.coalesce(func.nullif(func.concat_ws(" ", Profile.first_name, Profile.last_name), ""), User.email)
-
-
-def _hospitals_select(actor: Actor, search: str) -> Select:
+def hospitals_select(actor: Actor, search: str) -> Select:
     stmt = select(
         Hospital.id, Hospital.name, Hospital.city, Hospital.state, Hospital.email, Hospital.created_at,
-        _days_since(Hospital.created_at), Hospital.verification_documents,
+        days_since(Hospital.created_at), Hospital.verification_documents,
     ).where(Hospital.verification_status == "pending")  # fmt: skip
     if search.strip():
         pattern = like_pattern(search.strip())
@@ -208,13 +157,13 @@ def _hospitals_select(actor: Actor, search: str) -> Select:
     return limit_to_scope(stmt, actor, Hospital.id).order_by(Hospital.created_at, Hospital.id)
 
 
-def _documents_select(actor: Actor, search: str) -> Select:
+def documents_select(actor: Actor, search: str) -> Select:
     owner_hospital = Hospital.__table__.alias("owner_hospital")
     stmt = (
         select(
             Document.id, Document.document_name, Document.document_type, Document.document_url, Document.user_id,
-            _owner_name(), User.email, Profile.role, owner_hospital.c.name, Document.upload_date,
-            _days_since(Document.upload_date),
+            _OWNER_NAME, User.email, Profile.role, owner_hospital.c.name, Document.upload_date,
+            days_since(Document.upload_date),
         )
         .join(User, User.id == Document.user_id)
         .outerjoin(Profile, Profile.user_id == User.id)
@@ -225,7 +174,7 @@ def _documents_select(actor: Actor, search: str) -> Select:
         pattern = like_pattern(search.strip())
         stmt = stmt.where(
             or_(Document.document_name.ilike(pattern), Document.document_type.ilike(pattern),
-                _owner_name().ilike(pattern), User.email.ilike(pattern), owner_hospital.c.name.ilike(pattern))
+                _OWNER_NAME.ilike(pattern), User.email.ilike(pattern), owner_hospital.c.name.ilike(pattern))
         )  # fmt: skip
     return limit_to_scope(stmt, actor, Profile.hospital_id).order_by(Document.upload_date, Document.id)
 
@@ -290,59 +239,47 @@ def _clean_search(search: Any) -> str:
     return search if isinstance(search, str) else ""
 
 
-# --- Reads ---------------------------------------------------------------------------------------------
-
-
+@permissions.reads("verification", "see the verification queue")
 def list_pending_hospitals(
     db: Session, actor: Actor, *, search: str = "", page: int = 1, page_size: int = 25
 ) -> Page[PendingHospital]:
     """Hospitals awaiting verification, longest waiting first."""
-    require_role(db, actor, READERS, "see the verification queue")
-    rows, total, page, page_size = fetch_page(db, _hospitals_select(actor, _clean_search(search)), page=page,
+    rows, total, page, page_size = fetch_page(db, hospitals_select(actor, _clean_search(search)), page=page,
                                               page_size=page_size)  # fmt: skip
     return Page(_pending_hospitals(db, rows), total, page, page_size)
 
 
+@permissions.reads("verification", "export the verification queue")
 def export_pending_hospitals(db: Session, actor: Actor, *, search: str = "") -> tuple[list[PendingHospital], bool]:
-    require_role(db, actor, READERS, "export the verification queue")
-    rows, truncated = fetch_capped(db, _hospitals_select(actor, _clean_search(search)))
+    rows, truncated = fetch_capped(db, hospitals_select(actor, _clean_search(search)))
     audit.record_export(db, actor, action_type="verification_hospitals_exported", resource_type="hospital",
                         filters={"search": _clean_search(search).strip() or None}, rows=len(rows))  # fmt: skip
     return _pending_hospitals(db, rows), truncated
 
 
+@permissions.reads("verification", "see the verification queue")
 def list_pending_documents(
     db: Session, actor: Actor, *, search: str = "", page: int = 1, page_size: int = 25
 ) -> Page[PendingDocument]:
     """User documents awaiting review, longest waiting first."""
-    require_role(db, actor, READERS, "see the verification queue")
-    rows, total, page, page_size = fetch_page(db, _documents_select(actor, _clean_search(search)), page=page,
+    rows, total, page, page_size = fetch_page(db, documents_select(actor, _clean_search(search)), page=page,
                                               page_size=page_size)  # fmt: skip
     return Page([_pending_document(r) for r in rows], total, page, page_size)
 
 
+@permissions.reads("verification", "export the verification queue")
 def export_pending_documents(db: Session, actor: Actor, *, search: str = "") -> tuple[list[PendingDocument], bool]:
-    require_role(db, actor, READERS, "export the verification queue")
-    rows, truncated = fetch_capped(db, _documents_select(actor, _clean_search(search)))
+    rows, truncated = fetch_capped(db, documents_select(actor, _clean_search(search)))
     audit.record_export(db, actor, action_type="verification_documents_exported", resource_type="document",
                         filters={"search": _clean_search(search).strip() or None}, rows=len(rows))  # fmt: skip
     return [_pending_document(r) for r in rows], truncated
 
 
-def _scoped_documents(actor: Actor, *columns) -> Select:
-    stmt = select(*columns).select_from(Document).outerjoin(Profile, Profile.user_id == Document.user_id)
-    return limit_to_scope(stmt, actor, Profile.hospital_id)
-
-
-def _decided_days():
-    return cast(func.extract("epoch", Document.verified_at - Document.upload_date), Float) / 86400.0
-
-
-def _awaiting(db: Session, actor: Actor) -> AwaitingCounts:
+def awaiting(db: Session, actor: Actor) -> AwaitingCounts:
     """Counts and oldest waits over the very queries the two queues list (no search), so the cards above a
     queue and the queue itself cannot disagree: the count is its total, the oldest wait its first row's."""
-    hospitals = _hospitals_select(actor, "").order_by(None).subquery("hospital_queue")
-    documents = _documents_select(actor, "").order_by(None).subquery("document_queue")
+    hospitals = hospitals_select(actor, "").order_by(None).subquery("hospital_queue")
+    documents = documents_select(actor, "").order_by(None).subquery("document_queue")
     # The waited-days column is the 7th of the hospital queue and the 11th of the document queue.
     hospital_wait, document_wait = list(hospitals.c)[6], list(documents.c)[10]
     row = db.execute(
@@ -357,234 +294,10 @@ def _awaiting(db: Session, actor: Actor) -> AwaitingCounts:
                           None if row[3] is None else float(row[3]))  # fmt: skip
 
 
-@permissions.reads(COUNT_READERS)
+@permissions.reads(COUNT_READERS, "see how many documents await verification")
 def awaiting_counts(db: Session, actor: Actor) -> AwaitingCounts:
     """Hospitals and documents awaiting a decision in the actor's scope: the Overview's "awaiting verification"
     card and the Verification page's cards read this one count (the page through `queue_summary`)."""
-    require_role(db, actor, COUNT_READERS, "see how many documents await verification")
-    return _awaiting(db, actor)
+    return awaiting(db, actor)
 
 
-@permissions.reads("verification")
-def queue_summary(db: Session, actor: Actor) -> QueueSummary:
-    """The cards: how many wait in each queue, the longest wait, and how fast documents were decided lately."""
-    require_role(db, actor, READERS, "see the verification queue")
-    waiting = _awaiting(db, actor)
-    decided = Document.verification_status.in_(("verified", "rejected")) & Document.verified_at.is_not(None)
-    recent = decided & (Document.verified_at >= func.now() - timedelta(days=30))
-    before = (
-        decided
-        & (Document.verified_at >= func.now() - timedelta(days=60))
-        & (Document.verified_at < func.now() - timedelta(days=30))
-    )
-    row = db.execute(
-        _scoped_documents(
-            actor,
-            func.count().filter(recent),
-            func.percentile_cont(0.5).within_group(_decided_days()).filter(recent),
-            func.percentile_cont(0.5).within_group(_decided_days()).filter(before),
-        ).where(decided & (Document.verified_at >= func.now() - timedelta(days=60)))
-    ).one()
-    waits = [w for w in (waiting.oldest_hospital_days, waiting.oldest_document_days) if w is not None]
-    return QueueSummary(
-        pending_hospitals=waiting.hospitals,
-        pending_documents=waiting.documents,
-        oldest_days=max(waits) if waits else None,
-        decided_last_30_days=row[0],
-        median_days_last_30=None if row[1] is None else float(row[1]),
-        median_days_previous_30=None if row[2] is None else float(row[2]),
-    )
-
-
-@permissions.reads("verification")
-def median_days_to_verify(db: Session, actor: Actor, *, start: date, end: date) -> list[MonthMedian]:
-    """Per Lagos month of the decision: the median days from upload to decision of documents decided then."""
-    require_role(db, actor, READERS, "see verification times")
-    if not isinstance(start, date) or not isinstance(end, date) or start > end:
-        raise InvalidInput("Pick a start date on or before the end date.")
-    month = func.date_trunc("month", func.timezone("Africa/Lagos", Document.verified_at)).label("month")
-    stmt = (
-        _scoped_documents(actor, month, func.percentile_cont(0.5).within_group(_decided_days()), func.count())
-        .where(
-            Document.verification_status.in_(("verified", "rejected")),
-            Document.verified_at >= lagos_midnight(start),
-            Document.verified_at < lagos_midnight(end + timedelta(days=1)),
-        )
-        .group_by(month)
-        .order_by(month)
-    )
-    return [MonthMedian(m.date(), float(median), n) for m, median, n in db.execute(stmt)]
-
-
-def _bucket(days) -> Any:
-    return case(
-        *[(days < upper, index) for index, (_, upper) in enumerate(AGE_BUCKETS) if upper is not None],
-        else_=len(AGE_BUCKETS) - 1,
-    )
-
-
-def _bucket_label(lower: float, upper: float | None) -> str:
-    return BUCKET_LABELS[[b[0] for b in AGE_BUCKETS].index(lower)]
-
-
-@permissions.reads("verification")
-def backlog_by_age(db: Session, actor: Actor) -> list[BacklogBucket]:
-    """What waits now, by how long it has waited; every bucket, empty ones too."""
-    require_role(db, actor, READERS, "see the verification backlog")
-    hospital_bucket = _bucket(_days_since(Hospital.created_at)).label("bucket")
-    hospitals = dict(
-        db.execute(
-            limit_to_scope(
-                select(hospital_bucket, func.count())
-                .where(Hospital.verification_status == "pending")
-                .group_by(hospital_bucket),
-                actor,
-                Hospital.id,
-            )
-        ).all()
-    )
-    document_bucket = _bucket(_days_since(Document.upload_date)).label("bucket")
-    documents = dict(
-        db.execute(
-            _scoped_documents(actor, document_bucket, func.count())
-            .where(Document.verification_status == "pending")
-            .group_by(document_bucket)
-        ).all()
-    )
-    return [
-        BacklogBucket(_bucket_label(lower, upper), lower, upper, hospitals.get(i, 0), documents.get(i, 0))
-        for i, (lower, upper) in enumerate(AGE_BUCKETS)
-    ]
-
-
-# --- Commands ------------------------------------------------------------------------------------------
-
-
-def _checked_decision(decision: Any, reason: Any) -> tuple[str, str]:
-    if decision not in DECISIONS:
-        raise InvalidInput("Choose to approve or to reject.")
-    text = checked_text(reason, "The reason", MAX_REASON_LENGTH)
-    if text is None:
-        raise InvalidInput("Give a reason for the decision: the owner reads it in their notification.")
-    return DECISIONS[decision], text
-
-
-def _decided_by(db: Session, user_id: str | None) -> str:
-    if not user_id or not usable_id(user_id):
-        return "another administrator"
-    name = db.scalar(
-        select(_owner_name()).select_from(User).outerjoin(Profile, Profile.user_id == User.id).where(User.id == user_id)
-    )
-    return name or "another administrator"
-
-
-def _notify(db: Session, user_ids: list[str], kind: str, title: str, message: str) -> int:
-    db.add_all([Notification(user_id=u, type=kind, title=title, message=message) for u in user_ids])
-    db.flush()
-    return len(user_ids)
-
-
-def decide_hospital(db: Session, actor: Actor, hospital_id: str, *, decision: str, reason: str) -> Decision:
-    """Verify or reject a pending hospital; its administrators are told why."""
-    require_role(db, actor, WRITERS, "verify hospitals")
-    status, reason = _checked_decision(decision, reason)
-    name = db.scalar(select(Hospital.name).where(Hospital.id == hospital_id)) if usable_id(hospital_id) else None
-    if name is None:
-        raise NotFound("That hospital no longer exists.")
-    require_in_scope(db, actor, resource_type="hospital", resource_id=hospital_id, row_hospital_id=hospital_id)
-    changed = db.execute(
-        update(Hospital)
-        .where(Hospital.id == hospital_id, Hospital.verification_status == "pending")
-        .values(verification_status=status)
-        .returning(Hospital.id)
-        .execution_options(synchronize_session=False)
-    ).first()
-    if changed is None:
-        now_status = db.scalar(select(Hospital.verification_status).where(Hospital.id == hospital_id))
-        raise InvalidInput(f"{name} is no longer awaiting verification (it is {now_status} now); nothing was changed.")
-    admins = list(
-        db.scalars(
-            select(Profile.user_id)
-            .where(Profile.hospital_id == hospital_id, Profile.role == UserRole.HOSPITAL_ADMIN)
-            .order_by(Profile.user_id)
-        )
-    )
-    if status == "verified":
-        title, kind = "Hospital verified", "success"
-        message = f"{name} is now verified on the network. Note from the reviewer: {reason}"
-    else:
-        title, kind = "Hospital verification rejected", "warning"
-        message = f"{name} was not verified. Reason: {reason} Update its documents and ask for a new review."
-    notified = _notify(db, admins, kind, title, message)
-    audit.record(
-        db,
-        actor,
-        action_category=AUDIT_CATEGORY,
-        action_type="hospital_verified" if status == "verified" else "hospital_verification_rejected",
-        resource_type="hospital",
-        resource_id=hospital_id,
-        old_values={"verification_status": "pending"},
-        new_values={"verification_status": status, "reason": reason, "notified": notified},
-        impact_level="high",
-        compliance_relevant=True,
-        concerns_hospital=hospital_id,
-    )
-    return Decision("hospital", name, status, notified)
-
-
-def decide_document(db: Session, actor: Actor, document_id: str, *, decision: str, reason: str) -> Decision:
-    """Verify or reject a pending document: status, who and when; its owner is told why."""
-    require_role(db, actor, WRITERS, "verify documents")
-    status, reason = _checked_decision(decision, reason)
-    found = None
-    if usable_id(document_id):
-        found = db.execute(
-            select(Document.document_name, Document.user_id, Profile.hospital_id)
-            .select_from(Document)
-            .outerjoin(Profile, Profile.user_id == Document.user_id)
-            .where(Document.id == document_id)
-        ).first()
-    if found is None:
-        raise NotFound("That document no longer exists.")
-    name, owner, owner_hospital = found
-    if not actor.network_wide:
-        require_in_scope(db, actor, resource_type="document", resource_id=document_id, row_hospital_id=owner_hospital)
-    changed = db.execute(
-        update(Document)
-        .where(Document.id == document_id, Document.verification_status == "pending")
-        .values(verification_status=status, verified_by=actor.user_id, verified_at=func.now())
-        .returning(Document.verified_at)
-        .execution_options(synchronize_session=False)
-    ).first()
-    if changed is None:
-        now_status, by, at = db.execute(
-            select(Document.verification_status, Document.verified_by, Document.verified_at).where(
-                Document.id == document_id
-            )
-        ).one()
-        when = f" on {day_text(at.astimezone(LAGOS).date())}" if at else ""
-        raise InvalidInput(
-            f'"{name}" was already {now_status} by {_decided_by(db, by)}{when}; nothing was changed.'
-        )
-    if status == "verified":
-        title, kind = "Document verified", "success"
-        message = f"Your document \u201c{name}\u201d is verified. Note from the reviewer: {reason}"
-    else:
-        title, kind = "Document rejected", "warning"
-        message = f"Your document \u201c{name}\u201d was not accepted. Reason: {reason} Upload a new copy to try again."
-    notified = _notify(db, [owner], kind, title, message)
-    audit.record(
-        db,
-        actor,
-        action_category=AUDIT_CATEGORY,
-        action_type="document_verified" if status == "verified" else "document_rejected",
-        resource_type="document",
-        resource_id=document_id,
-        old_values={"verification_status": "pending", "verified_by": None, "verified_at": None},
-        new_values={"verification_status": status, "verified_by": actor.user_id, "verified_at": changed[0],
-                    "reason": reason, "owner": owner},
-        impact_level="high",
-        compliance_relevant=True,
-        concerns_hospital=owner_hospital,
-    )  # fmt: skip
-    return Decision("document", name, status, notified)

@@ -18,21 +18,21 @@ the settings give a threshold. Decisions the page relies on:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, cast, func, literal, or_, select, text, union_all
 from sqlalchemy.dialects.postgresql import INTERVAL, TIMESTAMP
 from sqlalchemy.orm import Session
 
-from dashboard.domains.emergencies import emergencies
-from dashboard.domains.floor import bed_figures, waitlist_queue, waitlist_waits
+from dashboard.domains.emergencies import emergency, open_list
+from dashboard.domains.floor import resources, waitlist
 from dashboard.domains.governance import verification
 from dashboard.domains.money import month_figures
 from dashboard.platform import permissions
 from dashboard.platform.actors import Actor
-from dashboard.platform.dates import LAGOS, lagos_midnight
-from dashboard.platform.scope import limit_to_scope
+from dashboard.platform.scope import limit_to_scope, require_role
 from dashboard.platform.settings import Level, Settings, current
 from db.models import (
     Appointment,
@@ -44,7 +44,8 @@ from db.models import (
     PatientWaitlist,
 )
 
-OPEN_EMERGENCY_STATUSES = emergencies.OPEN_STATUSES  # one definition: the Emergencies page's
+LAGOS = ZoneInfo("Africa/Lagos")
+OPEN_EMERGENCY_STATUSES = emergency.OPEN_STATUSES  # one definition: the Emergencies page's
 
 
 @dataclass(frozen=True)
@@ -67,10 +68,19 @@ def _previous_month_start(day: date) -> date:
     return first.replace(year=first.year - 1, month=12) if first.month == 1 else first.replace(month=first.month - 1)
 
 
-@permissions.reads("overview", "see the overview", replica=True)
+def _lagos_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=LAGOS)
+
+
+@permissions.reads("overview")
 def overview_counts(db: Session, actor: Actor, *, today: date | None = None) -> OverviewCounts:
+    require_role(db, actor, permissions.readers("overview"), "see the overview")
     today = today or datetime.now(LAGOS).date()
-    this_month, last_month, last_month_cut, tomorrow = _month_to_date(today)
+    this_month = _month_start(today)
+    last_month = _previous_month_start(today)
+    tomorrow = today + timedelta(days=1)
+    # Month to date against the same number of days last month (cut at its end: 31 Mar vs 28 Feb).
+    last_month_cut = min(last_month + (tomorrow - this_month), this_month)
 
     hospitals = db.scalar(
         limit_to_scope(select(func.count()).select_from(Hospital).where(Hospital.is_active), actor, Hospital.id)
@@ -78,19 +88,19 @@ def overview_counts(db: Session, actor: Actor, *, today: date | None = None) -> 
     appointments = db.execute(
         limit_to_scope(
             select(
-                func.count().filter(Appointment.appointment_date >= this_month),
-                func.count().filter(Appointment.appointment_date < last_month_cut),
+                func.count().filter(Appointment.appointment_date >= _lagos_midnight(this_month)),
+                func.count().filter(Appointment.appointment_date < _lagos_midnight(last_month_cut)),
             ).where(
-                Appointment.appointment_date >= last_month,
-                Appointment.appointment_date < tomorrow,
+                Appointment.appointment_date >= _lagos_midnight(last_month),
+                Appointment.appointment_date < _lagos_midnight(tomorrow),
                 Appointment.status != "cancelled",
             ),
             actor,
             Appointment.hospital_id,
         )
     ).one()
-    waiting = waitlist_queue.waiting_now(db, actor).waiting
-    open_now = emergencies.open_counts(db, actor)
+    waiting = waitlist.waiting_now(db, actor).waiting
+    open_now = open_list.open_counts(db, actor)
     return OverviewCounts(
         active_hospitals=hospitals or 0,
         appointments_this_month=appointments[0],
@@ -98,7 +108,7 @@ def overview_counts(db: Session, actor: Actor, *, today: date | None = None) -> 
         patients_waiting=waiting or 0,
         open_emergencies=open_now.open,
         critical_emergencies=open_now.critical,
-        month_start=_month_start(today),
+        month_start=this_month,
     )
 
 
@@ -159,7 +169,7 @@ def _month_to_date(today: date) -> tuple[datetime, datetime, datetime, datetime]
     tomorrow = today + timedelta(days=1)
     # Month to date against the same number of days last month (cut at its end: 31 Mar vs 28 Feb).
     last_month_cut = min(last_month + (tomorrow - this_month), this_month)
-    return tuple(lagos_midnight(d) for d in (this_month, last_month, last_month_cut, tomorrow))  # type: ignore[return-value]
+    return tuple(_lagos_midnight(d) for d in (this_month, last_month, last_month_cut, tomorrow))  # type: ignore[return-value]
 
 
 def _percent(part: int | None, whole: int | None) -> float | None:
@@ -175,7 +185,7 @@ def _appointments_today(
     scope uses it as it is; the network's has no hospital to lead with, so it is counted hospital by
     hospital (a lateral index lookup each), and the appointments with no hospital by themselves.
     """
-    week_ago_end = lagos_midnight(today - timedelta(days=6))
+    week_ago_end = _lagos_midnight(today - timedelta(days=6))
 
     def counts(*where):
         return select(
@@ -204,19 +214,20 @@ def _appointments_today(
     return int(row[0]), int(row[1])
 
 
-@permissions.reads("overview", "see the overview", replica=True)
+@permissions.reads("overview")
 def overview_figures(
     db: Session, actor: Actor, *, today: date | None = None, values: Settings | None = None
 ) -> OverviewFigures:
+    require_role(db, actor, permissions.readers("overview"), "see the overview")
     values = values or current()
     today = today or datetime.now(LAGOS).date()
-    tomorrow = lagos_midnight(today + timedelta(days=1))
-    midnight = lagos_midnight(today)
-    week_ago = lagos_midnight(today - timedelta(days=7))
-    fortnight_ago = lagos_midnight(today - timedelta(days=13))
-    seven_days = lagos_midnight(today - timedelta(days=6))
+    this_month, last_month, last_month_cut, tomorrow = _month_to_date(today)
+    midnight = _lagos_midnight(today)
+    week_ago = _lagos_midnight(today - timedelta(days=7))
+    fortnight_ago = _lagos_midnight(today - timedelta(days=13))
+    seven_days = _lagos_midnight(today - timedelta(days=6))
 
-    beds = bed_figures.bed_totals(db, actor)  # the one source of free beds and occupancy (Resources & beds too)
+    beds = resources.bed_totals(db, actor)  # the one source of free beds and occupancy (Resources & beds too)
     available, usable, occupancy = beds.available, beds.usable, beds.occupancy
     network_occupancy = None
     if not actor.network_wide:
@@ -227,11 +238,11 @@ def overview_figures(
         network_occupancy = _percent(network_in_use, network_usable)
 
     # The Waitlist's own reads: its "Waiting now" and "Past the wait target" cards are these same figures.
-    queue_now = waitlist_queue.waiting_now(db, actor, values=values)
+    queue_now = waitlist.waiting_now(db, actor, values=values)
     waiting, over_target = queue_now.waiting, queue_now.over_target
     median_today, _, median_before, _ = db.execute(
         limit_to_scope(
-            select(*waitlist_waits.median_wait_columns(today)).where(
+            select(*waitlist.median_wait_columns(today)).where(
                 (PatientWaitlist.called_at >= week_ago) & (PatientWaitlist.called_at < tomorrow)
             ),
             actor,
@@ -242,7 +253,7 @@ def overview_figures(
     appointments = _appointments_today(db, actor, midnight, tomorrow, week_ago, today)
 
     # Open and critical: the Emergencies page's own count (the list under its card), so the two agree.
-    open_now = emergencies.open_counts(db, actor)
+    open_now = open_list.open_counts(db, actor)
     opened = db.execute(
         limit_to_scope(
             select(
@@ -323,7 +334,7 @@ class HospitalReporting:
         return sum(r.status != "on_time" for r in (self.beds, self.finance, self.compliance))
 
 
-@permissions.reads("overview", "see reporting completeness", replica=True)
+@permissions.reads("overview")
 def reporting_completeness(
     db: Session, actor: Actor, *, now: datetime | None = None, values: Settings | None = None
 ) -> list[HospitalReporting]:
@@ -332,6 +343,7 @@ def reporting_completeness(
     Order: hospitals with more reports never made first, then by the longest time any report is past
     due, then by name. A hospital-scoped actor gets their own hospital only.
     """
+    require_role(db, actor, permissions.readers("overview"), "see reporting completeness")
     values = values or current()
     now = now or datetime.now(UTC)
     periods = (
