@@ -231,10 +231,10 @@ def test_users_page_resets_a_password_only_after_confirmation(tokens, app_env, e
     at.button(key="users_reset").click().run()
     assert not at.exception
     assert any(email in shown(w.value) and "sign them out" in shown(w.value) for w in at.warning)
-    assert "brand-new-pass-1" not in repr(at.session_state["users_pending_action"])  # only in its widget
+    assert "brand-new-pass-1" not in repr(at.session_state["users_reset__pending"])  # only in its widget
     with engine.connect() as conn:  # nothing changed yet: the confirmation is still open
         before = conn.execute(select(User.password).where(User.email == email)).scalar_one()
-    at.button(key="users_confirm").click().run()
+    at.button(key="users_reset__confirm").click().run()
     assert not at.exception, at.exception
     assert any("Password reset" in s.value for s in at.success)
     with engine.connect() as conn:
@@ -251,7 +251,7 @@ def test_users_page_cancel_changes_nothing(tokens, app_env, engine):
     email = add_user(engine, app_env, UserRole.EXECUTIVE, app_env.hospital_a, prefix="keepme")
     at = _users_page_on(tokens[UserRole.ADMIN], email)
     at.button(key="users_deactivate").click().run()
-    at.button(key="users_cancel").click().run()
+    at.button(key="users_deactivate__cancel").click().run()
     assert not at.exception
     with engine.connect() as conn:
         active = conn.execute(
@@ -302,19 +302,19 @@ def test_users_page_says_when_a_role_change_changes_nothing_or_is_impossible(tok
     at = _users_page_on(tokens[UserRole.ADMIN], email)
     at.button(key="users_change_role").click().run()
     assert any("Nothing to change" in i.value and "an executive for" in i.value for i in at.info)
-    assert "users_pending_action" not in at.session_state
+    assert "users_role__pending" not in at.session_state
     role, hospital = _role_boxes(at)
     role.set_value(UserRole.HOSPITAL_ADMIN).run()
     _role_boxes(at)[1].select_index(0).run()  # "All hospitals (network-wide)"
     at.button(key="users_change_role").click().run()
     assert any("needs a hospital" in e.value for e in at.error)
-    assert "users_pending_action" not in at.session_state  # refused before any confirmation is offered
+    assert "users_role__pending" not in at.session_state  # refused before any confirmation is offered
     role, hospital = _role_boxes(at)
     role.set_value(UserRole.ADMIN).run()
     assert _role_boxes(at)[1] is None  # no hospital to pick for a network administrator
     at.button(key="users_change_role").click().run()
     assert any("a network administrator for all hospitals" in w.value for w in at.warning)
-    at.button(key="users_confirm").click().run()
+    at.button(key="users_role__confirm").click().run()
     assert not at.exception and any("Role changed" in s.value for s in at.success)
     with engine.connect() as conn:
         role_now = conn.execute(

@@ -36,8 +36,6 @@ _log = logging.getLogger("dashboard.platform.replica")
 
 REPLICA_MODULES = frozenset(
     {
-        "dashboard.domains.overview.overview",
-        "dashboard.domains.overview.analytics",
     }
 )
 WRITER_SECONDS = 30.0

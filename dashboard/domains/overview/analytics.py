@@ -15,6 +15,12 @@ figure of about 4 appointments beside the Overview's 135). Rates, averages and r
 "All hospitals" is the plain mean of the hospitals that reported that day (no weights, such as beds
 or patients, are reported beside them), and their days always combine by their mean. The reader
 picks how a count's days combine into a week or month: the mean of the days or their total.
+
+A week or month that the range cuts (a range from a Wednesday starts in a week begun on Monday) is
+a partial period: its point stands for its days inside the range only, never scaled up to a whole
+week or month, so a total of its days is smaller than a whole one's. It is kept (dropping it would
+hide days that were asked for) and marked: `Exploration.partial` says which points are, and the
+page draws them with open markers and says so.
 """
 
 from __future__ import annotations
@@ -30,16 +36,14 @@ from dashboard.platform import audit, figures, permissions
 from dashboard.platform.actors import Actor
 from dashboard.platform.dates import checked_range, lagos_midnight
 from dashboard.platform.errors import InvalidInput
-from dashboard.platform.scope import hospital_in_scope, limit_to_scope, require_role
+from dashboard.platform.scope import hospital_in_scope, limit_to_scope
 from db.models import AnalyticsData, Hospital
 
-READERS = permissions.readers("analytics")
 GRAINS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12}  # days a period spans, to state a trend per period
 HOW = ("mean", "sum")
 MAX_POINTS = 4_000  # points on one chart: a year of days for a dozen lines is already unreadable
 MAX_METRICS = 6
 MAX_HOSPITALS = 8
-MAX_RANGE_DAYS = 3 * 366  # as the sidebar's range
 _Metric = AnalyticsData
 
 # One index probe per (hospital, metric) pair: the pairs in index order, each found after the last.
@@ -83,6 +87,19 @@ def adds_up(name: str) -> bool:
 def combined_as(name: str) -> str:
     """How "All hospitals" combines the hospitals' values of a day, in words for a label."""
     return "network total" if adds_up(name) else "mean of the hospitals"
+
+
+def how_all_hospitals_combine(metrics: tuple[str, ...]) -> str:
+    """The network's series of these metrics in words: a total of the hospitals' days, or their mean."""
+    totals = [metric_label(m) for m in metrics if adds_up(m)]
+    means = [metric_label(m) for m in metrics if not adds_up(m)]
+    parts = (
+        f"All hospitals, for {', '.join(totals)}: the network's total, the hospitals' values of each day "
+        "added up." if totals else "",
+        f"All hospitals, for {', '.join(means)}: the mean of the hospitals' values of each day (a rate or "
+        "an average does not add up)." if means else "",
+    )  # fmt: skip
+    return " ".join(part for part in parts if part)
 
 
 def _twin(key: str) -> str:
@@ -157,15 +174,31 @@ class Exploration:
         name = self.label(hospital_id)
         return f"{name} ({combined_as(metric)})" if hospital_id is None and self.network else name
 
+    def period_days(self, period: date) -> tuple[int, int]:
+        """(days of the period inside the range, days of the whole period): (3, 7) for a cut week."""
+        if self.grain == "day":
+            return 1, 1
+        if self.grain == "week":
+            last = period + timedelta(days=6)
+        else:
+            following = date(period.year + period.month // 12, period.month % 12 + 1, 1)
+            last = following - timedelta(days=1)
+        inside = (min(last, self.end) - max(period, self.start)).days + 1
+        return inside, (last - period).days + 1
+
+    def partial(self, point: Point) -> bool:
+        """Whether the range cuts the point's week or month: its figure is of fewer days than a whole one."""
+        inside, whole = self.period_days(point.period)
+        return inside < whole
+
     def how_of(self, metric: str) -> str:
         """How the metric's days combine into a period: as asked for a count, always their mean for a rate."""
         return self.how if adds_up(metric) else "mean"
 
 
-@permissions.reads("analytics")
+@permissions.reads("analytics", "see analytics", replica=True)
 def metric_names(db: Session, actor: Actor) -> list[str]:
     """The metrics recorded in the actor's scope, in name order."""
-    require_role(db, actor, READERS, "see analytics")
     if actor.network_wide:
         return sorted({row[0] for row in db.execute(text(_NETWORK_NAMES))})
     sql = _METRIC_PAIRS.format(scope="AND hospital_id = :hospital", scope_a="AND a.hospital_id = :hospital")
@@ -187,9 +220,7 @@ def _checked(
         raise InvalidInput("Aggregate by day, week or month.")
     if how not in HOW:
         raise InvalidInput("Combine the days by their mean or their total.")
-    start, end = checked_range(start, end)
-    if (end - start).days >= MAX_RANGE_DAYS:
-        raise InvalidInput("Pick a date range of at most three years.")
+    start, end = checked_range(start, end)  # the one limit of a range: the sidebar's and every service's
     if isinstance(metrics, str) or not metrics or not all(isinstance(m, str) for m in metrics):
         raise InvalidInput("Pick at least one metric.")
     metrics = tuple(dict.fromkeys(metrics))
@@ -213,7 +244,7 @@ def _checked(
     return metrics, hospital_ids, start, end
 
 
-@permissions.reads("analytics")
+@permissions.reads("analytics", "see analytics", replica=True)
 def explore(
     db: Session,
     actor: Actor,
@@ -231,7 +262,6 @@ def explore(
     that adds up, averaged otherwise: `adds_up`), then the days combine into the period (by `how` for
     one that adds up, by their mean otherwise). A single hospital's series is its own days either way.
     """
-    require_role(db, actor, READERS, "see analytics")
     metrics, hospital_ids, start, end = _checked(db, actor, metrics, hospital_ids, start, end, grain, how)
     totals = [m for m in metrics if adds_up(m)]
     day = cast(func.timezone("Africa/Lagos", _Metric.metric_date), Date).label("day")
@@ -309,6 +339,8 @@ def explore(
     return Exploration(metrics, grain, how, start, end, labels, points, summaries, network=network)
 
 
+# Not for the replica: an export writes its audit row, so it runs through data.call, on the primary.
+@permissions.reads("analytics", "export analytics")
 def export_series(
     db: Session,
     actor: Actor,
@@ -321,7 +353,6 @@ def export_series(
     how: str = "mean",
 ) -> tuple[Exploration, bool]:
     """The numbers behind the chart (already aggregated, at most MAX_POINTS), audited as an export."""
-    require_role(db, actor, READERS, "export analytics")
     found = explore(db, actor, metrics=metrics, hospital_ids=hospital_ids, start=start, end=end, grain=grain, how=how)
     audit.record_export(
         db, actor, action_type="analytics_exported", resource_type="analytics_data",

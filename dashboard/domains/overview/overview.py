@@ -18,9 +18,8 @@ the settings give a threshold. Decisions the page relies on:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, cast, func, literal, or_, select, text, union_all
 from sqlalchemy.dialects.postgresql import INTERVAL, TIMESTAMP
@@ -32,7 +31,8 @@ from dashboard.domains.governance import verification
 from dashboard.domains.money import month_figures
 from dashboard.platform import permissions
 from dashboard.platform.actors import Actor
-from dashboard.platform.scope import limit_to_scope, require_role
+from dashboard.platform.dates import LAGOS, lagos_midnight
+from dashboard.platform.scope import limit_to_scope
 from dashboard.platform.settings import Level, Settings, current
 from db.models import (
     Appointment,
@@ -44,7 +44,6 @@ from db.models import (
     PatientWaitlist,
 )
 
-LAGOS = ZoneInfo("Africa/Lagos")
 OPEN_EMERGENCY_STATUSES = emergency.OPEN_STATUSES  # one definition: the Emergencies page's
 
 
@@ -68,19 +67,10 @@ def _previous_month_start(day: date) -> date:
     return first.replace(year=first.year - 1, month=12) if first.month == 1 else first.replace(month=first.month - 1)
 
 
-def _lagos_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=LAGOS)
-
-
-@permissions.reads("overview")
+@permissions.reads("overview", "see the overview", replica=True)
 def overview_counts(db: Session, actor: Actor, *, today: date | None = None) -> OverviewCounts:
-    require_role(db, actor, permissions.readers("overview"), "see the overview")
     today = today or datetime.now(LAGOS).date()
-    this_month = _month_start(today)
-    last_month = _previous_month_start(today)
-    tomorrow = today + timedelta(days=1)
-    # Month to date against the same number of days last month (cut at its end: 31 Mar vs 28 Feb).
-    last_month_cut = min(last_month + (tomorrow - this_month), this_month)
+    this_month, last_month, last_month_cut, tomorrow = _month_to_date(today)
 
     hospitals = db.scalar(
         limit_to_scope(select(func.count()).select_from(Hospital).where(Hospital.is_active), actor, Hospital.id)
@@ -88,11 +78,11 @@ def overview_counts(db: Session, actor: Actor, *, today: date | None = None) -> 
     appointments = db.execute(
         limit_to_scope(
             select(
-                func.count().filter(Appointment.appointment_date >= _lagos_midnight(this_month)),
-                func.count().filter(Appointment.appointment_date < _lagos_midnight(last_month_cut)),
+                func.count().filter(Appointment.appointment_date >= this_month),
+                func.count().filter(Appointment.appointment_date < last_month_cut),
             ).where(
-                Appointment.appointment_date >= _lagos_midnight(last_month),
-                Appointment.appointment_date < _lagos_midnight(tomorrow),
+                Appointment.appointment_date >= last_month,
+                Appointment.appointment_date < tomorrow,
                 Appointment.status != "cancelled",
             ),
             actor,
@@ -108,7 +98,7 @@ def overview_counts(db: Session, actor: Actor, *, today: date | None = None) -> 
         patients_waiting=waiting or 0,
         open_emergencies=open_now.open,
         critical_emergencies=open_now.critical,
-        month_start=this_month,
+        month_start=_month_start(today),
     )
 
 
@@ -169,7 +159,7 @@ def _month_to_date(today: date) -> tuple[datetime, datetime, datetime, datetime]
     tomorrow = today + timedelta(days=1)
     # Month to date against the same number of days last month (cut at its end: 31 Mar vs 28 Feb).
     last_month_cut = min(last_month + (tomorrow - this_month), this_month)
-    return tuple(_lagos_midnight(d) for d in (this_month, last_month, last_month_cut, tomorrow))  # type: ignore[return-value]
+    return tuple(lagos_midnight(d) for d in (this_month, last_month, last_month_cut, tomorrow))  # type: ignore[return-value]
 
 
 def _percent(part: int | None, whole: int | None) -> float | None:
@@ -185,7 +175,7 @@ def _appointments_today(
     scope uses it as it is; the network's has no hospital to lead with, so it is counted hospital by
     hospital (a lateral index lookup each), and the appointments with no hospital by themselves.
     """
-    week_ago_end = _lagos_midnight(today - timedelta(days=6))
+    week_ago_end = lagos_midnight(today - timedelta(days=6))
 
     def counts(*where):
         return select(
@@ -214,18 +204,17 @@ def _appointments_today(
     return int(row[0]), int(row[1])
 
 
-@permissions.reads("overview")
+@permissions.reads("overview", "see the overview", replica=True)
 def overview_figures(
     db: Session, actor: Actor, *, today: date | None = None, values: Settings | None = None
 ) -> OverviewFigures:
-    require_role(db, actor, permissions.readers("overview"), "see the overview")
     values = values or current()
     today = today or datetime.now(LAGOS).date()
-    this_month, last_month, last_month_cut, tomorrow = _month_to_date(today)
-    midnight = _lagos_midnight(today)
-    week_ago = _lagos_midnight(today - timedelta(days=7))
-    fortnight_ago = _lagos_midnight(today - timedelta(days=13))
-    seven_days = _lagos_midnight(today - timedelta(days=6))
+    tomorrow = lagos_midnight(today + timedelta(days=1))
+    midnight = lagos_midnight(today)
+    week_ago = lagos_midnight(today - timedelta(days=7))
+    fortnight_ago = lagos_midnight(today - timedelta(days=13))
+    seven_days = lagos_midnight(today - timedelta(days=6))
 
     beds = resources.bed_totals(db, actor)  # the one source of free beds and occupancy (Resources & beds too)
     available, usable, occupancy = beds.available, beds.usable, beds.occupancy
@@ -334,7 +323,7 @@ class HospitalReporting:
         return sum(r.status != "on_time" for r in (self.beds, self.finance, self.compliance))
 
 
-@permissions.reads("overview")
+@permissions.reads("overview", "see reporting completeness", replica=True)
 def reporting_completeness(
     db: Session, actor: Actor, *, now: datetime | None = None, values: Settings | None = None
 ) -> list[HospitalReporting]:
@@ -343,7 +332,6 @@ def reporting_completeness(
     Order: hospitals with more reports never made first, then by the longest time any report is past
     due, then by name. A hospital-scoped actor gets their own hospital only.
     """
-    require_role(db, actor, permissions.readers("overview"), "see reporting completeness")
     values = values or current()
     now = now or datetime.now(UTC)
     periods = (

@@ -52,13 +52,8 @@ class StaffRow:
 def list_staff(db: Session, actor: Actor, *, search: str = "", page: int = 1, page_size: int = 25) -> Page[StaffRow]:
     rows, total, page, page_size = fetch_page(db, _staff_query(actor, search), page=page, page_size=page_size)
     # Staff names and emails are personal data: who looked, at what, is on record (once per question).
-    audit.record_read(
-        db,
-        actor,
-        action_type="staff_accounts_viewed",
-        resource_type="user",
-        values={"search": search.strip() or None, "page": page},
-    )
+    asked = {"search": search.strip() or None, "page": page}
+    audit.record_read(db, actor, action_type="staff_accounts_viewed", resource_type="user", values=asked)
     return Page([StaffRow(*r) for r in rows], total, page, page_size)
 
 
@@ -66,14 +61,9 @@ def list_staff(db: Session, actor: Actor, *, search: str = "", page: int = 1, pa
 def export_staff(db: Session, actor: Actor, *, search: str = "") -> tuple[list[StaffRow], bool]:
     """Every dashboard account the list shows, up to paging.EXPORT_LIMIT; emails are personal data, so audited."""
     rows, truncated = fetch_capped(db, _staff_query(actor, search))
-    audit.record_export(
-        db,
-        actor,
-        action_type="staff_accounts_exported",
-        resource_type="user",
-        filters={"search": search.strip() or None},
-        rows=len(rows),
-    )
+    asked = {"search": search.strip() or None}
+    audit.record_export(db, actor, action_type="staff_accounts_exported", resource_type="user", filters=asked,
+                        rows=len(rows))  # fmt: skip
     return [StaffRow(*r) for r in rows], truncated
 
 
