@@ -12,11 +12,9 @@ from dashboard.platform import audit, permissions
 from dashboard.platform.actors import STAFF_ROLES, Actor
 from dashboard.platform.errors import NotFound
 from dashboard.platform.paging import Page, fetch_capped, fetch_page, like_pattern
-from dashboard.platform.scope import limit_to_scope, require_in_scope, require_role
+from dashboard.platform.scope import limit_to_scope, require_in_scope
 from db.base import UserRole
 from db.models import Hospital, PatientWaitlist, Profile
-
-HOSPITAL_READERS = permissions.readers("hospitals")
 
 
 @dataclass(frozen=True)
@@ -34,20 +32,20 @@ class HospitalRow:
     created_at: datetime
 
 
+@permissions.reads("hospitals", "see the hospital list")
 def list_hospitals(
     db: Session, actor: Actor, *, search: str = "", page: int = 1, page_size: int = 25
 ) -> Page[HospitalRow]:
-    require_role(db, actor, HOSPITAL_READERS, "see the hospital list")
     rows, total, page, page_size = fetch_page(db, _directory_query(actor, search), page=page, page_size=page_size)
     return Page([HospitalRow(*r) for r in rows], total, page, page_size)
 
 
+@permissions.reads("hospitals", "export the hospital list")
 def export_hospitals(db: Session, actor: Actor, *, search: str = "") -> tuple[list[HospitalRow], bool]:
     """The directory as the list shows it, every row up to paging.EXPORT_LIMIT; the export is audited.
 
     Returns the rows and whether the limit cut the list short.
     """
-    require_role(db, actor, HOSPITAL_READERS, "export the hospital list")
     rows, truncated = fetch_capped(db, _directory_query(actor, search))
     filters = {"search": search.strip() or None}
     audit.record_export(
@@ -90,9 +88,9 @@ def _directory_query(actor: Actor, search: str) -> Select:
     return limit_to_scope(stmt, actor, Hospital.id).order_by(Hospital.name, Hospital.id)
 
 
+@permissions.reads(STAFF_ROLES, "see hospitals")
 def get_hospital_name(db: Session, actor: Actor, hospital_id: str) -> str:
     """One hospital's name; refused (and audited) when it is outside the actor's scope."""
-    require_role(db, actor, STAFF_ROLES, "see hospitals")
     name = db.scalar(select(Hospital.name).where(Hospital.id == hospital_id))
     if name is None:
         raise NotFound("That hospital no longer exists.")
@@ -100,10 +98,9 @@ def get_hospital_name(db: Session, actor: Actor, hospital_id: str) -> str:
     return name
 
 
-@permissions.reads(STAFF_ROLES)
+@permissions.reads(STAFF_ROLES, "see hospitals")
 def hospital_choices(db: Session, actor: Actor) -> list[tuple[str, str]]:
     """(id, name) of the hospitals the actor may pick: all for an ADMIN, else their own."""
-    require_role(db, actor, STAFF_ROLES, "see hospitals")
     stmt = select(Hospital.id, Hospital.name).order_by(Hospital.name, Hospital.id)
     if actor.role is not UserRole.ADMIN:
         stmt = limit_to_scope(stmt, actor, Hospital.id)

@@ -3,6 +3,7 @@
 Approve or reject with a reason (required, confirmed): the service sets the status, notifies the
 owner (a hospital's administrators) and audits, in one transaction, and refuses a decision someone
 else made a moment ago. Only http(s) addresses are offered as links; anything else is shown as text.
+The two queues and their decisions are the page's part verification_queues_page.
 """
 
 from __future__ import annotations
@@ -12,78 +13,12 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from dashboard.domains.governance import verification, verification_decisions, verification_figures
+from dashboard.domains.governance import verification_figures, verification_queues_page
 from dashboard.domains.governance.verification import wait_text
-from dashboard.kit import charts, commands, kpi, listing, say
-from dashboard.kit.commands import Command
+from dashboard.kit import charts, kpi, say
 from dashboard.kit.page import PageContext
-from dashboard.kit.tables import Column, Table, hospital_column
-from dashboard.platform.formatting import Noun, count, humanise, lagos_date
+from dashboard.platform.formatting import count, lagos_date
 from dashboard.shell import data
-
-NOT_A_LINK = "This address is not a web (http or https) link, so it is not opened from here:"
-WORDS = ("name", "verb", "decided", "who")
-DECIDE = {
-    kind: Command(kind, service, done="“{name}” {decided}; the owner is notified.",
-                  question="{verb} “{name}”? {who} notified with your reason.", words=WORDS)
-    for kind, service in (("hospital", verification_decisions.decide_hospital),
-                          ("document", verification_decisions.decide_document))
-}  # fmt: skip
-WHO = {"hospital": "Its administrators are", "document": "Its owner is"}
-
-HOSPITALS = listing.Listing(
-    key="verification_hospitals",
-    noun=Noun("hospital", "hospitals"),
-    list_service=verification.list_pending_hospitals,
-    export_service=verification.export_pending_hospitals,
-    table=Table([
-        Column("Hospital", "name"),
-        Column("City", "city"),
-        Column("State", "state"),
-        Column("Registered", "waiting_since", "date"),
-        Column("Waiting", lambda r: wait_text(r.waited_days)),
-        Column("Documents", lambda r: "; ".join(f"{d.label} ({humanise(d.status)})" if d.status else d.label
-                                                for d in r.documents) or "None listed"),
-    ]),  # fmt: skip
-    file_stem="hospitals-awaiting-verification",
-    search_label="Search hospitals",
-    search_placeholder="Name, city or state",
-    empty="No hospital is waiting for verification.",
-    empty_filtered="No waiting hospital matches this search. Clear it to see them all.",
-    page_size=10,
-    # Widths that fit the table at 1,400 pixels; a wait is a short '12 days' or '3 weeks' (wait_text).
-    column_config={
-        **{label: st.column_config.TextColumn(width=width) for label, width in
-           (("Hospital", 220), ("City", 110), ("State", 100), ("Registered", 100), ("Waiting", 105))},
-        "Documents": st.column_config.TextColumn(width="large"),
-    },  # fmt: skip
-)
-DOCUMENTS = listing.Listing(
-    key="verification_documents",
-    noun=Noun("document", "documents"),
-    list_service=verification.list_pending_documents,
-    export_service=verification.export_pending_documents,
-    table=Table([
-        Column("Document", "document_name"),
-        Column("Type", "document_type", "code"),
-        Column("Owner", lambda r: f"{r.owner_name} ({r.owner_role})" if r.owner_role else r.owner_name),
-        hospital_column(),
-        Column("Uploaded", "uploaded_at", "date"),
-        Column("Waiting", lambda r: wait_text(r.waited_days)),
-        Column("Open", "link", empty=None),  # None unless an http(s) address
-    ]),  # fmt: skip
-    file_stem="documents-awaiting-review",
-    search_label="Search documents",
-    search_placeholder="Document, type, owner, email or hospital",
-    empty="No document is waiting for review.",
-    empty_filtered="No waiting document matches this search. Clear it to see them all.",
-    column_config={
-        **{label: st.column_config.TextColumn(width=width) for label, width in
-           (("Document", 220), ("Type", 115), ("Owner", 170), ("Hospital", 150), ("Uploaded", 95), ("Waiting", 105))},
-        "Open": st.column_config.LinkColumn("Open", display_text="Open", help="Only http(s) addresses are links.",
-                                            width=60),
-    },  # fmt: skip
-)
 
 
 def _cards(ctx: PageContext) -> None:
@@ -129,73 +64,10 @@ def _charts(ctx: PageContext) -> None:
                                 hover_format=".1f", height=340), key=f"{ctx.key}_median")  # fmt: skip
 
 
-def _decision(ctx: PageContext, kind: str, item_id: str, name: str, affects: str | None) -> None:
-    """A reason and the two buttons; the chosen decision is confirmed before it is made."""
-    reason = st.text_area("Reason (the owner reads it)", max_chars=verification_decisions.MAX_REASON_LENGTH,
-                          height=80, key=commands.form_key(ctx, f"{kind}_reason_{item_id}"),
-                          placeholder="e.g. Checked against the MDCN register.")  # fmt: skip
-    for column, decision, label in zip(st.columns(2), ("approve", "reject"), ("Approve…", "Reject…"), strict=True):
-        if not column.button(label, key=f"{ctx.key}_{kind}_{decision}", width="stretch",
-                             type="primary" if decision == "approve" else "secondary"):  # fmt: skip
-            continue
-        if not reason.strip():
-            say.error("Give a reason for the decision: the owner reads it in their notification.")
-            continue
-        commands.ask_first(ctx, DECIDE[kind], item_id, affects=affects, decision=decision, reason=reason, name=name,
-                           verb=label.rstrip("…"), decided="verified" if decision == "approve" else "rejected",
-                           who=WHO[kind])  # fmt: skip
-    commands.confirming(ctx, DECIDE[kind])
-
-
-def _open_link(link: str | None, address: str | None, label: str) -> None:
-    if link:
-        st.link_button(label, link, icon=":material/open_in_new:")
-    elif address:
-        st.caption(NOT_A_LINK)
-        st.text(address)
-
-
-def _hospitals(ctx: PageContext) -> None:
-    st.subheader("Hospitals awaiting verification")
-    rows = listing.show(HOSPITALS, ctx.viewer).rows
-    if not rows:
-        return
-    with st.container(border=True):
-        st.markdown("**Decide on a hospital**")
-        by_id = {h.id: h for h in rows}
-        chosen = by_id[st.selectbox(
-            "Hospital", list(by_id), key=f"{ctx.key}_hospital_choice",
-            format_func=lambda i: f"{by_id[i].name} · waiting {wait_text(by_id[i].waited_days)}",
-        )]  # fmt: skip
-        for document in chosen.documents:
-            st.text(f"{document.label}: {humanise(document.status) if document.status else 'status not given'}")
-            _open_link(document.link, document.address, f"Open {document.label[:60]}")
-        _decision(ctx, "hospital", chosen.id, chosen.name, chosen.id)
-
-
-def _documents(ctx: PageContext) -> None:
-    st.subheader("Documents awaiting review")
-    rows = listing.show(DOCUMENTS, ctx.viewer).rows
-    if not rows:
-        return
-    with st.container(border=True):
-        st.markdown("**Decide on a document**")
-        docs = {d.id: d for d in rows}
-        chosen = docs[st.selectbox(
-            "Document", list(docs), key=f"{ctx.key}_document_choice",
-            format_func=lambda i: f"{docs[i].document_name} · {docs[i].owner_name} · waiting "
-                                  f"{wait_text(docs[i].waited_days)}",
-        )]  # fmt: skip
-        st.text(f"{chosen.document_name} — {humanise(chosen.document_type)}, uploaded by {chosen.owner_name} "
-                f"({chosen.owner_email}) on {lagos_date(chosen.uploaded_at)}")  # fmt: skip
-        _open_link(chosen.link, chosen.address, "Open the document")
-        _decision(ctx, "document", chosen.id, chosen.document_name, None)
-
-
 def render(ctx: PageContext) -> None:
     ctx.header("Hospitals and documents waiting for a decision, longest waiting first.")
     ctx.done()
     _cards(ctx)
     _charts(ctx)
-    _hospitals(ctx)
-    _documents(ctx)
+    verification_queues_page.show(ctx, verification_queues_page.HOSPITALS)
+    verification_queues_page.show(ctx, verification_queues_page.DOCUMENTS)
