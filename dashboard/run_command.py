@@ -27,7 +27,7 @@ from sqlalchemy import Engine
 from db import demo, migrate, roles
 from db.engine import check_connection, describe_host, make_engine, make_owner_engine
 from db.errors import CommandError
-from db.settings import database_url_from_env, owner_url_from_env
+from db.settings import environment
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 APP = REPO_ROOT / "dashboard" / "asgi.py"
@@ -67,7 +67,7 @@ def prepare_database(args: argparse.Namespace) -> str:
     (db/roles.py). On the embedded server both roles are made here; with DATABASE_URL, the owner is
     HEALTHDASH_OWNER_URL when set, else the same login (and the app is warned that it is too powerful).
     """
-    raw = database_url_from_env()
+    raw = environment().database_url
     embedded = raw is None
     if embedded:
         from db import embedded as embedded_server
@@ -75,7 +75,7 @@ def prepare_database(args: argparse.Namespace) -> str:
         print("DATABASE_URL is not set: starting the embedded PostgreSQL…", flush=True)
         owner_raw, app_raw = embedded_server.role_urls()
     else:
-        owner_raw, app_raw = owner_url_from_env() or raw, raw
+        owner_raw, app_raw = environment().owner_url or raw, raw
     engine = make_owner_engine(owner_raw)
     app = make_engine(app_raw)
     try:
@@ -146,7 +146,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         # Streamlit's server (uvicorn) believes X-Forwarded-For from any local client by default, so
         # anyone on the machine could write any address into the audit trail. Trust only the proxies
         # named in HEALTHDASH_TRUSTED_PROXIES (addresses or networks, comma-separated); none by default.
-        env["FORWARDED_ALLOW_IPS"] = os.environ.get("HEALTHDASH_TRUSTED_PROXIES", "").strip()
+        env["FORWARDED_ALLOW_IPS"] = environment().trusted_proxies
         # cwd = the repository, so Streamlit reads .streamlit/config.toml (theme, error details, XSRF).
         process = subprocess.Popen(streamlit_command(args), cwd=REPO_ROOT, env=env)
         host = "localhost" if args.address in ("0.0.0.0", "127.0.0.1", "localhost") else args.address  # noqa: S104

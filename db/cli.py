@@ -14,7 +14,7 @@ from sqlalchemy import Engine, text
 from db import migrate, roles
 from db.engine import check_connection, describe_host, get_owner_engine, make_engine, normalise_url, unit_of_work
 from db.errors import CommandError
-from db.settings import database_url_from_env
+from db.settings import environment
 
 __all__ = ["CommandError", "register"]
 
@@ -183,7 +183,7 @@ def cmd_roles(args: argparse.Namespace) -> int:
     """Create the owner and app roles on a server, hand the database to the owner, grant the app its rights."""
     names = roles.RoleNames(owner=args.owner_role, app=args.app_role)
     passwords = {"owner_password": secrets.token_urlsafe(18), "app_password": secrets.token_urlsafe(18)}
-    raw = database_url_from_env()
+    raw = environment().database_url
     if raw is None and not args.print_sql:
         from db import embedded
 

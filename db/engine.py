@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db import row_scope
 from db.roles import APP_LIMITS
-from db.settings import SettingsError, database_url_from_env, owner_url_from_env, read_url_from_env
+from db.settings import SettingsError, environment
 
 APPLICATION_NAME = "healthdash"
 
@@ -67,15 +66,9 @@ def pooler_connect_args() -> dict:
     them at all. prepare_threshold=None sends every statement unprepared. Nothing else is needed: the
     dashboard's per-request settings are transaction-local (db/row_scope.py). See docs/scaling.md.
     """
-    mode = os.environ.get(POOLER_VARIABLE, "").strip().lower()
-    if mode in ("", "none", "session"):
-        return {}
-    if mode == "transaction":
+    if environment().pooler == "transaction":
         return {"prepare_threshold": None}
-    raise SettingsError(
-        f"{POOLER_VARIABLE} is {mode!r}; set it to 'transaction' when DATABASE_URL goes through PgBouncer in "
-        "transaction pooling, or leave it unset"
-    )
+    return {}
 
 
 def make_engine(url: str | URL, **kwargs) -> Engine:
@@ -108,7 +101,7 @@ def _cause(exc: DBAPIError) -> str:
 
 def resolve_url() -> URL:
     """The dashboard's own login: DATABASE_URL if set, else the embedded server's app role."""
-    raw = database_url_from_env()
+    raw = environment().database_url
     if raw:
         return normalise_url(raw)
     from db import embedded  # imported lazily: starting a server is a side effect
@@ -121,7 +114,7 @@ def resolve_owner_url() -> URL:
 
     With DATABASE_URL alone, one role does both (a warning at start says it is too powerful).
     """
-    raw = owner_url_from_env() or database_url_from_env()
+    raw = environment().owner_url or environment().database_url
     if raw:
         return normalise_url(raw)
     from db import embedded
@@ -161,31 +154,14 @@ def _set_missing_limits(dbapi_connection, _record) -> None:
     dbapi_connection.commit()
 
 
-POOL_VARIABLES = {  # name: (SQLAlchemy's argument, its default, the smallest sensible value)
-    "HEALTHDASH_POOL_SIZE": ("pool_size", 5, 1),
-    "HEALTHDASH_POOL_OVERFLOW": ("max_overflow", 10, 0),
-    "HEALTHDASH_POOL_TIMEOUT": ("pool_timeout", 30, 1),
-}
-
-
 def pool_settings() -> dict[str, int]:
     """How many connections the dashboard keeps and may add, and how many seconds a request waits for one.
 
     Every request of every user needs one of these connections while it reads or writes; when all are
     in use for longer than the wait, the request ends in the sentence data.POOL_BUSY.
     """
-    settings = {}
-    for variable, (argument, default, least) in POOL_VARIABLES.items():
-        raw = os.environ.get(variable, "").strip()
-        if not raw:
-            settings[argument] = default
-            continue
-        if not (raw.isascii() and raw.isdigit()) or int(raw) < least:
-            raise SettingsError(
-                f"{variable} is {raw[:40]!r}; set it to a whole number of at least {least}, or leave it unset"
-            )
-        settings[argument] = int(raw)
-    return settings
+    chosen = environment()
+    return {"pool_size": chosen.pool_size, "max_overflow": chosen.pool_overflow, "pool_timeout": chosen.pool_timeout}
 
 
 @functools.cache
@@ -200,7 +176,7 @@ def get_engine() -> Engine:
 @functools.cache
 def get_read_engine() -> Engine | None:
     """The replica's engine when DATABASE_READ_URL is set (same login, same limits), else None."""
-    raw = read_url_from_env()
+    raw = environment().database_read_url
     if raw is None:
         return None
     # A replica that stops answering must fail fast: the read then goes to the primary.

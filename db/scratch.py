@@ -17,12 +17,13 @@ from psycopg import sql
 from sqlalchemy.engine import URL
 
 from db.engine import normalise_url
+from db.settings import environment
 
 
 @contextmanager
 def server_admin_url():
     """Yields (psycopg URL of an admin database on the server, description)."""
-    raw = os.environ.get("DATABASE_URL", "").strip()
+    raw = environment().database_url or ""
     if raw:
         url = normalise_url(raw)
         yield url.set(drivername="postgresql", database="postgres"), "DATABASE_URL server"

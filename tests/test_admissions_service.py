@@ -14,9 +14,10 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from dashboard.domains.floor import admissions, resources
-from dashboard.domains.floor.admissions import LAGOS, WAITING_FOR_BED
+from dashboard.domains.floor import admission_commands, admission_queries, resource_commands
+from dashboard.domains.floor.admission_queries import WAITING_FOR_BED
 from dashboard.platform.actors import Actor
+from dashboard.platform.dates import LAGOS
 from dashboard.platform.errors import InvalidInput, NotFound, NotPermitted, OutOfScope
 from db.base import UserRole
 from db.models import AuditLog, HospitalPatient
@@ -91,7 +92,7 @@ def test_a_held_bed_resource_cannot_be_deleted(db_session, floor):
 
 @pytest.mark.parametrize("who", ["ha_a", "exec_a"])
 def test_census_by_ward_and_room_holds_only_hospital_a(db_session, floor, who):
-    rows = admissions.census(db_session, floor.actor(who))
+    rows = admission_queries.census(db_session, floor.actor(who))
     assert [(r.ward, r.room_number, r.patients, r.waiting_for_bed) for r in rows] == [
         ("General ward beds", "A1-01", 1, False),
         ("ICU beds", "ICU1-02", 1, False),
@@ -110,8 +111,8 @@ def test_census_by_ward_sums_rooms_and_averages_stays(db_session, floor):
         room="A1-09",
         admitted=NOW - timedelta(days=6),
     )
-    by_room = admissions.census(db_session, floor.actor("ha_a"))
-    by_ward = admissions.census(db_session, floor.actor("ha_a"), by_room=False)
+    by_room = admission_queries.census(db_session, floor.actor("ha_a"))
+    by_ward = admission_queries.census(db_session, floor.actor("ha_a"), by_room=False)
     assert len(by_room) == 4 and [(r.ward, r.room_number, r.patients) for r in by_ward] == [
         ("General ward beds", None, 2),
         ("ICU beds", None, 1),
@@ -126,7 +127,7 @@ def test_census_by_ward_sums_rooms_and_averages_stays(db_session, floor):
 def test_census_of_the_network_has_both_hospitals(db_session, floor):
     rows = [
         r
-        for r in admissions.census(db_session, floor.actor("admin"))
+        for r in admission_queries.census(db_session, floor.actor("admin"))
         if r.hospital_id in (floor.hospital_a, floor.hospital_b)
     ]
     assert sum(r.patients for r in rows) == 4
@@ -138,10 +139,10 @@ def test_census_of_the_network_has_both_hospitals(db_session, floor):
 def test_compliance_officers_cannot_read_admissions(db_session, engine, floor):
     actor = floor.actor("comp_a")
     for read in (
-        lambda: admissions.census(db_session, actor),
-        lambda: admissions.list_admitted(db_session, actor),
-        lambda: admissions.waiting_for_bed(db_session, actor),
-        lambda: admissions.flow_by_day(db_session, actor, start=TODAY, end=TODAY),
+        lambda: admission_queries.census(db_session, actor),
+        lambda: admission_queries.list_admitted(db_session, actor),
+        lambda: admission_queries.waiting_for_bed(db_session, actor),
+        lambda: admission_queries.flow_by_day(db_session, actor, start=TODAY, end=TODAY),
     ):
         with pytest.raises(NotPermitted, match="Compliance officer"):
             read()
@@ -150,7 +151,7 @@ def test_compliance_officers_cannot_read_admissions(db_session, engine, floor):
 
 def test_flow_by_day_counts_each_lagos_day_with_quiet_days_as_zero(db_session, floor):
     start = TODAY - timedelta(days=6)
-    days = admissions.flow_by_day(db_session, floor.actor("ha_a"), start=start, end=TODAY)
+    days = admission_queries.flow_by_day(db_session, floor.actor("ha_a"), start=start, end=TODAY)
     assert [d.day for d in days] == [start + timedelta(days=i) for i in range(7)]
     admitted = Counter((NOW - ago).astimezone(LAGOS).date() for ago in (timedelta(days=d) for d in (2, 4, 5)))
     admitted[(NOW - timedelta(hours=6)).astimezone(LAGOS).date()] += 1
@@ -159,7 +160,7 @@ def test_flow_by_day_counts_each_lagos_day_with_quiet_days_as_zero(db_session, f
         (NOW - timedelta(days=3)).astimezone(LAGOS).date(): 1
     }
     assert sum(d.admissions for d in days) == 4 and sum(d.discharges for d in days) == 1
-    b_days = admissions.flow_by_day(db_session, floor.actor("ha_b"), start=start, end=TODAY)
+    b_days = admission_queries.flow_by_day(db_session, floor.actor("ha_b"), start=start, end=TODAY)
     assert sum(d.admissions for d in b_days) == 1 and sum(d.discharges for d in b_days) == 0
 
 
@@ -167,7 +168,7 @@ def test_a_day_is_a_lagos_day(db_session, floor):
     # 23:30 UTC on 1 March is 00:30 on 2 March in Lagos.
     late = datetime(2025, 3, 1, 23, 30, tzinfo=UTC)
     floor_rows.add_admission(db_session, floor.hospital_b, floor.users["patient_5"], bed=None, room=None, admitted=late)
-    days = admissions.flow_by_day(db_session, floor.actor("ha_b"), start=date(2025, 3, 1), end=date(2025, 3, 2))
+    days = admission_queries.flow_by_day(db_session, floor.actor("ha_b"), start=date(2025, 3, 1), end=date(2025, 3, 2))
     assert [(d.day, d.admissions) for d in days] == [(date(2025, 3, 1), 0), (date(2025, 3, 2), 1)]
 
 
@@ -181,9 +182,9 @@ def test_a_day_is_a_lagos_day(db_session, floor):
 )
 def test_bad_date_ranges_are_refused(db_session, floor, start, end, message):
     with pytest.raises(InvalidInput, match=message):
-        admissions.flow_by_day(db_session, floor.actor("ha_a"), start=start, end=end)
+        admission_queries.flow_by_day(db_session, floor.actor("ha_a"), start=start, end=end)
     with pytest.raises(InvalidInput, match=message):
-        admissions.stay_figures(db_session, floor.actor("ha_a"), start=start, end=end)
+        admission_queries.stay_figures(db_session, floor.actor("ha_a"), start=start, end=end)
 
 
 def test_stay_figures_against_the_period_before(db_session, floor):
@@ -197,14 +198,15 @@ def test_stay_figures_against_the_period_before(db_session, floor):
         admitted=NOW - timedelta(days=14),
         discharged=NOW - timedelta(days=10),
     )
-    figures = admissions.stay_figures(db_session, floor.actor("ha_a"), start=TODAY - timedelta(days=6), end=TODAY)
+    week = {"start": TODAY - timedelta(days=6), "end": TODAY}
+    figures = admission_queries.stay_figures(db_session, floor.actor("ha_a"), **week)
     assert (figures.discharges, figures.beds, figures.current_census) == (1, 26, 3)
     assert figures.average_stay_days == pytest.approx(2.0)
     assert figures.bed_turnover == pytest.approx(1 / 26)
     assert (figures.previous_start, figures.previous_end) == (TODAY - timedelta(days=13), TODAY - timedelta(days=7))
     assert figures.previous_discharges == 1 and figures.previous_average_stay_days == pytest.approx(4.0)
     assert figures.previous_bed_turnover == pytest.approx(1 / 26)
-    b = admissions.stay_figures(db_session, floor.actor("ha_b"), start=TODAY - timedelta(days=6), end=TODAY)
+    b = admission_queries.stay_figures(db_session, floor.actor("ha_b"), start=TODAY - timedelta(days=6), end=TODAY)
     assert (b.discharges, b.average_stay_days, b.beds, b.bed_turnover, b.current_census) == (0, None, 22, 0.0, 1)
 
 
@@ -213,7 +215,7 @@ def test_stay_figures_against_the_period_before(db_session, floor):
 
 def test_list_admitted_names_patients_wards_and_physicians(db_session, floor):
     actor = floor.actor("ha_a")
-    page = admissions.list_admitted(db_session, actor)
+    page = admission_queries.list_admitted(db_session, actor)
     assert page.total == 3
     assert [(r.patient_name, r.ward, r.room_number) for r in page.rows] == [
         ("Amaka Eze", "General ward beds", "A1-01"),
@@ -235,36 +237,38 @@ def test_list_admitted_names_patients_wards_and_physicians(db_session, floor):
 
 def test_list_admitted_searches_by_name_or_room_and_holds_nothing_of_b(db_session, floor):
     actor = floor.actor("ha_a")
-    assert [r.patient_name for r in admissions.list_admitted(db_session, actor, search="tunde").rows] == [
+    assert [r.patient_name for r in admission_queries.list_admitted(db_session, actor, search="tunde").rows] == [
         "Tunde Bakare"
     ]
-    assert [r.patient_name for r in admissions.list_admitted(db_session, actor, search="icu1").rows] == ["Tunde Bakare"]
-    assert [r.patient_name for r in admissions.list_admitted(db_session, actor, search="amaka eze").rows] == [
+    assert [r.patient_name for r in admission_queries.list_admitted(db_session, actor, search="icu1").rows] == [
+        "Tunde Bakare"
+    ]
+    assert [r.patient_name for r in admission_queries.list_admitted(db_session, actor, search="amaka eze").rows] == [
         "Amaka Eze"
     ]
-    assert admissions.list_admitted(db_session, actor, search="Musa").total == 0  # at B now, discharged at A
-    assert admissions.list_admitted(db_session, actor, search="100%_").total == 0
-    network = admissions.list_admitted(db_session, floor.actor("admin"), search="Musa Danjuma")
+    assert admission_queries.list_admitted(db_session, actor, search="Musa").total == 0  # at B now, discharged at A
+    assert admission_queries.list_admitted(db_session, actor, search="100%_").total == 0
+    network = admission_queries.list_admitted(db_session, floor.actor("admin"), search="Musa Danjuma")
     assert [(r.hospital_name, r.room_number) for r in network.rows] == [(HOSPITAL_B, "B2-07")]
 
 
 def test_export_admitted_is_audited(db_session, floor):
     actor = floor.actor("exec_a")
-    rows, truncated = admissions.export_admitted(db_session, actor, search="")
+    rows, truncated = admission_queries.export_admitted(db_session, actor, search="")
     assert len(rows) == 3 and not truncated and {r.hospital_id for r in rows} == {floor.hospital_a}
     (entry,) = audit_rows(db_session, actor.user_id, "admitted_patients_exported")
     assert entry.new_values == {"search": None, "rows": 3} and entry.impact_level == "medium"
 
 
 def test_waiting_for_bed_lists_admissions_without_a_bed(db_session, floor):
-    rows = admissions.waiting_for_bed(db_session, floor.actor("ha_a"))
+    rows = admission_queries.waiting_for_bed(db_session, floor.actor("ha_a"))
     assert [(r.patient_name, r.ward, r.bed_resource_id) for r in rows] == [("Ngozi Obi", None, None)]
-    assert admissions.waiting_for_bed(db_session, floor.actor("ha_b")) == []
+    assert admission_queries.waiting_for_bed(db_session, floor.actor("ha_b")) == []
 
 
 def test_find_patients_flags_admissions_in_scope_only(db_session, floor):
     ha_a, admin = floor.actor("ha_a"), floor.actor("admin")
-    (amaka,) = admissions.find_patients(db_session, ha_a, "amaka")
+    (amaka,) = admission_queries.find_patients(db_session, ha_a, "amaka")
     assert (amaka.user_id, amaka.name, amaka.already_admitted, amaka.admitted_at_hospital) == (
         floor.users["patient_1"],
         "Amaka Eze",
@@ -273,24 +277,24 @@ def test_find_patients_flags_admissions_in_scope_only(db_session, floor):
     )
     assert amaka.email.endswith("@floor.healthdash.ng")
     # Musa is in hospital B: its administrators and the network see it; A's administrator does not.
-    (musa,) = admissions.find_patients(db_session, ha_a, "Danjuma")
+    (musa,) = admission_queries.find_patients(db_session, ha_a, "Danjuma")
     assert (musa.already_admitted, musa.admitted_at_hospital) == (False, None)
-    (musa,) = admissions.find_patients(db_session, admin, "Danjuma")
+    (musa,) = admission_queries.find_patients(db_session, admin, "Danjuma")
     assert (musa.already_admitted, musa.admitted_at_hospital) == (True, HOSPITAL_B)
-    assert [p.name for p in admissions.find_patients(db_session, ha_a, "funke ADEYEMI")] == ["Funke Adeyemi"]
-    assert admissions.find_patients(db_session, ha_a, "Chidi") == []  # a physician, not a patient
-    assert admissions.find_patients(db_session, ha_a, " a ") == []  # too short to search
-    assert len(admissions.find_patients(db_session, ha_a, "floor.healthdash", limit=2)) == 2
+    assert [p.name for p in admission_queries.find_patients(db_session, ha_a, "funke ADEYEMI")] == ["Funke Adeyemi"]
+    assert admission_queries.find_patients(db_session, ha_a, "Chidi") == []  # a physician, not a patient
+    assert admission_queries.find_patients(db_session, ha_a, " a ") == []  # too short to search
+    assert len(admission_queries.find_patients(db_session, ha_a, "floor.healthdash", limit=2)) == 2
     with pytest.raises(NotPermitted):
-        admissions.find_patients(db_session, floor.actor("exec_a"), "amaka")
+        admission_queries.find_patients(db_session, floor.actor("exec_a"), "amaka")
 
 
 def test_physician_and_bed_choices_of_a_hospital_in_scope(db_session, engine, floor):
     actor = floor.actor("ha_a")
-    assert admissions.physician_choices(db_session, actor, floor.hospital_a) == [
+    assert admission_queries.physician_choices(db_session, actor, floor.hospital_a) == [
         (floor.profiles["physician_a"], "Chidi Okafor — Internal Medicine")
     ]
-    beds = admissions.bed_choices(db_session, actor, floor.hospital_a)
+    beds = admission_queries.bed_choices(db_session, actor, floor.hospital_a)
     assert [(b.name, b.free) for b in beds] == [
         ("General ward beds", 5),
         ("ICU beds", 1),
@@ -299,11 +303,11 @@ def test_physician_and_bed_choices_of_a_hospital_in_scope(db_session, engine, fl
         ("Paediatric beds", 0),
     ]
     with pytest.raises(OutOfScope):
-        admissions.bed_choices(db_session, actor, floor.hospital_b)
+        admission_queries.bed_choices(db_session, actor, floor.hospital_b)
     with pytest.raises(OutOfScope):
-        admissions.physician_choices(db_session, actor, floor.hospital_b)
+        admission_queries.physician_choices(db_session, actor, floor.hospital_b)
     with pytest.raises(NotFound):
-        admissions.bed_choices(db_session, actor, "no-such-hospital\x00")
+        admission_queries.bed_choices(db_session, actor, "no-such-hospital\x00")
     assert refusals(engine, actor.user_id).count("scope_violation") == 2
 
 
@@ -314,7 +318,7 @@ def test_admit_then_discharge_returns_the_bed_counts_to_their_start(db_session, 
     actor = floor.actor("ha_a")
     general = floor.resources["a_general"]
     start = resource_counts(db_session, general)
-    row = admissions.admit(
+    row = admission_commands.admit(
         db_session,
         actor,
         hospital_id=floor.hospital_a,
@@ -335,20 +339,20 @@ def test_admit_then_discharge_returns_the_bed_counts_to_their_start(db_session, 
     (admitted,) = audit_rows(db_session, actor.user_id, "patient_admitted")
     assert admitted.resource_id == row.admission_id and admitted.hospital_id == floor.hospital_a
     assert admitted.new_values["bed_resource_id"] == general and admitted.new_values["beds_free_after"] == 4
-    assert row.patient_name in [r.patient_name for r in admissions.list_admitted(db_session, actor).rows]
+    assert row.patient_name in [r.patient_name for r in admission_queries.list_admitted(db_session, actor).rows]
 
-    discharged = admissions.discharge(db_session, actor, row.admission_id)
+    discharged = admission_commands.discharge(db_session, actor, row.admission_id)
     assert discharged.status == "discharged" and discharged.discharged_at is not None
     assert resource_counts(db_session, general) == start
     (entry,) = audit_rows(db_session, actor.user_id, "patient_discharged")
     assert entry.old_values == {"status": "admitted", "discharge_date": None}
     assert entry.new_values["status"] == "discharged" and entry.new_values["beds_free_after"] == 5
     assert entry.hospital_id == floor.hospital_a
-    assert "Funke Adeyemi" not in [r.patient_name for r in admissions.list_admitted(db_session, actor).rows]
+    assert "Funke Adeyemi" not in [r.patient_name for r in admission_queries.list_admitted(db_session, actor).rows]
 
 
 def test_taking_the_last_bed_makes_the_ward_unavailable(db_session, floor):
-    admissions.admit(
+    admission_commands.admit(
         db_session,
         floor.actor("ha_a"),
         hospital_id=floor.hospital_a,
@@ -361,19 +365,19 @@ def test_taking_the_last_bed_makes_the_ward_unavailable(db_session, floor):
 
 def test_admitting_without_a_bed_puts_the_patient_on_the_waiting_list(db_session, floor):
     before = all_bed_counts(db_session, floor)
-    row = admissions.admit(
+    row = admission_commands.admit(
         db_session, floor.actor("ha_a"), hospital_id=floor.hospital_a, patient_id=floor.users["patient_5"]
     )
     assert (row.ward, row.bed_resource_id, row.room_number, row.physician_name) == (None, None, None, None)
     assert all_bed_counts(db_session, floor) == before
-    waiting = admissions.waiting_for_bed(db_session, floor.actor("ha_a"))
+    waiting = admission_queries.waiting_for_bed(db_session, floor.actor("ha_a"))
     assert [r.patient_name for r in waiting] == ["Ngozi Obi", "Funke Adeyemi"]  # longest waiting first
 
 
 def test_a_patient_discharged_elsewhere_can_be_admitted_here(db_session, floor):
     # Musa left A (discharged) and is in B: B discharges him, then A may admit him again.
-    admissions.discharge(db_session, floor.actor("ha_b"), floor.admissions["musa_b"])
-    row = admissions.admit(
+    admission_commands.discharge(db_session, floor.actor("ha_b"), floor.admissions["musa_b"])
+    row = admission_commands.admit(
         db_session,
         floor.actor("ha_a"),
         hospital_id=floor.hospital_a,
@@ -386,7 +390,7 @@ def test_a_patient_discharged_elsewhere_can_be_admitted_here(db_session, floor):
 
 def test_the_network_admin_admits_anywhere_and_the_audit_names_the_hospital(db_session, floor):
     actor = floor.actor("admin")
-    admissions.admit(
+    admission_commands.admit(
         db_session,
         actor,
         hospital_id=floor.hospital_b,
@@ -410,7 +414,7 @@ def _admit_funke(db, floor, **changes):
         "notes": None,
         **changes,
     }
-    return admissions.admit(db, floor.actor("ha_a"), **values)
+    return admission_commands.admit(db, floor.actor("ha_a"), **values)
 
 
 @pytest.mark.parametrize(
@@ -466,13 +470,15 @@ def test_an_executive_cannot_admit_discharge_or_move(db_session, engine, floor):
     actor = floor.actor("exec_a")
     amaka = floor.admissions["amaka_general"]
     with pytest.raises(NotPermitted, match="Executive"):
-        admissions.admit(db_session, actor, hospital_id=floor.hospital_a, patient_id=floor.users["patient_5"])
+        admission_commands.admit(db_session, actor, hospital_id=floor.hospital_a, patient_id=floor.users["patient_5"])
     with pytest.raises(NotPermitted):
-        admissions.discharge(db_session, actor, amaka)
+        admission_commands.discharge(db_session, actor, amaka)
     with pytest.raises(NotPermitted):
-        admissions.transfer(db_session, actor, amaka, bed_resource_id=floor.resources["a_maternity"], room_number="M")
+        admission_commands.transfer(
+            db_session, actor, amaka, bed_resource_id=floor.resources["a_maternity"], room_number="M"
+        )
     assert refusals(engine, actor.user_id).count("permission_denied") == 3
-    assert admissions.list_admitted(db_session, floor.actor("ha_a")).total == 3
+    assert admission_queries.list_admitted(db_session, floor.actor("ha_a")).total == 3
 
 
 def test_discharge_refusals_write_nothing(db_session, engine, floor):
@@ -480,24 +486,24 @@ def test_discharge_refusals_write_nothing(db_session, engine, floor):
     amaka = floor.admissions["amaka_general"]
     before, beds = written(db_session), all_bed_counts(db_session, floor)
     with pytest.raises(InvalidInput, match="Musa Danjuma was already discharged on"):
-        admissions.discharge(db_session, ha_a, floor.admissions["musa_discharged_a"])
+        admission_commands.discharge(db_session, ha_a, floor.admissions["musa_discharged_a"])
     with pytest.raises(InvalidInput, match="cannot be in the future"):
-        admissions.discharge(db_session, ha_a, amaka, discharged_at=datetime.now(UTC) + timedelta(hours=1))
+        admission_commands.discharge(db_session, ha_a, amaka, discharged_at=datetime.now(UTC) + timedelta(hours=1))
     with pytest.raises(InvalidInput, match="cannot be before the admission"):
-        admissions.discharge(db_session, ha_a, amaka, discharged_at=NOW - timedelta(days=3))
+        admission_commands.discharge(db_session, ha_a, amaka, discharged_at=NOW - timedelta(days=3))
     with pytest.raises(InvalidInput, match="Enter the discharge date and time"):
-        admissions.discharge(db_session, ha_a, amaka, discharged_at="yesterday")
+        admission_commands.discharge(db_session, ha_a, amaka, discharged_at="yesterday")
     with pytest.raises(NotFound, match="That admission no longer exists"):
-        admissions.discharge(db_session, ha_a, "no-such-admission")
+        admission_commands.discharge(db_session, ha_a, "no-such-admission")
     with pytest.raises(OutOfScope):
-        admissions.discharge(db_session, ha_a, floor.admissions["musa_b"])
+        admission_commands.discharge(db_session, ha_a, floor.admissions["musa_b"])
     assert "scope_violation" in refusals(engine, ha_a.user_id)
     assert written(db_session) == before and all_bed_counts(db_session, floor) == beds
 
 
 def test_discharge_at_a_given_lagos_time(db_session, floor):
     yesterday_noon = datetime.combine(TODAY - timedelta(days=1), datetime.min.time()).replace(hour=12)
-    row = admissions.discharge(
+    row = admission_commands.discharge(
         db_session, floor.actor("ha_a"), floor.admissions["tunde_icu"], discharged_at=yesterday_noon
     )
     assert row.discharged_at == yesterday_noon.replace(tzinfo=LAGOS)
@@ -507,7 +513,7 @@ def test_discharge_at_a_given_lagos_time(db_session, floor):
 
 def test_discharging_a_patient_waiting_for_a_bed_moves_no_counts(db_session, floor):
     before = all_bed_counts(db_session, floor)
-    row = admissions.discharge(db_session, floor.actor("ha_a"), floor.admissions["ngozi_waiting"])
+    row = admission_commands.discharge(db_session, floor.actor("ha_a"), floor.admissions["ngozi_waiting"])
     assert row.status == "discharged" and all_bed_counts(db_session, floor) == before
 
 
@@ -516,7 +522,7 @@ def test_discharging_a_patient_waiting_for_a_bed_moves_no_counts(db_session, flo
 
 def test_transfer_moves_the_bed_between_wards_and_is_audited(db_session, floor):
     actor = floor.actor("ha_a")
-    row = admissions.transfer(
+    row = admission_commands.transfer(
         db_session,
         actor,
         floor.admissions["amaka_general"],
@@ -537,7 +543,7 @@ def test_transfer_moves_the_bed_between_wards_and_is_audited(db_session, floor):
 
 def test_transfer_within_a_ward_changes_only_the_room(db_session, floor):
     before = all_bed_counts(db_session, floor)
-    row = admissions.transfer(
+    row = admission_commands.transfer(
         db_session,
         floor.actor("ha_a"),
         floor.admissions["amaka_general"],
@@ -549,7 +555,7 @@ def test_transfer_within_a_ward_changes_only_the_room(db_session, floor):
 
 
 def test_transfer_gives_a_waiting_patient_a_bed(db_session, floor):
-    row = admissions.transfer(
+    row = admission_commands.transfer(
         db_session,
         floor.actor("ha_a"),
         floor.admissions["ngozi_waiting"],
@@ -558,7 +564,7 @@ def test_transfer_gives_a_waiting_patient_a_bed(db_session, floor):
     )
     assert row.ward == "ICU beds"
     assert resource_counts(db_session, floor.resources["a_icu"]) == (4, 0, 4, 0, "unavailable")
-    assert admissions.waiting_for_bed(db_session, floor.actor("ha_a")) == []
+    assert admission_queries.waiting_for_bed(db_session, floor.actor("ha_a")) == []
 
 
 @pytest.mark.parametrize(
@@ -578,7 +584,7 @@ def test_transfer_gives_a_waiting_patient_a_bed(db_session, floor):
 def test_transfer_refusals_write_nothing(db_session, floor, admission, bed, room, error, message):
     before, beds = written(db_session), all_bed_counts(db_session, floor)
     with pytest.raises(error) as refused:
-        admissions.transfer(
+        admission_commands.transfer(
             db_session,
             floor.actor("ha_a"),
             floor.admissions.get(admission, admission),
@@ -590,7 +596,7 @@ def test_transfer_refusals_write_nothing(db_session, floor, admission, bed, room
 
 
 def test_resource_counts_cannot_free_a_bed_a_patient_holds_after_admit(db_session, floor):
-    admissions.admit(
+    admission_commands.admit(
         db_session,
         floor.actor("ha_b"),
         hospital_id=floor.hospital_b,
@@ -599,7 +605,7 @@ def test_resource_counts_cannot_free_a_bed_a_patient_holds_after_admit(db_sessio
         room_number="ICU-1",
     )
     with pytest.raises(InvalidInput, match="ICU beds in use cannot go below 1"):
-        resources.update_quantities(
+        resource_commands.update_quantities(
             db_session, floor.actor("ha_b"), floor.resources["b_icu"], total=2, available=2, in_use=0, maintenance=0
         )
 
@@ -649,7 +655,7 @@ def test_the_last_free_bed_cannot_be_taken_twice(engine):
     with floor_rows.committed_ward(engine, free_beds=1, patients=2) as ward:
 
         def admit(patient_id):
-            return lambda db: admissions.admit(
+            return lambda db: admission_commands.admit(
                 db, admin, hospital_id=ward.hospital_id, patient_id=patient_id, bed_resource_id=ward.bed_id
             )
 
@@ -668,7 +674,7 @@ def test_two_admissions_of_one_patient_cannot_cross(engine):
     with floor_rows.committed_ward(engine, free_beds=2, patients=1) as ward:
 
         def admit(db):
-            admissions.admit(db, admin, hospital_id=ward.hospital_id, patient_id=ward.patients[0])
+            admission_commands.admit(db, admin, hospital_id=ward.hospital_id, patient_id=ward.patients[0])
 
         first, second, waited = _race(engine, admit, admit)
         assert waited and first == "done"
@@ -813,7 +819,7 @@ def test_a_patient_admitted_at_another_hospital_is_refused_and_nothing_is_writte
     """Musa is in B. A's administrator cannot see B's admissions (the index refuses); the network's can."""
     before, beds = written(db_session), all_bed_counts(db_session, floor)
     with pytest.raises(InvalidInput) as refused:
-        admissions.admit(
+        admission_commands.admit(
             db_session,
             floor.actor(who),
             hospital_id=floor.hospital_a,
@@ -852,7 +858,7 @@ def test_under_row_level_security_a_hospital_admin_is_refused_without_seeing_the
             )
         )
         with pytest.raises(InvalidInput) as refused:
-            admissions.admit(
+            admission_commands.admit(
                 db_session,
                 floor.actor("ha_a"),
                 hospital_id=floor.hospital_a,
@@ -866,7 +872,7 @@ def test_under_row_level_security_a_hospital_admin_is_refused_without_seeing_the
 
 
 def test_transfer_keeps_the_one_open_admission(db_session, floor):
-    admissions.transfer(
+    admission_commands.transfer(
         db_session,
         floor.actor("ha_a"),
         floor.admissions["ngozi_waiting"],
@@ -898,7 +904,7 @@ def test_one_patient_admitted_at_two_hospitals_at_once_is_admitted_once(engine):
             try:
                 with Session(engine) as db, db.begin():
                     start.wait(timeout=10)
-                    admissions.admit(
+                    admission_commands.admit(
                         db, actor, hospital_id=ward.hospital_id, patient_id=patient, bed_resource_id=ward.bed_id
                     )
                 outcomes[slot] = "done"

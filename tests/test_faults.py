@@ -25,7 +25,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from dashboard.domains.floor import resources
+from dashboard.domains.floor import resource_commands, resource_list
 from dashboard.domains.people import sign_in
 from dashboard.platform.actors import Actor, ClientInfo
 from dashboard.shell import data
@@ -199,7 +199,7 @@ def assert_plain(message: str, own) -> None:
 
 
 def change(own):
-    return data.write(resources.update_quantities, own["actor"], own["resource"], **CHANGED)
+    return data.write(resource_commands.update_quantities, own["actor"], own["resource"], **CHANGED)
 
 
 def test_the_app_role_has_time_limits_and_a_role_without_them_gets_them(own):
@@ -256,7 +256,7 @@ def test_a_read_cut_off_by_a_lost_connection_is_read_again_once(fresh_counts, ca
     caplog.set_level(logging.WARNING, logger="dashboard.shell.data")
     with own["server"].superuser.connect() as blocker:
         blocker.execute(text("LOCK TABLE hospital_resources IN ACCESS EXCLUSIVE MODE"))
-        thread, outcome = in_thread(lambda: data.call(resources.list_resources, own["actor"]))
+        thread, outcome = in_thread(lambda: data.call(resource_list.list_resources, own["actor"]))
         pid, _ = waiting_app_backend(own)
         terminate(own, pid)
         time.sleep(0.1)
@@ -290,7 +290,7 @@ def test_a_slow_query_is_stopped_with_a_sentence_and_the_next_call_works(short_l
     assert time.monotonic() - started < 3  # stopped by statement_timeout, not waited out
     assert str(slow.value) == data.TOO_SLOW
     assert_plain(str(slow.value), own)
-    assert data.call(resources.list_resources, own["actor"]).total == 1
+    assert data.call(resource_list.list_resources, own["actor"]).total == 1
 
 
 def test_a_record_locked_elsewhere_is_a_sentence_not_a_hang(short_limits, fresh_counts):
@@ -330,7 +330,7 @@ def test_the_page_shows_a_sentence_when_its_read_is_held_up(short_limits, fresh_
 
 def test_a_restarted_server_is_reconnected_and_a_write_it_cut_off_left_nothing(fresh_counts):
     own = fresh_counts
-    assert data.call(resources.list_resources, own["actor"]).total == 1  # the pool holds a live connection
+    assert data.call(resource_list.list_resources, own["actor"]).total == 1  # the pool holds a live connection
     blocker = own["server"].superuser.connect()
     blocker.execute(text("LOCK TABLE audit_logs IN EXCLUSIVE MODE"))
     thread, outcome = in_thread(lambda: change(own))
@@ -345,6 +345,6 @@ def test_a_restarted_server_is_reconnected_and_a_write_it_cut_off_left_nothing(f
     assert_plain(str(error), own)
     assert counts_and_updates(own) == (START, 0)
     # The app was not restarted: its pool notices the dead connections and opens new ones.
-    assert data.call(resources.list_resources, own["actor"]).total == 1
+    assert data.call(resource_list.list_resources, own["actor"]).total == 1
     change(own)
     assert counts_and_updates(own) == (CHANGED, 1)

@@ -18,7 +18,14 @@ from sqlalchemy.orm import Session
 
 from dashboard.domains.appointments import appointment_figures, appointment_list, booking
 from dashboard.domains.emergencies import open_list, referral_commands, referral_reads
-from dashboard.domains.floor import admissions, resources, waitlist
+from dashboard.domains.floor import (
+    admission_commands,
+    admission_queries,
+    bed_figures,
+    resource_list,
+    waitlist_commands,
+    waitlist_queue,
+)
 from dashboard.domains.governance import verification_figures
 from dashboard.domains.money import month_figures, wallet_reconciliation
 from dashboard.domains.overview import analytics, overview
@@ -73,22 +80,22 @@ def assert_figures_agree(db: Session, actor: Actor, who: str) -> None:
     shown = overview.overview_figures(db, actor, today=today)
 
     # Beds: the Overview's cards, Resources & beds' cards (category summary) and its census table.
-    beds = resources.bed_totals(db, actor)
-    census = resources.bed_census(db, actor)
-    summary = next(c for c in resources.category_summary(db, actor) if c.category == "beds")
+    beds = bed_figures.bed_totals(db, actor)
+    census = bed_figures.bed_census(db, actor)
+    summary = next(c for c in resource_list.category_summary(db, actor) if c.category == "beds")
     assert shown.free_beds.value == beds.available == summary.available == census.total.available, who
     assert shown.bed_occupancy_percent.value == pytest.approx(beds.occupancy), who
     assert summary.utilisation == pytest.approx(beds.occupancy), who
 
     # In hospital now: Admissions' card, its list (and export), and the census on Resources & beds.
-    stay = admissions.stay_figures(db, actor, start=today - timedelta(days=29), end=today)
-    admitted_list = admissions.list_admitted(db, actor, page_size=1)
+    stay = admission_queries.stay_figures(db, actor, start=today - timedelta(days=29), end=today)
+    admitted_list = admission_queries.list_admitted(db, actor, page_size=1)
     assert stay.current_census == admitted_list.total == census.admitted, who
-    rows, truncated = admissions.export_admitted(db, actor)
+    rows, truncated = admission_queries.export_admitted(db, actor)
     assert not truncated and len(rows) == admitted_list.total, who
 
     # The queue: the Overview's "Patients waiting" against the Waitlist's cards and its departments.
-    queue = waitlist.queue_summary(db, actor)
+    queue = waitlist_queue.queue_summary(db, actor)
     assert shown.patients_waiting.value == sum(q.waiting for q in queue), who
     assert shown.patients_over_target == sum(q.over_target for q in queue), who
 
@@ -192,22 +199,27 @@ def _a_patient_not_admitted(db: Session, hospital_id: str) -> str:
 def _play_a_day(db: Session, desk: Actor, actor: Actor) -> None:
     """Admit, transfer, discharge, book, call and refer at one hospital, each through its service."""
     hospital_id = actor.hospital_id
-    wards = [b for b in admissions.bed_choices(db, actor, hospital_id) if b.free > 0]
+    wards = [b for b in admission_queries.bed_choices(db, actor, hospital_id) if b.free > 0]
     assert len(wards) >= 2, "the demo hospital has two wards with free beds"
     patient_id = _a_patient_not_admitted(db, hospital_id)
-    admitted = admissions.admit(
+    admitted = admission_commands.admit(
         db, actor, hospital_id=hospital_id, patient_id=patient_id, bed_resource_id=wards[0].resource_id
     )
-    admissions.transfer(db, actor, admitted.admission_id, bed_resource_id=wards[1].resource_id, room_number=None)
+    admission_commands.transfer(
+        db, actor, admitted.admission_id, bed_resource_id=wards[1].resource_id, room_number=None
+    )
     longest = db.scalar(
-        select(HospitalPatient.id).where(
+        select(HospitalPatient.id)
+        .where(
             HospitalPatient.hospital_id == hospital_id,
             HospitalPatient.discharge_date.is_(None),
             HospitalPatient.bed_resource_id.is_not(None),
             HospitalPatient.id != admitted.admission_id,
-        ).order_by(HospitalPatient.admission_date).limit(1)
+        )
+        .order_by(HospitalPatient.admission_date)
+        .limit(1)
     )
-    admissions.discharge(db, actor, longest)
+    admission_commands.discharge(db, actor, longest)
 
     physician_id = db.scalar(
         select(Profile.id).where(Profile.hospital_id == hospital_id, Profile.role == UserRole.PHYSICIAN).limit(1)
@@ -230,10 +242,11 @@ def _play_a_day(db: Session, desk: Actor, actor: Actor) -> None:
             PatientWaitlist.hospital_id == hospital_id,
             PatientWaitlist.status == "waiting",
             PatientWaitlist.created_at <= datetime.now(UTC),
-        ).limit(1)
+        )
+        .limit(1)
     )
     if department is not None:
-        assert waitlist.call_next(db, actor, hospital_id=hospital_id, department=department) is not None
+        assert waitlist_commands.call_next(db, actor, hospital_id=hospital_id, department=department) is not None
 
     candidates = open_list.list_open(db, desk, page_size=50).rows
     emergency = next(

@@ -16,7 +16,7 @@ from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from dashboard.domains.floor import resources, waitlist
+from dashboard.domains.floor import bed_figures, resource_list, waitlist_queue
 from dashboard.platform import figures
 from dashboard.shell import data
 from dashboard.shell.gate import TOKEN_KEY
@@ -249,10 +249,10 @@ def test_cached_reads_check_the_role_even_on_a_hit(app_env, tokens):
     from dashboard.platform.actors import Actor
 
     admin = Actor(app_env.users["admin"], UserRole.ADMIN, None)
-    data.cached(resources.category_summary, admin)  # now in the cache
+    data.cached(resource_list.category_summary, admin)  # now in the cache
     outsider = Actor(app_env.users["patient"], UserRole.PATIENT, None)
     with pytest.raises(Exception, match="cannot"):
-        data.cached(resources.category_summary, outsider)
+        data.cached(resource_list.category_summary, outsider)
 
 
 def _app_with_link(token: str, **params: str) -> AppTest:
@@ -302,7 +302,7 @@ def test_resources_shows_beds_in_use_against_the_patients_admitted_here(tokens, 
     at = page("resources.py", tokens[UserRole.HOSPITAL_ADMIN])
     assert not at.exception
     with Session(engine) as session:
-        beds = resources.bed_totals(session, _ha_a(app_env))
+        beds = bed_figures.bed_totals(session, _ha_a(app_env))
     assert beds.not_recorded > 0  # the fixture's wards count beds in use that no admission holds
     cards = {m.label: m for m in at.metric}
     assert cards["Free beds now"].value == str(beds.available)
@@ -326,7 +326,7 @@ def test_admissions_says_how_the_patients_in_hospital_meet_the_beds_in_use(token
     at = page("admissions.py", tokens[UserRole.HOSPITAL_ADMIN])
     assert not at.exception
     with Session(engine) as session:
-        census = resources.bed_census(session, _ha_a(app_env))
+        census = bed_figures.bed_census(session, _ha_a(app_env))
     cards = {m.label: m for m in at.metric}
     assert cards["In hospital now"].value == str(census.admitted)
     assert cards["In hospital now"].help == figures.figure("in_hospital_now").help
@@ -358,8 +358,8 @@ def test_waitlist_offers_only_departments_with_someone_waiting_and_leaves_out_la
     at = page("waitlist.py", tokens[UserRole.HOSPITAL_ADMIN])
     assert not at.exception
     with Session(engine) as session:
-        options = waitlist.call_options(session, _ha_a(app_env))
-        now = waitlist.waiting_now(session, _ha_a(app_env))
+        options = waitlist_queue.call_options(session, _ha_a(app_env))
+        now = waitlist_queue.waiting_now(session, _ha_a(app_env))
     picker = at.selectbox(key="waitlist_call_department")
     assert picker.options == [picker.format_func(d.department) for d in options.departments]
     assert "Dermatology" not in {d.department for d in options.departments}  # nobody there has arrived yet

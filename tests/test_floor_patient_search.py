@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from dashboard.domains.appointments import booking
-from dashboard.domains.floor import admissions
+from dashboard.domains.floor import admission_queries
 from dashboard.platform import people
 from dashboard.platform.errors import NotPermitted
 from db.models import AuditLog, Profile
@@ -30,7 +30,7 @@ def phoned(db_session, floor):
 def found(db, actor, text):
     """(admissions' user ids, appointments' user ids) for one search."""
     return (
-        [p.user_id for p in admissions.find_patients(db, actor, text)],
+        [p.user_id for p in admission_queries.find_patients(db, actor, text)],
         [p.user_id for p in booking.find_patients(db, actor, text)],
     )
 
@@ -59,14 +59,14 @@ def test_the_patient_number_finds_the_patient_and_names_still_do(db_session, pho
     assert found(db_session, actor, musa) == ([musa], [musa])
     assert found(db_session, actor, f"  {musa.upper()} ") == ([musa], [musa])
     assert found(db_session, actor, musa[:-1]) == ([], [])  # a number is matched whole
-    (amaka,) = admissions.find_patients(db_session, actor, "amaka eze")
+    (amaka,) = admission_queries.find_patients(db_session, actor, "amaka eze")
     assert (amaka.name, amaka.already_admitted, amaka.admitted_at_hospital) == (
         "Amaka Eze",
         True,
         floor_rows.HOSPITAL_A,
     )
     # Found by phone, the admit form still says where the patient is admitted.
-    (by_phone,) = admissions.find_patients(db_session, actor, "0803 555 0142")
+    (by_phone,) = admission_queries.find_patients(db_session, actor, "0803 555 0142")
     assert by_phone == amaka
 
 
@@ -79,11 +79,11 @@ def test_wildcards_and_staff_are_not_found(db_session, phoned):
 
 def test_each_caller_keeps_its_role_rule_and_audit_row(db_session, phoned):
     actor = phoned.actor("ha_a")
-    admissions.find_patients(db_session, actor, "0803 555 0142")
+    admission_queries.find_patients(db_session, actor, "0803 555 0142")
     booking.find_patients(db_session, actor, "0803 555 0142")
     kinds = db_session.scalars(select(AuditLog.action_type).where(AuditLog.user_id == actor.user_id)).all()
     assert {"patient_search", "appointment_patient_search"} <= set(kinds)
-    for search in (admissions.find_patients, booking.find_patients, people.find_patients):
+    for search in (admission_queries.find_patients, booking.find_patients, people.find_patients):
         with pytest.raises(NotPermitted):
             search(db_session, phoned.actor("exec_a"), "amaka")
 

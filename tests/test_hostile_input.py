@@ -28,7 +28,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from dashboard.domains.appointments import booking, changes
-from dashboard.domains.floor import admissions, resources, waitlist
+from dashboard.domains.floor import (
+    admission_commands,
+    admission_queries,
+    resource_commands,
+    resource_list,
+    waitlist_commands,
+)
 from dashboard.domains.governance import audit_trail, hospitals
 from dashboard.domains.people import passwords, sign_in, staff
 from dashboard.platform.actors import Actor, ClientInfo
@@ -211,7 +217,7 @@ def one_column(db: Session, sql: str, **params):
 def test_resource_counts(db_session, floor, target, counts, junk_id):
     resource_id = {"missing": "no-such-resource", "hostile": junk_id}.get(target, floor.resources.get(target))
     how, _ = attempt(
-        db_session, lambda: resources.update_quantities(db_session, floor.actor("ha_a"), resource_id, **counts)
+        db_session, lambda: resource_commands.update_quantities(db_session, floor.actor("ha_a"), resource_id, **counts)
     )
     if how == "stored":
         assert target in ("a_general", "a_oxygen")
@@ -222,7 +228,7 @@ def test_resource_counts(db_session, floor, target, counts, junk_id):
 @given(target=st.sampled_from(["a_icu", "b_icu", "hostile"]), junk_id=hostile_text)
 def test_resource_confirm_count(db_session, floor, target, junk_id):
     resource_id = junk_id if target == "hostile" else floor.resources[target]
-    how, _ = attempt(db_session, lambda: resources.confirm_count(db_session, floor.actor("ha_a"), resource_id))
+    how, _ = attempt(db_session, lambda: resource_commands.confirm_count(db_session, floor.actor("ha_a"), resource_id))
     assert (how == "stored") == (target == "a_icu")
 
 
@@ -251,7 +257,7 @@ def test_admit(db_session, floor, hospital, patient, bed, physician, room, notes
         "physician_id": pick(physician, floor.profiles),
         "notes": notes,
     }
-    how, row = attempt(db_session, lambda: admissions.admit(db_session, floor.actor("ha_a"), **args))
+    how, row = attempt(db_session, lambda: admission_commands.admit(db_session, floor.actor("ha_a"), **args))
     if how == "stored":
         assert (hospital, patient) == ("a", "patient_5")
         stored = db_session.get(HospitalPatient, row.admission_id) if hasattr(row, "admission_id") else None
@@ -268,7 +274,8 @@ def test_admit(db_session, floor, hospital, patient, bed, physician, room, notes
 def test_discharge(db_session, floor, admission, when, junk):
     admission_id = junk if admission == "hostile" else floor.admissions[admission]
     how, _ = attempt(
-        db_session, lambda: admissions.discharge(db_session, floor.actor("ha_a"), admission_id, discharged_at=when)
+        db_session,
+        lambda: admission_commands.discharge(db_session, floor.actor("ha_a"), admission_id, discharged_at=when),
     )
     if how == "stored":
         assert admission == "amaka_general"
@@ -287,7 +294,7 @@ def test_transfer(db_session, floor, admission, bed, room, junk):
     bed_id = {"": "", "hostile": junk}.get(bed) if bed in ("", "hostile") else floor.resources[bed]
     how, _ = attempt(
         db_session,
-        lambda: admissions.transfer(
+        lambda: admission_commands.transfer(
             db_session, floor.actor("ha_a"), admission_id, bed_resource_id=bed_id, room_number=room
         ),
     )
@@ -320,7 +327,9 @@ def test_waitlist_call_next(db_session, network, queue, hospital, department):
     hospital_id = {"a": network.hospital_a, "b": network.hospital_b}.get(hospital, department)
     how, called = attempt(
         db_session,
-        lambda: waitlist.call_next(db_session, hospital_admin(network), hospital_id=hospital_id, department=department),
+        lambda: waitlist_commands.call_next(
+            db_session, hospital_admin(network), hospital_id=hospital_id, department=department
+        ),
     )
     if how == "stored":
         assert hospital == "a" and department == "Hostile Dept" and called is not None
@@ -337,9 +346,9 @@ def test_waitlist_update(db_session, network, queue, entry, action, reason, prio
     entry_id = reason if entry == "hostile" else queue[entry]
     actor = hospital_admin(network)
     commands = {
-        "cancel": lambda: waitlist.cancel(db_session, actor, entry_id, reason=reason),
-        "priority": lambda: waitlist.change_priority(db_session, actor, entry_id, priority=priority),
-        "complete": lambda: waitlist.complete(db_session, actor, entry_id),
+        "cancel": lambda: waitlist_commands.cancel(db_session, actor, entry_id, reason=reason),
+        "priority": lambda: waitlist_commands.change_priority(db_session, actor, entry_id, priority=priority),
+        "complete": lambda: waitlist_commands.complete(db_session, actor, entry_id),
     }
     how, _ = attempt(db_session, commands[action])
     if how == "stored":
@@ -488,9 +497,9 @@ def test_searches(db_session, floor, search, page, category):
     actor = floor.actor("ha_a")
     admin = floor.actor("admin")
     reads = [
-        lambda: resources.list_resources(db_session, actor, search=search, category=category, page=page),
-        lambda: admissions.list_admitted(db_session, actor, search=search),
-        lambda: admissions.find_patients(db_session, actor, search),
+        lambda: resource_list.list_resources(db_session, actor, search=search, category=category, page=page),
+        lambda: admission_queries.list_admitted(db_session, actor, search=search),
+        lambda: admission_queries.find_patients(db_session, actor, search),
         lambda: booking.find_patients(db_session, actor, search),
         lambda: hospitals.list_hospitals(db_session, admin, search=search),
         lambda: staff.list_staff(db_session, admin, search=search, page=page),
@@ -509,11 +518,11 @@ def test_searches(db_session, floor, search, page, category):
 def test_the_payloads_reach_the_database_unchanged(db_session, floor):
     """Not a property: the nastiest text, once, stored and read back byte for byte (less NUL and the trim)."""
     for payload in PAYLOADS:
-        if not clean(payload) or len(clean(payload)) > admissions.MAX_NOTES_CHARS:
+        if not clean(payload) or len(clean(payload)) > admission_commands.MAX_NOTES_CHARS:
             continue
         savepoint = db_session.begin_nested()
         try:
-            row = admissions.admit(
+            row = admission_commands.admit(
                 db_session,
                 floor.actor("ha_a"),
                 hospital_id=floor.hospital_a,

@@ -24,6 +24,7 @@ def imported_modules(path: Path) -> set[str]:
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
             names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)  # a module imported by name
     return names
 
 
@@ -57,7 +58,7 @@ def test_services_never_import_the_kit_the_shell_or_a_page():
         f"{f.relative_to(ROOT)}: {m}"
         for f in [*service_files(), *python_files("dashboard/platform")]
         for m in imported_modules(f)
-        if m.startswith(above) or m.endswith("_page")
+        if m.startswith(above) or (m.startswith("dashboard.domains.") and m.endswith("_page"))
     ]
     assert offenders == []
 
@@ -92,12 +93,24 @@ def test_every_page_is_a_declaration_or_starts_with_its_access_check():
         assert call.args[0].value == spec.key
 
 
-def test_every_page_file_is_in_the_navigation_table():
+def test_every_page_in_the_table_has_its_file_and_every_other_page_file_is_a_part_of_one():
+    """`<key>_page.py` is a page of the navigation table; any other `*_page.py` is a part a page of its
+    domain imports (a panel, a form, its charts), never an orphan."""
     from dashboard.shell.navigation import PAGES
 
-    assert sorted(p.relative_to(DOMAINS) for p in page_files()) == sorted(
-        spec.path.relative_to(DOMAINS) for spec in PAGES
-    )
+    listed = {spec.path for spec in PAGES}
+    assert all(path.is_file() for path in listed)
+    for part in set(page_files()) - listed:
+        module = ".".join(part.relative_to(ROOT).with_suffix("").parts)
+        importers = [p for p in page_files() if p != part and module in imported_modules(p)]
+        assert importers, f"{part.relative_to(ROOT)} is neither in the navigation table nor imported by a page"
+
+
+def test_page_parts_run_nothing_at_import_either():
+    for path in page_files():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        calls = [n for n in tree.body if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)]
+        assert calls == [], f"{path.relative_to(ROOT)} runs code at import"
 
 
 def test_app_entry_has_no_pages_folder_beside_it():

@@ -27,7 +27,13 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from dashboard.domains.appointments import appointment_figures
-from dashboard.domains.floor import admissions, resources, waitlist
+from dashboard.domains.floor import (
+    admission_queries,
+    resource_commands,
+    resource_list,
+    waitlist_commands,
+    waitlist_queue,
+)
 from dashboard.domains.money import wallet_ledger, wallet_reconciliation
 from dashboard.domains.money.wallet_ledger import InsufficientFunds
 from dashboard.domains.overview import overview
@@ -105,17 +111,17 @@ def actors_for(network: Network) -> list[Actor]:
 def reads_for(actor: Actor, today: date) -> list[tuple[str, Callable]]:
     month_ago = today - timedelta(days=30)
     found = [
-        ("resources.category_summary", lambda db: resources.category_summary(db, actor)),
-        ("resources.list_resources", lambda db: resources.list_resources(db, actor, page=1)),
+        ("resource_list.category_summary", lambda db: resource_list.category_summary(db, actor)),
+        ("resource_list.list_resources", lambda db: resource_list.list_resources(db, actor, page=1)),
         ("overview.overview_counts", lambda db: overview.overview_counts(db, actor)),
-        ("admissions.census", lambda db: admissions.census(db, actor)),
+        ("admission_queries.census", lambda db: admission_queries.census(db, actor)),
         ("appointment_figures.figures",
          lambda db: appointment_figures.figures(db, actor, start=month_ago, end=today)),
     ]  # fmt: skip
     if actor.role is not UserRole.EXECUTIVE:  # the waitlist is for those who run the hospitals
         found += [
-            ("waitlist.queue_summary", lambda db: waitlist.queue_summary(db, actor)),
-            ("waitlist.queue", lambda db: waitlist.queue(db, actor)),
+            ("waitlist_queue.queue_summary", lambda db: waitlist_queue.queue_summary(db, actor)),
+            ("waitlist_queue.queue", lambda db: waitlist_queue.queue(db, actor)),
         ]
     return found
 
@@ -138,11 +144,11 @@ def move_one_unit(actor: Actor, network: Network, rng: random.Random) -> Callabl
         # Read the counts under the row's lock, as the change will be made: another session moving the same
         # unit at the same moment would otherwise be told, rightly, that there is nothing left to change.
         db.execute(select(HospitalResource.id).where(HospitalResource.id == resource_id).with_for_update())
-        now = resources.get_resource(db, actor, resource_id)
+        now = resource_list.get_resource(db, actor, resource_id)
         step = 1 if now.available > 0 else -1 if now.in_use > 0 else 0
         if step == 0:
             return None  # nothing to move on an all-maintenance resource; a read after all
-        return resources.update_quantities(
+        return resource_commands.update_quantities(
             db, actor, resource_id, total=now.total, available=now.available - step, in_use=now.in_use + step,
             maintenance=now.maintenance,
         )  # fmt: skip
@@ -155,7 +161,7 @@ def call_next(actor: Actor, network: Network, rng: random.Random) -> Callable | 
     if not network.departments[hospital]:
         return None
     department = rng.choice(network.departments[hospital])
-    return lambda db: waitlist.call_next(db, actor, hospital_id=hospital, department=department)
+    return lambda db: waitlist_commands.call_next(db, actor, hospital_id=hospital, department=department)
 
 
 def pick(actor: Actor, network: Network, rng: random.Random, today: date) -> tuple[str, Callable]:
@@ -163,10 +169,10 @@ def pick(actor: Actor, network: Network, rng: random.Random, today: date) -> tup
         return rng.choice(reads_for(actor, today))
     writes = [("wallet_ledger.transfer", transfer(network, rng))]
     if actor.role is not UserRole.EXECUTIVE:  # executives read; the ledger's platform postings need no role
-        writes.append(("resources.update_quantities", move_one_unit(actor, network, rng)))
+        writes.append(("resource_commands.update_quantities", move_one_unit(actor, network, rng)))
         called = call_next(actor, network, rng)
         if called is not None:
-            writes.append(("waitlist.call_next", called))
+            writes.append(("waitlist_commands.call_next", called))
     return rng.choice(writes)
 
 
@@ -227,9 +233,15 @@ def test_twenty_sessions_reading_and_writing_at_once(loaded):
     assert all(latencies), "a session never finished an operation"
     assert throughput >= MIN_OPERATIONS_PER_SECOND
     assert p95 <= MAX_P95_SECONDS
-    writes = counts["wallet_ledger.transfer"] + counts["resources.update_quantities"] + counts["waitlist.call_next"]
+    writes = (
+        counts["wallet_ledger.transfer"]
+        + counts["resource_commands.update_quantities"]
+        + counts["waitlist_commands.call_next"]
+    )
     assert (
-        counts["wallet_ledger.transfer"] > 0 and counts["resources.update_quantities"] > 0 and writes > len(every) / 10
+        counts["wallet_ledger.transfer"] > 0
+        and counts["resource_commands.update_quantities"] > 0
+        and writes > len(every) / 10
     )
 
     with Session(database.owner) as db:
@@ -259,6 +271,6 @@ def test_twenty_sessions_reading_and_writing_at_once(loaded):
                 ).all()
             )
         )
-        assert audited["resource_updated"] == counts["resources.update_quantities"]
-        assert audited["waitlist_patient_called"] == counts["waitlist.call_next"]
+        assert audited["resource_updated"] == counts["resource_commands.update_quantities"]
+        assert audited["waitlist_patient_called"] == counts["waitlist_commands.call_next"]
         assert audited["permission_denied"] == audited["scope_violation"] == 0

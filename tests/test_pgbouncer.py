@@ -39,7 +39,7 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
-from dashboard.domains.floor import resources, waitlist
+from dashboard.domains.floor import resource_commands, resource_list, waitlist_commands
 from dashboard.domains.overview import overview
 from dashboard.platform.actors import Actor
 from dashboard.platform.errors import NotFound, NotPermitted
@@ -348,21 +348,23 @@ def test_page_services_read_and_write_through_pgbouncer_under_row_level_security
         with app.connect() as conn:
             assert roles.privilege_warnings(conn) == []  # least privilege: RLS holds this role
         for _ in range(7):  # past psycopg's prepare threshold, had it not been turned off
-            beds = {s.category: s for s in data.call(resources.category_summary, ha_a)}["beds"]
+            beds = {s.category: s for s in data.call(resource_list.category_summary, ha_a)}["beds"]
             assert (beds.total, beds.available) == (4, 3)  # hospital A's only
-            network_beds = {s.category: s for s in data.call(resources.category_summary, admin)}["beds"]
+            network_beds = {s.category: s for s in data.call(resource_list.category_summary, admin)}["beds"]
             assert network_beds.total == 10
         figures = data.call(overview.overview_figures, ha_a)
         assert figures.free_beds.value == 3
 
         updated = data.write(
-            resources.update_quantities, ha_a, pooled.resource_a, total=4, available=1, in_use=3, maintenance=0
+            resource_commands.update_quantities, ha_a, pooled.resource_a, total=4, available=1, in_use=3, maintenance=0
         )
         assert updated.available == 1
-        called = data.write(waitlist.call_next, ha_a, hospital_id=pooled.network.hospital_a, department="Cardiology")
+        called = data.write(
+            waitlist_commands.call_next, ha_a, hospital_id=pooled.network.hospital_a, department="Cardiology"
+        )
         assert called is not None and called.hospital_id == pooled.network.hospital_a
         with pytest.raises(NotFound):  # another hospital's row: row-level security hides it from A's scope
-            data.write(resources.update_quantities, ha_a, pooled.resource_b, total=6, available=0, in_use=6,
+            data.write(resource_commands.update_quantities, ha_a, pooled.resource_b, total=6, available=0, in_use=6,
                        maintenance=0)  # fmt: skip
 
         with Session(pooled.direct) as session:  # what reached the server, read past the pooler
@@ -390,8 +392,8 @@ def test_a_refusal_audited_on_a_second_connection_is_served_from_the_reserve(poo
     try:
         started = time.monotonic()
         with pytest.raises(NotPermitted):
-            data.write(resources.update_quantities, executive, pooled.resource_a, total=4, available=0, in_use=4,
-                       maintenance=0)  # fmt: skip
+            data.write(resource_commands.update_quantities, executive, pooled.resource_a, total=4, available=0,
+                       in_use=4, maintenance=0)  # fmt: skip
         waited = time.monotonic() - started
     finally:
         app.dispose()

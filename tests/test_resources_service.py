@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dashboard.domains.floor import resources
+from dashboard.domains.floor import bed_figures, resource_commands, resource_list
 from dashboard.platform.errors import InvalidInput, NotFound, NotPermitted, OutOfScope
 from dashboard.platform.settings import Settings
 from db.models import AuditLog, HospitalResource
@@ -40,7 +40,7 @@ def audit_count(db) -> int:
 
 
 def test_category_summary_adds_up_per_category_in_scope(db_session, floor):
-    summary = resources.category_summary(db_session, floor.actor("ha_a"))
+    summary = resource_list.category_summary(db_session, floor.actor("ha_a"))
     by_category = {s.category: s for s in summary}
     assert [s.category for s in summary] == ["beds", "equipment", "supplies"]  # vocabulary order
     beds = by_category["beds"]
@@ -52,23 +52,23 @@ def test_category_summary_adds_up_per_category_in_scope(db_session, floor):
 
 
 def test_category_summary_of_the_network_includes_both_hospitals(db_session, floor):
-    network = {s.category: s for s in resources.category_summary(db_session, floor.actor("admin"))}
+    network = {s.category: s for s in resource_list.category_summary(db_session, floor.actor("admin"))}
     assert network["beds"].total >= 26 + 22 and network["beds"].resources >= 7
 
 
 def test_utilisation_is_none_when_nothing_is_usable(db_session, floor):
     floor_rows.add_resource(db_session, floor.hospital_a, ("a", "X-ray machines", "equipment", 0, 0, 0, 0, 1))
     floor_rows.add_resource(db_session, floor.hospital_b, ("b", "Dialysis machines", "equipment", 2, 0, 0, 2, 1))
-    summary = {s.category: s for s in resources.category_summary(db_session, floor.actor("ha_b"))}
+    summary = {s.category: s for s in resource_list.category_summary(db_session, floor.actor("ha_b"))}
     assert summary["equipment"].utilisation is None
-    row = resources.list_resources(db_session, floor.actor("ha_b"), category="equipment", values=DEFAULTS).rows[0]
+    row = resource_list.list_resources(db_session, floor.actor("ha_b"), category="equipment", values=DEFAULTS).rows[0]
     assert row.utilisation is None and row.free_percent == 0.0 and row.low  # all in maintenance: none to use
     assert row.status == "maintenance"
 
 
 @pytest.mark.parametrize("who", ["ha_a", "exec_a", "comp_a"])
 def test_list_resources_holds_only_hospital_a_low_ones_first(db_session, floor, who):
-    page = resources.list_resources(db_session, floor.actor(who), values=DEFAULTS)
+    page = resource_list.list_resources(db_session, floor.actor(who), values=DEFAULTS)
     assert page.total == 7 and {r.hospital_id for r in page.rows} == {floor.hospital_a}
     assert {r.hospital_name for r in page.rows} == {HOSPITAL_A}
     assert [(r.name, r.low) for r in page.rows] == [
@@ -94,13 +94,13 @@ def test_list_resources_holds_only_hospital_a_low_ones_first(db_session, floor, 
 
 def test_list_resources_filters_searches_and_pages(db_session, floor):
     admin = floor.actor("admin")
-    b_rows = resources.list_resources(db_session, admin, search="bello", values=DEFAULTS).rows
+    b_rows = resource_list.list_resources(db_session, admin, search="bello", values=DEFAULTS).rows
     assert {r.hospital_name for r in b_rows} == {HOSPITAL_B} and len(b_rows) == 2
-    icu = resources.list_resources(db_session, floor.actor("ha_a"), search="icu", values=DEFAULTS)
+    icu = resource_list.list_resources(db_session, floor.actor("ha_a"), search="icu", values=DEFAULTS)
     assert [r.name for r in icu.rows] == ["ICU beds"]
-    equipment = resources.list_resources(db_session, floor.actor("ha_a"), category="equipment", values=DEFAULTS)
+    equipment = resource_list.list_resources(db_session, floor.actor("ha_a"), category="equipment", values=DEFAULTS)
     assert [r.name for r in equipment.rows] == ["Ventilators"]
-    second = resources.list_resources(db_session, floor.actor("ha_a"), page=2, page_size=3, values=DEFAULTS)
+    second = resource_list.list_resources(db_session, floor.actor("ha_a"), page=2, page_size=3, values=DEFAULTS)
     assert (
         second.total == 7
         and second.page == 2
@@ -112,19 +112,19 @@ def test_list_resources_filters_searches_and_pages(db_session, floor):
         ]
     )
     with pytest.raises(InvalidInput, match="resource categories"):
-        resources.list_resources(db_session, floor.actor("ha_a"), category="beds'; drop table x")
+        resource_list.list_resources(db_session, floor.actor("ha_a"), category="beds'; drop table x")
 
 
 def test_stale_and_low_follow_the_settings(db_session, floor):
     strict = Settings(stale_hours=1.5, stale_clear_hours=1, low_availability_raise_percent=30)
-    rows = {r.name: r for r in resources.list_resources(db_session, floor.actor("ha_a"), values=strict).rows}
+    rows = {r.name: r for r in resource_list.list_resources(db_session, floor.actor("ha_a"), values=strict).rows}
     assert rows["General ward beds"].stale and not rows["Maternity beds"].stale
     assert rows["ICU beds"].low and rows["Oxygen cylinders"].low and not rows["Maternity beds"].low
 
 
 def test_export_resources_is_audited_with_its_filters(db_session, floor):
     actor = floor.actor("comp_a")
-    rows, truncated = resources.export_resources(db_session, actor, category="beds", search="", values=DEFAULTS)
+    rows, truncated = resource_list.export_resources(db_session, actor, category="beds", search="", values=DEFAULTS)
     assert len(rows) == 5 and not truncated and {r.hospital_id for r in rows} == {floor.hospital_a}
     (entry,) = audit_rows(db_session, actor.user_id, "resources_exported")
     assert entry.new_values == {"category": "beds", "search": None, "rows": 5}
@@ -132,7 +132,7 @@ def test_export_resources_is_audited_with_its_filters(db_session, floor):
 
 
 def test_low_availability_alerts_worst_first_with_the_band_between_levels(db_session, floor):
-    alerts = resources.low_availability_alerts(db_session, floor.actor("ha_a"), values=DEFAULTS)
+    alerts = resource_list.low_availability_alerts(db_session, floor.actor("ha_a"), values=DEFAULTS)
     assert [(a.name, a.free_percent, a.at_raise_level) for a in alerts] == [
         ("Paediatric beds", 0.0, True),
         ("Ventilators", 0.0, True),
@@ -143,11 +143,11 @@ def test_low_availability_alerts_worst_first_with_the_band_between_levels(db_ses
     # The page applies the hysteresis: an alert raised before stays up in the band, a new one does not.
     assert DEFAULTS.low_availability.breached(oxygen.free_percent, was_raised=True)
     assert not DEFAULTS.low_availability.breached(oxygen.free_percent, was_raised=False)
-    assert resources.low_availability_alerts(db_session, floor.actor("ha_b"), values=DEFAULTS) == []
+    assert resource_list.low_availability_alerts(db_session, floor.actor("ha_b"), values=DEFAULTS) == []
 
 
 def test_beds_by_hospital_counts_free_beds_per_ward(db_session, floor):
-    (row,) = resources.beds_by_hospital(db_session, floor.actor("ha_a"), values=DEFAULTS)
+    (row,) = bed_figures.beds_by_hospital(db_session, floor.actor("ha_a"), values=DEFAULTS)
     assert row.hospital_name == HOSPITAL_A
     free = (row.free_general, row.free_icu, row.free_maternity, row.free_paediatric, row.free_total)
     assert free == (5, 1, 2, 0, 10)  # the total includes the 2 isolation beds
@@ -155,11 +155,11 @@ def test_beds_by_hospital_counts_free_beds_per_ward(db_session, floor):
     assert row.last_update == pytest.approx(datetime.now(UTC) - timedelta(hours=1), abs=timedelta(seconds=30))
     assert row.hours_since_update == pytest.approx(1, abs=0.1) and not row.stale
     strict = Settings(stale_hours=0.5, stale_clear_hours=0.4)
-    assert resources.beds_by_hospital(db_session, floor.actor("ha_a"), values=strict)[0].stale
+    assert bed_figures.beds_by_hospital(db_session, floor.actor("ha_a"), values=strict)[0].stale
 
 
 def test_beds_by_hospital_of_the_network_has_a_row_per_hospital(db_session, floor):
-    rows = {r.hospital_id: r for r in resources.beds_by_hospital(db_session, floor.actor("admin"), values=DEFAULTS)}
+    rows = {r.hospital_id: r for r in bed_figures.beds_by_hospital(db_session, floor.actor("admin"), values=DEFAULTS)}
     assert {floor.hospital_a, floor.hospital_b} <= set(rows)
     b = rows[floor.hospital_b]
     assert (b.free_general, b.free_icu, b.free_total, b.in_use, b.usable) == (10, 2, 12, 10, 22)
@@ -172,7 +172,7 @@ def test_a_hospital_with_no_beds_has_an_empty_stale_row(db_session, floor):
     empty = Hospital(name="Zuru General Hospital", city="Zuru", state="Kebbi")
     db_session.add(empty)
     db_session.flush()
-    rows = {r.hospital_id: r for r in resources.beds_by_hospital(db_session, floor.actor("admin"), values=DEFAULTS)}
+    rows = {r.hospital_id: r for r in bed_figures.beds_by_hospital(db_session, floor.actor("admin"), values=DEFAULTS)}
     row = rows[empty.id]
     assert (row.free_total, row.usable, row.occupancy, row.last_update, row.stale) == (0, 0, None, None, True)
 
@@ -180,37 +180,29 @@ def test_a_hospital_with_no_beds_has_an_empty_stale_row(db_session, floor):
 def test_free_icu_beds_fresh_before_stale(db_session, floor):
     rows = [
         r
-        for r in resources.free_icu_beds(db_session, floor.actor("admin"), values=DEFAULTS)
+        for r in bed_figures.free_icu_beds(db_session, floor.actor("admin"), values=DEFAULTS)
         if r.hospital_id in (floor.hospital_a, floor.hospital_b)
     ]
     assert [(r.hospital_name, r.free_icu, r.stale) for r in rows] == [(HOSPITAL_B, 2, False), (HOSPITAL_A, 1, True)]
     assert (rows[0].city, rows[0].state) == ("Sokoto", "Sokoto") and rows[0].latitude == pytest.approx(13.0059)
-    scoped = resources.free_icu_beds(db_session, floor.actor("ha_a"), values=DEFAULTS)
+    scoped = bed_figures.free_icu_beds(db_session, floor.actor("ha_a"), values=DEFAULTS)
     assert [r.hospital_id for r in scoped] == [floor.hospital_a]
 
 
 def test_free_icu_beds_leaves_out_a_full_icu(db_session, floor):
-    resources.update_quantities(
+    resource_commands.update_quantities(
         db_session, floor.actor("ha_b"), floor.resources["b_icu"], total=2, available=0, in_use=2, maintenance=0
     )
-    assert resources.free_icu_beds(db_session, floor.actor("ha_b"), values=DEFAULTS) == []
-
-
-def test_resource_choices_name_hospital_and_resource(db_session, floor):
-    choices = resources.resource_choices(db_session, floor.actor("ha_b"))
-    assert choices == [
-        (floor.resources["b_general"], f"{HOSPITAL_B} — General ward beds"),
-        (floor.resources["b_icu"], f"{HOSPITAL_B} — ICU beds"),
-    ]
+    assert bed_figures.free_icu_beds(db_session, floor.actor("ha_b"), values=DEFAULTS) == []
 
 
 def test_get_resource_of_another_hospital_is_refused_and_audited(db_session, engine, floor):
     actor = floor.actor("ha_a")
-    assert resources.get_resource(db_session, actor, floor.resources["a_icu"]).name == "ICU beds"
+    assert resource_list.get_resource(db_session, actor, floor.resources["a_icu"]).name == "ICU beds"
     with pytest.raises(OutOfScope):
-        resources.get_resource(db_session, actor, floor.resources["b_icu"])
+        resource_list.get_resource(db_session, actor, floor.resources["b_icu"])
     with pytest.raises(NotFound):
-        resources.get_resource(db_session, actor, "no-such-resource")
+        resource_list.get_resource(db_session, actor, "no-such-resource")
     assert "scope_violation" in refusals(engine, actor.user_id)
 
 
@@ -220,7 +212,9 @@ def test_get_resource_of_another_hospital_is_refused_and_audited(db_session, eng
 def test_update_quantities_changes_counts_recomputes_status_and_audits_changes_only(db_session, floor):
     actor = floor.actor("ha_a")
     resource_id = floor.resources["a_general"]
-    row = resources.update_quantities(db_session, actor, resource_id, total=10, available=1, in_use=8, maintenance=1)
+    row = resource_commands.update_quantities(
+        db_session, actor, resource_id, total=10, available=1, in_use=8, maintenance=1
+    )
     assert (row.total, row.available, row.in_use, row.maintenance, row.status) == (10, 1, 8, 1, "limited")
     assert row.status == resource_status(10, 1, 1)
     assert resource_counts(db_session, resource_id) == (10, 1, 8, 1, "limited")
@@ -241,7 +235,7 @@ def test_update_quantities_changes_counts_recomputes_status_and_audits_changes_o
 
 
 def test_update_quantities_accepts_typed_whole_numbers(db_session, floor):
-    row = resources.update_quantities(
+    row = resource_commands.update_quantities(
         db_session,
         floor.actor("ha_a"),
         floor.resources["a_oxygen"],
@@ -255,7 +249,7 @@ def test_update_quantities_accepts_typed_whole_numbers(db_session, floor):
 
 def test_update_quantities_of_the_network_admin_names_the_hospital(db_session, floor):
     actor = floor.actor("admin")
-    resources.update_quantities(
+    resource_commands.update_quantities(
         db_session, actor, floor.resources["b_icu"], total=3, available=3, in_use=0, maintenance=0
     )
     (entry,) = audit_rows(db_session, actor.user_id, "resource_updated")
@@ -267,7 +261,7 @@ def test_update_quantities_of_the_network_admin_names_the_hospital(db_session, f
     [(0, 0, 0, 0), (5, 0, 0, 5)],
 )
 def test_status_follows_the_demo_rule(db_session, floor, total, available, in_use, maintenance):
-    row = resources.update_quantities(
+    row = resource_commands.update_quantities(
         db_session,
         floor.actor("ha_a"),
         floor.resources["a_ventilators"],
@@ -283,7 +277,7 @@ def test_status_follows_the_demo_rule(db_session, floor, total, available, in_us
 def test_counts_that_do_not_add_up_are_refused_in_a_sentence(db_session, floor):
     before = audit_count(db_session)
     with pytest.raises(InvalidInput) as refused:
-        resources.update_quantities(
+        resource_commands.update_quantities(
             db_session,
             floor.actor("ha_a"),
             floor.resources["a_general"],
@@ -316,7 +310,7 @@ def test_bad_numbers_are_refused_naming_the_field_and_nothing_is_written(db_sess
     counts = {"total": 10, "available": 5, "in_use": 4, "maintenance": 1, field: value}
     before = audit_count(db_session)
     with pytest.raises(InvalidInput) as refused:
-        resources.update_quantities(db_session, floor.actor("ha_a"), floor.resources["a_general"], **counts)
+        resource_commands.update_quantities(db_session, floor.actor("ha_a"), floor.resources["a_general"], **counts)
     assert str(refused.value).startswith(message)
     assert resource_counts(db_session, floor.resources["a_general"]) == (10, 5, 4, 1, "available")
     assert audit_count(db_session) == before
@@ -325,11 +319,11 @@ def test_bad_numbers_are_refused_naming_the_field_and_nothing_is_written(db_sess
 def test_in_use_cannot_drop_below_the_beds_patients_hold(db_session, floor):
     # One patient (Tunde) holds an ICU bed: in use can go down to 1, not to 0.
     with pytest.raises(InvalidInput, match=r"ICU beds in use cannot go below 1: a patient admitted at .* holds one"):
-        resources.update_quantities(
+        resource_commands.update_quantities(
             db_session, floor.actor("ha_a"), floor.resources["a_icu"], total=4, available=4, in_use=0, maintenance=0
         )
     assert resource_counts(db_session, floor.resources["a_icu"])[:4] == (4, 1, 3, 0)
-    row = resources.update_quantities(
+    row = resource_commands.update_quantities(
         db_session, floor.actor("ha_a"), floor.resources["a_icu"], total=4, available=3, in_use=1, maintenance=0
     )
     assert row.in_use == 1
@@ -338,7 +332,7 @@ def test_in_use_cannot_drop_below_the_beds_patients_hold(db_session, floor):
 def test_nothing_to_change_is_refused(db_session, floor):
     before = audit_count(db_session)
     with pytest.raises(InvalidInput, match="Nothing to change"):
-        resources.update_quantities(
+        resource_commands.update_quantities(
             db_session,
             floor.actor("ha_a"),
             floor.resources["a_general"],
@@ -353,27 +347,25 @@ def test_nothing_to_change_is_refused(db_session, floor):
 def test_update_of_another_hospital_is_refused_audited_and_unwritten(db_session, engine, floor):
     actor = floor.actor("ha_a")
     with pytest.raises(OutOfScope):
-        resources.update_quantities(
+        resource_commands.update_quantities(
             db_session, actor, floor.resources["b_general"], total=20, available=0, in_use=20, maintenance=0
         )
     assert "scope_violation" in refusals(engine, actor.user_id)
     assert resource_counts(db_session, floor.resources["b_general"])[:4] == (20, 10, 10, 0)
     with pytest.raises(NotFound, match="no longer exists"):
-        resources.update_quantities(db_session, actor, "gone", total=1, available=1, in_use=0, maintenance=0)
+        resource_commands.update_quantities(db_session, actor, "gone", total=1, available=1, in_use=0, maintenance=0)
 
 
 @pytest.mark.parametrize("who", ["exec_a", "comp_a"])
 def test_readers_who_are_not_writers_cannot_change_counts(db_session, engine, floor, who):
     actor = floor.actor(who)
     with pytest.raises(NotPermitted, match="cannot change resource counts"):
-        resources.update_quantities(
+        resource_commands.update_quantities(
             db_session, actor, floor.resources["a_general"], total=10, available=4, in_use=5, maintenance=1
         )
     with pytest.raises(NotPermitted):
-        resources.confirm_count(db_session, actor, floor.resources["a_general"])
-    with pytest.raises(NotPermitted):
-        resources.resource_choices(db_session, actor)
-    assert refusals(engine, actor.user_id).count("permission_denied") == 3
+        resource_commands.confirm_count(db_session, actor, floor.resources["a_general"])
+    assert refusals(engine, actor.user_id).count("permission_denied") == 2
     assert resource_counts(db_session, floor.resources["a_general"])[:4] == (10, 5, 4, 1)
 
 
@@ -386,7 +378,7 @@ def test_update_locks_the_row_for_update(db_session, floor, monkeypatch):
         return original(statement, *args, **kwargs)
 
     monkeypatch.setattr(db_session, "execute", spy)
-    resources.update_quantities(
+    resource_commands.update_quantities(
         db_session, floor.actor("ha_a"), floor.resources["a_general"], total=10, available=4, in_use=5, maintenance=1
     )
     assert any("FOR UPDATE OF hospital_resources" in s for s in statements)
@@ -398,10 +390,10 @@ def test_update_locks_the_row_for_update(db_session, floor, monkeypatch):
 def test_confirm_count_makes_a_stale_count_fresh_and_is_audited(db_session, floor):
     actor = floor.actor("ha_a")
     resource_id = floor.resources["a_icu"]
-    assert resources.get_resource(db_session, actor, resource_id, values=DEFAULTS).stale
-    confirmed = resources.confirm_count(db_session, actor, resource_id)
+    assert resource_list.get_resource(db_session, actor, resource_id, values=DEFAULTS).stale
+    confirmed = resource_commands.confirm_count(db_session, actor, resource_id)
     db_session.expire_all()
-    row = resources.get_resource(db_session, actor, resource_id, values=DEFAULTS)
+    row = resource_list.get_resource(db_session, actor, resource_id, values=DEFAULTS)
     assert row.updated_at == confirmed and not row.stale and row.hours_since_update == pytest.approx(0, abs=0.05)
     assert (row.total, row.available, row.in_use, row.maintenance) == (4, 1, 3, 0)  # counts untouched
     (entry,) = audit_rows(db_session, actor.user_id, "resource_count_confirmed")
@@ -414,7 +406,7 @@ def test_confirm_count_of_another_hospital_is_refused_and_audited(db_session, en
     actor = floor.actor("ha_b")
     before = resource_counts(db_session, floor.resources["a_icu"])
     with pytest.raises(OutOfScope):
-        resources.confirm_count(db_session, actor, floor.resources["a_icu"])
+        resource_commands.confirm_count(db_session, actor, floor.resources["a_icu"])
     assert "scope_violation" in refusals(engine, actor.user_id)
-    assert resources.get_resource(db_session, floor.actor("ha_a"), floor.resources["a_icu"], values=DEFAULTS).stale
+    assert resource_list.get_resource(db_session, floor.actor("ha_a"), floor.resources["a_icu"], values=DEFAULTS).stale
     assert resource_counts(db_session, floor.resources["a_icu"]) == before

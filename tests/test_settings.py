@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.platform import settings
-from dashboard.platform.settings import Level
-from db.settings import SettingsError
+from db import settings
+from db.settings import Level, SettingsError
 
 
 def test_defaults_without_file_or_environment(tmp_path, monkeypatch):
@@ -55,3 +54,26 @@ def test_an_alert_does_not_flap_between_its_levels():
     assert states == [False, False, True, True, True, False, False, True]
     low_free = Level(raise_at=10, clear_at=15, higher_is_worse=False)
     assert low_free.breached(10) and not low_free.breached(12) and low_free.breached(12, was_raised=True)
+
+
+def test_one_settings_object_holds_the_connection_too(tmp_path):
+    environ = {
+        "DATABASE_URL": "postgresql://app@db/healthdash",
+        "HEALTHDASH_POOL_SIZE": "8",
+        "HEALTHDASH_POOLER": "transaction",
+        "HEALTHDASH_ALLOWED_ORIGINS": "https://Ops.Example.ng/, https://b.example.ng",
+        "HEALTHDASH_STALE_HOURS": "6",
+    }
+    values = settings.build(environ)
+    assert values.database_url == "postgresql://app@db/healthdash" and values.pool_size == 8
+    assert values.pooler == "transaction" and values.stale_hours == 6
+    assert values.allowed_origins == {"https://ops.example.ng", "https://b.example.ng"}
+    assert settings.environment(environ).pool_size == 8 and settings.environment({}).pool_size == 5
+
+
+def test_an_address_is_never_read_from_the_settings_file(tmp_path):
+    """The file is for thresholds; addresses carry passwords and come from the environment only."""
+    path = tmp_path / "addresses.toml"
+    path.write_text('database_url = "postgresql://app:secret@db/healthdash"\n')
+    with pytest.raises(SettingsError, match="'database_url', which is not a setting"):
+        settings.build({"HEALTHDASH_SETTINGS_FILE": str(path)})

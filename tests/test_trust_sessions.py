@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from dashboard.domains.floor import waitlist
+from dashboard.domains.floor import waitlist_commands
 from dashboard.domains.people import auth_policy, sessions, staff
 from dashboard.kit import commands
 from dashboard.platform.actors import Actor, ClientInfo
@@ -125,7 +125,7 @@ def test_a_command_from_an_ended_session_is_refused_in_a_sentence_and_writes_not
         age_session(engine, token, idle=timedelta(minutes=16))
     before = calls_recorded(engine, queue_entry)
 
-    guarded = commands.in_a_live_session(waitlist.call_next)
+    guarded = commands.in_a_live_session(waitlist_commands.call_next)
     with pytest.raises(sessions.SessionNoLongerValid) as refused:
         data.write(guarded, actor, hospital_id=app_env.hospital_a, department="Trust")
     assert str(refused.value) in (sessions.SESSION_GONE, sessions.ACCOUNT_CHANGED)
@@ -151,7 +151,10 @@ def test_a_command_with_another_sessions_id_or_none_is_refused(app_env, engine, 
     for actor in (someone_else, no_session):
         with pytest.raises(sessions.SessionNoLongerValid):
             data.write(
-                commands.in_a_live_session(waitlist.call_next), actor, hospital_id=actor.hospital_id, department="Trust"
+                commands.in_a_live_session(waitlist_commands.call_next),
+                actor,
+                hospital_id=actor.hospital_id,
+                department="Trust",
             )
 
 

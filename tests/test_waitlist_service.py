@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
-from dashboard.domains.floor import waitlist
-from dashboard.domains.floor.waitlist import LAGOS
+from dashboard.domains.floor import waitlist_commands, waitlist_queue, waitlist_waits
+from dashboard.platform.dates import LAGOS
 from dashboard.platform.errors import InvalidInput, NotFound, NotPermitted, OutOfScope
 from dashboard.platform.settings import Settings
 from db.base import UserRole
@@ -62,7 +62,7 @@ def status_of(db, entry_id):
 
 def test_queue_is_in_call_next_order_then_called_patients(db_session, two):
     ids = two["ids"]
-    entries = waitlist.queue(db_session, two["ha_a"], department="Cardiology", values=VALUES)
+    entries = waitlist_queue.queue(db_session, two["ha_a"], department="Cardiology", values=VALUES)
     assert [e.id for e in entries] == [
         ids["urgent_5"],
         ids["high_60"],
@@ -92,18 +92,20 @@ def test_queue_is_in_call_next_order_then_called_patients(db_session, two):
 
 
 def test_queue_and_departments_hold_nothing_of_another_hospital(db_session, two):
-    everything = waitlist.queue(db_session, two["ha_a"], values=VALUES)
+    everything = waitlist_queue.queue(db_session, two["ha_a"], values=VALUES)
     assert {e.hospital_id for e in everything} == {two["a"]}
     assert two["ids"]["done"] not in {e.id for e in everything}  # completed entries are not in the live queue
-    assert waitlist.departments(db_session, two["ha_a"]) == ["Cardiology", "Radiology"]
-    assert "Oncology" in waitlist.departments(db_session, two["admin"])
-    assert {two["a"], two["b"]} <= {e.hospital_id for e in waitlist.queue(db_session, two["admin"], values=VALUES)}
+    assert waitlist_queue.departments(db_session, two["ha_a"]) == ["Cardiology", "Radiology"]
+    assert "Oncology" in waitlist_queue.departments(db_session, two["admin"])
+    assert {two["a"], two["b"]} <= {
+        e.hospital_id for e in waitlist_queue.queue(db_session, two["admin"], values=VALUES)
+    }
 
 
 def test_looking_at_the_queue_is_audited_once_per_session_and_filter(db_session, two):
     who = two["ha_a"]
-    waitlist.queue(db_session, who, department="Cardiology", values=VALUES)
-    waitlist.queue(db_session, who, department="Cardiology", values=VALUES)
+    waitlist_queue.queue(db_session, who, department="Cardiology", values=VALUES)
+    waitlist_queue.queue(db_session, who, department="Cardiology", values=VALUES)
     rows = audit_rows(db_session, who.user_id, "waitlist_viewed")
     assert len(rows) == 1 and rows[0].new_values == {"department": "Cardiology"}
 
@@ -111,14 +113,14 @@ def test_looking_at_the_queue_is_audited_once_per_session_and_filter(db_session,
 def test_readers_only(db_session, two):
     executive = actor(UserRole.EXECUTIVE, two["a"], "exec")
     with pytest.raises(NotPermitted):
-        waitlist.queue(db_session, executive)
+        waitlist_queue.queue(db_session, executive)
     with pytest.raises(NotPermitted):
-        waitlist.call_next(db_session, executive, hospital_id=two["a"], department="Cardiology")
+        waitlist_commands.call_next(db_session, executive, hospital_id=two["a"], department="Cardiology")
     assert [r.action_type for r in audit_rows(db_session, executive.user_id)] == ["permission_denied"] * 2
 
 
 def test_queue_summary_per_department_and_priority(db_session, two):
-    summary = waitlist.queue_summary(db_session, two["ha_a"], values=VALUES)
+    summary = waitlist_queue.queue_summary(db_session, two["ha_a"], values=VALUES)
     rows = {(s.department, s.priority): s for s in summary}
     assert [(s.department, s.priority) for s in summary] == [
         ("Cardiology", "urgent"),
@@ -135,7 +137,7 @@ def test_queue_summary_per_department_and_priority(db_session, two):
 
 def test_breaches_worst_first_with_the_hysteresis_band(db_session, two):
     ids = two["ids"]
-    found = waitlist.breaches(db_session, two["ha_a"], values=VALUES)
+    found = waitlist_queue.breaches(db_session, two["ha_a"], values=VALUES)
     # Over by: low 20, high_60 15, high_50 5; high_42 is 3 short but past the clear level.
     assert [e.id for e in found] == [ids["low_200"], ids["high_60"], ids["high_50"], ids["high_42"]]
     assert [e.over_target for e in found] == [True, True, True, False]
@@ -143,7 +145,7 @@ def test_breaches_worst_first_with_the_hysteresis_band(db_session, two):
     level = VALUES.wait_target("high")
     assert level.breached(found[-1].waited_minutes, was_raised=True)
     assert not level.breached(found[-1].waited_minutes, was_raised=False)
-    network = waitlist.breaches(db_session, two["admin"], values=VALUES)
+    network = waitlist_queue.breaches(db_session, two["admin"], values=VALUES)
     assert ids["b_waiting"] in {e.id for e in network}
 
 
@@ -159,7 +161,7 @@ def test_wait_distribution_buckets_the_day_in_lagos_time(db_session, two):
         db, a, patient, priority="urgent", status="completed",
         created_at=datetime(2025, 3, 9, 23, 0, tzinfo=LAGOS), called_after=30,
     )  # fmt: skip
-    buckets = waitlist.wait_distribution(db, two["ha_a"], day=day)
+    buckets = waitlist_waits.wait_distribution(db, two["ha_a"], day=day)
     assert len(buckets) == 20  # every priority and bucket, zeros included
     counts = {(b.priority, b.label): b.patients for b in buckets if b.patients}
     assert counts == {
@@ -169,7 +171,7 @@ def test_wait_distribution_buckets_the_day_in_lagos_time(db_session, two):
         ("low", "60–120 min"): 1,
         ("low", "120+ min"): 1,
     }
-    assert waitlist.wait_distribution(db, two["ha_b"], day=day) == [
+    assert waitlist_waits.wait_distribution(db, two["ha_b"], day=day) == [
         b.__class__(b.priority, b.label, b.lower_minutes, b.upper_minutes, 0) for b in buckets
     ]
 
@@ -189,10 +191,10 @@ def test_median_waits_today_and_the_seven_days_before(db_session, two):
     called(today - timedelta(days=7), 50)
     called(today - timedelta(days=8), 60)  # called 8 days before: outside the window
     called(today, 999, hospital=two["b"])  # another hospital
-    medians = waitlist.median_waits(db, two["ha_a"], today=today)
+    medians = waitlist_waits.median_waits(db, two["ha_a"], today=today)
     assert (medians.today_minutes, medians.today_count) == (pytest.approx(20), 3)
     assert (medians.previous_7_days_minutes, medians.previous_7_days_count) == (pytest.approx(40), 2)
-    empty = waitlist.median_waits(db, two["ha_a"], today=date(2020, 1, 1))
+    empty = waitlist_waits.median_waits(db, two["ha_a"], today=date(2020, 1, 1))
     assert (empty.today_minutes, empty.today_count, empty.previous_7_days_minutes) == (None, 0, None)
 
 
@@ -201,8 +203,8 @@ def test_median_waits_today_and_the_seven_days_before(db_session, two):
 
 def test_call_next_takes_the_most_urgent_then_longest_waiting(db_session, two):
     ids, who = two["ids"], two["ha_a"]
-    first = waitlist.call_next(db_session, who, hospital_id=two["a"], department="Cardiology", values=VALUES)
-    second = waitlist.call_next(db_session, who, hospital_id=two["a"], department="Cardiology", values=VALUES)
+    first = waitlist_commands.call_next(db_session, who, hospital_id=two["a"], department="Cardiology", values=VALUES)
+    second = waitlist_commands.call_next(db_session, who, hospital_id=two["a"], department="Cardiology", values=VALUES)
     assert (first.id, second.id) == (ids["urgent_5"], ids["high_60"])
     assert first.status == "called" and first.called_at is not None and not first.waiting
     assert first.waited_minutes == pytest.approx(5)
@@ -214,14 +216,14 @@ def test_call_next_takes_the_most_urgent_then_longest_waiting(db_session, two):
 
 def test_call_next_on_an_empty_queue_writes_nothing(db_session, two):
     who = two["ha_a"]
-    assert waitlist.call_next(db_session, who, hospital_id=two["a"], department="Dermatology") is None
+    assert waitlist_commands.call_next(db_session, who, hospital_id=two["a"], department="Dermatology") is None
     assert audit_rows(db_session, who.user_id) == []
 
 
 def test_call_next_on_another_hospitals_queue_is_refused_and_audited(db_session, two):
     who = two["ha_a"]
     with pytest.raises(OutOfScope):
-        waitlist.call_next(db_session, who, hospital_id=two["b"], department="Oncology")
+        waitlist_commands.call_next(db_session, who, hospital_id=two["b"], department="Oncology")
     assert status_of(db_session, two["ids"]["b_waiting"]) == "waiting"
     refusal = audit_rows(db_session, who.user_id, "scope_violation")
     assert len(refusal) == 1 and refusal[0].resource_id == two["b"]
@@ -231,9 +233,11 @@ def test_call_next_on_another_hospitals_queue_is_refused_and_audited(db_session,
 def test_an_admin_working_on_one_hospital_cannot_call_anothers_queue(db_session, two):
     admin_on_a = actor(UserRole.ADMIN, two["a"], "admin-a")
     with pytest.raises(OutOfScope):
-        waitlist.call_next(db_session, admin_on_a, hospital_id=two["b"], department="Oncology")
+        waitlist_commands.call_next(db_session, admin_on_a, hospital_id=two["b"], department="Oncology")
     network = two["admin"]
-    called = waitlist.call_next(db_session, network, hospital_id=two["b"], department="Oncology", values=VALUES)
+    called = waitlist_commands.call_next(
+        db_session, network, hospital_id=two["b"], department="Oncology", values=VALUES
+    )
     assert called.id == two["ids"]["b_waiting"]
     assert audit_rows(db_session, network.user_id, "waitlist_patient_called")[0].hospital_id == two["b"]
 
@@ -254,7 +258,7 @@ def test_call_next_bad_input_is_refused(db_session, two, hospital, department, e
     who = two["admin"]
     hospital_id = two["a"] if hospital == "A" else hospital
     with pytest.raises(error) as caught:
-        waitlist.call_next(db_session, who, hospital_id=hospital_id, department=department)
+        waitlist_commands.call_next(db_session, who, hospital_id=hospital_id, department=department)
     assert str(caught.value).endswith(".") and "\n" not in str(caught.value)
     assert status_of(db_session, two["ids"]["urgent_5"]) == "waiting"
     assert audit_rows(db_session, who.user_id) == []
@@ -266,10 +270,10 @@ def test_call_next_bad_input_is_refused(db_session, two, hospital, department, e
 def test_complete_only_a_called_patient(db_session, two):
     ids, who = two["ids"], two["ha_a"]
     with pytest.raises(InvalidInput, match=r"^Only a called patient can be completed; Ada Obi is still waiting\.$"):
-        waitlist.complete(db_session, who, ids["low_200"])
+        waitlist_commands.complete(db_session, who, ids["low_200"])
     with pytest.raises(InvalidInput, match="Ada Obi is already completed"):
-        waitlist.complete(db_session, who, ids["done"])
-    done = waitlist.complete(db_session, who, ids["called"], values=VALUES)
+        waitlist_commands.complete(db_session, who, ids["done"])
+    done = waitlist_commands.complete(db_session, who, ids["called"], values=VALUES)
     assert done.status == "completed" and status_of(db_session, ids["called"]) == "completed"
     assert db_session.get(PatientWaitlist, ids["called"]).completed_at is not None
     rows = audit_rows(db_session, who.user_id, "waitlist_entry_completed")
@@ -282,46 +286,46 @@ def test_cancel_needs_a_reason_and_a_waiting_or_called_patient(db_session, two):
     ids, who = two["ids"], two["ha_a"]
     for reason in ("", "   ", "x" * 201):
         with pytest.raises(InvalidInput, match="reason"):
-            waitlist.cancel(db_session, who, ids["medium_30"], reason=reason)
+            waitlist_commands.cancel(db_session, who, ids["medium_30"], reason=reason)
     with pytest.raises(InvalidInput, match="Only a waiting or called patient can be cancelled; Ada Obi is already"):
-        waitlist.cancel(db_session, who, ids["done"], reason="Left")
+        waitlist_commands.cancel(db_session, who, ids["done"], reason="Left")
     assert status_of(db_session, ids["medium_30"]) == "waiting"
-    cancelled = waitlist.cancel(db_session, who, ids["medium_30"], reason="  Went home  ", values=VALUES)
+    cancelled = waitlist_commands.cancel(db_session, who, ids["medium_30"], reason="  Went home  ", values=VALUES)
     assert cancelled.status == "cancelled"
-    waitlist.cancel(db_session, who, ids["called"], reason="Transferred to A&E")
+    waitlist_commands.cancel(db_session, who, ids["called"], reason="Transferred to A&E")
     rows = audit_rows(db_session, who.user_id, "waitlist_entry_cancelled")
     assert [(r.resource_id, r.old_values, r.new_values) for r in rows] == [
         (ids["medium_30"], {"status": "waiting"}, {"status": "cancelled", "reason": "Went home"}),
         (ids["called"], {"status": "called"}, {"status": "cancelled", "reason": "Transferred to A&E"}),
     ]
-    assert waitlist.cancel(db_session, who, ids["low_200"], reason="x" * 200).status == "cancelled"
+    assert waitlist_commands.cancel(db_session, who, ids["low_200"], reason="x" * 200).status == "cancelled"
 
 
 def test_change_priority_while_waiting_reorders_the_queue(db_session, two):
     ids, who = two["ids"], two["ha_a"]
     with pytest.raises(InvalidInput, match="Priority must be one of"):
-        waitlist.change_priority(db_session, who, ids["low_200"], priority="critical")
+        waitlist_commands.change_priority(db_session, who, ids["low_200"], priority="critical")
     with pytest.raises(InvalidInput, match="^The priority can only be changed while the patient is waiting; Ada Obi"):
-        waitlist.change_priority(db_session, who, ids["called"], priority="low")
+        waitlist_commands.change_priority(db_session, who, ids["called"], priority="low")
     assert audit_rows(db_session, who.user_id) == []
-    moved = waitlist.change_priority(db_session, who, ids["low_200"], priority="urgent", values=VALUES)
+    moved = waitlist_commands.change_priority(db_session, who, ids["low_200"], priority="urgent", values=VALUES)
     assert moved.priority == "urgent" and moved.over_target and moved.target_minutes == 15
     rows = audit_rows(db_session, who.user_id, "waitlist_priority_changed")
     assert [(r.old_values, r.new_values) for r in rows] == [({"priority": "low"}, {"priority": "urgent"})]
     # Waited longest among the urgent ones: called first now.
-    called = waitlist.call_next(db_session, who, hospital_id=two["a"], department="Cardiology")
+    called = waitlist_commands.call_next(db_session, who, hospital_id=two["a"], department="Cardiology")
     assert called.id == ids["low_200"]
     # The same priority again changes nothing and writes nothing.
-    waitlist.change_priority(db_session, who, ids["medium_30"], priority="medium")
+    waitlist_commands.change_priority(db_session, who, ids["medium_30"], priority="medium")
     assert len(audit_rows(db_session, who.user_id, "waitlist_priority_changed")) == 1
 
 
 @pytest.mark.parametrize(
     "command",
     [
-        lambda db, who, entry: waitlist.complete(db, who, entry),
-        lambda db, who, entry: waitlist.cancel(db, who, entry, reason="Went home"),
-        lambda db, who, entry: waitlist.change_priority(db, who, entry, priority="low"),
+        lambda db, who, entry: waitlist_commands.complete(db, who, entry),
+        lambda db, who, entry: waitlist_commands.cancel(db, who, entry, reason="Went home"),
+        lambda db, who, entry: waitlist_commands.change_priority(db, who, entry, priority="low"),
     ],
     ids=["complete", "cancel", "change_priority"],
 )
@@ -375,7 +379,9 @@ def test_two_admins_calling_at_once_call_each_patient_exactly_once(engine, commi
             for round_number in range(len(entries) + 2):
                 barrier.wait()  # both press "Call next" at the same moment
                 with Session(engine) as db, db.begin():
-                    entry = waitlist.call_next(db, admins[index], hospital_id=hospital, department="Cardiology")
+                    entry = waitlist_commands.call_next(
+                        db, admins[index], hospital_id=hospital, department="Cardiology"
+                    )
                 called[index].append(entry and entry.id)
                 barrier.wait()  # both see this round's results before deciding to stop
                 if called[0][round_number] is None and called[1][round_number] is None:
@@ -407,12 +413,12 @@ def test_a_locked_top_entry_is_skipped_not_waited_for(engine, committed_queue):
     first_admin, second_admin = (actor(UserRole.HOSPITAL_ADMIN, hospital, f"lock{i}") for i in range(2))
     with Session(engine) as holder, Session(engine) as other:
         holder.begin()
-        held = waitlist.call_next(holder, first_admin, hospital_id=hospital, department="Cardiology")
+        held = waitlist_commands.call_next(holder, first_admin, hospital_id=hospital, department="Cardiology")
         other.begin()
         # Were the top row waited for instead of skipped, this would fail after 2 seconds, not hang.
         other.execute(text("SET LOCAL lock_timeout = '2s'"))
         started = time.monotonic()
-        taken = waitlist.call_next(other, second_admin, hospital_id=hospital, department="Cardiology")
+        taken = waitlist_commands.call_next(other, second_admin, hospital_id=hospital, department="Cardiology")
         elapsed = time.monotonic() - started
         other.commit()
         holder.rollback()  # the first administrator's call never happened
@@ -433,18 +439,18 @@ def test_an_arrival_after_now_is_in_no_list_or_figure_and_is_never_called(db_ses
     alone = add_entry(db, a, patient, waited=-30, priority="urgent", department="Dermatology")
     # Called "in 5 minutes" after an arrival in the future: not a wait that has happened.
     add_entry(db, a, patient, waited=-20, status="called", called_after=5)
-    assert {future, alone}.isdisjoint(e.id for e in waitlist.queue(db, who, values=VALUES))
-    assert all(e.waited_minutes >= 0 for e in waitlist.queue(db, who, values=VALUES))
-    summary = {(s.department, s.priority): s.waiting for s in waitlist.queue_summary(db, who, values=VALUES)}
+    assert {future, alone}.isdisjoint(e.id for e in waitlist_queue.queue(db, who, values=VALUES))
+    assert all(e.waited_minutes >= 0 for e in waitlist_queue.queue(db, who, values=VALUES))
+    summary = {(s.department, s.priority): s.waiting for s in waitlist_queue.queue_summary(db, who, values=VALUES)}
     assert summary[("Cardiology", "urgent")] == 1 and ("Dermatology", "urgent") not in summary
-    assert future not in {e.id for e in waitlist.breaches(db, who, values=VALUES)}
-    now = waitlist.waiting_now(db, who, values=VALUES)
+    assert future not in {e.id for e in waitlist_queue.breaches(db, who, values=VALUES)}
+    now = waitlist_queue.waiting_now(db, who, values=VALUES)
     assert (now.waiting, now.over_target) == (7, 3)  # the 7 of the fixture; past target: low_200, high_60, high_50
     assert now.longest_wait_minutes == pytest.approx(200)
-    assert waitlist.future_arrivals(db, who) == 2
-    first = waitlist.call_next(db, who, hospital_id=a, department="Cardiology", values=VALUES)
+    assert waitlist_queue.future_arrivals(db, who) == 2
+    first = waitlist_commands.call_next(db, who, hospital_id=a, department="Cardiology", values=VALUES)
     assert first.id == ids["urgent_5"]  # not the urgent patient who has not arrived yet
-    assert waitlist.call_next(db, who, hospital_id=a, department="Dermatology", values=VALUES) is None
+    assert waitlist_commands.call_next(db, who, hospital_id=a, department="Dermatology", values=VALUES) is None
     assert status_of(db, future) == status_of(db, alone) == "waiting"
 
 
@@ -452,25 +458,25 @@ def test_medians_and_the_distribution_leave_out_a_call_after_now(db_session, two
     db, a, who = db_session, two["a"], two["ha_a"]
     patient = add_patient(db, "Later", "Arrival")
     today = db.scalar(select(text("(now() AT TIME ZONE 'Africa/Lagos')::date")))
-    before = waitlist.median_waits(db, who, today=today)
-    buckets = sum(b.patients for b in waitlist.wait_distribution(db, who, day=today))
+    before = waitlist_waits.median_waits(db, who, today=today)
+    buckets = sum(b.patients for b in waitlist_waits.wait_distribution(db, who, day=today))
     add_entry(db, a, patient, waited=-20, status="called", called_after=5)  # arrives and is called later
     add_entry(db, a, patient, waited=10, status="called", called_after=30)  # called 20 minutes from now
-    assert waitlist.median_waits(db, who, today=today) == before
-    assert sum(b.patients for b in waitlist.wait_distribution(db, who, day=today)) == buckets
+    assert waitlist_waits.median_waits(db, who, today=today) == before
+    assert sum(b.patients for b in waitlist_waits.wait_distribution(db, who, day=today)) == buckets
 
 
 def test_waiting_now_is_the_queues_count_and_open_to_every_overview_reader(db_session, two):
     who = two["ha_a"]
-    summary = waitlist.queue_summary(db_session, who, values=VALUES)
-    now = waitlist.waiting_now(db_session, who, values=VALUES)
+    summary = waitlist_queue.queue_summary(db_session, who, values=VALUES)
+    now = waitlist_queue.waiting_now(db_session, who, values=VALUES)
     assert now.waiting == sum(s.waiting for s in summary) == 7
     assert now.over_target == sum(s.over_target for s in summary)
     assert now.longest_wait_minutes == pytest.approx(max(s.longest_wait_minutes for s in summary))
     executive = actor(UserRole.EXECUTIVE, two["a"], "exec")
-    assert waitlist.waiting_now(db_session, executive, values=VALUES) == now
-    assert waitlist.waiting_now(db_session, two["ha_b"], values=VALUES).waiting == 1
-    empty = waitlist.waiting_now(
+    assert waitlist_queue.waiting_now(db_session, executive, values=VALUES) == now
+    assert waitlist_queue.waiting_now(db_session, two["ha_b"], values=VALUES).waiting == 1
+    empty = waitlist_queue.waiting_now(
         db_session, actor(UserRole.HOSPITAL_ADMIN, add_hospital(db_session, "Quiet")), values=VALUES
     )
     assert (empty.waiting, empty.over_target, empty.longest_wait_minutes) == (0, 0, None)
@@ -481,7 +487,7 @@ def test_waiting_now_is_the_queues_count_and_open_to_every_overview_reader(db_se
 
 def test_call_options_list_departments_with_someone_waiting_and_default_to_the_next_patients(db_session, two):
     db, a, who = db_session, two["a"], two["ha_a"]
-    options = waitlist.call_options(db, who)
+    options = waitlist_queue.call_options(db, who)
     assert [(d.department, d.waiting) for d in options.departments] == [("Cardiology", 6), ("Radiology", 1)]
     assert options.next_department == "Cardiology"  # urgent_5 is next
     # An urgent patient in Radiology who has waited longer is now next across the hospital.
@@ -489,17 +495,17 @@ def test_call_options_list_departments_with_someone_waiting_and_default_to_the_n
     add_entry(db, a, patient, waited=8, priority="urgent", department="Radiology")
     add_entry(db, a, patient, waited=-30, priority="urgent", department="Dermatology")  # not arrived: not offered
     add_entry(db, a, patient, waited=30, status="called", department="Neurology")  # nobody waiting there
-    options = waitlist.call_options(db, who)
+    options = waitlist_queue.call_options(db, who)
     assert [(d.department, d.waiting) for d in options.departments] == [("Cardiology", 6), ("Radiology", 2)]
     assert options.next_department == "Radiology"
-    called = waitlist.call_next(db, who, hospital_id=a, department=options.next_department, values=VALUES)
+    called = waitlist_commands.call_next(db, who, hospital_id=a, department=options.next_department, values=VALUES)
     assert called.department == "Radiology" and called.priority == "urgent"
     # The network's administrator picks a hospital: only that hospital's queue is offered.
-    b_options = waitlist.call_options(db, two["admin"], hospital_id=two["b"])
+    b_options = waitlist_queue.call_options(db, two["admin"], hospital_id=two["b"])
     assert ([(d.department, d.waiting) for d in b_options.departments], b_options.next_department) == (
         [("Oncology", 1)],
         "Oncology",
     )
-    assert waitlist.call_options(db, who, hospital_id=two["b"]).departments == []  # scope still applies
+    assert waitlist_queue.call_options(db, who, hospital_id=two["b"]).departments == []  # scope still applies
     quiet = actor(UserRole.HOSPITAL_ADMIN, add_hospital(db, "Quiet Hospital"), "quiet")
-    assert waitlist.call_options(db, quiet) == waitlist.CallOptions([], None)
+    assert waitlist_queue.call_options(db, quiet) == waitlist_queue.CallOptions([], None)

@@ -23,7 +23,6 @@ dashboard/asgi.py through `st.App`:
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -34,9 +33,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from dashboard.shell import session_cookie
+from db.settings import environment
 
 COOKIE_ROUTE = session_cookie.COOKIE_ROUTE
-ALLOWED_ORIGINS_VARIABLE = "HEALTHDASH_ALLOWED_ORIGINS"
 
 HEADERS = (
     (b"content-security-policy", b"frame-ancestors 'none'"),
@@ -55,10 +54,9 @@ def _header(scope, name: bytes) -> str | None:
     return None
 
 
-def allowed_origins(environ=os.environ) -> frozenset[str]:
+def allowed_origins(environ=None) -> frozenset[str]:
     """Extra origins (scheme://host[:port], comma-separated) trusted besides the page's own."""
-    raw = environ.get(ALLOWED_ORIGINS_VARIABLE, "")
-    return frozenset(o.strip().rstrip("/").lower() for o in raw.split(",") if o.strip())
+    return environment(environ).allowed_origins
 
 
 def same_origin(scope, extra: frozenset[str] = frozenset()) -> bool:

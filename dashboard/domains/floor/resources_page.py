@@ -5,347 +5,196 @@ count shows its age, stale ones are flagged, and an administrator can confirm an
 with one click (recorded with the time, audited).
 """
 
+from __future__ import annotations
+
+import pandas as pd
 import streamlit as st
 
-from dashboard.shell.gate import require_page_access
-
-viewer = require_page_access("resources")
-
-import pandas as pd  # noqa: E402
-
-from dashboard.domains.floor import resources  # noqa: E402
-from dashboard.kit import alerts, charts, commands, kpi, listing  # noqa: E402
-from dashboard.kit.header import page_header  # noqa: E402
-from dashboard.platform import permissions, settings  # noqa: E402
-from dashboard.platform.formatting import Noun, count, humanise, md_escape, minutes_words, percent  # noqa: E402
-from dashboard.shell import data  # noqa: E402
-from db.vocab import RESOURCE_CATEGORIES  # noqa: E402
-
-KEY = "resources"
-actor = viewer.actor
-limits = settings.current()
-may_write = viewer.user.role in permissions.writers("resources")
+from dashboard.domains.floor import bed_figures, resource_commands, resource_list, words
+from dashboard.domains.floor.bed_figures import BedTotals
+from dashboard.kit import alerts, charts, commands, kpi, listing
+from dashboard.kit.commands import Command
+from dashboard.kit.page import PageContext
+from dashboard.kit.tables import Column, Table, hospital_column
+from dashboard.platform import settings
+from dashboard.platform.formatting import Noun, count, humanise, md_escape, percent
+from dashboard.shell import data
+from db.vocab import RESOURCE_CATEGORIES
 
 
-def _age(hours: float | None) -> str:
-    return "never" if hours is None else f"{minutes_words(hours * 60)} ago"
+def _beds(label: str, part: str) -> Column:
+    return Column(label, lambda w: getattr(w.beds, part), "count")
 
 
-def _age_short(hours: float | None, stale: bool) -> str:
-    """'3 h', '2 d', 'Stale: 27 h': short enough for a table that fits 1400 px."""
-    if hours is None:
-        return "Never"
-    words = "< 1 h" if hours < 1 else f"{hours:,.0f} h" if hours < 48 else f"{hours / 24:,.0f} d"
-    return f"Stale: {words}" if stale else words
+ICU = Table([Column("Hospital", "hospital_name"), Column("City", "place"), Column("Free ICU beds", "free_icu", "count"),
+             Column("Counted", lambda h: words.age(h.hours_since_update)),
+             Column("Fresh", lambda h: "Stale" if h.stale else "Yes")])  # fmt: skip
+WARDS = Table([hospital_column(), Column("Ward", "ward_name"), _beds("Beds", "total"),
+               _beds("Counted in use", "in_use"), _beds("Admitted here", "held"),
+               _beds("Not recorded here", "not_recorded"), _beds("Free", "available"),
+               _beds("Maint.", "maintenance")])  # fmt: skip
+CATEGORIES = Table([Column("Category", "category", "code"), Column("Total", "total", "count"),
+                    Column("Free", "available", "count"), Column("In use", "in_use", "count"),
+                    Column("Maint.", "maintenance", "count"), Column("Use", "use", "percent")])  # fmt: skip
+BY_HOSPITAL = Table([Column("Hospital", "hospital_name"), Column("Free beds", "free_total", "count"),
+                     Column("General", "free_general", "count"), Column("ICU", "free_icu", "count"),
+                     Column("Maternity", "free_maternity", "count"), Column("Paediatric", "free_paediatric", "count"),
+                     Column("Occupancy", "occupancy_share", "percent"),
+                     Column("Counted", lambda h: ("Stale · " if h.stale else "") + words.age(h.hours_since_update))],
+                    )  # fmt: skip
+RESOURCE_TABLE = Table([Column("Resource", "name"), hospital_column(), Column("Category", "category", "code"),
+                        Column("Total", "total", "count"), Column("Free", "available", "count"),
+                        Column("In use", "in_use", "count"), Column("Maintenance", "maintenance", "count"),
+                        Column("Use", "use", "percent"), Column("Status", "standing", "code"),
+                        Column("Counted", lambda r: words.age_short(r.hours_since_update, r.stale))])  # fmt: skip
+RESOURCES = listing.Listing(
+    key="resources", noun=Noun("resource", "resources"), list_service=resource_list.list_resources,
+    export_service=resource_list.export_resources, table=RESOURCE_TABLE, file_stem="resources",
+    search_label="Search by resource or hospital", search_placeholder="e.g. ICU",
+    empty="No resources are recorded in this scope yet.",
+    empty_filtered="No resources match. Clear the search or pick All categories.",
+)  # fmt: skip
+UPDATE = Command("update", resource_commands.update_quantities, done="{name} updated: {free} free of {of}.",
+                 words=("name", "free", "of"))  # fmt: skip
+CONFIRM = Command("confirm", resource_commands.confirm_count, done="{name}: count confirmed as unchanged just now.")
 
 
-page_header(
-    "Resources & beds",
-    "Beds, equipment, medicines and staff: what is free now, what is in use, and how fresh each count is.",
-    viewer,
-)
-commands.show_done(KEY)
-
-# Low availability first: the resources a hospital is about to run out of.
-lows = data.cached(resources.low_availability_alerts, actor)
-standing = alerts.standing_alerts(
-    viewer,
-    [
-        alerts.Alert(
-            key=f"low:{low.resource_id}",
-            text=(
-                f"{md_escape(low.name)}{' at ' + md_escape(low.hospital_name) if actor.network_wide else ''}: "
-                f"{count(low.available)} of {count(low.usable)} free ({low.free_percent:.0f}%)."
-            ),
-            value=low.free_percent,
-            level=limits.low_availability,
-            kind="Running low",
-            short=f"{md_escape(low.name)}{' at ' + md_escape(low.hospital_name) if actor.network_wide else ''}",
-        )
-        for low in lows
-    ],
-)
-alerts.panel(viewer, standing, title="Running low", empty=None)
-
-summary = data.cached(resources.category_summary, actor)
-bed_count = data.cached(resources.bed_totals, actor)
-census = data.cached(resources.bed_census, actor)
-by_hospital = data.cached(resources.beds_by_hospital, actor)
-has_beds = bed_count.total > 0
-free_icu = sum(h.free_icu for h in by_hospital)
-stale_hospitals = sum(h.stale for h in by_hospital)
-stale_resources = sum(c.stale for c in summary)
-all_resources = sum(c.resources for c in summary)
-occupancy = bed_count.occupancy
+def _table(frame: pd.DataFrame, *, tall_after: int, height: int) -> None:
+    st.dataframe(frame, hide_index=True, width="stretch", height="content" if len(frame) <= tall_after else height)
 
 
-def _held_words(beds: resources.BedTotals) -> str:
-    """'97 counted in use, 7 admitted here: 90 not recorded in this system', or that the two agree."""
-    if beds.in_use == 0:
-        return "No bed counted in use"
-    if beds.not_recorded == 0:
-        return f"{count(beds.in_use)} in use, each held by a patient admitted here"
-    return (
-        f"{count(beds.in_use)} counted in use, {count(beds.held)} admitted here: "
-        f"{count(beds.not_recorded)} not recorded in this system"
-    )
+def _running_low(ctx: PageContext, limits: settings.Settings) -> None:
+    """Low availability first: the resources a hospital is about to run out of."""
+    candidates = []
+    for low in data.cached(resource_list.low_availability_alerts, ctx.actor):
+        where = f"{md_escape(low.name)}{' at ' + md_escape(low.hospital_name) if ctx.network_wide else ''}"
+        text = f"{where}: {count(low.available)} of {count(low.usable)} free ({low.free_percent:.0f}%)."
+        candidates.append(alerts.Alert(key=f"low:{low.resource_id}", text=text, value=low.free_percent,
+                                       level=limits.low_availability, kind="Running low", short=where))  # fmt: skip
+    alerts.panel(ctx.viewer, alerts.standing_alerts(ctx.viewer, candidates), title="Running low", empty=None)
 
 
-kpi.card_row(
-    viewer,
-    [
-        kpi.figure_card(
-            "free_beds",
-            count(bed_count.available),
-            help_extra=f"{count(bed_count.available)} of {count(bed_count.usable)} usable beds.",
-            status=None if has_beds else kpi.Status.NO_DATA,
-        ),
-        kpi.figure_card(
-            "beds_in_use",
-            f"{count(bed_count.in_use)} of {count(bed_count.usable)}",
-            help_extra=f"Now: {_held_words(bed_count)}.",
-            status=kpi.Status.NO_DATA if not has_beds else None,
-        ),
-        kpi.figure_card(
-            "bed_occupancy",
-            percent(None if occupancy is None else occupancy / 100),
-            status=(
-                kpi.Status.NO_DATA
-                if occupancy is None
-                else kpi.Status.ATTENTION
-                if alerts.standing(viewer, "occupancy", occupancy, limits.occupancy)
-                else kpi.Status.NORMAL
-            ),
-            status_note=f"alert at {limits.occupancy.raise_at:.0f}%",
-        ),
-        kpi.figure_card(
-            "free_icu_beds",
-            count(free_icu),
-            status=kpi.Status.NO_DATA if not has_beds else kpi.Status.ATTENTION if free_icu == 0 else kpi.Status.NORMAL,
-            status_note="none free" if has_beds and free_icu == 0 else None,
-        ),
-        kpi.figure_card(
-            "stale_counts",
-            f"{count(stale_resources)} of {count(all_resources)}",
-            status=kpi.Status.ATTENTION if stale_resources else kpi.Status.NORMAL,
-            status_note=f"stale after {limits.stale_hours:.0f} h",
-            help_extra=(
-                f"{count(stale_hospitals)} hospitals have no fresh bed count at all." if actor.network_wide else None
-            ),
-        ),
-    ],
-    per_row=5,
-)
+def _cards(ctx: PageContext, limits, beds: BedTotals, by_hospital: list, stale: resource_list.StaleCounts) -> None:
+    has_beds, occupancy, free_icu = beds.total > 0, beds.occupancy, bed_figures.free_icu(by_hospital)
+    no_data = None if has_beds else kpi.Status.NO_DATA
+    occupied = alerts.standing(ctx.viewer, "occupancy", occupancy, limits.occupancy) if occupancy is not None else None
+    kpi.card_row(ctx.viewer, [
+        kpi.figure_card("free_beds", count(beds.available), status=no_data,
+                        help_extra=f"{count(beds.available)} of {count(beds.usable)} usable beds."),
+        kpi.figure_card("beds_in_use", f"{count(beds.in_use)} of {count(beds.usable)}", status=no_data,
+                        help_extra=f"Now: {words.held(beds)}."),
+        kpi.figure_card("bed_occupancy", percent(None if occupancy is None else occupancy / 100),
+                        status=kpi.Status.NO_DATA if occupied is None else kpi.Status.ATTENTION if occupied
+                        else kpi.Status.NORMAL, status_note=f"alert at {limits.occupancy.raise_at:.0f}%"),
+        kpi.figure_card("free_icu_beds", count(free_icu),
+                        status=no_data if not has_beds else kpi.Status.ATTENTION if free_icu == 0
+                        else kpi.Status.NORMAL,
+                        status_note="none free" if has_beds and free_icu == 0 else None),
+        kpi.figure_card("stale_counts", f"{count(stale.stale)} of {count(stale.resources)}",
+                        status=kpi.Status.ATTENTION if stale.stale else kpi.Status.NORMAL,
+                        status_note=f"stale after {limits.stale_hours:.0f} h",
+                        help_extra=f"{count(bed_figures.stale_hospitals(by_hospital))} hospitals have no fresh bed "
+                        "count at all." if ctx.network_wide else None),
+    ], per_row=5)  # fmt: skip
 
-if actor.network_wide:
-    st.subheader("Where are free ICU beds now")
-    icu = data.cached(resources.free_icu_beds, actor)
-    if not icu:
-        st.warning("No hospital in scope reports a free ICU bed right now.", icon=":material/warning:")
-    else:
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "Hospital": [h.hospital_name for h in icu],
-                    "City": [", ".join(p for p in (h.city, h.state) if p) or "—" for h in icu],
-                    "Free ICU beds": [h.free_icu for h in icu],
-                    "Counted": [_age(h.hours_since_update) for h in icu],
-                    "Fresh": ["Stale" if h.stale else "Yes" for h in icu],
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-            height="content" if len(icu) <= 10 else 400,
-        )
-        st.caption("Most free first; a hospital whose count is stale is listed after fresh ones.")
 
-if has_beds:
+def _wards(ctx: PageContext, census: bed_figures.BedCensus) -> None:
     st.subheader("Beds in use and the patients holding them")
-    waiting_words = (
-        ""
-        if not census.waiting_for_bed
-        else f"{count(census.waiting_for_bed)} admitted patient waits for a bed and holds none."
-        if census.waiting_for_bed == 1
-        else f"{count(census.waiting_for_bed)} admitted patients wait for a bed and hold none."
+    explained = (
+        "Admitting, discharging and moving a patient on the Admissions page changes these counts; "
+        "a ward's count typed in below may add beds for patients this system has no record of. "
     )
-    st.markdown(
-        f"**{md_escape(_held_words(census.total))}.** "
-        + (
-            "Admitting, discharging and moving a patient on the Admissions page changes these counts; "
-            "a ward's count typed in below may add beds for patients this system has no record of. "
-            if census.total.not_recorded
-            else ""
-        )
-        + waiting_words
-    )
-    rows = [w for w in census.wards if w.resource_id is not None or actor.network_wide]
-    ward_frame = pd.DataFrame(
-        {
-            "Ward": [w.ward if w.resource_id is not None else "All wards" for w in rows],
-            "Beds": [w.beds.total for w in rows],
-            "Counted in use": [w.beds.in_use for w in rows],
-            "Admitted here": [w.beds.held for w in rows],
-            "Not recorded here": [w.beds.not_recorded for w in rows],
-            "Free": [w.beds.available for w in rows],
-            "Maint.": [w.beds.maintenance for w in rows],
-        }
-    )
-    if actor.network_wide:
-        ward_frame.insert(0, "Hospital", [w.hospital_name for w in rows])
-    st.dataframe(ward_frame, hide_index=True, width="stretch", height="content" if len(rows) <= 14 else 420)
+    st.markdown(f"**{md_escape(words.held(census.total))}.** "
+                + (explained if census.total.not_recorded else "") + words.waiting_for_bed(census))  # fmt: skip
+    _table(WARDS.frame(census.rows(subtotals=ctx.network_wide), network_wide=ctx.network_wide), tall_after=14,
+           height=420)  # fmt: skip
     st.caption(
         "Admitted here: patients admitted in this system holding one of the ward's beds. Not recorded here: beds "
         "the ward counted in use with no admission recorded in this system."
-        + (' Each hospital\'s row "All wards" follows its wards.' if actor.network_wide else "")
+        + (' Each hospital\'s row "All wards" follows its wards.' if ctx.network_wide else "")
     )
 
-if summary:
-    frame = pd.DataFrame(
-        {
-            "Category": [humanise(c.category) for c in summary],
-            "Free": [100 * c.available / c.total if c.total else 0 for c in summary],
-            "In use": [100 * c.in_use / c.total if c.total else 0 for c in summary],
-            "Maintenance": [100 * c.maintenance / c.total if c.total else 0 for c in summary],
-        }
-    )
+
+def _categories(ctx: PageContext, summary: list) -> None:
+    parts = ["Free", "In use", "Maintenance"]
+    frame = pd.DataFrame([(humanise(c.category), *c.shares) for c in summary], columns=["Category", *parts])
+    counted = [(c.available, c.in_use, c.maintenance, c.total) for c in summary]
+    notes = {p: [f"({n[i]:,} of {n[3]:,})" for n in counted] for i, p in enumerate(parts)}
     chart_column, table_column = st.columns([3, 2])
-    figure = charts.bar(
-        frame,
-        x="Category",
-        y=["Free", "In use", "Maintenance"],
-        title="Share of each category free, in use and in maintenance",
-        x_title="",
-        y_title="Share of units (%)",
-        colours={"Free": charts.BLUE, "In use": charts.ORANGE, "Maintenance": charts.GREY},
-        horizontal=True,
-        hover_format=".1f",
-        value_suffix="%",
-        height=300,
-        notes={
-            "Free": [f"({c.available:,} of {c.total:,})" for c in summary],
-            "In use": [f"({c.in_use:,} of {c.total:,})" for c in summary],
-            "Maintenance": [f"({c.maintenance:,} of {c.total:,})" for c in summary],
-        },
-    )
     with chart_column:
-        charts.show(figure, key=f"{KEY}_categories")
+        charts.show(charts.bar(
+            frame, x="Category", y=parts, title="Share of each category free, in use and in maintenance", x_title="",
+            y_title="Share of units (%)", colours={"Free": charts.BLUE, "In use": charts.ORANGE,
+            "Maintenance": charts.GREY}, horizontal=True, hover_format=".1f", value_suffix="%", height=300,
+            notes=notes), key=f"{ctx.key}_categories")  # fmt: skip
     table_column.markdown("**By category**")
-    table_column.dataframe(
-        pd.DataFrame(
-            {
-                "Category": [humanise(c.category) for c in summary],
-                "Total": [c.total for c in summary],
-                "Free": [c.available for c in summary],
-                "In use": [c.in_use for c in summary],
-                "Maint.": [c.maintenance for c in summary],
-                "Use": [percent(None if c.utilisation is None else c.utilisation / 100) for c in summary],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
-    )
-else:
-    st.info("No resources are recorded in this scope yet. Hospitals add them as they report their capacity.")
-
-if actor.network_wide and by_hospital:
-    st.subheader("Beds by hospital")
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "Hospital": [h.hospital_name for h in by_hospital],
-                "Free beds": [h.free_total for h in by_hospital],
-                "General": [h.free_general for h in by_hospital],
-                "ICU": [h.free_icu for h in by_hospital],
-                "Maternity": [h.free_maternity for h in by_hospital],
-                "Paediatric": [h.free_paediatric for h in by_hospital],
-                "Occupancy": [percent(None if h.occupancy is None else h.occupancy / 100) for h in by_hospital],
-                "Counted": [("Stale · " if h.stale else "") + _age(h.hours_since_update) for h in by_hospital],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
-        height="content" if len(by_hospital) <= 12 else 450,
-    )
-    st.caption("Free beds by ward; occupancy is beds in use out of beds that can be used.")
+    table_column.dataframe(CATEGORIES.frame(summary, network_wide=ctx.network_wide), hide_index=True, width="stretch")
 
 
-def _as_table(rows: list) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        {
-            "Resource": [r.name for r in rows],
-            "Category": [humanise(r.category) for r in rows],
-            "Total": [r.total for r in rows],
-            "Free": [r.available for r in rows],
-            "In use": [r.in_use for r in rows],
-            "Maintenance": [r.maintenance for r in rows],
-            "Use": [percent(None if r.utilisation is None else r.utilisation / 100) for r in rows],
-            "Status": ["Low" if r.low else humanise(r.status) for r in rows],
-            "Counted": [_age_short(r.hours_since_update, r.stale) for r in rows],
-        }
-    )
-    if actor.network_wide:
-        frame.insert(1, "Hospital", [r.hospital_name for r in rows])
-    return frame
-
-
-RESOURCES = listing.Listing(
-    key="resources",
-    noun=Noun("resource", "resources"),
-    list_service=resources.list_resources,
-    export_service=resources.export_resources,
-    to_frame=_as_table,
-    file_stem="resources",
-    search_label="Search by resource or hospital",
-    search_placeholder="e.g. ICU",
-    empty="No resources are recorded in this scope yet.",
-    empty_filtered="No resources match. Clear the search or pick All categories.",
-)
-
-st.subheader("Every resource")
-category_column, search_column = st.columns([1, 2])
-category = category_column.selectbox(
-    "Category", [None, *RESOURCE_CATEGORIES], format_func=lambda c: "All categories" if c is None else humanise(c),
-    key=f"{KEY}_category",
-)  # fmt: skip
-with search_column:
-    search = listing.search_box(RESOURCES, viewer)
-page = listing.show(RESOURCES, viewer, filters={"category": category}, search=search)
-
-if may_write and page.rows:
+def _edit(ctx: PageContext, rows: list) -> None:
     st.subheader("Update a count")
     st.caption("The resources on this page of the list; search above to find another.")
-    by_id = {r.id: r for r in page.rows}
-    chosen = st.selectbox(
-        "Resource",
-        list(by_id),
-        format_func=lambda i: f"{by_id[i].name}" + (f" — {by_id[i].hospital_name}" if actor.network_wide else ""),
-        key=f"{KEY}_edit_choice",
-    )
+    by_id = {r.id: r for r in rows}
+    chosen = st.selectbox("Resource", list(by_id), key=f"{ctx.key}_edit_choice", format_func=lambda i: by_id[i].name
+                          + (f" — {by_id[i].hospital_name}" if ctx.network_wide else ""))  # fmt: skip
     row = by_id[chosen]
-    st.caption(
-        f"Counted {_age(row.hours_since_update)}{' (stale)' if row.stale else ''}. "
-        "Free, in use and in maintenance must add up to the total."
-    )
-    with st.form(f"{KEY}_edit_{row.id}", border=True):
+    st.caption(f"Counted {words.age(row.hours_since_update)}{' (stale)' if row.stale else ''}. "
+               "Free, in use and in maintenance must add up to the total.")  # fmt: skip
+    with st.form(f"{ctx.key}_edit_{row.id}", border=True):
         total_col, free_col, use_col, maintenance_col = st.columns(4)
         # No bounds on the inputs: a number out of range is refused by the service with a sentence,
         # where the widget would only show a small red mark and save nothing.
-        limits_kw = {"step": 1}
-        total = total_col.number_input("Total", value=row.total, **limits_kw)
-        available = free_col.number_input("Free", value=row.available, **limits_kw)
-        in_use = use_col.number_input("In use", value=row.in_use, **limits_kw)
-        maintenance = maintenance_col.number_input("In maintenance", value=row.maintenance, **limits_kw)
+        total = total_col.number_input("Total", value=row.total, step=1)
+        available = free_col.number_input("Free", value=row.available, step=1)
+        in_use = use_col.number_input("In use", value=row.in_use, step=1)
+        maintenance = maintenance_col.number_input("In maintenance", value=row.maintenance, step=1)
         save, unchanged = st.columns(2)
         saved = save.form_submit_button("Save counts", type="primary", width="stretch")
         confirmed = unchanged.form_submit_button(
             "Confirm count unchanged", width="stretch", help="Records that the counts were checked now."
         )
     if saved:
-        commands.perform(
-            KEY, resources.update_quantities, actor, row.id, total=total, available=available, in_use=in_use,
-            maintenance=maintenance, affects=row.hospital_id,
-            message=f"{row.name} updated: {count(available)} free of {count(total)}.",
-        )  # fmt: skip
+        commands.run(ctx, UPDATE, row.id, total=total, available=available, in_use=in_use, maintenance=maintenance,
+                     affects=row.hospital_id, name=row.name, free=count(available), of=count(total))  # fmt: skip
     if confirmed:
-        commands.perform(KEY, resources.confirm_count, actor, row.id, affects=row.hospital_id,
-                        message=f"{row.name}: count confirmed as unchanged just now.")  # fmt: skip
+        commands.run(ctx, CONFIRM, row.id, affects=row.hospital_id, name=row.name)
+
+
+def render(ctx: PageContext) -> None:
+    ctx.header("Beds, equipment, medicines and staff: what is free now, what is in use, and how fresh each count is.")
+    ctx.done()
+    limits = settings.current()
+    _running_low(ctx, limits)
+    summary = data.cached(resource_list.category_summary, ctx.actor)
+    beds = data.cached(bed_figures.bed_totals, ctx.actor)
+    by_hospital = data.cached(bed_figures.beds_by_hospital, ctx.actor)
+    _cards(ctx, limits, beds, by_hospital, resource_list.StaleCounts.of(summary))
+    if ctx.network_wide:
+        st.subheader("Where are free ICU beds now")
+        icu = data.cached(bed_figures.free_icu_beds, ctx.actor)
+        if not icu:
+            st.warning("No hospital in scope reports a free ICU bed right now.", icon=":material/warning:")
+        else:
+            _table(ICU.frame(icu, network_wide=True), tall_after=10, height=400)
+            st.caption("Most free first; a hospital whose count is stale is listed after fresh ones.")
+    if beds.total > 0:
+        _wards(ctx, data.cached(bed_figures.bed_census, ctx.actor))
+    if summary:
+        _categories(ctx, summary)
+    else:
+        st.info("No resources are recorded in this scope yet. Hospitals add them as they report their capacity.")
+    if ctx.network_wide and by_hospital:
+        st.subheader("Beds by hospital")
+        _table(BY_HOSPITAL.frame(by_hospital, network_wide=True), tall_after=12, height=450)
+        st.caption("Free beds by ward; occupancy is beds in use out of beds that can be used.")
+    st.subheader("Every resource")
+    category_column, search_column = st.columns([1, 2])
+    category = category_column.selectbox(
+        "Category", [None, *RESOURCE_CATEGORIES], format_func=lambda c: "All categories" if c is None else humanise(c),
+        key=f"{ctx.key}_category",
+    )  # fmt: skip
+    with search_column:
+        search = listing.search_box(RESOURCES, ctx.viewer)
+    page = listing.show(RESOURCES, ctx.viewer, filters={"category": category}, search=search)
+    if ctx.can_write and page.rows:
+        _edit(ctx, page.rows)
