@@ -26,7 +26,7 @@ from sqlalchemy.dialects.postgresql import INTERVAL, TIMESTAMP
 from sqlalchemy.orm import Session
 
 from dashboard.domains.emergencies import emergency, open_list
-from dashboard.domains.floor import resources, waitlist
+from dashboard.domains.floor import bed_figures, waitlist_queue, waitlist_waits
 from dashboard.domains.governance import verification
 from dashboard.domains.money import month_figures
 from dashboard.platform import permissions
@@ -89,7 +89,7 @@ def overview_counts(db: Session, actor: Actor, *, today: date | None = None) -> 
             Appointment.hospital_id,
         )
     ).one()
-    waiting = waitlist.waiting_now(db, actor).waiting
+    waiting = waitlist_queue.waiting_now(db, actor).waiting
     open_now = open_list.open_counts(db, actor)
     return OverviewCounts(
         active_hospitals=hospitals or 0,
@@ -216,7 +216,7 @@ def overview_figures(
     fortnight_ago = lagos_midnight(today - timedelta(days=13))
     seven_days = lagos_midnight(today - timedelta(days=6))
 
-    beds = resources.bed_totals(db, actor)  # the one source of free beds and occupancy (Resources & beds too)
+    beds = bed_figures.bed_totals(db, actor)  # the one source of free beds and occupancy (Resources & beds too)
     available, usable, occupancy = beds.available, beds.usable, beds.occupancy
     network_occupancy = None
     if not actor.network_wide:
@@ -227,11 +227,11 @@ def overview_figures(
         network_occupancy = _percent(network_in_use, network_usable)
 
     # The Waitlist's own reads: its "Waiting now" and "Past the wait target" cards are these same figures.
-    queue_now = waitlist.waiting_now(db, actor, values=values)
+    queue_now = waitlist_queue.waiting_now(db, actor, values=values)
     waiting, over_target = queue_now.waiting, queue_now.over_target
     median_today, _, median_before, _ = db.execute(
         limit_to_scope(
-            select(*waitlist.median_wait_columns(today)).where(
+            select(*waitlist_waits.median_wait_columns(today)).where(
                 (PatientWaitlist.called_at >= week_ago) & (PatientWaitlist.called_at < tomorrow)
             ),
             actor,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.domains.floor import resources, waitlist
+from dashboard.domains.floor import bed_figures, resource_list, waitlist_queue
 from dashboard.domains.overview import overview
 from dashboard.kit import alerts, kpi, say
 from dashboard.kit.page import PageContext
@@ -148,7 +148,7 @@ def _cards(ctx: PageContext, figures: overview.OverviewFigures, limits: Settings
 def _candidates(ctx: PageContext, limits: Settings) -> list[alerts.Alert]:
     """Everything in scope that may be past a threshold: resources running low, stale bed counts, long waits."""
     actor, found = ctx.actor, []
-    for low in data.cached(resources.low_availability_alerts, actor):
+    for low in data.cached(resource_list.low_availability_alerts, actor):
         where = f" at {md_escape(low.hospital_name)}" if ctx.network_wide else ""
         found.append(alerts.Alert(
             key=f"low:{low.resource_id}", value=low.free_percent, level=limits.low_availability, page="resources",
@@ -156,7 +156,7 @@ def _candidates(ctx: PageContext, limits: Settings) -> list[alerts.Alert]:
             f"({low.free_percent:.0f}%).",
             kind="Running low", short=f"{md_escape(low.name)}{where} ({low.free_percent:.0f}% free)",
         ))  # fmt: skip
-    for beds in data.cached(resources.beds_by_hospital, actor):
+    for beds in data.cached(bed_figures.beds_by_hospital, actor):
         if beds.stale:
             hours, name = beds.hours_since_update, md_escape(beds.hospital_name)
             age = "never reported" if hours is None else f"last counted {minutes_words(hours * 60)} ago"
@@ -166,7 +166,7 @@ def _candidates(ctx: PageContext, limits: Settings) -> list[alerts.Alert]:
                 kind="Stale bed counts", short=name,
             ))  # fmt: skip
     if ctx.viewer.user.role in permissions.readers("waitlist"):
-        for breach in data.cached(waitlist.breaches, actor):
+        for breach in data.cached(waitlist_queue.breaches, actor):
             where = f", {md_escape(breach.hospital_name)}" if ctx.network_wide else ""
             found.append(alerts.Alert(
                 key=f"wait:{breach.id}", value=breach.waited_minutes, level=limits.wait_target(breach.priority),
