@@ -75,7 +75,7 @@ class Settings:
     # forwarded address is believed (comma-separated; none by default).
     allowed_origins: frozenset[str] = _env("HEALTHDASH_ALLOWED_ORIGINS", frozenset())
     trusted_proxies: str = _env("HEALTHDASH_TRUSTED_PROXIES", "")
-    # Sign-in (see services/auth.AuthPolicy).
+    # Sign-in (see domains/people/auth_policy.AuthPolicy).
     idle_timeout_minutes: float = 15
     session_max_hours: float = 12
     # Failed sign-ins: this many are free, then each further attempt waits 2, 4, 8 … seconds, up to
@@ -121,7 +121,7 @@ class Settings:
     replica_max_lag_seconds: float = 10
     # The live parts of pages (the Waitlist's queue, the Emergencies' referral panels) re-read themselves
     # this often, re-checking the session each time.
-    live_refresh_seconds: float = 30
+    live_refresh_seconds: float = 20
 
     @property
     def low_availability(self) -> Level:

@@ -43,13 +43,16 @@ PASSWORD_INPUT = 'input[type="password"]'
 
 
 @contextmanager
-def running_server(admin_url: URL, log: Path, fill: Callable[[Engine], object]) -> Iterator[tuple[str, URL, object]]:
+def running_server(
+    admin_url: URL, log: Path, fill: Callable[[Engine], object], *, settings: dict[str, str] | None = None
+) -> Iterator[tuple[str, URL, object]]:
     """A migrated throwaway database filled by `fill(engine)`, and `healthdash run` on it, as in production.
 
     Two roles of its own (db/roles.py): the owner migrates and fills; the dashboard connects as the
     least-privilege app role, so every page runs under row-level security. Yields (base address,
     the superuser's database URL, what `fill` returned); stops the server, drops the database and
-    the roles afterwards, and fails if the server did not stop cleanly.
+    the roles afterwards, and fails if the server did not stop cleanly. `settings` are HEALTHDASH_*
+    variables for the server (a shorter live refresh, so a test waits seconds, not half a minute).
     """
     url = create_database(admin_url, prefix="healthdash_browser")
     suffix = secrets.token_hex(3)
@@ -71,6 +74,7 @@ def running_server(admin_url: URL, log: Path, fill: Callable[[Engine], object]) 
             os.environ,
             DATABASE_URL=roles.as_role(url, names.app).render_as_string(hide_password=False),
             HEALTHDASH_OWNER_URL=owner_url.render_as_string(hide_password=False),
+            **(settings or {}),
         )
         command = [sys.executable, "-m", "dashboard.cli", "run", "--port", str(port), "--headless", "--migrate"]
         with log.open("w") as out:

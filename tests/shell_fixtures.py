@@ -151,18 +151,18 @@ def _build_network(engine: Engine) -> Network:
 
 def sign_in(engine: Engine, email: str) -> str:
     """A session token for `email`, made through the real sign-in service."""
-    from dashboard.domains.people import auth
+    from dashboard.domains.people import sign_in as signing_in
     from dashboard.platform.actors import ClientInfo
 
     with Session(engine) as session, session.begin():
-        result = auth.authenticate(session, email, PASSWORD, ClientInfo(session_id="test"))
-    assert result.outcome is auth.LoginOutcome.SUCCESS, result.message
+        result = signing_in.authenticate(session, email, PASSWORD, ClientInfo(session_id="test"))
+    assert result.outcome is signing_in.LoginOutcome.SUCCESS, result.message
     return result.token
 
 
 def age_session(engine: Engine, token: str, *, idle: timedelta = timedelta(0), expire: bool = False) -> None:
     """Pretend time passed: move last_seen_at back by `idle`, or the absolute expiry into the past."""
-    from dashboard.domains.people.auth import hash_token
+    from dashboard.domains.people.sessions import hash_token
 
     values = {"last_seen_at": datetime.now(UTC) - idle}
     if expire:

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from dashboard.domains.people import auth_policy, passwords, sessions, sign_in, staff
 from dashboard.domains.people.sign_in import LoginOutcome
-from dashboard.platform import settings
 from dashboard.platform.actors import Actor, ClientInfo
 from dashboard.platform.errors import InvalidInput, NotPermitted, OutOfScope
+from db import settings
 from db.base import UserRole
 from db.models import AuditLog, AuthSession, LoginThrottle, User
 from tests import shell_fixtures

@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from dashboard.domains.overview import overview
 from dashboard.domains.overview.overview import LAGOS, Figure
 from dashboard.platform.errors import NotPermitted
-from dashboard.platform.settings import Settings
 from db.base import UserRole
 from db.models import (
     Appointment,
@@ -24,6 +23,7 @@ from db.models import (
     HospitalResource,
     User,
 )
+from db.settings import Settings
 from tests.operations_data import actor, add_beds, add_entry, add_hospital, add_patient, audit_rows, db_now
 
 TODAY = date(2025, 3, 10)  # a Monday

@@ -230,7 +230,7 @@ def test_the_page_after_a_write_reads_the_primary_which_has_the_write(app):
 def test_a_replica_far_behind_is_not_read_and_the_page_says_so(app, monkeypatch):
     from dataclasses import replace
 
-    from dashboard.platform import settings
+    from db import settings
 
     bound = replace(settings.Settings(), replica_max_lag_seconds=1)
     monkeypatch.setattr(settings, "current", lambda: bound)

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from dashboard.domains.floor import bed_figures, resource_commands, resource_list
 from dashboard.platform.errors import InvalidInput, NotFound, NotPermitted, OutOfScope
-from dashboard.platform.settings import Settings
 from db.models import AuditLog, HospitalResource
 from db.rules import resource_status
+from db.settings import Settings
 from tests import floor_rows
 from tests.floor_rows import HOSPITAL_A, HOSPITAL_B, resource_counts
 

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from dashboard.domains.people import auth_policy, sessions, sign_in, staff, throttle
 from dashboard.domains.people.sign_in import LoginOutcome
-from dashboard.platform import settings
 from dashboard.platform.actors import Actor, ClientInfo
+from db import settings
 from db.base import UserRole
 from db.models import AuditLog, LoginThrottle
 from db.settings import SettingsError

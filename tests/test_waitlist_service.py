@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from dashboard.domains.floor import waitlist_commands, waitlist_queue, waitlist_waits
 from dashboard.platform.dates import LAGOS
 from dashboard.platform.errors import InvalidInput, NotFound, NotPermitted, OutOfScope
-from dashboard.platform.settings import Settings
 from db.base import UserRole
 from db.models import Hospital, PatientWaitlist, Profile, User
+from db.settings import Settings
 from tests.operations_data import actor, add_entry, add_hospital, add_patient, audit_rows
 
 VALUES = Settings()  # urgent 15, high 45, medium 90, low 180 minutes; clear at 0.9 of the target

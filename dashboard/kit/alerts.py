@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import streamlit as st
 
 from dashboard.kit import kpi, say
-from dashboard.platform.settings import Level
 from dashboard.shell.gate import Viewer
+from db.settings import Level
 
 
 @dataclass(frozen=True)

@@ -95,7 +95,7 @@ def in_a_live_session(command: Callable) -> Callable:
     """`command`, checking first, in its own transaction, that the actor's session is still valid.
 
     A page drawn before a sign-out in another tab, a deactivation or the idle limit can still send
-    a click; the check (one read by the session's key, services/auth.require_live_session) refuses it
+    a click; the check (one read by the session's key, people/sessions.require_live_session) refuses it
     in the same transaction as the write it would have made.
     """
 

@@ -2,9 +2,10 @@
 
 PostgreSQL's own streaming replication does the copying; this module only decides, per read:
 
-- Only the read-only page queries of REPLICA_MODULES (overview, analytics, financials, wallets,
-  compliance) go to the replica: the heavy, cached figures. Everything else, every write, sign-in and
-  session checks, and anything not listed, stays on the primary.
+- Only reads declared `@permissions.reads(..., replica=True)` go to the replica: the heavy, cached
+  figures of the Overview, Analytics, Financials, wallets and Compliance. Everything else, every
+  write, every read that writes an audit row (exports, the board PDF), sign-in and session checks,
+  stays on the primary.
 - Read your own writes: for WRITER_SECONDS after a user's write, that user's reads go to the primary,
   so the page after a form shows what was just saved even if the replica is a moment behind.
 - A replica that does not answer is left alone for DOWN_SECONDS; one that is behind by more than
@@ -28,16 +29,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, text
 
-from dashboard.platform import settings
 from dashboard.platform.actors import Actor
+from db import settings
 from db.engine import get_read_engine
 
 _log = logging.getLogger("dashboard.platform.replica")
 
-REPLICA_MODULES = frozenset(
-    {
-    }
-)
 WRITER_SECONDS = 30.0
 DOWN_SECONDS = 30.0
 CHECK_SECONDS = 5.0
@@ -120,8 +117,7 @@ _state = _Replica()
 def engine_for(service: Callable, actor: Actor) -> Engine | None:
     """The replica's engine if this read may go there now, else None (read from the primary)."""
     engine = get_read_engine()
-    declared = getattr(service, "replica", False) or getattr(service, "__module__", "") in REPLICA_MODULES
-    if engine is None or not declared:
+    if engine is None or not getattr(service, "replica", False):
         return None
     if _state.wrote_recently(actor):
         return None

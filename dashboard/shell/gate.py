@@ -19,10 +19,11 @@ import streamlit as st
 
 from dashboard.domains.people import auth_policy, sessions, sign_in
 from dashboard.kit import say
-from dashboard.platform import scope, settings
+from dashboard.platform import scope
 from dashboard.platform.actors import ROLE_NAMES, Actor, ClientInfo
 from dashboard.platform.errors import ServiceError
 from dashboard.shell import data, navigation, session_cookie, web_security, working_scope
+from db import settings
 
 _log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ FLASH_KEY = "_auth_flash"
 COOKIE_OP_KEY = "_auth_cookie_op"
 DEAD_COOKIE_KEY = "_auth_dead_cookie"
 BROWSER_SESSION_KEY = "_auth_browser_session"
-# This browser's device token (services/auth.py: a browser that signed in before is not held up by
+# This browser's device token (domains/people/sign_in.py: a browser that signed in before is not held up by
 # other people's failed attempts). Kept in session state across sign-outs; read from a cookie of its
 # own when the browser holds one. Writing that cookie (HttpOnly, like the session's) is the cookie
 # route's job (dashboard/shell/web_security.py); until it does, the trust lasts for the Streamlit session,
@@ -217,7 +218,7 @@ def _timer_run() -> bool:
 def recheck_session() -> None:
     """On a fragment's own run, check the session as app.py does on every whole run; rerun the app if it ended.
 
-    One read by the session's primary key (services/auth.check_session), no cache: a sign-out in
+    One read by the session's primary key (people/sessions.check_session), no cache: a sign-out in
     another tab, a deactivation or the idle limit stops the very next run, a timed refresh included.
     The whole-app rerun then finds the session ended and shows the sign-in form with the reason. A
     role or hospital changed by an administrator reruns the app too, so the page is drawn for the new one.
@@ -236,8 +237,13 @@ def recheck_session() -> None:
 
 
 def live_refresh_seconds() -> float:
-    """How often a live part of a page re-reads itself (the `live_refresh_seconds` setting, 30 by default)."""
+    """How often a live part of a page re-reads itself (the `live_refresh_seconds` setting, 20 by default)."""
     return settings.current().live_refresh_seconds
+
+
+def within_a_refresh() -> str:
+    """How soon a change shows on a live part of a page, in words ("within 20 seconds")."""
+    return f"within {live_refresh_seconds():g} seconds"
 
 
 def live_fragment(*, run_every: float | None = None, live: bool = False) -> Callable:

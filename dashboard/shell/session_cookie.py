@@ -28,7 +28,7 @@ from datetime import datetime
 import streamlit as st
 
 COOKIE_NAME = "healthdash_session"
-# The browser's device token (services/auth.py): a browser that signed in before is not held up by
+# The browser's device token (domains/people/sign_in.py): a browser that signed in before is not held up by
 # other people's failed attempts. Written with the session cookie, HttpOnly too, and kept after sign-out.
 DEVICE_COOKIE_NAME = "healthdash_device"
 DEVICE_DAYS = 180

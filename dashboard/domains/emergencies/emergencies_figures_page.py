@@ -7,9 +7,9 @@ import streamlit as st
 from dashboard.domains.emergencies import open_list, referral_reads
 from dashboard.kit import charts, kpi, say
 from dashboard.kit.tables import Column, Table
-from dashboard.platform import settings
 from dashboard.platform.formatting import count
 from dashboard.shell import data
+from db import settings
 
 MONTHLY = Table(
     [Column("Month", lambda m: m.month.strftime("%b %Y")), Column("Median minutes", "median_minutes", "count")]

@@ -8,7 +8,7 @@ referrals sent to it and can put the hospital on diversion; executives read.
 One state per screen: every panel draws the referrals from one read (`referral_reads.board`), made
 once per run, and which buttons a referral offers comes from `referral_reads.next_steps`. Nothing
 redraws on its own schedule: a small fragment polls `referral_reads.fingerprint` every
-REFRESH_SECONDS and, when anything changed, runs the whole page again, so the table, the
+live_refresh_seconds (a setting) and, when anything changed, runs the whole page again, so the table, the
 emergency's history and the cards never disagree (a fragment redrawing only the table once left
 "Accepted" beside "Waiting 0 min"). The page-side modules beside this one draw the panels:
 emergencies_referrals_page, _dispatch_page, _ambulances_page, _diversion_page and _figures_page.
@@ -30,8 +30,6 @@ from dashboard.kit.tables import Column, Table
 from dashboard.platform.formatting import Noun, humanise, minutes_words
 from dashboard.shell import data
 from dashboard.shell.gate import live_fragment
-
-REFRESH_SECONDS = referral_panel.REFRESH_SECONDS
 
 
 def _referral(e: open_list.OpenEmergency) -> str | None:
@@ -58,7 +56,7 @@ OPEN = listing.Listing(
 )
 
 
-@live_fragment(run_every=REFRESH_SECONDS)
+@live_fragment(live=True)
 def _watch(actor, seen: str) -> None:
     """Runs the whole page again when a referral, open emergency or ambulance in scope has changed."""
     if data.call(referral_reads.fingerprint, actor) != seen:

@@ -13,10 +13,10 @@ from dashboard.domains.emergencies.referral_reads import Board, ReferralRow
 from dashboard.kit import commands, say
 from dashboard.kit.commands import Command
 from dashboard.kit.tables import Column, Table
-from dashboard.platform import settings
 from dashboard.platform.formatting import count, humanise, md_escape, minutes_words
+from dashboard.shell.gate import within_a_refresh
+from db import settings
 
-REFRESH_SECONDS = 20  # how often an open page looks for a change (emergencies_page's watcher)
 ACCEPT = Command("accept", referral_commands.accept, done="Accepted: {name} is coming to {hospital}.",
                  words=("name", "hospital"))  # fmt: skip
 DECLINE = Command("decline", referral_commands.decline, done="Declined the referral of {name}; the desk is told.")
@@ -77,10 +77,10 @@ def inbox(ctx, board: Board) -> None:
     st.subheader(f"Referrals to {ctx.viewer.scope_label}")
     st.caption(
         f"Answer within {answer_minutes:.0f} minutes: after that the dispatch desk may refer the patient elsewhere. "
-        f"New referrals appear within {REFRESH_SECONDS} seconds."
+        f"New referrals appear {within_a_refresh()}."
     )
     if not board.waiting:
-        say.info(f"No referral is waiting for your answer. New ones appear here within {REFRESH_SECONDS} seconds.")
+        say.info(f"No referral is waiting for your answer. New ones appear here {within_a_refresh()}.")
     for r in board.waiting:
         with st.container(border=True):
             st.markdown(
@@ -134,7 +134,9 @@ def desk(ctx, board: Board) -> None:
     rows = board.rows
     st.subheader("Referrals")
     if not rows:
-        say.info(f"No live referral. Referrals and their answers appear here within {REFRESH_SECONDS} seconds.")
+        say.info(
+            f"No live referral. Referrals and their answers appear here {within_a_refresh()}."
+        )
         return
     for r in (r for r in rows if r.overdue):
         say.warning(
@@ -147,6 +149,6 @@ def desk(ctx, board: Board) -> None:
     st.caption(
         f"{shown}Live referrals and those answered in the last day. Overdue after "
         f"{settings.current().referral_answer_minutes:.0f} minutes without an answer; the page reads them again "
-        f"within {REFRESH_SECONDS} seconds of a change."
+        f"{within_a_refresh()} of a change."
     )
     step_controls(ctx, rows, part="desk")

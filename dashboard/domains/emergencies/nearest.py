@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 from dashboard.domains.emergencies import emergency as rules
 from dashboard.domains.emergencies.diversion import diversion_holds
 from dashboard.domains.emergencies.open_list import OpenEmergency, get_open
-from dashboard.platform import permissions, settings
+from dashboard.platform import permissions
 from dashboard.platform.actors import Actor
 from dashboard.platform.errors import InvalidInput, OutOfScope
+from db import settings
 from db.models import Hospital, HospitalResource
 from db.rules import BED_CATEGORY
 

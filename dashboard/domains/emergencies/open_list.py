@@ -16,9 +16,10 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session
 
 from dashboard.domains.emergencies import emergency as rules
-from dashboard.platform import audit, people, permissions, settings
+from dashboard.platform import audit, people, permissions
 from dashboard.platform.actors import Actor
 from dashboard.platform.paging import Page, fetch_capped, fetch_page, like_pattern
+from db import settings
 from db.models import EmergencyRequest, Hospital, Profile
 from db.models.emergency import Referral
 

@@ -35,11 +35,12 @@ from dashboard.domains.emergencies.referral_reads import (
     get,
     require_party,
 )
-from dashboard.platform import audit, settings
+from dashboard.platform import audit
 from dashboard.platform.actors import Actor
 from dashboard.platform.errors import InvalidInput, NotFound, NotPermitted, OutOfScope
 from dashboard.platform.inputs import checked_text, usable_id
 from dashboard.platform.scope import require_role
+from db import settings
 from db.base import UserRole
 from db.models import AmbulanceRequest, EmergencyRequest, Hospital, Profile
 from db.models.emergency import LIVE_REFERRAL_STATUSES, Referral

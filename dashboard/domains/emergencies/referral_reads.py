@@ -49,11 +49,12 @@ from sqlalchemy.orm import Session, aliased
 
 from dashboard.domains.emergencies import emergency as rules
 from dashboard.domains.emergencies.ambulances import OPEN_AMBULANCE_STATUSES
-from dashboard.platform import audit, people, permissions, settings
+from dashboard.platform import audit, people, permissions
 from dashboard.platform.actors import Actor
 from dashboard.platform.dates import LAGOS
 from dashboard.platform.errors import NotFound, OutOfScope
 from dashboard.platform.transitions import Lifecycle
+from db import settings
 from db.models import AmbulanceRequest, EmergencyRequest, Hospital, Profile
 from db.models.emergency import LIVE_REFERRAL_STATUSES, Referral
 

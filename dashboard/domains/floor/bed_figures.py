@@ -20,9 +20,10 @@ from sqlalchemy import Float, Select, and_, cast, func, select, true, tuple_
 from sqlalchemy.orm import Session
 
 from dashboard.domains.floor.resource_list import USABLE, as_float, fraction
-from dashboard.platform import permissions, settings
+from dashboard.platform import permissions
 from dashboard.platform.actors import Actor
 from dashboard.platform.scope import limit_to_scope
+from db import settings
 from db.models import Hospital, HospitalPatient, HospitalResource
 from db.rules import (
     BED_CATEGORY,

@@ -14,11 +14,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from dashboard.domains.floor.resource_list import ResourceRow, get_resource
-from dashboard.platform import audit, permissions, settings
+from dashboard.platform import audit, permissions
 from dashboard.platform.actors import Actor
 from dashboard.platform.errors import InvalidInput, NotFound
 from dashboard.platform.inputs import usable_id
 from dashboard.platform.scope import require_in_scope, require_role
+from db import settings
 from db.models import Hospital, HospitalPatient, HospitalResource
 from db.rules import CURRENT_ADMISSION_STATUSES, resource_status
 

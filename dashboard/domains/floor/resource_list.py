@@ -16,11 +16,12 @@ from typing import Any
 from sqlalchemy import Float, Select, case, cast, false, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from dashboard.platform import audit, permissions, settings
+from dashboard.platform import audit, permissions
 from dashboard.platform.actors import Actor
 from dashboard.platform.errors import InvalidInput, NotFound
 from dashboard.platform.paging import Page, fetch_capped, fetch_page, like_pattern
 from dashboard.platform.scope import limit_to_scope, require_in_scope
+from db import settings
 from db.models import Hospital, HospitalResource
 from db.vocab import RESOURCE_CATEGORIES
 

@@ -16,9 +16,9 @@ from dashboard.kit import alerts, charts, commands, kpi, listing
 from dashboard.kit.commands import Command
 from dashboard.kit.page import PageContext
 from dashboard.kit.tables import Column, Table, hospital_column
-from dashboard.platform import settings
 from dashboard.platform.formatting import Noun, count, humanise, md_escape, percent
 from dashboard.shell import data
+from db import settings
 from db.vocab import RESOURCE_CATEGORIES
 
 

@@ -28,8 +28,8 @@ from dashboard.platform import audit, permissions
 from dashboard.platform.actors import Actor
 from dashboard.platform.errors import InvalidInput, NotFound
 from dashboard.platform.scope import require_in_scope, require_role
-from dashboard.platform.settings import Settings, current
 from db.models import Hospital, PatientWaitlist, Profile, User
+from db.settings import Settings, current
 from db.vocab import WAITLIST_PRIORITIES
 
 WRITERS = permissions.writers("waitlist")

@@ -15,15 +15,13 @@ from dashboard.kit import alerts, charts, commands, kpi, pickers, say
 from dashboard.kit.commands import Command
 from dashboard.kit.page import PageContext
 from dashboard.kit.tables import Column, Table, hospital_column
-from dashboard.platform import settings
 from dashboard.platform.errors import ServiceError
 from dashboard.platform.formatting import count, humanise, md_escape, minutes_words
-from dashboard.platform.settings import WAIT_PRIORITIES
 from dashboard.shell import data
-from dashboard.shell.gate import live_fragment
+from dashboard.shell.gate import live_fragment, live_refresh_seconds, within_a_refresh
+from db import settings
+from db.settings import WAIT_PRIORITIES
 
-REFRESH_SECONDS = 30
-LATER = f"New arrivals appear here within {REFRESH_SECONDS} seconds."
 QUEUE = Table([Column("Patient", "patient_name"), hospital_column(), Column("Department", "department"),
                Column("Priority", "priority", "code"), Column("Waiting", lambda e: minutes_words(e.waited_minutes)),
                Column("Past target", lambda e: "Yes" if e.over_target else "", empty=""),
@@ -78,7 +76,7 @@ def _call_next_controls(ctx: PageContext, department: str | None) -> None:
     if not waiting:
         where = "in this hospital" if ctx.network_wide else "in any department"
         say.info(f"Nobody is waiting {where} now, so there is nobody to call. New arrivals appear in the queue "
-                 f"within {REFRESH_SECONDS} seconds; call them from here then.")  # fmt: skip
+                 f"{within_a_refresh()}; call them from here then.")  # fmt: skip
         return
     follows, choice, first = f"{ctx.key}_call_follows", f"{ctx.key}_call_department", options.first_choice(department)
     # Re-set the choice only when what it should follow changes, so a department picked by hand stays.
@@ -97,7 +95,7 @@ def _call_next_controls(ctx: PageContext, department: str | None) -> None:
         say.error(str(exc))
         return
     if called is None:
-        say.info(f"Nobody is waiting in {target} now. {LATER}")
+        say.info(f"Nobody is waiting in {target} now. New arrivals appear here {within_a_refresh()}.")
         return
     # "Update a patient" opens on the patient just called, ready to be marked as seen.
     st.session_state[f"{ctx.key}__just_called"] = called.id
@@ -147,9 +145,9 @@ def _entry_actions(ctx: PageContext, entries: list) -> None:
     commands.confirming(ctx, CANCEL)
 
 
-@live_fragment(run_every=REFRESH_SECONDS)
+@live_fragment(live=True)
 def _live_queue(ctx: PageContext, departments: list[str]) -> None:
-    """The breaches, the cards and the queue, re-read every 30 seconds without reloading the page."""
+    """The breaches, the cards and the queue, re-read every live_refresh_seconds without reloading the page."""
     _figures_at_the_top(ctx)
     st.subheader("The queue")
     department = st.selectbox("Department", [None, *departments], key=f"{ctx.key}_department",
@@ -158,12 +156,12 @@ def _live_queue(ctx: PageContext, departments: list[str]) -> None:
     waiting, with_staff = [e for e in entries if e.waiting], [e for e in entries if not e.waiting]
     where = department or "any department"
     st.caption(f"{count(len(waiting))} waiting in {md_escape(where)}, in the order call-next takes them. "
-               f"Refreshes every {REFRESH_SECONDS} seconds.")  # fmt: skip
+               f"Refreshes every {live_refresh_seconds():g} seconds.")  # fmt: skip
     if waiting:
         st.dataframe(QUEUE.frame(waiting, network_wide=ctx.network_wide), hide_index=True, width="stretch",
                      height=min(600, 38 + 35 * len(waiting)))  # fmt: skip
     else:
-        say.info(f"No patients waiting in {where}. {LATER}")
+        say.info(f"No patients waiting in {where}. New arrivals appear here {within_a_refresh()}.")
     if with_staff:
         st.markdown(f"**Called or being seen** ({count(len(with_staff))})")
         st.dataframe(WITH_STAFF.frame(with_staff, network_wide=ctx.network_wide), hide_index=True, width="stretch",

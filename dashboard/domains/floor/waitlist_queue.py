@@ -21,9 +21,9 @@ from dashboard.platform import audit, people, permissions
 from dashboard.platform.actors import Actor
 from dashboard.platform.errors import InvalidInput, NotFound
 from dashboard.platform.scope import limit_to_scope
-from dashboard.platform.settings import WAIT_PRIORITIES, Settings, current
 from dashboard.platform.transitions import Lifecycle
 from db.models import Hospital, PatientWaitlist, Profile, User
+from db.settings import WAIT_PRIORITIES, Settings, current
 
 RESOURCE_TYPE = "patient_waitlist"
 LIVE_STATUSES = ("waiting", "called", "in_progress")

@@ -13,8 +13,8 @@ from dashboard.platform import permissions
 from dashboard.platform.actors import Actor
 from dashboard.platform.dates import LAGOS, lagos_midnight
 from dashboard.platform.scope import limit_to_scope
-from dashboard.platform.settings import WAIT_PRIORITIES
 from db.models import PatientWaitlist
+from db.settings import WAIT_PRIORITIES
 
 # Histogram buckets of a wait, in minutes: [lower, upper); the last has no upper end.
 WAIT_BUCKETS: tuple[tuple[float, float | None], ...] = ((0, 15), (15, 30), (30, 60), (60, 120), (120, None))

@@ -38,11 +38,11 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import distinct_on
 
-from dashboard.platform import settings
 from dashboard.platform.actors import Actor
 from dashboard.platform.dates import LAGOS
 from dashboard.platform.formatting import humanise
 from dashboard.platform.scope import limit_to_scope
+from db import settings
 from db.models import HospitalComplianceTracking
 
 HCT = HospitalComplianceTracking

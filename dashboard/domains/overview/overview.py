@@ -33,7 +33,6 @@ from dashboard.platform import permissions
 from dashboard.platform.actors import Actor
 from dashboard.platform.dates import LAGOS, lagos_midnight
 from dashboard.platform.scope import limit_to_scope
-from dashboard.platform.settings import Level, Settings, current
 from db.models import (
     Appointment,
     EmergencyRequest,
@@ -43,6 +42,7 @@ from db.models import (
     HospitalResource,
     PatientWaitlist,
 )
+from db.settings import Level, Settings, current
 
 OPEN_EMERGENCY_STATUSES = emergency.OPEN_STATUSES  # one definition: the Emergencies page's
 

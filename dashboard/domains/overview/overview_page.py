@@ -10,7 +10,7 @@ from dashboard.kit import alerts, kpi, say
 from dashboard.kit.page import PageContext
 from dashboard.kit.tables import Column, Table
 from dashboard.platform import figures as catalogue
-from dashboard.platform import permissions, settings
+from dashboard.platform import permissions
 from dashboard.platform.formatting import (
     Noun,
     count,
@@ -23,8 +23,9 @@ from dashboard.platform.formatting import (
     naira_short,
     percent,
 )
-from dashboard.platform.settings import Level, Settings
 from dashboard.shell import data
+from db import settings
+from db.settings import Level, Settings
 
 HOSPITALS = Noun("hospital", "hospitals")
 FREE_SHARE_STATUS = {"alert": kpi.Status.ATTENTION, "watch": kpi.Status.NORMAL, "ok": kpi.Status.NORMAL}

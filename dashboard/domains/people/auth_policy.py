@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 
-from dashboard.platform import settings
+from db import settings
 
 
 @dataclass(frozen=True)
