@@ -69,10 +69,6 @@ def _login_page() -> None:
     gate.login_form()
 
 
-def _source(spec: navigation.PageSpec):
-    return router.page_runner(spec) if spec.declared else spec.path
-
-
 def main() -> None:
     try:
         user = gate.current_user()
@@ -99,16 +95,11 @@ def main() -> None:
         return
     viewer = gate.working_viewer(user)
     menu: dict[str, list] = {
-        section: [st.Page(_source(spec), title=spec.title, icon=spec.icon, url_path=spec.url_path) for spec in specs]
-        for section, specs in navigation.pages_for(user.role).items()
+        section: [router.st_page(spec) for spec in specs] for section, specs in navigation.pages_for(user.role).items()
     }
-    # Pages outside the role stay at their addresses, hidden from the menu: a link to one runs the page,
-    # whose own access check refuses in plain words and audits the attempt (not "Page not found").
-    refused = [
-        st.Page(_source(spec), title=spec.title, icon=spec.icon, url_path=spec.url_path, visibility="hidden")
-        for spec in navigation.PAGES
-        if user.role not in spec.roles
-    ]
+    # Pages outside the role stay at their addresses, hidden from the menu: a link to one runs the router,
+    # whose access check refuses in plain words and audits the attempt (not "Page not found").
+    refused = [router.st_page(spec, hidden=True) for spec in navigation.PAGES if user.role not in spec.roles]
     if refused:
         menu.setdefault(navigation.SECTIONS[-1], []).extend(refused)
     page = st.navigation(menu, expanded=True)  # every page in view, none behind "View more"

@@ -36,7 +36,7 @@ def media_owners_of(file_id: str) -> tuple[bool, list[str]] | None:
 
     Streamlit has no public way to ask which session a media file belongs to; its media file
     manager keeps it. Should that move in an upgrade, every file is refused (a missing download, not
-    a leak) and tests/test_trust_browser.py fails.
+    a leak) and tests/browser/test_trust_browser.py fails.
     """
     try:
         from streamlit import runtime

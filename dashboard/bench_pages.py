@@ -36,7 +36,7 @@ from sqlalchemy.engine import URL
 
 from dashboard.domains.people import sign_in
 from dashboard.platform.actors import ClientInfo
-from dashboard.shell import navigation
+from dashboard.shell import navigation, router
 from dashboard.shell.gate import TOKEN_KEY
 from db import demo, migrate, roles
 from db.demo.logins import DEMO_PASSWORD, demo_logins
@@ -173,7 +173,7 @@ def _sql_counter(engine: Engine, statements: list | None = None) -> Iterator[lis
         event.remove(engine, "after_cursor_execute", after)
 
 
-def _render(file: Path, token: str, *, cold: bool, statements: list | None = None) -> Render:
+def _render(key: str, token: str, *, cold: bool, statements: list | None = None) -> Render:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
@@ -182,7 +182,7 @@ def _render(file: Path, token: str, *, cold: bool, statements: list | None = Non
     if cold:
         data.clear_cache()
         st.cache_data.clear()
-    at = AppTest.from_file(str(file), default_timeout=300)
+    at = AppTest.from_string(router.script(key), default_timeout=300)
     at.session_state[TOKEN_KEY] = token
     with _sql_counter(data.engine(), statements) as durations:
         started = time.perf_counter()
@@ -360,10 +360,10 @@ def run_page_bench(
                         if roles_of[actor] not in {r.name for r in spec.roles}:
                             continue
                         page = PageFigures(spec.key, actor)
-                        _render(spec.path, token, cold=True)  # the first import of the page's modules
+                        _render(spec.key, token, cold=True)  # the first import of the page's modules
                         for _ in range(repeats):
-                            page.cold.append(_render(spec.path, token, cold=True))
-                            page.warm.append(_render(spec.path, token, cold=False))
+                            page.cold.append(_render(spec.key, token, cold=True))
+                            page.warm.append(_render(spec.key, token, cold=False))
                         figures.append(page)
                         cold = statistics.median(r.seconds for r in page.cold)
                         say(f"  {spec.key:<14} {actor:<16} cold {cold:.3f} s")

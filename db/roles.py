@@ -4,7 +4,7 @@
   seed and the demo builder. It has BYPASSRLS, since loading data is not any one user's act.
 - The app role (`healthdash_app`) owns nothing, is no superuser, cannot bypass row-level security,
   cannot create roles or databases, and may use only the tables and columns the dashboard's pages
-  reach (APP_TABLES, an allow-list; tests/test_trust_db_grants.py compares it with what the services
+  reach (APP_TABLES, an allow-list; tests/money/test_trust_db_ledger.py compares it with what the services
   reference): no health records, prescriptions, messages, conversations, emergency contacts, agent
   tables or consultation-room tokens. History is append-only for it: `audit_logs`, `wallet_transactions`
   and `wallet_postings` are read and INSERT only, wallets are never deleted, and the reconciliation's

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from db import migrate
 from db.engine import make_engine
-from tests.throwaway import create_database, drop_database, server_admin_url
+from tests.fixtures.throwaway import create_database, drop_database, server_admin_url
 
 
 @pytest.hookimpl(wrapper=True)

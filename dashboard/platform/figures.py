@@ -3,7 +3,7 @@
 Each figure has a name, a definition in one sentence a manager understands, a unit, the period it
 covers and the one service function that computes it for a scope. Cards take their label and help
 text from here (`dashboard.kit.kpi.figure_card`), the "How figures are counted" page lists
-it, and `tests/test_figure_catalogue.py` checks that every source exists and every card that shows a
+it, and `tests/platform/test_figure_catalogue.py` checks that every source exists and every card that shows a
 catalogued figure says its definition. Two places that show the same figure call the same source,
 so they cannot drift apart (as DHIS2's indicator definitions and Metabase's metrics do).
 

@@ -205,7 +205,7 @@ def _timer_run() -> bool:
     Streamlit does not expose it publicly; the pending request it is running holds the flag.
     Unreadable (a Streamlit upgrade moved it), a run counts as a click: the session is still
     checked on every run, only the idle limit would count a page left open as activity
-    (tests/test_trust_sessions.py notices the move).
+    (tests/people/test_trust_sessions.py notices the move).
     """
     try:
         from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -249,7 +249,7 @@ def within_a_refresh() -> str:
 def live_fragment(*, run_every: float | None = None, live: bool = False) -> Callable:
     """`st.fragment` whose every run, its timed refreshes included, first re-checks the session.
 
-    Pages use this, never `st.fragment` (tests/test_trust_sessions.py checks): a fragment's own run
+    Pages use this, never `st.fragment` (tests/people/test_trust_sessions.py checks): a fragment's own run
     skips app.py, where every other run's session check happens. `live=True` refreshes it every
     `live_refresh_seconds()`.
     """

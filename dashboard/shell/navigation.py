@@ -1,7 +1,7 @@
 """The one table of pages: where each lives, its section, and the roles that may open it.
 
-app.py builds st.navigation from it and every page checks it again (gate.require_page_access), so
-a page missing from someone's menu is also refused when reached some other way.
+app.py builds st.navigation from it and the router checks it again before a page runs
+(gate.require_page_access), so a page missing from someone's menu is also refused when reached some other way.
 """
 
 from __future__ import annotations
@@ -31,11 +31,6 @@ class PageSpec:
     @property
     def file(self) -> str:
         return f"{self.key}_page.py"
-
-    @property
-    def declared(self) -> bool:
-        """The page is a `render(ctx)` declaration run by shell/router.py, not a script (while both exist)."""
-        return "\ndef render(" in self.path.read_text(encoding="utf-8")
 
     @property
     def module(self) -> str:

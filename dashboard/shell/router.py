@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
+import streamlit as st
+
 from dashboard.kit.page import PageContext
 from dashboard.shell import gate
 from dashboard.shell.navigation import PAGE_BY_KEY, PageSpec
@@ -22,9 +24,25 @@ def run_page(key: str) -> None:
     module.render(PageContext(key, viewer))
 
 
+def script(key: str) -> str:
+    """A script that runs one page as the router does (AppTest of a single page, the page bench)."""
+    return f"from dashboard.shell.router import run_page\n\nrun_page({key!r})\n"
+
+
 def page_runner(spec: PageSpec) -> Callable[[], None]:
     def run() -> None:
         run_page(spec.key)
 
     run.__name__ = spec.key  # st.Page names a callable page after its function
     return run
+
+
+def st_page(spec: PageSpec, *, hidden: bool = False) -> st.Page:
+    """The page's entry in st.navigation: its title, icon and address, run through the router."""
+    return st.Page(
+        page_runner(spec),
+        title=spec.title,
+        icon=spec.icon,
+        url_path=spec.url_path,
+        visibility="hidden" if hidden else "visible",
+    )
