@@ -37,6 +37,10 @@ class DateRange:
         """The period of the same length just before this one, for "against the previous period"."""
         return DateRange(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
 
+    def at_least_a_year(self) -> DateRange:
+        """The range, reaching back at least a year from its end: a monthly trend of a few days says nothing."""
+        return DateRange(min(self.start, self.end - timedelta(days=365)), self.end)
+
     @property
     def label(self) -> str:
         return f"{lagos_date(self.start)} – {lagos_date(self.end)}"

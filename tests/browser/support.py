@@ -169,10 +169,16 @@ def open_page(page, base: str, url_path: str, title: str) -> None:
 
 
 def charts_drawn(page) -> None:
-    """Plotly draws after the script has finished: wait until every chart on the page has its SVG."""
+    """Plotly draws after the script has finished: wait until the page has a chart and every chart has its
+    SVG with its words in it (on a busy machine the page's charts can arrive after its first elements)."""
     page.wait_for_function(
-        """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-                   .every(chart => chart.querySelector('svg.main-svg'))"""
+        """() => {
+             const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+             return charts.length > 0 && charts.every(chart => {
+               const svg = chart.querySelector('svg.main-svg');
+               return svg && svg.textContent.trim().length > 0;
+             });
+           }"""
     )
 
 

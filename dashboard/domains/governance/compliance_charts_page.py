@@ -5,8 +5,6 @@ A part of the Compliance page (compliance_page.py runs it).
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pandas as pd
 import streamlit as st
 
@@ -68,9 +66,8 @@ def show_scores(ctx: PageContext, cells: list) -> None:
 
 
 def show_trend_and_status(ctx: PageContext, figures: compliance_scores.Summary) -> None:
-    end = ctx.period.end
-    start = min(ctx.period.start, end - timedelta(days=365))
-    trend = data.cached(compliance_scores.score_trend, ctx.actor, start=start, end=end)
+    months = ctx.period.at_least_a_year()
+    trend = data.cached(compliance_scores.score_trend, ctx.actor, start=months.start, end=months.end)
     trend_column, status_column = st.columns([3, 2])
     with trend_column:
         if trend:
@@ -85,9 +82,9 @@ def show_trend_and_status(ctx: PageContext, figures: compliance_scores.Summary) 
             fig.update_layout(showlegend=True, yaxis={"range": [0, 100]}, height=440,
                               legend={"orientation": "h", "yanchor": "top", "y": -0.25, "xanchor": "left", "x": 0})
             charts.show(fig, key=f"{ctx.key}_trend")  # fmt: skip
-            st.caption(f"Assessments from {lagos_date(start)} to {lagos_date(end)}, averaged by month.")
+            st.caption(f"Assessments from {lagos_date(months.start)} to {lagos_date(months.end)}, averaged by month.")
         else:
-            say.info(f"No assessments between {lagos_date(start)} and {lagos_date(end)}.")
+            say.info(f"No assessments between {lagos_date(months.start)} and {lagos_date(months.end)}.")
     with status_column:
         band_of_status = {b.status: b for b in compliance.score_bands()}
         statuses = pd.DataFrame({"Status": [status_word(s) for s in figures.by_status],

@@ -8,8 +8,6 @@ The two queues and their decisions are the page's part verification_queues_page.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pandas as pd
 import streamlit as st
 
@@ -52,11 +50,10 @@ def _charts(ctx: PageContext) -> None:
                                colours={"Documents": charts.BLUE, "Hospitals": charts.ORANGE}),
                     key=f"{ctx.key}_backlog")  # fmt: skip
     with median_column:
-        end = ctx.period.end
-        start = min(ctx.period.start, end - timedelta(days=365))
-        months = data.cached(verification_figures.median_days_to_verify, ctx.actor, start=start, end=end)
+        window = ctx.period.at_least_a_year()
+        months = data.cached(verification_figures.median_days_to_verify, ctx.actor, start=window.start, end=window.end)
         if not months:
-            say.info(f"No document was decided between {lagos_date(start)} and {lagos_date(end)}.")
+            say.info(f"No document was decided between {lagos_date(window.start)} and {lagos_date(window.end)}.")
             return
         frame = pd.DataFrame({"Month": [m.month for m in months], "Median days": [m.median_days for m in months]})
         charts.show(charts.line(frame, x="Month", y="Median days", title="Median time to verify a document, by month",
