@@ -4,7 +4,8 @@
 uvicorn); each browser session still runs dashboard/app.py. What this adds is in
 dashboard/shell/web_security.py: the HttpOnly session cookie route, security headers, the WebSocket
 Origin check, the peer address for the sign-in throttle and the audit trail, and downloads only
-for the session that made them.
+for the session that made them; and in dashboard/web_compression.py: gzip for the bundles and the
+page that Streamlit sends uncompressed.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from dashboard.shell.web_security import (
     SecurityHeaders,
     cookie_exchange,
 )
+from dashboard.web_compression import CompressedAssets
 
 ENTRY = Path(__file__).resolve().parent / "app.py"
 _log = logging.getLogger("dashboard.asgi")
@@ -79,5 +81,7 @@ app = st.App(
         Middleware(SameOriginWebSocket),
         Middleware(PeerAddress),
         Middleware(MediaGate, owners_of=media_owners_of, session_of_token=session_of_token, prefix=_media_prefix()),
+        # Innermost of ours, so the headers above are added to every answer, cached or not.
+        Middleware(CompressedAssets, base_url=st.get_option("server.baseUrlPath") or ""),
     ],
 )
