@@ -57,6 +57,7 @@ from tests.browser.support import (
 from tests.fixtures.servers import free_port, wait_for_health
 from tests.fixtures.throwaway import create_database, drop_database
 from tests.fixtures.two_hospitals import PASSWORD, Network, _build_network
+from tests.shell.test_compression import check_what_is_sent
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -383,6 +384,14 @@ def test_nginx_refuses_another_origins_websocket_itself(deployment):
     time.sleep(0.2)
     refused = [s for s in deployment.served()[before:] if s["status"] == "403"]
     assert len(refused) == 2 and all(s["upstream"] == "-" for s in refused), refused  # no process saw them
+
+
+def test_through_the_proxy_bundles_arrive_gzipped_and_cached_long_and_downloads_uncompressed(deployment):
+    sizes = check_what_is_sent(deployment.proxy)
+    print(f"through nginx, main bundle: {sizes['bundle_bytes']:,} B, gzipped {sizes['bundle_gzip_bytes']:,} B")
+    # nginx compresses what a process leaves uncompressed itself; never the downloads.
+    config = CONFIG.read_text()
+    assert re.search(r"^\s*gzip on;", config, re.M) and re.search(r"location /media/ \{\s*gzip off;", config)
 
 
 def test_the_tls_server_adds_hsts_once_and_a_secure_routing_cookie(deployment):
