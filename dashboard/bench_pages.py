@@ -18,9 +18,7 @@ and JSON (docs/performance.md, docs/performance.json by default).
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import platform
 import resource
 import statistics
 import time
@@ -34,18 +32,27 @@ import psutil
 from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import URL
 
-from dashboard.domains.people import sign_in
-from dashboard.platform.actors import ClientInfo
+from dashboard.bench_common import (
+    BENCH_ROLES,
+    bench_actors,
+    bench_database,
+    database_name,
+    describe_data,
+    machine,
+    may_open,
+    median_and_p95,
+    ms,
+    sign_in_token,
+    write_files,
+)
 from dashboard.shell import navigation, router
 from dashboard.shell.gate import TOKEN_KEY
-from db import demo, migrate, roles
-from db.demo.logins import DEMO_PASSWORD, demo_logins
-from db.engine import make_engine, make_owner_engine
+from db import roles
+from db.engine import make_owner_engine
 from db.errors import CommandError
 from db.scratch import drop_database, server_admin_url
 
 REPO = Path(__file__).resolve().parent.parent
-BENCH_ROLES = roles.RoleNames(owner="healthdash_bench_owner", app="healthdash_bench_app")
 
 # The targets of the performance issue, at scale 50 on a 2-core machine.
 COLD_NETWORK_P95_S = 0.5
@@ -126,7 +133,7 @@ class PageFigures:
 
     def summary(self) -> dict:
         def stat(values: list[float]) -> tuple[float, float]:
-            return statistics.median(values), _p95(values)
+            return median_and_p95(values)
 
         cold_s, cold_p95 = stat([r.seconds for r in self.cold])
         warm_s, warm_p95 = stat([r.seconds for r in self.warm])
@@ -143,11 +150,6 @@ class PageFigures:
             "statements_warm": max(r.statements for r in self.warm),
             "errors": errors,
         }
-
-
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered) + 0.5) - 1))]
 
 
 @contextlib.contextmanager
@@ -241,67 +243,6 @@ def _app_connected_to(url: URL) -> Iterator[None]:
             os.environ["DATABASE_URL"] = previous
 
 
-def _bench_database(
-    admin: URL, name: str, names: roles.RoleNames, scale: float, as_of: date, *, reuse: bool, say: Callable[[str], None]
-) -> URL:
-    """The bench's demo database: reused when it already holds the demo network, else built here."""
-    import psycopg
-    from psycopg import sql
-
-    dsn = admin.render_as_string(hide_password=False)
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if exists and not reuse:
-            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
-            exists = None
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = admin.set(drivername="postgresql+psycopg", database=name)
-    superuser = make_engine(url)
-    try:
-        roles.apply_as_superuser(superuser, names)
-    finally:
-        superuser.dispose()
-    owner = make_owner_engine(roles.as_role(url, names.owner))
-    try:
-        migrate.upgrade(owner)
-        roles.refresh_grants(owner, names)
-        if demo.has_demo_data(owner):
-            say(f"Reusing the demo network in {name}.")
-        else:
-            say(f"Building the demo network at scale {scale:g} in {name} (kept for the next run)…")
-            report = demo.build_demo(owner, scale=scale, as_of=as_of, progress=True)
-            say(report.summary())
-            with owner.begin() as conn:
-                conn.execute(text("ANALYZE"))
-    finally:
-        owner.dispose()
-    return url
-
-
-def _token(engine: Engine, email: str) -> str:
-    from sqlalchemy.orm import Session
-
-    with Session(engine) as session, session.begin():
-        result = sign_in.authenticate(session, email, DEMO_PASSWORD, ClientInfo(session_id="bench"))
-    if result.outcome is not sign_in.LoginOutcome.SUCCESS:
-        raise CommandError(f"The demo login {email} could not sign in: {result.message}")
-    return result.token
-
-
-def _largest_hospital_admin(engine: Engine, scale: float) -> str:
-    """The hospital admin login of the hospital with the most appointments (the heaviest one-hospital scope)."""
-    admins = [login for login in demo_logins(scale) if login.role.name == "HOSPITAL_ADMIN"]
-    with engine.connect() as conn:
-        busiest = conn.execute(
-            text(
-                "SELECT h.name FROM hospitals h JOIN appointments a ON a.hospital_id = h.id "
-                "GROUP BY h.name ORDER BY count(*) DESC LIMIT 1"
-            )
-        ).scalar()
-    return next((login.email for login in admins if login.hospital_name == busiest), admins[0].email)
-
-
 def _naive(engine: Engine, naive: Naive, repeats: int) -> dict:
     seconds = []
     for _ in range(repeats):
@@ -338,35 +279,26 @@ def run_page_bench(
     if not chosen:
         raise CommandError("No page matches --pages; names are: " + ", ".join(p.key for p in navigation.PAGES))
     with server_admin_url() as (admin, where):
-        database = database or f"healthdash_bench_pages_s{str(scale).replace('.', '_')}"
-        url = _bench_database(admin, database, names, scale, as_of, reuse=reuse, say=say)
+        database = database or database_name(scale)
+        url = bench_database(admin, database, names, scale, as_of, reuse=reuse, say=say)
         owner = make_owner_engine(roles.as_role(url, names.owner))
         try:
-            with owner.connect() as conn:
-                version = conn.execute(text("SHOW server_version")).scalar_one()
-                counts = {
-                    t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()  # noqa: S608 - constants
-                    for t in ("appointments", "analytics_data", "hospital_financial_data", "audit_logs")
-                }
-            actors = {
-                "ADMIN (network)": _token(owner, "admin@demo.healthdash.ng"),
-                "HOSPITAL_ADMIN": _token(owner, _largest_hospital_admin(owner, scale)),
-            }
-            roles_of = {"ADMIN (network)": "ADMIN", "HOSPITAL_ADMIN": "HOSPITAL_ADMIN"}
+            version, counts = describe_data(owner)
+            actors = {actor: sign_in_token(owner, actor.email) for actor in bench_actors(owner, scale)}
             figures: list[PageFigures] = []
             with _app_connected_to(roles.as_role(url, names.app)):
                 for spec in chosen:
                     for actor, token in actors.items():
-                        if roles_of[actor] not in {r.name for r in spec.roles}:
+                        if not may_open(actor, spec):
                             continue
-                        page = PageFigures(spec.key, actor)
+                        page = PageFigures(spec.key, actor.label)
                         _render(spec.key, token, cold=True)  # the first import of the page's modules
                         for _ in range(repeats):
                             page.cold.append(_render(spec.key, token, cold=True))
                             page.warm.append(_render(spec.key, token, cold=False))
                         figures.append(page)
                         cold = statistics.median(r.seconds for r in page.cold)
-                        say(f"  {spec.key:<14} {actor:<16} cold {cold:.3f} s")
+                        say(f"  {spec.key:<14} {actor.label:<16} cold {cold:.3f} s")
             floor = _harness_floor(max(5, repeats))
             peak_mb = _peak_rss_mb()
             rss_mb = psutil.Process().memory_info().rss / 2**20
@@ -381,13 +313,7 @@ def run_page_bench(
         "scale": scale,
         "as_of": as_of.isoformat(),
         "repeats": repeats,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
-            "python": platform.python_version(),
-            "postgresql": version,
-            "server": where,
-        },
+        "machine": machine(version, where),
         "rows": counts,
         "harness_floor_s": floor,
         "pages": [f.summary() for f in figures],
@@ -396,10 +322,6 @@ def run_page_bench(
         "naive": naive,
         "peak_rss_with_naive_mb": round(naive_peak_mb, 1),
     }
-
-
-def _ms(seconds: float) -> str:
-    return f"{seconds * 1000:,.0f} ms" if seconds < 10 else f"{seconds:,.1f} s"
 
 
 def targets(result: dict) -> list[str]:
@@ -418,9 +340,9 @@ def targets(result: dict) -> list[str]:
         if p["errors"]:
             missed.append(f"{name} failed: {p['errors'][0]}")
         if cold > limit:
-            missed.append(f"{name}: cold p95 {_ms(cold)} above the floor > {_ms(limit)}")
+            missed.append(f"{name}: cold p95 {ms(cold)} above the floor > {ms(limit)}")
         if warm > WARM_P95_S:
-            missed.append(f"{name}: warm p95 {_ms(warm)} above the floor > {_ms(WARM_P95_S)}")
+            missed.append(f"{name}: warm p95 {ms(warm)} above the floor > {ms(WARM_P95_S)}")
         ratio = naive[p["page"]] / p["cold_median_s"] if p["page"] in naive else None
         if ratio is not None and p["actor"].startswith("ADMIN") and ratio < NAIVE_RATIO:
             missed.append(f"{name}: {ratio:.1f}x faster than naive < {NAIVE_RATIO:g}x")
@@ -442,7 +364,7 @@ def render_markdown(result: dict) -> str:
         f"{result['repeats']} times cold (the app's caches cleared) and {result['repeats']} times warm, as the "
         "least-privilege app role under row-level security. SQL is the time spent in the database driver; "
         "statements are counted per render. "
-        f"The harness floor, AppTest rendering a page that does nothing, is {_ms(result['harness_floor_s'])} "
+        f"The harness floor, AppTest rendering a page that does nothing, is {ms(result['harness_floor_s'])} "
         "(median) on this machine: it is inside every figure below and is not the page's own work.",
         "",
         "| page | actor | cold median | cold p95 | warm median | warm p95 | SQL (cold) | statements cold / warm "
@@ -451,11 +373,11 @@ def render_markdown(result: dict) -> str:
     ]
     for p in result["pages"]:
         base = naive.get(p["page"]) if p["actor"].startswith("ADMIN") else None
-        naive_cell = f"{_ms(base['median_s'])}" if base else ""
+        naive_cell = f"{ms(base['median_s'])}" if base else ""
         ratio = f"{base['median_s'] / p['cold_median_s']:.0f}x" if base else ""
         lines.append(
-            f"| {p['page']} | {p['actor']} | {_ms(p['cold_median_s'])} | {_ms(p['cold_p95_s'])} | "
-            f"{_ms(p['warm_median_s'])} | {_ms(p['warm_p95_s'])} | {_ms(p['sql_median_s'])} | "
+            f"| {p['page']} | {p['actor']} | {ms(p['cold_median_s'])} | {ms(p['cold_p95_s'])} | "
+            f"{ms(p['warm_median_s'])} | {ms(p['warm_p95_s'])} | {ms(p['sql_median_s'])} | "
             f"{p['statements_cold']} / {p['statements_warm']} | {naive_cell} | {ratio} |"
         )
     lines += [
@@ -477,12 +399,8 @@ def render_markdown(result: dict) -> str:
 
 
 def write_results(result: dict, out_dir: Path) -> tuple[Path, Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"performance-scale-{str(result['scale']).replace('.', '_')}"
-    md, js = out_dir / f"{stem}.md", out_dir / f"{stem}.json"
-    md.write_text(render_markdown(result))
-    js.write_text(json.dumps(result, indent=2, default=str) + "\n")
-    return md, js
+    return write_files(result, render_markdown(result), out_dir, stem)
 
 
 def cmd_bench_pages(args) -> int:

@@ -18,7 +18,7 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
-from dashboard import bench_pages
+from dashboard import bench_common, bench_pages
 from dashboard.shell import navigation
 from db import roles
 from db.engine import make_engine, make_owner_engine
@@ -46,10 +46,10 @@ def hospital_pages(admin_url):
     names = roles.RoleNames(owner=f"hd_plan_owner_{suffix}", app=f"hd_plan_app_{suffix}")
     database = f"healthdash_plans_{suffix}"
     try:
-        url = bench_pages._bench_database(admin_url, database, names, 1, date.today(), reuse=False, say=lambda _: None)
+        url = bench_common.bench_database(admin_url, database, names, 1, date.today(), reuse=False, say=lambda _: None)
         owner = make_owner_engine(roles.as_role(url, names.owner))
-        email = bench_pages._largest_hospital_admin(owner, 1)
-        token = bench_pages._token(owner, email)
+        email = bench_common.largest_hospital_admin(owner, 1)
+        token = bench_common.sign_in_token(owner, email)
         with owner.connect() as conn:
             hospital_id = conn.execute(
                 text("SELECT p.hospital_id FROM users u JOIN profiles p ON p.user_id = u.id WHERE u.email = :e"),
