@@ -8,7 +8,7 @@
 //   {"ok": true, "formatted": <the file is exactly what `prisma format` would write>, "datamodel": <DMMF datamodel>}
 // or exits 1 with
 //   {"ok": false, "error_code": "P1012", "message": "<Prisma's own error text>"}
-// tests/test_prisma_mirror.py runs it and compares the datamodel with the migrated database.
+// tests/db/test_prisma_mirror.py runs it and compares the datamodel with the migrated database.
 
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
