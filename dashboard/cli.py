@@ -10,7 +10,7 @@ import argparse
 import logging
 import sys
 
-from dashboard import run_command
+from dashboard import bench_load, run_command
 from db import cli as db_cli
 from db.engine import DatabaseUnavailable
 from db.errors import CommandError
@@ -54,13 +54,33 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
 
 def _add_page_bench(bench: argparse.ArgumentParser) -> None:
     """`healthdash bench pages` beside the data-layer bench (db.cli), which stays the default target."""
-    bench.add_argument("target", nargs="?", choices=("data", "pages"), default="data", help="data (default) or pages")
+    bench.add_argument(
+        "target",
+        nargs="?",
+        choices=("data", "pages", "load", "browser"),
+        default="data",
+        help="data (default), pages, load or browser",
+    )
     bench.add_argument("--repeats", type=int, default=5, help="pages: renders per page and actor (default 5)")
     bench.add_argument("--pages", help="pages: only these page keys, comma-separated")
     bench.add_argument("--rebuild", action="store_true", help="pages: rebuild the kept demo database")
     bench.add_argument("--out", default="docs", help="pages: folder for the Markdown and JSON (default docs)")
+    bench.add_argument(
+        "--network",
+        choices=("none", "slow4g", "3g"),
+        default="none",
+        help="browser: Chromium throttled to Chrome DevTools' Slow 4G or 3G preset (sign-in and a page change)",
+    )
+
+    bench_load.add_arguments(bench)
 
     def handler(args):
+        if args.target == "load":
+            return bench_load.cmd_bench_load(args)
+        if args.target == "browser":
+            from dashboard import bench_browser  # late: it loads Playwright when it runs
+
+            return bench_browser.cmd_bench_browser(args)
         if args.target != "pages":
             return db_cli.cmd_bench(args)
         from dashboard import bench_pages  # late: it loads Streamlit's test harness
