@@ -175,6 +175,16 @@ async function errors(utc: Db, out: Record<string, unknown>) {
     triggerAuditUser: await inA((tx) =>
       tx.auditLog.create({ data: { userId: 'someone-else', actionCategory: 'resources', actionType: 'create' } }),
     ),
+    // The app role may read only some of a notification's columns; `create` returns every column unless told.
+    columnGrantAll: await inA((tx) =>
+      tx.notification.create({ data: { userId: fixture.patient, title: 'Booked', message: 'See you' } }),
+    ),
+    columnGrantSelected: await inA((tx) =>
+      tx.notification.create({
+        data: { userId: fixture.patient, title: 'Booked', message: 'See you' },
+        select: { id: true },
+      }),
+    ),
     rowSecurity: await refused(() =>
       utc.$scoped(fixture.b, fixture.user, (tx) =>
         tx.hospitalResource.create({

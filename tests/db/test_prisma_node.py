@@ -160,6 +160,13 @@ def test_checks_triggers_and_row_security_are_p2039_with_the_databases_words(see
     assert _cause(error)["code"] == sqlstate and words in _cause(error)["message"]
 
 
+def test_a_create_returns_only_columns_the_role_may_read(seen):
+    """The app role reads a notification's id, user, type, read and date only: `create` must `select` within them."""
+    refused, selected = seen["errors"]["columnGrantAll"], seen["errors"]["columnGrantSelected"]
+    assert refused["code"] == "P2039" and _cause(refused)["message"] == "permission denied for table notifications"
+    assert selected["message"] == "accepted"
+
+
 def test_a_scope_set_with_true_ends_with_its_transaction_and_false_leaks_it(seen):
     leaks = seen["leaks"]
     assert leaks["afterFalse"] == 2  # the next, unscoped transaction on that connection saw A's rows
