@@ -185,6 +185,15 @@ async function errors(utc: Db, out: Record<string, unknown>) {
         select: { id: true },
       }),
     ),
+    otherHospitalById: await inA((tx) =>
+      tx.hospitalResource.update({ where: { id: 'res_node_b' }, data: { name: 'taken over' } }),
+    ),
+    foreignKey: await inA((tx) =>
+      tx.appointment.create({
+        data: { patientId: fixture.patient, physicianId: 'nobody', hospitalId: fixture.a,
+                appointmentDate: new Date('2025-04-02T08:00:00Z'), appointmentTime: '09:00' },
+      }),
+    ),
     rowSecurity: await refused(() =>
       utc.$scoped(fixture.b, fixture.user, (tx) =>
         tx.hospitalResource.create({

@@ -167,6 +167,13 @@ def test_a_create_returns_only_columns_the_role_may_read(seen):
     assert selected["message"] == "accepted"
 
 
+def test_another_hospitals_row_is_not_found_and_a_missing_parent_is_p2003(seen):
+    other, missing = seen["errors"]["otherHospitalById"], seen["errors"]["foreignKey"]
+    assert other["code"] == "P2025"  # row-level security hides it: not found, not refused
+    assert missing["code"] == "P2003"
+    assert _cause(missing)["constraint"] == {"index": "fk_appointments_physician_id_profiles"}
+
+
 def test_a_scope_set_with_true_ends_with_its_transaction_and_false_leaks_it(seen):
     leaks = seen["leaks"]
     assert leaks["afterFalse"] == 2  # the next, unscoped transaction on that connection saw A's rows
