@@ -57,8 +57,10 @@ OPEN = listing.Listing(
 
 
 @live_fragment(live=True)
-def _watch(actor, seen: str) -> None:
+def _watch(actor, seen: str, fresh: str) -> None:
     """Runs the whole page again when a referral, open emergency or ambulance in scope has changed."""
+    if st.session_state.pop(fresh, False):  # drawn with the page, which read the fingerprint a moment ago
+        return
     if data.call(referral_reads.fingerprint, actor) != seen:
         st.rerun(scope="app")
 
@@ -83,7 +85,9 @@ def render(ctx: PageContext) -> None:
     diverted = data.cached(diversion.diversions, ctx.actor)
     monthly = data.cached(response_times.median_assignment_by_month, ctx.actor, start=ctx.period.start,
                           end=ctx.period.end)  # fmt: skip
-    _watch(ctx.actor, state.board.fingerprint)
+    fresh = f"{ctx.key}_fingerprint_fresh"
+    st.session_state[fresh] = True
+    _watch(ctx.actor, state.board.fingerprint, fresh)
     figures_panel.cards(ctx, state.board, diverted, monthly)
     if not ctx.network_wide:
         referral_panel.inbox(ctx, state.board)

@@ -312,8 +312,13 @@ def fingerprint(db: Session, actor: Actor) -> str:
     diversion_ends = select(func.count()).where(
         Hospital.is_active, Hospital.accepting_patients.is_(False), Hospital.diversion_until <= func.now()
     )
-    parts = [db.execute(part).one() for part in (referral_part, emergency_part, ambulance_part, diversion_part)]
-    parts.append((db.scalar(diversion_ends), None))
+    # One statement: each part is an aggregate of one row, so their cross join is the one row of all five.
+    subqueries = [
+        part.subquery(f"part_{i}")
+        for i, part in enumerate((referral_part, emergency_part, ambulance_part, diversion_part, diversion_ends))
+    ]
+    row = db.execute(select(*(c for sub in subqueries for c in sub.c))).one()
+    parts = [(row[i], row[i + 1]) for i in range(0, 8, 2)] + [(row[8], None)]
     return "|".join(f"{n}@{'' if at is None else at.isoformat()}" for n, at in parts)
 
 
