@@ -15,8 +15,12 @@ import pytest
 
 from tests.fixtures.servers import postmaster_pid
 
+# A process started in the background by a shell script (CI runs its two test runs that way) inherits
+# SIGINT ignored, and Python then never turns it into KeyboardInterrupt; the holder stands for a
+# process at a terminal, whose Ctrl-C does, so it puts the default back.
 HOLD_SERVER = """
-import sys, time
+import signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from db import embedded
 url = embedded.ensure_running()
 print(url, flush=True)
