@@ -66,3 +66,14 @@ def fresh_database(admin_url):
     url = create_database(admin_url, prefix="healthdash_fresh")
     yield url
     drop_database(admin_url, url.database)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Split the browser tests in two halves, by file, for CI's two concurrent runs (`-m "not browser or
+    browser_a"` on one server, `browser_b` on the other): each browser test still runs once, and neither
+    run waits on all of Chromium's work. A file's half alternates in the order of its path."""
+    files = sorted({item.path for item in items if item.get_closest_marker("browser")})
+    half = {path: pytest.mark.browser_a if i % 2 == 0 else pytest.mark.browser_b for i, path in enumerate(files)}
+    for item in items:
+        if item.path in half:
+            item.add_marker(half[item.path])
