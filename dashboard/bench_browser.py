@@ -14,14 +14,12 @@ the sign-in's landing on the Overview).
 
 Settled: from the navigation's start (the document's `performance.timeOrigin`) until Streamlit's
 script has finished (no running indicator, nothing stale, no skeleton), the page's heading is there,
-every table (st.dataframe) has its canvas, every Plotly chart has its SVG with words in it, and the map
-(pydeck) has its canvas. Bytes are counted from Chromium's DevTools protocol: every HTTP response's
+every table (st.dataframe) on screen has its canvas (the grid draws only what can be seen), every shown
+Plotly chart has its SVG with words in it, and the map (pydeck) has its canvas; what sits in a closed
+expander or another tab is not waited for. Bytes are counted from Chromium's DevTools protocol: every HTTP response's
 encoded length plus every WebSocket frame, both ways.
 
-SQL per open, for the app role on the bench database: from pg_stat_statements when the server preloads
-it, else from the server's log with `log_min_duration_statement = 0` set for the app role in the bench
-database only (the log file found through the server's stderr, when the server runs on this machine),
-else marked unavailable. Transaction control (BEGIN, COMMIT...) is not counted as a statement.
+SQL per open, for the app role on the bench database: dashboard/bench_sql.py.
 
 The floor, in the same run: the sign-in page opened a second time by a new visitor on a warm server
 (the smallest thing the app draws, its static files in the browser's cache). Page figures are also
@@ -38,7 +36,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -51,8 +48,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import psycopg
-from psycopg import sql
 from sqlalchemy.engine import URL
 
 from dashboard.bench_common import (
@@ -68,6 +63,7 @@ from dashboard.bench_common import (
     sign_in_token,
     write_files,
 )
+from dashboard.bench_sql import SqlMeter, sql_meter
 from dashboard.shell import navigation
 from db import roles
 from db.demo.logins import DEMO_PASSWORD
@@ -115,13 +111,19 @@ SETTLED_JS = """() => {
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
   if (document.querySelector('[data-stale="true"], [data-testid="stSkeleton"]')) return false;
   if (!document.querySelector('h1')) return false;
-  const all = id => [...document.querySelectorAll(`[data-testid="${id}"]`)];
-  if (!all('stDataFrame').every(t => t.querySelector('canvas'))) return false;
-  if (!all('stPlotlyChart').every(c => {
+  const sized = e => e.offsetWidth > 0 && e.offsetHeight > 0;  // not in a closed expander or another tab
+  const onScreen = e => {
+    const r = e.getBoundingClientRect();
+    return sized(e) && r.top < innerHeight && r.bottom > 0;
+  };
+  const all = (id, shown) => [...document.querySelectorAll(`[data-testid="${id}"]`)].filter(shown);
+  if (!all('stDataFrame', onScreen).every(t => t.querySelector('canvas'))) return false;
+  if (!all('stPlotlyChart', sized).every(c => {
         const svg = c.querySelector('svg.main-svg');
         return svg && svg.textContent.trim().length > 0;
       })) return false;
-  if (!all('stDeckGlJsonChart').every(m => [...m.querySelectorAll('canvas')].some(c => c.width > 0))) return false;
+  const drawn = m => [...m.querySelectorAll('canvas')].some(c => c.width > 0);
+  if (!all('stDeckGlJsonChart', sized).every(drawn)) return false;
   return {origin: performance.timeOrigin, at: performance.timeOrigin + performance.now()};
 }"""
 NOW_JS = "() => performance.timeOrigin + performance.now()"
@@ -149,14 +151,16 @@ class Series:
     def summary(self, floor: float) -> dict:
         out: dict = {"page": self.name, "actor": self.actor}
         for kind, opens in (("cold", self.cold), ("warm", self.warm)):
+            if not opens:  # not measured this way (a throttled sign-in has no warm twin): no keys
+                continue
             seconds = [o.seconds for o in opens if o.seconds is not None]
-            median, p95 = median_and_p95(seconds)
+            median, p95 = (None, None) if not seconds else median_and_p95(seconds)
             statements = [o.statements for o in opens if o.statements is not None]
             sql_s = [o.sql_seconds for o in opens if o.sql_seconds is not None]
             out |= {
                 f"{kind}_median_s": median,
                 f"{kind}_p95_s": p95,
-                f"{kind}_net_p95_s": p95 - floor,
+                f"{kind}_net_p95_s": None if p95 is None else p95 - floor,
                 f"{kind}_kb_received": round(median_and_p95([o.received / 1024 for o in opens])[0], 1),
                 f"{kind}_kb_sent": round(median_and_p95([o.sent / 1024 for o in opens])[0], 1),
                 f"{kind}_statements": max(statements) if statements else None,
@@ -164,128 +168,6 @@ class Series:
             }
         out["errors"] = sorted({o.error for o in self.cold + self.warm if o.error})
         return out
-
-
-# --- SQL per open -------------------------------------------------------------------------------------------
-
-_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|START TRANSACTION)\b", re.IGNORECASE)
-_LOGGED = re.compile(r"\[(\d+)\].*?duration: ([\d.]+) ms  (statement|execute|parse|bind)[^:]*: ?(.*)")
-
-
-class SqlMeter:
-    """Statements and SQL seconds of the app role on the bench database between `mark()` and `taken()`."""
-
-    source = "unavailable"
-
-    def __init__(self, superuser_dsn: str, app_role: str) -> None:
-        self.conn = psycopg.connect(superuser_dsn, autocommit=True)
-        self.app_role = app_role
-
-    def mark(self) -> None:
-        pass
-
-    def taken(self) -> tuple[int | None, float | None]:
-        return None, None
-
-    def close(self) -> None:
-        self.conn.close()
-
-
-class StatStatements(SqlMeter):
-    source = "pg_stat_statements"
-
-    def __init__(self, superuser_dsn: str, app_role: str) -> None:
-        super().__init__(superuser_dsn, app_role)
-        self.conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
-        self.before = (0, 0.0)
-
-    def _totals(self) -> tuple[int, float]:
-        calls, ms_ = self.conn.execute(
-            "SELECT coalesce(sum(calls), 0), coalesce(sum(total_exec_time), 0) FROM pg_stat_statements "
-            "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-            "AND userid = (SELECT oid FROM pg_roles WHERE rolname = %s) "
-            r"AND query !~* '^\s*(begin|commit|rollback|savepoint|release|start transaction)\M'",
-            (self.app_role,),
-        ).fetchone()
-        return int(calls), float(ms_) / 1000
-
-    def mark(self) -> None:
-        self.before = self._totals()
-
-    def taken(self) -> tuple[int | None, float | None]:
-        calls, seconds = self._totals()
-        return calls - self.before[0], seconds - self.before[1]
-
-
-class ServerLog(SqlMeter):
-    """Reads the server's own log, which `log_min_duration_statement = 0` fills for the app role here only."""
-
-    source = "server log (log_min_duration_statement = 0)"
-
-    def __init__(self, superuser_dsn: str, app_role: str, log: Path) -> None:
-        super().__init__(superuser_dsn, app_role)
-        self.log, self.offset, self.pids = log, 0, set()
-        self.database = self.conn.execute("SELECT current_database()").fetchone()[0]
-        self._setting("SET log_min_duration_statement = 0")
-
-    def _setting(self, what: str) -> None:
-        self.conn.execute(
-            sql.SQL("ALTER ROLE {} IN DATABASE {} " + what).format(
-                sql.Identifier(self.app_role), sql.Identifier(self.database)
-            )
-        )
-
-    def mark(self) -> None:
-        self.offset = self.log.stat().st_size
-
-    def taken(self) -> tuple[int | None, float | None]:
-        self.pids |= {
-            str(pid)
-            for (pid,) in self.conn.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND usename = %s",
-                (self.app_role,),
-            )
-        }
-        with self.log.open("rb") as f:
-            f.seek(self.offset)
-            lines = f.read().decode("utf-8", "replace").splitlines()
-        statements, ms_ = 0, 0.0
-        for line in lines:
-            found = _LOGGED.search(line)
-            if not found or found[1] not in self.pids:
-                continue
-            ms_ += float(found[2])
-            if found[3] in ("statement", "execute") and not _CONTROL.match(found[4]):
-                statements += 1
-        return statements, ms_ / 1000
-
-    def close(self) -> None:
-        with contextlib.suppress(psycopg.Error):
-            self._setting("RESET log_min_duration_statement")
-        super().close()
-
-
-def _server_log(conn: psycopg.Connection) -> Path | None:
-    """The file the server writes its log to, when it runs on this machine and we may read it: its stderr."""
-    pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
-    try:
-        if not Path(f"/proc/{pid}/comm").read_text().startswith("postgres"):
-            return None
-        target = Path(os.readlink(f"/proc/{pid}/fd/2"))
-    except OSError:
-        return None
-    return target if target.is_file() and os.access(target, os.R_OK) else None
-
-
-def sql_meter(superuser_dsn: str, app_role: str) -> SqlMeter:
-    with psycopg.connect(superuser_dsn, autocommit=True) as conn:
-        preloaded = "pg_stat_statements" in conn.execute("SHOW shared_preload_libraries").fetchone()[0]
-        log = None if preloaded else _server_log(conn)
-    if preloaded:
-        return StatStatements(superuser_dsn, app_role)
-    if log is not None:
-        return ServerLog(superuser_dsn, app_role, log)
-    return SqlMeter(superuser_dsn, app_role)
 
 
 # --- the server and the browser -----------------------------------------------------------------------------
@@ -556,10 +438,27 @@ def _is_page(name: str) -> bool:
 
 
 def _cell(seconds: float | None, limit: float | None = None) -> str:
-    if seconds is None or seconds != seconds:  # None or NaN: nothing settled
+    if seconds is None:  # every open of the kind failed
         return "failed"
     text = f"{seconds:.2f} s"
-    return text if limit is None else f"{text} {'✓' if seconds <= limit else '✗'}"
+    return text if limit is None else f"{text} {'✗' if _over(seconds, limit) else '✓'}"
+
+
+def _over(value: float | None, limit: float) -> bool:
+    return value is None or value > limit
+
+
+def _cells(figures: dict, kind: str, limit: float | None = None, net_limit: float | None = None) -> list[str]:
+    """Median, p95 (and p95 net of the floor) of one kind, or dashes when the run did not measure it."""
+    if f"{kind}_median_s" not in figures:
+        return ["—"] * (2 if net_limit is None else 3)
+    cells = [_cell(figures[f"{kind}_median_s"]), _cell(figures[f"{kind}_p95_s"], limit)]
+    return cells if net_limit is None else [*cells, _cell(figures[f"{kind}_net_p95_s"], net_limit)]
+
+
+def _kb(figures: dict, what: str) -> str:
+    values = [figures.get(f"{kind}_kb_{what}") for kind in ("cold", "warm")]
+    return " / ".join("—" if v is None else f"{v:,.0f}" if what == "received" else f"{v:,.1f}" for v in values) + " KB"
 
 
 def _count(statements: int | None, limit: int | None = None) -> str:
@@ -575,9 +474,9 @@ def targets(result: dict) -> list[str]:
         name = f"{p['page']} as {p['actor']}"
         if p["errors"]:
             missed.append(f"{name} failed: {p['errors'][0]}")
-        if not p["cold_net_p95_s"] <= COLD_NET_P95_S:
+        if _over(p["cold_net_p95_s"], COLD_NET_P95_S):
             missed.append(f"{name}: cold p95 net of the floor {_cell(p['cold_net_p95_s'])} > {COLD_NET_P95_S:g} s")
-        if not p["warm_net_p95_s"] <= WARM_NET_P95_S:
+        if _over(p["warm_net_p95_s"], WARM_NET_P95_S):
             missed.append(f"{name}: warm p95 net of the floor {_cell(p['warm_net_p95_s'])} > {WARM_NET_P95_S:g} s")
         most = max((n for n in (p["cold_statements"], p["warm_statements"]) if n is not None), default=0)
         if most > STATEMENTS_PER_RENDER:
@@ -585,7 +484,7 @@ def targets(result: dict) -> list[str]:
     for s in result["sign_in"]:
         if s["page"] == "sign-in form":
             for kind in ("cold", "warm"):
-                if not s[f"{kind}_p95_s"] <= SIGN_IN_FORM_S:
+                if _over(s[f"{kind}_p95_s"], SIGN_IN_FORM_S):
                     missed.append(f"sign-in form ({kind}) for {s['actor']}: p95 {_cell(s[f'{kind}_p95_s'])} "
                                   f"> {SIGN_IN_FORM_S:g} s")  # fmt: skip
     return missed
@@ -615,17 +514,14 @@ def render_markdown(result: dict) -> str:
         f"{COLD_NET_P95_S:g} s cold and ≤ {WARM_NET_P95_S:g} s warm net of the floor (p95), ≤ {STATEMENTS_PER_RENDER}"
         f" statements per render, sign-in form ≤ {SIGN_IN_FORM_S:g} s; ✓ met, ✗ missed.",
         "",
-        "| what | actor | cold median | cold p95 | warm median | warm p95 | received cold / warm | sent cold / warm |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| what | actor | cold median | cold p95 | warm median | warm p95 | received cold / warm | sent cold / warm "
+        "| errors |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for s in result["sign_in"]:
         limit = SIGN_IN_FORM_S if s["page"] == "sign-in form" else None
-        lines.append(
-            f"| {s['page']} | {s['actor']} | {_cell(s['cold_median_s'])} | {_cell(s['cold_p95_s'], limit)} | "
-            f"{_cell(s['warm_median_s'])} | {_cell(s['warm_p95_s'], limit)} | "
-            f"{s['cold_kb_received']:,.0f} / {s['warm_kb_received']:,.0f} KB | "
-            f"{s['cold_kb_sent']:,.0f} / {s['warm_kb_sent']:,.0f} KB |"
-        )
+        cells = _cells(s, "cold", limit) + _cells(s, "warm", limit) + [_kb(s, "received"), _kb(s, "sent")]
+        lines.append(f"| {s['page']} | {s['actor']} | {' | '.join(cells)} | {'; '.join(s['errors'])} |")
     if result["pages"]:
         lines += [
             "",
@@ -635,11 +531,9 @@ def render_markdown(result: dict) -> str:
         ]
     for p in result["pages"]:
         sql_ms = "n/a" if p["cold_sql_median_s"] is None else f"{p['cold_sql_median_s'] * 1000:,.0f} ms"
+        cells = _cells(p, "cold", net_limit=COLD_NET_P95_S) + _cells(p, "warm", net_limit=WARM_NET_P95_S)
         lines.append(
-            f"| {p['page']} | {p['actor']} | {_cell(p['cold_median_s'])} | {_cell(p['cold_p95_s'])} | "
-            f"{_cell(p['cold_net_p95_s'], COLD_NET_P95_S)} | {_cell(p['warm_median_s'])} | {_cell(p['warm_p95_s'])} | "
-            f"{_cell(p['warm_net_p95_s'], WARM_NET_P95_S)} | "
-            f"{p['cold_kb_received']:,.0f} / {p['warm_kb_received']:,.0f} KB | {sql_ms} | "
+            f"| {p['page']} | {p['actor']} | {' | '.join(cells)} | {_kb(p, 'received')} | {sql_ms} | "
             f"{_count(p['cold_statements'], STATEMENTS_PER_RENDER)} / {_count(p['warm_statements'])} | "
             f"{'; '.join(p['errors'])} |"
         )
@@ -649,7 +543,7 @@ def render_markdown(result: dict) -> str:
 
 
 def write_results(result: dict, out_dir: Path) -> tuple[Path, Path]:
-    stem = f"browser-bench-scale-{str(result['scale']).replace('.', '_')}"
+    stem = f"browser-bench-scale-{result['scale']:g}".replace(".", "_")
     if result["network"] != "none":
         stem += f"-{result['network']}"
     return write_files(result, render_markdown(result), out_dir, stem)
