@@ -168,17 +168,20 @@ def open_page(page, base: str, url_path: str, title: str) -> None:
     wait_until_idle(page)
 
 
-def charts_drawn(page) -> None:
-    """Plotly draws after the script has finished: wait until the page has a chart and every chart has its
-    SVG with its words in it (on a busy machine the page's charts can arrive after its first elements)."""
+def charts_drawn(page, *, at_least: int = 1) -> None:
+    """Plotly draws after the script has finished: wait until the page has `at_least` charts and every chart
+    in view has its SVG with its words in it (on a busy machine a page's charts can arrive after its first
+    elements). A chart in a closed tab or panel is not drawn until it is shown, so it is not waited for."""
     page.wait_for_function(
-        """() => {
+        """(least) => {
              const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
-             return charts.length > 0 && charts.every(chart => {
+             return charts.length >= least && charts.every(chart => {
+               if (chart.offsetParent === null) return true;
                const svg = chart.querySelector('svg.main-svg');
                return svg && svg.textContent.trim().length > 0;
              });
-           }"""
+           }""",
+        arg=at_least,
     )
 
 
