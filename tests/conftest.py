@@ -68,12 +68,38 @@ def fresh_database(admin_url):
     drop_database(admin_url, url.database)
 
 
+# About how long each file of the split takes in CI (seconds, from its run log's --durations); a file not
+# listed counts 5 s a test. The halves are filled longest first, each file into the lighter half.
+SPLIT_SECONDS = {
+    "test_bench_browser.py": 90,
+    "test_browser.py": 90,
+    "test_bench_load.py": 80,
+    "test_browser_floor.py": 80,
+    "test_browser_financials.py": 70,
+    "test_trust_browser.py": 70,
+    "test_page_statements.py": 60,
+    "test_browser_appointments.py": 60,
+    "test_browser_emergencies.py": 50,
+    "test_bench_pages.py": 40,
+    "test_browser_governance.py": 40,
+    "test_reverse_proxy.py": 40,
+}
+
+
 def pytest_collection_modifyitems(config, items):
-    """Split the browser tests in two halves, by file, for CI's two concurrent runs (`-m "not browser or
-    browser_a"` on one server, `browser_b` on the other): each browser test still runs once, and neither
-    run waits on all of Chromium's work. A file's half alternates in the order of its path."""
-    files = sorted({item.path for item in items if item.get_closest_marker("browser")})
-    half = {path: pytest.mark.browser_a if i % 2 == 0 else pytest.mark.browser_b for i, path in enumerate(files)}
-    for item in items:
-        if item.path in half:
-            item.add_marker(half[item.path])
+    """Split the browser tests, and the `once` ones, in two halves by file for CI's two concurrent runs
+    (`-m "not (browser or once) or browser_a"` on one server, `browser_b` on the other): each still runs
+    once, and the two runs end at about the same time."""
+    split = [item for item in items if item.get_closest_marker("browser") or item.get_closest_marker("once")]
+    tests_in: dict = {}
+    for item in split:
+        tests_in[item.path] = tests_in.get(item.path, 0) + 1
+    seconds = {path: SPLIT_SECONDS.get(path.name, 5 * n) for path, n in tests_in.items()}
+    load = {"browser_a": 0, "browser_b": 0}
+    half = {}
+    for path in sorted(seconds, key=lambda p: (-seconds[p], str(p))):
+        lighter = min(load, key=lambda h: (load[h], h))
+        half[path] = getattr(pytest.mark, lighter)
+        load[lighter] += seconds[path]
+    for item in split:
+        item.add_marker(half[item.path])

@@ -11,7 +11,7 @@ from dashboard import bench_pages
 from db import roles
 from db.engine import make_engine
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.once]  # keeps the bench working; no timing
 
 
 def test_the_page_bench_renders_pages_for_both_actors_and_writes_its_table(admin_url, tmp_path):

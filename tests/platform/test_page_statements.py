@@ -56,7 +56,7 @@ from tests.fixtures import two_hospitals
 from tests.fixtures.throwaway import create_database, drop_database
 from tests.fixtures.two_hospitals import Network, page_app, sign_in
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.once]  # statement counts do not depend on the server
 
 MAX_STATEMENTS = 40
 ROWS = 30  # of every list, in each hospital; the growth test adds as many again
