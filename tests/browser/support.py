@@ -168,6 +168,19 @@ def open_page(page, base: str, url_path: str, title: str) -> None:
     wait_until_idle(page)
 
 
+@contextmanager
+def served(admin_url: URL, tmp_path_factory, name: str, fill: Callable[[Engine], object], **options):
+    """`running_server` for a test module: yields (base, url, what fill returned, the log, an engine for
+    the test's own reads), and disposes of the engine afterwards."""
+    log = tmp_path_factory.mktemp(name) / "healthdash-run.log"
+    with running_server(admin_url, log, fill, **options) as (base, url, filled):
+        engine = make_engine(url)  # the tests' own reads: a fresh Session on it for every check
+        try:
+            yield base, url, filled, log, engine
+        finally:
+            engine.dispose()
+
+
 def charts_drawn(page, *, at_least: int = 1) -> None:
     """Plotly draws after the script has finished: wait until the page has `at_least` charts and every chart
     in view has its SVG with its words in it (on a busy machine a page's charts can arrive after its first

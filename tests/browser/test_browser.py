@@ -17,24 +17,13 @@ import pytest
 
 from db import migrate
 from db.engine import make_engine
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, ROOT, TIMEOUT_MS
 from tests.fixtures.servers import free_port, wait_for_health
 from tests.fixtures.throwaway import create_database, drop_database
 from tests.fixtures.two_hospitals import ALPHA, BETA, PASSWORD, _build_network
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-ROOT = Path(__file__).resolve().parents[2]
-TIMEOUT_MS = 30_000
 PASSWORD_INPUT = 'input[type="password"]'
 SERVER_LOGS: list[Path] = []  # the running server's log, shown when a test fails
 

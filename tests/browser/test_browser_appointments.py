@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 from dashboard.domains.appointments.slots import SLOT_TIMES
 from dashboard.platform.formatting import LAGOS, lagos_date
 from db.base import UserRole
-from db.engine import make_engine
 from db.models import Appointment, AuditLog, Notification, Profile
 from tests.browser.support import (
     TIMEOUT_MS,
@@ -32,7 +31,7 @@ from tests.browser.support import (
     chromium,
     new_context,
     open_page,
-    running_server,
+    served,
     settled,
     sign_in,
     wait_until_idle,
@@ -91,13 +90,8 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(admin_url, tmp_path_factory):
-    log = tmp_path_factory.mktemp("appointments-server") / "healthdash-run.log"
-    with running_server(admin_url, log, _fill) as (base, url, clinic):
-        engine = make_engine(url)  # the tests' own reads: a fresh Session on it for every check
-        try:
-            yield Server(base, url, clinic, log, engine)
-        finally:
-            engine.dispose()
+    with served(admin_url, tmp_path_factory, "appointments-server", _fill) as (base, url, clinic, log, engine):
+        yield Server(base, url, clinic, log, engine)
 
 
 @dataclass

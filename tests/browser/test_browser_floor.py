@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 
 from dashboard.shell.navigation import PAGE_BY_KEY
 from db.base import UserRole
-from db.engine import make_engine
 from db.models import AuditLog, HospitalPatient, HospitalResource, PatientWaitlist, Profile
 from db.rules import resource_status
 from tests.browser.support import (
@@ -34,8 +33,8 @@ from tests.browser.support import (
     new_context,
     open_from_menu,
     open_page,
-    running_server,
     screenshot,
+    served,
     settled,
     sign_in,
     wait_until_idle,
@@ -136,13 +135,8 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(admin_url, tmp_path_factory):
-    log = tmp_path_factory.mktemp("floor-server") / "healthdash-run.log"
-    with running_server(admin_url, log, _fill) as (base, url, floor):
-        engine = make_engine(url)  # the tests' own reads: a fresh Session on it for every check
-        try:
-            yield Server(base, url, floor, log, engine)
-        finally:
-            engine.dispose()
+    with served(admin_url, tmp_path_factory, "floor-server", _fill) as (base, url, floor, log, engine):
+        yield Server(base, url, floor, log, engine)
 
 
 @dataclass

@@ -20,6 +20,8 @@ from db.base import UserRole
 from tests.fixtures import two_hospitals
 from tests.fixtures.two_hospitals import page_app, sign_in
 
+pytestmark = pytest.mark.once  # the catalogue and the pages' cards do not depend on the server
+
 network = two_hospitals.network
 app_env = two_hospitals.app_env
 
