@@ -23,6 +23,8 @@ from db.engine import make_engine, make_owner_engine
 from tests.fixtures.prisma_node import PRISMA, ensure_node_modules, prisma_lock
 from tests.fixtures.throwaway import create_database, drop_database
 
+pytestmark = pytest.mark.once  # the Node client against the schema: one server answers it
+
 A, B = "hosp_node_a", "hosp_node_b"
 FIXTURE_SQL = [
     f"INSERT INTO hospitals (id, name) VALUES ('{A}', 'Alpha Node'), ('{B}', 'Beta Node')",
