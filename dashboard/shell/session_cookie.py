@@ -121,6 +121,7 @@ def page_data(op: CookieOp) -> dict[str, str]:
 
 def apply(op: CookieOp) -> None:
     """Render the operation; the browser carries it out once, whatever the number of reruns."""
+    # HIDE_CSS is a constant of this module: no user or database text ever reaches this HTML.
     st.html(HIDE_CSS)  # the component is an empty element; keep it from adding a gap to the page
     _component(
         key="healthdash-session-cookie",

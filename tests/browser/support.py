@@ -277,3 +277,28 @@ def screenshot(page, path: Path) -> None:
         page.screenshot(path=str(path), full_page=True)
     finally:
         page.set_viewport_size(VIEWPORT)
+
+
+def option_shown(page, prefix: str) -> None:
+    """Wait until a combobox holds, or an open list offers, an option starting with `prefix` (the rerun is drawn)."""
+    page.wait_for_function(
+        """prefix => [...document.querySelectorAll('input[role="combobox"]')].some(i => i.value.startsWith(prefix))
+             || [...document.querySelectorAll('[role="option"]')].some(o => o.textContent.startsWith(prefix))""",
+        arg=prefix,
+    )
+
+
+def list_after_one_click(page, scope, label: str, *, then_shown: str) -> list[str]:
+    """Click the selectbox `label` once, as a person would, and return what its list offers once the rerun
+    started by leaving the search box has finished ([] when the list closed under the pointer)."""
+    box = widget(scope, "stSelectbox", label).get_by_role("combobox", name=label, exact=True)
+    # Scrolled into view first, as a person does: a scroll landing just after the click shuts the list.
+    box.scroll_into_view_if_needed()
+    settled(box)
+    box.click()
+    option_shown(page, then_shown)
+    wait_until_idle(page)
+    page.wait_for_timeout(500)  # the browser draws the rerun's last changes just after the script ends
+    offered = page.get_by_role("option").all_inner_texts()
+    page.keyboard.press("Escape")
+    return offered

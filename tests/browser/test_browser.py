@@ -17,7 +17,7 @@ import pytest
 
 from db import migrate
 from db.engine import make_engine
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, ROOT, TIMEOUT_MS
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, ROOT, TIMEOUT_MS, wait_until_idle
 from tests.fixtures.servers import free_port, wait_for_health
 from tests.fixtures.throwaway import create_database, drop_database
 from tests.fixtures.two_hospitals import ALPHA, BETA, PASSWORD, _build_network
@@ -89,11 +89,6 @@ def _print_what_the_browser_saw(ctx) -> None:
             print(f"--- tab at {page.url}: text unavailable ({exc})")
     for log in SERVER_LOGS[-1:]:
         print(f"--- server log (last 3000 characters):\n{log.read_text()[-3000:]}")
-
-
-def wait_until_idle(page) -> None:
-    """Streamlit marks the app container while a script runs; wait for it to finish."""
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', state="attached")
 
 
 def sign_in(page, base: str, email: str) -> None:

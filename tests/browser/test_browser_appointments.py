@@ -29,8 +29,10 @@ from tests.browser.support import (
     charts_drawn,
     choose,
     chromium,
+    list_after_one_click,
     new_context,
     open_page,
+    option_shown,
     served,
     settled,
     sign_in,
@@ -347,31 +349,6 @@ def test_reschedule_moves_the_booking_and_tells_the_patient(server, tab):
     assert audited.old_values["time"] == "10:30" and audited.new_values["time"] == "11:00"
 
 
-def _shown(page, prefix: str) -> None:
-    """Wait until a combobox holds, or an open list offers, an option starting with `prefix` (the rerun is drawn)."""
-    page.wait_for_function(
-        """prefix => [...document.querySelectorAll('input[role="combobox"]')].some(i => i.value.startsWith(prefix))
-             || [...document.querySelectorAll('[role="option"]')].some(o => o.textContent.startsWith(prefix))""",
-        arg=prefix,
-    )
-
-
-def _list_after_one_click(page, scope, label: str, *, then_shown: str) -> list[str]:
-    """Click the selectbox `label` once, as a person would, and return what its list offers once the rerun
-    started by leaving the search box has finished ([] when the list closed under the pointer)."""
-    box = widget(scope, "stSelectbox", label).get_by_role("combobox", name=label, exact=True)
-    # Scrolled into view first, as a person does: a scroll landing just after the click shuts the list.
-    box.scroll_into_view_if_needed()
-    settled(box)
-    box.click()
-    _shown(page, then_shown)
-    wait_until_idle(page)
-    page.wait_for_timeout(500)  # the browser draws the rerun's last changes just after the script ends
-    offered = page.get_by_role("option").all_inner_texts()
-    page.keyboard.press("Escape")
-    return offered
-
-
 def test_the_time_list_opens_on_the_first_click_after_typing_a_search(server, tab):
     """Typed a name without Enter, then clicked Time: leaving the search box reruns the page, and that
     rerun must not put anything above the Date and Time row (a box appearing there remade the row, list shut)."""
@@ -379,7 +356,7 @@ def test_the_time_list_opens_on_the_first_click_after_typing_a_search(server, ta
     open_page(page, server.base, "appointments", "Appointments")
     book = expander(page, "Book an appointment")
     widget(book, "stTextInput", "Find the patient").locator("input").fill("Amaka")
-    offered = _list_after_one_click(page, book, "Time", then_shown=PATIENT_NAME)
+    offered = list_after_one_click(page, book, "Time", then_shown=PATIENT_NAME)
     assert SLOT_TIMES[-1] in offered, f"the Time list closed after one click; it offered {offered}"
 
 
@@ -392,10 +369,10 @@ def test_the_patient_list_opens_on_the_first_click_after_a_new_search(server, ta
     search = widget(book, "stTextInput", "Find the patient").locator("input")
     search.fill("Amaka")
     search.press("Enter")
-    _shown(page, PATIENT_NAME)
+    option_shown(page, PATIENT_NAME)
     wait_until_idle(page)
     search.fill("Ngozi")
-    offered = _list_after_one_click(page, book, "Patient", then_shown=OTHER_NAME)
+    offered = list_after_one_click(page, book, "Patient", then_shown=OTHER_NAME)
     other = f"{OTHER_NAME} ({OTHER_EMAIL})"
     assert other in offered, f"the Patient list closed after one click; it offered {offered}"
     box = widget(book, "stSelectbox", "Patient").get_by_role("combobox", name="Patient", exact=True)

@@ -30,9 +30,11 @@ from tests.browser.support import (
     choose,
     chromium,
     fill_number,
+    list_after_one_click,
     new_context,
     open_from_menu,
     open_page,
+    option_shown,
     screenshot,
     served,
     settled,
@@ -439,31 +441,6 @@ def test_the_discharge_question_stays_in_view_right_after_an_admission(server, s
 # --- a list opens on the first click, even as the search box is left ----------------------------------
 
 
-def _shown(page, prefix: str) -> None:
-    """Wait until a combobox holds, or an open list offers, an option starting with `prefix` (the rerun is drawn)."""
-    page.wait_for_function(
-        """prefix => [...document.querySelectorAll('input[role="combobox"]')].some(i => i.value.startsWith(prefix))
-             || [...document.querySelectorAll('[role="option"]')].some(o => o.textContent.startsWith(prefix))""",
-        arg=prefix,
-    )
-
-
-def _list_after_one_click(page, scope, label: str, *, then_shown: str) -> list[str]:
-    """Click the selectbox `label` once, as a person would, and return what its list offers once the rerun
-    started by leaving the search box has finished ([] when the list closed under the pointer)."""
-    box = widget(scope, "stSelectbox", label).get_by_role("combobox", name=label, exact=True)
-    # Scrolled into view first, as a person does: a scroll landing just after the click shuts the list.
-    box.scroll_into_view_if_needed()
-    settled(box)
-    box.click()
-    _shown(page, then_shown)
-    wait_until_idle(page)
-    page.wait_for_timeout(500)  # the browser draws the rerun's last changes just after the script ends
-    offered = page.get_by_role("option").all_inner_texts()
-    page.keyboard.press("Escape")
-    return offered
-
-
 def test_the_ward_list_opens_on_the_first_click_after_typing_a_search(server, sessions):
     """Typed a name without Enter, then clicked Ward: leaving the search box reruns the page, and that
     rerun must not put anything above the ward (a box appearing there remade the ward's row, list shut)."""
@@ -471,7 +448,7 @@ def test_the_ward_list_opens_on_the_first_click_after_typing_a_search(server, se
     open_page(page, server.base, "admissions", "Admissions")
     admit = _expander(page, "Admit a patient")
     widget(admit, "stTextInput", "Find the patient").locator("input").fill("Amaka")
-    offered = _list_after_one_click(page, admit, "Ward", then_shown=PATIENT_NAME)
+    offered = list_after_one_click(page, admit, "Ward", then_shown=PATIENT_NAME)
     assert any(o.startswith(MATERNITY) for o in offered), f"the Ward list closed after one click; it offered {offered}"
 
 
@@ -484,10 +461,10 @@ def test_the_patient_list_opens_on_the_first_click_after_a_new_search(server, se
     search = widget(admit, "stTextInput", "Find the patient").locator("input")
     search.fill("Amaka")
     search.press("Enter")
-    _shown(page, PATIENT_NAME)
+    option_shown(page, PATIENT_NAME)
     wait_until_idle(page)
     search.fill("Ngozi")
-    offered = _list_after_one_click(page, admit, "Patient", then_shown="Ngozi Obi")
+    offered = list_after_one_click(page, admit, "Patient", then_shown="Ngozi Obi")
     assert any(o.startswith("Ngozi Obi (ngozi.obi@") for o in offered), (
         f"the Patient list closed after one click; it offered {offered}"
     )
