@@ -1,0 +1,23 @@
+"""Physicians' weekly sessions and leave (issue 23, part 3).
+
+Reserved in the chain so each piece of work fills its own migration; until filled it changes nothing.
+
+Revision ID: 0017
+Revises: 0016
+Create Date: 2026-12-07
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0017"
+down_revision: str | None = "0016"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
