@@ -1,16 +1,16 @@
-"""Supply usage history and facility licences (issue 23, parts 4 and 5).
+"""Facility licences and accreditations with their renewals (issue 23, part 5).
 
 Reserved in the chain so each piece of work fills its own migration; until filled it changes nothing.
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-07
 """
 
 from collections.abc import Sequence
 
-revision: str = "0018"
-down_revision: str | None = "0017"
+revision: str = "0020"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

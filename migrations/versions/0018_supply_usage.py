@@ -1,0 +1,23 @@
+"""Supply usage history for burn rates (issue 23, part 4).
+
+Reserved in the chain so each piece of work fills its own migration; until filled it changes nothing.
+
+Revision ID: 0018
+Revises: 0017
+Create Date: 2026-12-07
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0018"
+down_revision: str | None = "0017"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
