@@ -151,6 +151,8 @@ def _set_missing_limits(dbapi_connection, _record) -> None:
             cursor.execute(
                 "SELECT set_config(%s, %s, false) WHERE current_setting(%s) IN ('0', '0ms')", (name, value, name)
             )
+        # A login that is not the app role (one role doing everything) gets the app role's no-JIT too (db/roles.py).
+        cursor.execute("SELECT set_config('jit', 'off', false)")
     dbapi_connection.commit()
 
 

@@ -70,6 +70,7 @@ def test_the_app_role_owns_nothing_and_bypasses_nothing(secured):
         assert not superuser and not bypass
         assert conn.scalar(text("SELECT count(*) FROM pg_tables WHERE tableowner = current_user")) == 0
         assert conn.scalar(text("SHOW statement_timeout")) == "30s"  # a slow query ends as a message
+        assert conn.scalar(text("SHOW jit")) == "off"  # short queries are never compiled (db/roles.py APP_SETTINGS)
     with secured["superuser"].connect() as conn:
         assert any("superuser" in w for w in roles.privilege_warnings(conn))  # said loudly at start
 
