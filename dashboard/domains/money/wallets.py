@@ -87,9 +87,14 @@ class CheckStatus:
     pending_wallets: int  # wallets written to since their checkpoint (or never checked)
 
     @property
+    def backlog(self) -> bool:
+        """More wallets wait for a check than a page replays while it opens (the schedule is behind)."""
+        return self.pending_wallets > CATCH_UP_WALLETS
+
+    @property
     def stale(self) -> bool:
         """The schedule has not run for a while, or has a backlog: a check is worth pressing."""
-        if self.figures_as_of is None or self.pending_wallets > CATCH_UP_WALLETS:
+        if self.figures_as_of is None or self.backlog:
             return True
         return (datetime.now(UTC) - self.figures_as_of).total_seconds() > STALE_AFTER_SECONDS
 

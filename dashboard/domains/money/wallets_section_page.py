@@ -60,16 +60,25 @@ def _export(ctx: PageContext, name: str, table: Table, **options) -> None:
 
 
 def _reconciliation(ctx: PageContext, status: wallets.CheckStatus) -> None:
-    recon = data.cached(wallet_reconciliation.reconciliation, ctx.actor)
     checks_column, button_column = st.columns([4, 1])
+    if button_column.button("Check now", key=f"{ctx.key}_reconcile", icon=":material/refresh:"):
+        commands.run(ctx, CHECK)
+    if status.backlog:  # replaying them would be the schedule's work done in this render: say so instead
+        checks_column.caption(f"Credits, debits and the transaction count as of {_as_of(status.figures_as_of)}.")
+        say.warning(
+            f"{Noun('wallet was', 'wallets were').count(status.pending_wallets)} written to since the last check "
+            f"({_as_of(status.last_checked_at)}): more than the page replays while it opens. The scheduled "
+            "`healthdash db reconcile` checks them; press Check now to check them at once.",
+            icon=":material/schedule:",
+        )
+        return
+    recon = data.cached(wallet_reconciliation.reconciliation, ctx.actor)
     checks_column.caption(
         f"Credits, debits and the transaction count as of {_as_of(status.figures_as_of)}"
         f"{' (due a check)' if status.stale else ''}. Reconciliation: "
         f"{count(recon.transactions_checked - recon.replayed)} transactions verified at the last check "
         f"({_as_of(status.last_checked_at)}), {count(recon.replayed)} newer ones replayed now."
     )
-    if button_column.button("Check now", key=f"{ctx.key}_reconcile", icon=":material/refresh:"):
-        commands.run(ctx, CHECK)
     if recon.reconciles:
         say.success(
             f"Every wallet reconciles: {count(recon.wallets_checked)} wallets and "
