@@ -49,6 +49,7 @@ APP_TABLES: dict[str, tuple[str, ...]] = {
     "ambulance_requests": ("SELECT", "INSERT", "UPDATE"),
     "referrals": ("SELECT", "INSERT", "UPDATE"),
     "hospital_resources": ("SELECT", "INSERT", "UPDATE"),
+    "beds": ("SELECT", "INSERT", "UPDATE"),  # the bed board (migration 0015); a bed is never deleted, only blocked
     "hospital_patients": ("SELECT", "INSERT", "UPDATE"),
     "patient_waitlist": ("SELECT", "INSERT", "UPDATE"),
     "hospital_financial_data": ("SELECT",),

@@ -31,6 +31,8 @@ ACCESS: dict[str, Access] = {
     # those who run the hospital change it.
     "resources": Access(read=EVERY_STAFF_ROLE, write=frozenset({ADMIN, HOSPITAL_ADMIN})),
     "admissions": Access(read=frozenset({ADMIN, HOSPITAL_ADMIN, EXECUTIVE}), write=frozenset({ADMIN, HOSPITAL_ADMIN})),
+    # The bed board is the resources' beds one by one: read and run by those who read and change the counts.
+    "bed_board": Access(read=EVERY_STAFF_ROLE, write=frozenset({ADMIN, HOSPITAL_ADMIN})),
     "appointments": Access(
         read=frozenset({ADMIN, HOSPITAL_ADMIN, EXECUTIVE}), write=frozenset({ADMIN, HOSPITAL_ADMIN})
     ),

@@ -2,6 +2,7 @@
 
 from db.base import Base, UserRole
 from db.models.auth import AuthSession, LoginThrottle
+from db.models.beds import Bed
 from db.models.care import (
     Appointment,
     ConsultationRoom,
@@ -26,6 +27,7 @@ __all__ = [
     "AuditLog",
     "AuthSession",
     "Base",
+    "Bed",
     "ConsultationRoom",
     "ConsultationSession",
     "Conversation",

@@ -4,6 +4,11 @@ Admitting takes a unit of a bed resource, discharging gives it back, a transfer 
 resource row locked, so the free-bed figures of Resources & beds stay true and two administrators
 cannot both take the last bed.
 
+At a hospital that runs the bed board (`bed_commands`), a patient takes a bed there instead: the
+one picked on the board or the form, else the first free bed of the ward; discharge puts it into
+cleaning and a transfer moves the patient to another bed (the old one to cleaning). The database then
+sets the ward's counts from its beds (migration 0015), so they are never moved by hand here.
+
 A patient is in at most one hospital at a time: the partial unique index of migration 0007 allows
 one current admission per patient in the whole network, so admit is refused for a patient admitted
 anywhere, even at a hospital the actor may not see (and then without naming it). Transfer moves an
@@ -19,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from dashboard.domains.floor import bed_commands
 from dashboard.domains.floor.admission_queries import CURRENT, WAITING_FOR_BED, AdmittedRow, admitted_row
 from dashboard.platform import audit, people, permissions
 from dashboard.platform.actors import Actor
@@ -53,8 +59,12 @@ def admit(
     room_number: str | None = None,
     physician_id: str | None = None,
     notes: str | None = None,
+    bed_id: str | None = None,
 ) -> AdmittedRow:
-    """Admit a patient to a hospital, taking one free bed of `bed_resource_id` (None: waiting for a bed)."""
+    """Admit a patient to a hospital, taking one free bed of `bed_resource_id` (None: waiting for a bed).
+
+    On the bed board, `bed_id` names the bed (its ward follows from it); without it the first free bed is taken.
+    """
     require_role(db, actor, ADMISSION_WRITERS, "admit patients")
     hospital_name = hospital_in_scope(db, actor, hospital_id)
     room_number = checked_text(room_number, "The room number", MAX_ROOM_CHARS)
@@ -63,9 +73,12 @@ def admit(
     _refuse_if_admitted(db, actor, patient_id, patient_name, hospital_id, hospital_name)
     if physician_id is not None:
         _require_physician_of(db, physician_id, hospital_id, hospital_name)
-    bed = None
+    if bed_id is not None:
+        bed_resource_id = bed_commands.resource_of(db, bed_id, hospital_id, hospital_name)
+    bed = board_bed = None
     if bed_resource_id is not None:
         bed = _lock_beds(db, [bed_resource_id], hospital_id, hospital_name)[bed_resource_id]
+    on_board = bed is not None and bed_commands.on_board(db, bed.id)
     admission = HospitalPatient(
         hospital_id=hospital_id,
         patient_id=patient_id,
@@ -78,14 +91,14 @@ def admit(
     # The bed is taken and the admission written in one savepoint: a refusal in it undoes both.
     try:
         with db.begin_nested():
-            if bed is not None:
-                _take_bed(
-                    bed,
-                    hospital_name,
-                    "Pick another ward or add the patient to the waiting-for-bed list by admitting without a bed.",
-                )
+            no_bed = "Pick another ward or add the patient to the waiting-for-bed list by admitting without a bed."
+            if bed is not None and not on_board:
+                _take_bed(bed, hospital_name, no_bed)
             db.add(admission)
             db.flush()
+            if on_board:
+                board_bed = bed_commands.seat(db, bed, hospital_name, admission.id, bed_id, no_bed)
+                db.refresh(bed)  # the database recounted the ward's beds
     except IntegrityError as exc:
         if getattr(getattr(exc.orig, "diag", None), "constraint_name", None) != OPEN_ADMISSION_INDEX:
             raise
@@ -98,6 +111,7 @@ def admit(
         "bed_resource_id": bed_resource_id,
         "ward": bed.name if bed else WAITING_FOR_BED,
         "beds_free_after": bed.available_quantity if bed else None,
+        "bed": f"{board_bed.ward}, bed {board_bed.label}" if board_bed else None,
         "room_number": room_number,
         "assigned_physician_id": physician_id,
     })  # fmt: skip
@@ -125,7 +139,11 @@ def discharge(db: Session, actor: Actor, admission_id: str, *, discharged_at: da
         bed = _lock_beds(db, [admission.bed_resource_id], admission.hospital_id, hospital_name)[
             admission.bed_resource_id
         ]
-        _give_back_bed(bed)
+        if bed_commands.on_board(db, bed.id):
+            bed_commands.vacate(db, admission.id)  # to cleaning; the database recounts the ward
+            db.refresh(bed)
+        else:
+            _give_back_bed(bed)
     old_values = {"status": admission.status, "discharge_date": None}
     admission.status = "discharged"
     admission.discharge_date = when
@@ -141,39 +159,62 @@ def discharge(db: Session, actor: Actor, admission_id: str, *, discharged_at: da
 
 
 def transfer(
-    db: Session, actor: Actor, admission_id: str, *, bed_resource_id: str, room_number: str | None
+    db: Session,
+    actor: Actor,
+    admission_id: str,
+    *,
+    bed_resource_id: str | None = None,
+    room_number: str | None,
+    bed_id: str | None = None,
 ) -> AdmittedRow:
     """Move a patient to another ward (bed resource) or room of the same hospital; gives a waiting patient a bed.
 
-    The bed held moves with the patient: one is given back to the old ward, one taken in the new.
+    The bed held moves with the patient: one is given back to the old ward, one taken in the new. On the
+    bed board, `bed_id` names the new bed (its ward follows from it), and the old bed goes to cleaning.
     """
     require_role(db, actor, ADMISSION_WRITERS, "move patients between wards")
     admission = _lock_admission(db, actor, admission_id)
     patient_name = _patient_name_of(db, admission.patient_id)
     _require_current(admission, patient_name)
-    if not bed_resource_id:
+    if not bed_resource_id and not bed_id:
         raise InvalidInput(f"Pick the ward to move {patient_name} to.")
     room_number = checked_text(room_number, "The room number", MAX_ROOM_CHARS)
     hospital_name = db.scalar(select(Hospital.name).where(Hospital.id == admission.hospital_id)) or ""
+    if bed_id is not None:
+        bed_resource_id = bed_commands.resource_of(db, bed_id, admission.hospital_id, hospital_name)
     old_bed_id = admission.bed_resource_id
     # Both wards are locked in id order, so two moves between the same wards cannot deadlock.
     wards = sorted({bed_resource_id, old_bed_id} - {None})
     beds = _lock_beds(db, wards, admission.hospital_id, hospital_name)
     new_bed = beds[bed_resource_id]
     old_bed = beds[old_bed_id] if old_bed_id is not None else None
-    if bed_resource_id == old_bed_id and room_number == admission.room_number:
+    new_board = bed_commands.on_board(db, new_bed.id)
+    old_board = old_bed is not None and bed_commands.on_board(db, old_bed.id)
+    held = bed_commands.held_by(db, admission.id) if old_board else None
+    # On the board a patient changes bed when a new one is named, or when they hold none in the new ward.
+    change_bed = old_bed is not new_bed or (new_board and (held is None or bed_id not in (None, held)))
+    if not change_bed and room_number == admission.room_number:
         raise InvalidInput(
-            f"{patient_name} is already in {_where(new_bed.name, room_number)}: pick another ward or room."
+            f"{patient_name} is already in {_where(new_bed.name, room_number)}: pick another ward, bed or room."
         )
     old_values = {
         "bed_resource_id": old_bed_id,
         "ward": old_bed.name if old_bed else WAITING_FOR_BED,
         "room_number": admission.room_number,
     }
-    if old_bed is not new_bed:
-        _take_bed(new_bed, hospital_name, "Pick another ward, or leave the patient where they are for now.")
-        if old_bed is not None:
+    if change_bed:
+        # The new bed is found (or refused) before anything changes; the old one is given up before the new one
+        # is taken, since an admission holds one board bed at a time.
+        stay = "Pick another ward, or leave the patient where they are for now."
+        board_bed = bed_commands.pick(db, new_bed, hospital_name, bed_id, stay) if new_board else None
+        if not new_board and old_bed is not new_bed:
+            _take_bed(new_bed, hospital_name, stay)
+        if old_board:
+            bed_commands.vacate(db, admission.id)  # to cleaning
+        elif old_bed is not None and old_bed is not new_bed:
             _give_back_bed(old_bed)
+        if board_bed is not None:
+            bed_commands.occupy(db, board_bed, admission.id)
     admission.bed_resource_id = bed_resource_id
     admission.room_number = room_number
     db.flush()

@@ -2,7 +2,9 @@
 
 A count typed into a form is checked here and refused in a sentence naming the field the reader
 typed in; the resource row is locked, so two administrators cannot both change it; a bed ward's
-in-use count never goes below the beds its admitted patients hold. Each change is one audit row.
+in-use count never goes below the beds its admitted patients hold. Each change is one audit row. The counts
+of a bed resource with beds on the bed board are the board's (migration 0015 sets them from the beds), so a
+hand change of them is refused with a sentence saying so.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dashboard.platform.errors import InvalidInput, NotFound
 from dashboard.platform.inputs import usable_id
 from dashboard.platform.scope import require_in_scope, require_role
 from db import settings
-from db.models import Hospital, HospitalPatient, HospitalResource
+from db.models import Bed, Hospital, HospitalPatient, HospitalResource
 from db.rules import CURRENT_ADMISSION_STATUSES, resource_status
 
 RESOURCE_WRITERS = permissions.writers("resources")
@@ -52,6 +54,12 @@ def update_quantities(
     """Set a resource's four counts (they must add up); its status follows them. One audit row."""
     require_role(db, actor, RESOURCE_WRITERS, "change resource counts")
     resource, hospital_name = _lock_resource(db, actor, resource_id)
+    on_board = db.scalar(select(func.count()).select_from(Bed).where(Bed.resource_id == resource.id))
+    if on_board:
+        raise InvalidInput(
+            f"The bed board keeps the counts of {resource.name} at {hospital_name}: they follow its "
+            f"{on_board:,} beds. Add, block, clean or free beds on the Bed board instead."
+        )
     new = {
         "total": _quantity("total", total),
         "available": _quantity("available", available),
