@@ -42,6 +42,9 @@ APP_TABLES: dict[str, tuple[str, ...]] = {
     "profiles": ("SELECT", "UPDATE"),
     "hospitals": ("SELECT", "UPDATE"),
     "appointments": ("SELECT", "INSERT", "UPDATE"),
+    # Physicians' weekly hours and leave (migration 0017): a session is removed when it ends; leave is withdrawn.
+    "physician_sessions": ("SELECT", "INSERT", "UPDATE", "DELETE"),
+    "physician_leave": ("SELECT", "INSERT", "DELETE"),
     "consultation_sessions": ("SELECT", "INSERT", "UPDATE"),
     # A room is made with a virtual appointment; its token is for the patient's and physician's apps, never read here.
     "consultation_rooms": ("INSERT", "SELECT (id, session_id, room_status, created_at, updated_at)"),

@@ -17,6 +17,7 @@ from db.models.governance import AnalyticsData, AuditLog, Document, HospitalComp
 from db.models.hospitals import Hospital, HospitalPatient, HospitalResource, PatientWaitlist
 from db.models.money import HospitalFinancialData, Wallet, WalletTransaction
 from db.models.people import AgentAssignment, AgentAssistedPatient, EmergencyContact, Profile, User
+from db.models.physician_hours import PhysicianLeave, PhysicianSession
 
 __all__ = [
     "AgentAssignment",
@@ -44,6 +45,8 @@ __all__ = [
     "Message",
     "Notification",
     "PatientWaitlist",
+    "PhysicianLeave",
+    "PhysicianSession",
     "Prescription",
     "Profile",
     "User",

@@ -1,8 +1,10 @@
 """Appointments, the schedule and the booking form: who is free when, and booking a free slot.
 
 A part of the Appointments page (appointments_page.py draws it): each physician's day (who holds which
-slot) or week (how many slots a day), then the form that books one. Which slot is taken, and the first
-free one, come from the service's `Schedule`.
+slot) or week (how many slots a day) with their hours and leave (appointments_grid_page.py), then the form
+that books one. The form offers only free times inside the physician's hours; an administrator may tick
+the override and give a reason to book outside them. Which slot is taken, and which is inside the hours,
+come from the service's `Schedule`.
 """
 
 from __future__ import annotations
@@ -11,13 +13,20 @@ from datetime import timedelta
 
 import streamlit as st
 
-from dashboard.domains.appointments import booking, schedule, words
-from dashboard.domains.appointments.slots import MAX_DAYS_AHEAD, SLOT_TIMES
-from dashboard.kit import charts, commands, filters, pickers, say
+from dashboard.domains.appointments import (
+    appointments_grid_page,
+    appointments_hours_page,
+    appointments_times_page,
+    booking,
+    schedule,
+    words,
+)
+from dashboard.domains.appointments.slots import MAX_DAYS_AHEAD
+from dashboard.kit import commands, filters, pickers, say
 from dashboard.kit.commands import Command
 from dashboard.kit.page import PageContext
 from dashboard.kit.panel import panel
-from dashboard.platform.formatting import count, lagos_date, md_escape
+from dashboard.platform.formatting import lagos_date
 from dashboard.shell import data
 from db.vocab import APPOINTMENT_TYPES, CONSULTATION_TYPES
 
@@ -26,7 +35,8 @@ BOOK = Command("book", booking.book, done="Booked {name} with {doctor} at {at} o
 
 
 def show(ctx: PageContext) -> schedule.Schedule:
-    """The schedule of the hospital picked, and its booking form for those who may book; returns the schedule."""
+    """The schedule of the hospital picked, its booking form for those who may book, and its physicians' hours and
+    leave (appointments_hours_page.py); returns the schedule."""
     st.subheader("Who is free when")
     hospital_id = pickers.hospital_for_action(
         ctx.viewer,
@@ -37,6 +47,7 @@ def show(ctx: PageContext) -> schedule.Schedule:
     if ctx.can_write:
         with panel(ctx, "Book an appointment", "book", icon=":material/event_available:"):
             _booking_form(ctx, hospital_id, week)
+    appointments_hours_page.show(ctx, week)
     return week
 
 
@@ -54,28 +65,7 @@ def _schedule(ctx: PageContext, hospital_id: str) -> schedule.Schedule:
     ) or filters.today()  # fmt: skip
     week = data.call(schedule.schedule, ctx.actor, hospital_id=hospital_id, start=first_day,
                      days=1 if view == "Day" else 7)  # fmt: skip
-    names = [p.label for p in week.physicians]
-    if not week.physicians:
-        say.info(f"{week.hospital_name} has no active physicians to book. Physicians are added by the platform.")
-    elif view == "Day":
-        grid = week.day_grid(first_day)
-        charts.show(charts.occupancy_grid(
-            columns=week.slot_times, rows=names, filled=[[int(s is not None) for s in row] for row in grid],
-            hover=[["free" if s is None else s.summary for s in row] for row in grid],
-            title=f"{lagos_date(first_day)}, Lagos time: booked slots blue, free ones pale", x_title="",
-        ), key=f"{ctx.key}_day_grid")  # fmt: skip
-        off_grid = f", and {count(week.off_grid)} outside the slots (e.g. evening video calls)" if week.off_grid else ""
-        st.caption(f"{count(week.on_grid)} booked of {count(week.grid_size)} slots at {md_escape(week.hospital_name)}"
-                   f"{off_grid}. Point at a slot to see who is booked.")  # fmt: skip
-    else:
-        taken, a_day = week.booked_a_day(), len(week.slot_times)
-        charts.show(charts.occupancy_grid(
-            columns=[f"{d:%a} {d.day} {d:%b}" for d in week.days], rows=names, filled=taken,
-            hover=[[f"{n} booked, {a_day - n} free" for n in row] for row in taken],
-            labels=[[f"{n}/{a_day}" for n in row] for row in taken], scale_max=a_day,
-            title=f"Booked slots a day, the week from {lagos_date(first_day)}", x_title="",
-        ), key=f"{ctx.key}_week_grid")  # fmt: skip
-        st.caption("Each cell: slots booked out of the day's slots. Pick Day to see the times.")
+    appointments_grid_page.draw(ctx, week, view, first_day)
     return week
 
 
@@ -93,12 +83,9 @@ def _booking_form(ctx: PageContext, hospital_id: str, week: schedule.Schedule) -
                                 max_value=today + timedelta(days=MAX_DAYS_AHEAD), format="DD/MM/YYYY",
                                 key=commands.form_key(ctx, "date"))  # fmt: skip
     that_day = data.call(schedule.schedule, ctx.actor, hospital_id=hospital_id, start=day, days=1)
-    taken, free = that_day.taken(physician, day), that_day.first_free(physician, day)
-    time_slot = time_column.selectbox(
-        "Time", list(SLOT_TIMES), index=SLOT_TIMES.index(free) if free else 0,
-        format_func=lambda t: t + ("  (booked)" if t in taken else ""),
-        key=commands.form_key(ctx, f"time_{physician}_{day}"), help="Booked times are marked; booking one is refused.",
-    )  # fmt: skip
+    time_slot, override, reason = appointments_times_page.offered_time(
+        ctx, that_day, physician, day, time_column, f"{physician}_{day}"
+    )
     type_column, how_column = st.columns(2)
     kind = type_column.selectbox("Type", APPOINTMENT_TYPES, format_func=words.type_label,
                                  key=commands.form_key(ctx, "type"))  # fmt: skip
@@ -109,9 +96,13 @@ def _booking_form(ctx: PageContext, hospital_id: str, week: schedule.Schedule) -
         if patient is None:
             say.error("Find and pick the patient to book first.")
             return
+        if time_slot is None:
+            say.error("Pick a date with free time inside the physician's hours, or book outside them with a reason.")
+            return
         commands.run(
             ctx, BOOK, affects=hospital_id, after=lambda: st.session_state.__setitem__(f"{ctx.key}__booked_day", day),
             hospital_id=hospital_id, patient_id=patient, physician_id=physician, day=day, time=time_slot,
-            appointment_type=kind, consultation_type=how, notes=notes or None,
+            appointment_type=kind, consultation_type=how, notes=notes or None, override=override,
+            override_reason=reason or None,
             name=patient_name, doctor=physicians[physician], at=time_slot, on=lagos_date(day),
         )  # fmt: skip

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.domains.appointments import changes, words
+from dashboard.domains.appointments import appointments_times_page, changes, schedule, words
 from dashboard.domains.appointments.slots import SLOT_TIMES
 from dashboard.kit import commands, filters, say
 from dashboard.kit.commands import Command
 from dashboard.kit.page import PageContext
 from dashboard.kit.panel import panel
 from dashboard.platform.formatting import lagos_date
+from dashboard.shell import data
 
 TOLD = " The patient has been told."
 CONFIRM = Command("confirm", changes.confirm, done="{name}'s appointment is confirmed.")
@@ -55,16 +56,9 @@ def _actions(ctx: PageContext, rows: list) -> None:
         for column, (label, command) in zip(st.columns(3), STATUS_BUTTONS, strict=True):
             if column.button(label, key=f"{ctx.key}_{command.name}", width="stretch"):
                 commands.run(ctx, command, row.appointment_id, **about)
-    with move_tab:  # the move fields start from the appointment's current date and time
-        day_column, time_column = st.columns(2)
-        today = filters.today()
-        new_day = day_column.date_input("New date", value=max(row.day, today), min_value=today, format="DD/MM/YYYY",
-                                        key=commands.form_key(ctx, f"move_day_{row.appointment_id}"))  # fmt: skip
-        new_time = time_column.selectbox("New time", list(SLOT_TIMES), key=commands.form_key(
-            ctx, f"move_time_{row.appointment_id}"), index=SLOT_TIMES.index(row.time) if row.time in SLOT_TIMES else 0)
-        if st.button("Reschedule", key=f"{ctx.key}_reschedule"):
-            commands.run(ctx, RESCHEDULE, row.appointment_id, day=new_day, time=new_time, at=new_time,
-                         on=lagos_date(new_day), **about)  # fmt: skip
+    with move_tab:
+        if move_tab.open:  # lazy: only an open tab reads the physician's hours that day
+            move(ctx, row)
     with cancel_tab:
         reason = st.text_input("Reason", max_chars=changes.MAX_REASON_CHARS,
                                key=f"{ctx.key}_cancel_reason_{row.appointment_id}")  # fmt: skip
@@ -75,3 +69,29 @@ def _actions(ctx: PageContext, rows: list) -> None:
                 commands.ask_first(ctx, CANCEL, row.appointment_id, reason=reason, at=row.time,
                                    on=lagos_date(row.day), **about)  # fmt: skip
         commands.confirming(ctx, CANCEL)
+
+
+def move(ctx: PageContext, row, *, part: str = "move") -> None:
+    """Move `row` (an AppointmentRow) to a free time inside its physician's hours, or outside them with a reason.
+
+    The fields start from the appointment's current date; the times offered are that day's free ones.
+    """
+    day_column, time_column = st.columns(2)
+    today = filters.today()
+    new_day = day_column.date_input("New date", value=max(row.day, today), min_value=today, format="DD/MM/YYYY",
+                                    key=commands.form_key(ctx, f"{part}_day_{row.appointment_id}"))  # fmt: skip
+    if row.hospital_id is None:  # booked by another client with no hospital: no hours to follow
+        new_time = time_column.selectbox("New time", list(SLOT_TIMES), key=commands.form_key(ctx, f"{part}_time"))
+        override, reason = False, None
+    else:
+        that_day = data.call(schedule.schedule, ctx.actor, hospital_id=row.hospital_id, start=new_day)
+        new_time, override, reason = appointments_times_page.offered_time(
+            ctx, that_day, row.physician_id, new_day, time_column, f"{part}_{row.appointment_id}_{new_day}"
+        )
+    if st.button("Reschedule", key=f"{ctx.key}_{part}_reschedule_{row.appointment_id}"):
+        if new_time is None:
+            say.error("Pick a date with free time inside the physician's hours, or move it outside them with a reason.")
+            return
+        commands.run(ctx, RESCHEDULE, row.appointment_id, day=new_day, time=new_time, override=override,
+                     override_reason=reason or None, at=new_time, on=lagos_date(new_day), affects=row.hospital_id,
+                     name=row.patient_name)  # fmt: skip

@@ -1,4 +1,4 @@
-"""Appointments: each physician's day and week, booking without double-booking, and what patients are told.
+"""Appointments: each physician's day, week, hours and leave, booking without double-booking, what patients are told.
 
 The database refuses a physician's slot twice (migration 0006), so two administrators booking the
 same slot at once get one booking and one sentence. Every booking, move and cancellation tells the

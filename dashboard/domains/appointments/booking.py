@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dashboard.domains.appointments import records, slots
+from dashboard.domains.appointments import hours, records, slots
 from dashboard.domains.appointments.records import AUDIT_CATEGORY, RESOURCE_TYPE, WRITERS, AppointmentRow
 from dashboard.domains.appointments.words import TYPE_LABELS
 from dashboard.platform import audit, people
@@ -50,10 +50,14 @@ def book(
     appointment_type: str,
     consultation_type: str,
     notes: str | None = None,
+    override: bool = False,
+    override_reason: str | None = None,
 ) -> AppointmentRow:
     """Book a patient with a physician of a hospital in scope; pending until confirmed.
 
-    A virtual booking opens its consultation session and video room too. The patient is notified.
+    The slot must lie inside the physician's hours and outside their leave (`hours.check_slot`), unless an
+    administrator overrides with a reason (audited here). A virtual booking opens its consultation session
+    and video room too. The patient is notified.
     """
     require_role(db, actor, WRITERS, "book appointments")
     hospital_name = hospital_in_scope(db, actor, hospital_id)
@@ -66,6 +70,8 @@ def book(
     doctor = records.doctor(physician)
     _require_patient(db, patient_id)
     slot_time = slots.bookable_slot(doctor, day, time)
+    outside = hours.check_slot(db, actor, physician, hospital_id, hospital_name, doctor, day, slot_time,
+                               override=override, override_reason=override_reason)  # fmt: skip
     slots.require_free(db, physician.id, day, slot_time, doctor)
     appointment = Appointment(
         patient_id=patient_id,
@@ -106,6 +112,8 @@ def book(
         },
         hospital=hospital_id,
     )
+    if outside is not None:
+        hours.record_override(db, actor, appointment.id, outside, hospital_id=hospital_id, day=day, slot_time=slot_time)
     return records.row(db, appointment.id)
 
 

@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dashboard.domains.appointments import records, slots
+from dashboard.domains.appointments import hours, records, slots
 from dashboard.domains.appointments.records import AUDIT_CATEGORY, RESOURCE_TYPE, WRITERS, AppointmentRow
 from dashboard.domains.appointments.words import OPEN_STATUSES, STATUS_WORDS, STATUSES
 from dashboard.platform import audit, people
@@ -37,10 +37,20 @@ def confirm(db: Session, actor: Actor, appointment_id: str) -> AppointmentRow:
     return _change_status(db, actor, appointment, "confirmed", "appointment_confirmed")
 
 
-def reschedule(db: Session, actor: Actor, appointment_id: str, *, day: date, time: str) -> AppointmentRow:
+def reschedule(
+    db: Session,
+    actor: Actor,
+    appointment_id: str,
+    *,
+    day: date,
+    time: str,
+    override: bool = False,
+    override_reason: str | None = None,
+) -> AppointmentRow:
     """Move a pending or confirmed appointment to another day and time of the same physician; status kept.
 
-    The new slot must pass every check a booking does. The patient is notified.
+    The new slot must pass every check a booking does, the physician's hours and leave included (an
+    administrator's override with a reason is audited). The patient is notified.
     """
     require_role(db, actor, WRITERS, "reschedule appointments")
     appointment = _lock(db, actor, appointment_id)
@@ -54,6 +64,8 @@ def reschedule(db: Session, actor: Actor, appointment_id: str, *, day: date, tim
     old_day, old_time = slots.appointment_day(appointment), appointment.appointment_time
     if (old_day, old_time) == (day, slot_time):
         raise InvalidInput(f"{_capital(about)} is already at that time. Pick another time to move it to.")
+    outside = hours.check_slot(db, actor, physician, appointment.hospital_id, hospital_name, doctor, day, slot_time,
+                               override=override, override_reason=override_reason)  # fmt: skip
     slots.require_free(db, physician.id, day, slot_time, doctor, besides=appointment.id)
 
     def move() -> None:
@@ -79,6 +91,9 @@ def reschedule(db: Session, actor: Actor, appointment_id: str, *, day: date, tim
         new={"day": day, "time": slot_time, "patient_id": appointment.patient_id},
         hospital=appointment.hospital_id,
     )
+    if outside is not None:
+        hours.record_override(db, actor, appointment.id, outside, hospital_id=appointment.hospital_id, day=day,
+                              slot_time=slot_time)  # fmt: skip
     return records.row(db, appointment.id)
 
 

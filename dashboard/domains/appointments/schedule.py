@@ -6,12 +6,13 @@ how many a day and what the first free time is are worked out here, not on the p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dashboard.domains.appointments import hours as working_hours
 from dashboard.domains.appointments import words
 from dashboard.domains.appointments.records import (
     READERS,
@@ -33,6 +34,8 @@ from db.base import UserRole
 from db.models import Appointment, Profile, User
 
 MAX_SCHEDULE_DAYS = 7
+# A grid cell's state, for the day grid's shading (the page's legend names them in this order).
+OFF, FREE, BOOKED, BOOKED_OUTSIDE, ON_LEAVE = range(5)
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,67 @@ class Schedule:
     slot_times: tuple[str, ...]  # SLOT_TIMES
     physicians: list[PhysicianChoice]  # the hospital's active physicians, in name order
     slots: list[ScheduleSlot]  # by day, time and physician name
+    hours: dict[str, working_hours.Hours] = field(default_factory=dict)  # sessions, and leave in the shown days
+
+    def hours_of(self, physician_id: str) -> working_hours.Hours:
+        return self.hours.get(physician_id) or working_hours.Hours(physician_id)
+
+    def bookable(self, physician_id: str, day: date, slot_time: str) -> bool:
+        """Inside the physician's hours and outside their leave (a physician who keeps no hours: any time)."""
+        return self.hours_of(physician_id).bookable(day, slot_time)
+
+    def offered(self, physician_id: str, day: date) -> tuple[str, ...]:
+        """The free times on the grid that the booking form offers: inside the hours, not taken."""
+        taken = self.taken(physician_id, day)
+        return tuple(t for t in self.slot_times if t not in taken and self.bookable(physician_id, day, t))
+
+    def state(self, physician_id: str, day: date, slot_time: str, slot: ScheduleSlot | None) -> int:
+        inside = self.bookable(physician_id, day, slot_time)
+        if slot is not None:
+            return BOOKED if inside else BOOKED_OUTSIDE
+        if self.hours_of(physician_id).leave_on(day) is not None:
+            return ON_LEAVE
+        return FREE if inside else OFF
+
+    def day_states(self, day: date) -> list[list[int]]:
+        """A row per physician, a cell per time: off (outside hours), free, booked, booked outside hours, leave."""
+        grid = self.day_grid(day)
+        return [
+            [self.state(p.physician_id, day, t, s) for t, s in zip(self.slot_times, row, strict=True)]
+            for p, row in zip(self.physicians, grid, strict=True)
+        ]
+
+    def in_hours_a_day(self) -> list[list[int]]:
+        """A row per physician, a cell per day: how many slots of the day lie inside their hours (0 on leave)."""
+        return [
+            [sum(1 for t in self.slot_times if self.bookable(p.physician_id, d, t)) for d in self.days]
+            for p in self.physicians
+        ]
+
+    def week_cells(self) -> list[list[tuple[int, str, str]]]:
+        """A row per physician, a cell per day: (state, label, words): "3/10" booked of the slots in their hours,
+        "Off" (no session that day), "Leave", or a day with a booking outside their hours."""
+        outside = {(s.physician_id, s.day) for s in self.booked_outside()}
+        cells = []
+        for p, booked_row, inside_row in zip(self.physicians, self.booked_a_day(), self.in_hours_a_day(), strict=True):
+            row = []
+            for day, booked, slots in zip(self.days, booked_row, inside_row, strict=True):
+                away = self.hours_of(p.physician_id).leave_on(day)
+                if away is not None:
+                    row.append((ON_LEAVE, "Leave", away.label + (f"; {booked} booked to move" if booked else "")))
+                elif (p.physician_id, day) in outside:
+                    row.append((BOOKED_OUTSIDE, f"{booked}/{slots}", f"{booked} booked, some outside their hours"))
+                elif slots == 0 and not booked:
+                    row.append((OFF, "Off", "no session that day"))
+                else:
+                    words = f"{booked} booked, {max(slots - booked, 0)} free in their hours"
+                    row.append((BOOKED if booked >= slots else FREE, f"{booked}/{slots}", words))
+            cells.append(row)
+        return cells
+
+    def booked_outside(self) -> list[ScheduleSlot]:
+        """Booked slots on the grid that lie outside their physician's hours or in their leave."""
+        return [s for s in self.slots if s.on_grid and not self.bookable(s.physician_id, s.day, s.time)]
 
     def slot(self, physician_id: str, day: date, slot_time: str) -> ScheduleSlot | None:
         return next(
@@ -91,9 +155,8 @@ class Schedule:
         return frozenset(s.time for s in self.slots if s.physician_id == physician_id and s.day == day)
 
     def first_free(self, physician_id: str, day: date) -> str | None:
-        """The earliest free time on the grid for the physician that day, None when the day is full."""
-        taken = self.taken(physician_id, day)
-        return next((t for t in self.slot_times if t not in taken), None)
+        """The earliest free time inside the physician's hours that day, None when none is left."""
+        return next(iter(self.offered(physician_id, day)), None)
 
     def day_grid(self, day: date) -> list[list[ScheduleSlot | None]]:
         """A row per physician, a cell per time on the grid: the slot booked there, or None when free."""
@@ -184,13 +247,15 @@ def schedule(db: Session, actor: Actor, *, hospital_id: str, start: date, days: 
         resource_type=RESOURCE_TYPE,
         values={"hospital_id": hospital_id, "start": start, "days": days},
     )
+    shown = tuple(start + timedelta(days=i) for i in range(days))
     return Schedule(
         hospital_id=hospital_id,
         hospital_name=hospital_name,
-        days=tuple(start + timedelta(days=i) for i in range(days)),
+        days=shown,
         slot_times=SLOT_TIMES,
         physicians=physicians,
         slots=slots,
+        hours=working_hours.hours_of(db, hospital_id, [p.physician_id for p in physicians], shown[0], shown[-1]),
     )
 
 
