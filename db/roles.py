@@ -59,6 +59,10 @@ APP_TABLES: dict[str, tuple[str, ...]] = {
     "hospital_compliance_tracking": ("SELECT", "INSERT", "UPDATE"),
     "analytics_data": ("SELECT",),
     "documents": ("SELECT", "UPDATE"),
+    # Licences (migration 0020): renewed in place; their papers and renewals are only ever added to.
+    "facility_licences": ("SELECT", "INSERT", "UPDATE"),
+    "facility_licence_documents": ("SELECT", "INSERT"),
+    "facility_licence_renewals": ("SELECT", "INSERT"),
     # Written for patients' and staff's own apps; the dashboard never reads one back (its title and message).
     "notifications": ("INSERT", "SELECT (id, user_id, type, read, created_at)"),
     "audit_logs": ("SELECT", "INSERT"),

@@ -110,6 +110,11 @@ class Settings:
     compliance_partial_score: float = 60
     # Anything with a due date (compliance reviews, corrective actions) is overdue this many days after it.
     overdue_days: float = 0
+    # Facility licences: notices this many days before a licence expires (the first, then nearer ones); an
+    # expired licence always stands out. The Licences page, its cards and the Overview's alerts use them.
+    licence_first_notice_days: float = 90
+    licence_second_notice_days: float = 60
+    licence_final_notice_days: float = 30
     # Reporting completeness: how often each hospital is expected to report.
     beds_report_hours: float = 24
     finance_report_days: float = 35
@@ -257,6 +262,12 @@ def build(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(
             "The setting compliance_partial_score must be below compliance_compliant_score, which must be at most "
             f"100 (they are {merged.compliance_partial_score:g} and {merged.compliance_compliant_score:g})."
+        )
+    notices = (merged.licence_final_notice_days, merged.licence_second_notice_days, merged.licence_first_notice_days)
+    if not 0 < notices[0] < notices[1] < notices[2]:
+        raise SettingsError(
+            "The settings licence_final_notice_days, licence_second_notice_days and licence_first_notice_days must "
+            "grow in that order, from more than zero (they are " + ", ".join(f"{n:g}" for n in notices) + ")."
         )
     free = changes.get("sign_in_free_failures")
     if free is not None and free != int(free):

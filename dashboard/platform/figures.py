@@ -186,6 +186,22 @@ CATALOGUE: tuple[FigureSpec, ...] = (
        "The middle time from a document's upload to its decision, for the documents decided in the period.",
        "days", "the last 30 days, against the 30 days before", "governance.verification_figures:queue_summary",
        "verification"),
+    # Licences: the bands follow db/settings (licence_*_notice_days); the cards' labels name the days in force.
+    _f("licences_expired", "Licences expired",
+       "Facility licences and accreditations of hospitals in scope whose expiry date has passed without a renewal.",
+       "count", TODAY, "governance.licences:licence_summary", "licences"),
+    _f("licences_expiring_final", "Expiring within 30 days",
+       "Licences and accreditations still valid today that expire within the final notice period (30 days by "
+       "default).",
+       "count", TODAY, "governance.licences:licence_summary", "licences"),
+    _f("licences_expiring_second", "Expiring within 60 days",
+       "Licences and accreditations that expire after the final notice period but within the second (60 days by "
+       "default).",
+       "count", TODAY, "governance.licences:licence_summary", "licences"),
+    _f("licences_expiring_first", "Expiring within 90 days",
+       "Licences and accreditations that expire after the second notice period but within the first (90 days by "
+       "default).",
+       "count", TODAY, "governance.licences:licence_summary", "licences"),
     _f("reporting_completeness", "Reporting completeness",
        "Hospitals that have reported beds, finances and compliance within their expected intervals.",
        "count", NOW, "overview.overview:reporting_completeness", "overview"),
@@ -204,6 +220,7 @@ AREA_TITLES: dict[str, str] = {
     "wallets": "Patients' wallets",
     "compliance": "Compliance",
     "verification": "Verification",
+    "licences": "Licences",
     "overview": "Overview and reporting",
 }
 

@@ -50,6 +50,12 @@ ACCESS: dict[str, Access] = {
     "analytics": Access(read=EVERY_STAFF_ROLE, write=NOBODY),
     "compliance": Access(read=EVERY_STAFF_ROLE, write=frozenset({ADMIN, COMPLIANCE})),
     "verification": Access(read=frozenset({ADMIN}), write=frozenset({ADMIN})),
+    # Licences: a hospital's administrator holds its papers and files each renewal; a compliance officer keeps
+    # the regulatory file and records what an inspector or a regulator hands over; network administrators both.
+    # Each within their scope; all three act on what they read, so readers and writers are the same.
+    "licences": Access(
+        read=frozenset({ADMIN, HOSPITAL_ADMIN, COMPLIANCE}), write=frozenset({ADMIN, HOSPITAL_ADMIN, COMPLIANCE})
+    ),
     "hospitals": Access(read=frozenset({ADMIN, HOSPITAL_ADMIN, COMPLIANCE}), write=frozenset({ADMIN})),
     "audit_trail": Access(read=frozenset({ADMIN, HOSPITAL_ADMIN, COMPLIANCE}), write=NOBODY),
     "users": Access(read=frozenset({ADMIN}), write=frozenset({ADMIN})),

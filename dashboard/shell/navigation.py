@@ -62,6 +62,7 @@ PAGES: tuple[PageSpec, ...] = (
     _page("analytics", "Analytics", "Management", ":material/monitoring:", "overview"),
     _page("compliance", "Compliance", "Management", ":material/verified_user:", "governance"),
     _page("hospitals", "Hospitals", "Management", ":material/local_hospital:", "governance"),
+    _page("licences", "Licences", "Management", ":material/license:", "governance"),
     _page("verification", "Verification", "Administration", ":material/fact_check:", "governance"),
     _page("audit_trail", "Audit trail", "Management", ":material/policy:", "governance"),
     _page("figures", "How figures are counted", "Management", ":material/menu_book:", "governance"),

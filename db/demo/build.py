@@ -26,6 +26,7 @@ from db.demo.copy_writer import CopyWriter
 from db.demo.documents import write_documents
 from db.demo.emergencies import write_emergencies
 from db.demo.hospitals import write_hospital_operations, write_hospitals
+from db.demo.licences import write_licences
 from db.demo.logins import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD
 from db.demo.metrics import write_analytics
 from db.demo.money import write_finances, write_wallets
@@ -52,6 +53,7 @@ STEPS = (
     write_hospital_operations,
     write_finances,
     write_compliance,
+    write_licences,
     write_documents,
     write_notifications,
     write_audit_logs,

@@ -23,6 +23,10 @@ FINANCE_CATEGORIES = 17  # revenue plus expense categories in db.demo.money
 FINANCE_MONTHS = 12
 DAILY_METRICS = 6
 HOSPITAL_DOCUMENTS_PER_HOSPITAL = 2
+# Facility licences (db/demo/licences.py): every hospital's operating licence, an NHIA accreditation at every
+# ACCREDITED_EVERY-th, a renewal and the licence's PDF at every RENEWED_EVERY-th.
+LICENCE_ACCREDITED_EVERY = 2
+LICENCE_RENEWED_EVERY = 4
 
 # Average children per parent, for the tables whose size is drawn at random (progress-bar totals
 # and the scaling test use them; the build reports what it actually wrote).
@@ -119,6 +123,9 @@ class DemoPlan:
             "documents": self.physicians + self.hospitals * HOSPITAL_DOCUMENTS_PER_HOSPITAL + self.patient_documents,
             "notifications": self.notifications,
             "audit_logs": self.audit_logs,
+            "facility_licences": self.hospitals + -(-self.hospitals // LICENCE_ACCREDITED_EVERY),
+            "facility_licence_documents": -(-self.hospitals // LICENCE_RENEWED_EVERY),
+            "facility_licence_renewals": -(-self.hospitals // LICENCE_RENEWED_EVERY),
         }
 
 

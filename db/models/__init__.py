@@ -15,6 +15,7 @@ from db.models.care import (
 from db.models.emergency import AmbulanceRequest, EmergencyRequest
 from db.models.governance import AnalyticsData, AuditLog, Document, HospitalComplianceTracking, Notification
 from db.models.hospitals import Hospital, HospitalPatient, HospitalResource, PatientWaitlist
+from db.models.licences import FacilityLicence, FacilityLicenceDocument, FacilityLicenceRenewal
 from db.models.money import HospitalFinancialData, Wallet, WalletTransaction
 from db.models.people import AgentAssignment, AgentAssistedPatient, EmergencyContact, Profile, User
 from db.models.physician_hours import PhysicianLeave, PhysicianSession
@@ -35,6 +36,9 @@ __all__ = [
     "Document",
     "EmergencyContact",
     "EmergencyRequest",
+    "FacilityLicence",
+    "FacilityLicenceDocument",
+    "FacilityLicenceRenewal",
     "HealthRecord",
     "Hospital",
     "HospitalComplianceTracking",

@@ -170,7 +170,7 @@ def test_ids_are_id_from_int_of_table_code_and_row_number():
     ids = IdMaker("messages")
     for number in (0, 1, 46655, 46656, 46657, 1_000_000, 2_190_000):
         assert ids(number) == demo_id("messages", number) == id_from_int(TABLE_CODES["messages"] * 36**16 + number)
-    assert len(set(TABLE_CODES.values())) == len(TABLE_CODES) == 27
+    assert len(set(TABLE_CODES.values())) == len(TABLE_CODES) >= 27  # the seed's 26, referrals, and later additions
     assert set(TABLE_CODES) <= set(Base.metadata.tables)
 
 

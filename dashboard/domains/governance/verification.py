@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Float, Select, cast, func, or_, select
 from sqlalchemy.orm import Session
 
+from dashboard.domains.governance import licences
 from dashboard.platform import audit, people, permissions
 from dashboard.platform.actors import ROLE_NAMES, Actor
 from dashboard.platform.inputs import usable_id
@@ -113,6 +114,8 @@ class PendingHospital:
     waiting_since: datetime
     waited_days: float
     documents: tuple[HospitalDocument, ...]
+    # Its licences past their expiry date (licences.py), in words: nobody verifies it without seeing them.
+    expired_licences: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -227,7 +230,9 @@ def _hospital_documents(db: Session, rows) -> dict[str, tuple[HospitalDocument, 
 
 def _pending_hospitals(db: Session, rows) -> list[PendingHospital]:
     documents = _hospital_documents(db, rows)
-    return [PendingHospital(r[0], r[1], r[2], r[3], r[4], r[5], float(r[6]), documents[r.id]) for r in rows]
+    expired = licences.expired_by_hospital(db, [r.id for r in rows])
+    return [PendingHospital(r[0], r[1], r[2], r[3], r[4], r[5], float(r[6]), documents[r.id],
+                            tuple(expired.get(r.id, ()))) for r in rows]  # fmt: skip
 
 
 def _pending_document(r) -> PendingDocument:

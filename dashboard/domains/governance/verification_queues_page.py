@@ -42,6 +42,7 @@ HOSPITAL_LIST = listing.Listing(
         Column("Waiting", lambda r: wait_text(r.waited_days)),
         Column("Documents", lambda r: "; ".join(f"{d.label} ({humanise(d.status)})" if d.status else d.label
                                                 for d in r.documents) or "None listed"),
+        Column("Expired licences", lambda r: "; ".join(r.expired_licences) or "None"),
     ]),  # fmt: skip
     file_stem="hospitals-awaiting-verification",
     search_label="Search hospitals",
@@ -52,8 +53,9 @@ HOSPITAL_LIST = listing.Listing(
     # Widths that fit the table at 1,400 pixels; a wait is a short '12 days' or '3 weeks' (wait_text).
     column_config={
         **{label: st.column_config.TextColumn(width=width) for label, width in
-           (("Hospital", 220), ("City", 110), ("State", 100), ("Registered", 100), ("Waiting", 105))},
-        "Documents": st.column_config.TextColumn(width="large"),
+           (("Hospital", 200), ("City", 100), ("State", 90), ("Registered", 100), ("Waiting", 90))},
+        "Documents": st.column_config.TextColumn(width="medium"),
+        "Expired licences": st.column_config.TextColumn(width="medium"),
     },  # fmt: skip
 )
 DOCUMENT_LIST = listing.Listing(
@@ -111,6 +113,9 @@ def _open_link(link: str | None, address: str | None, label: str) -> None:
 
 
 def _hospital(chosen) -> None:
+    for words in chosen.expired_licences:
+        say.warning(f"Licence past its expiry: {words}. See it on the Licences page before verifying.",
+                    icon=":material/event_busy:")  # fmt: skip
     for document in chosen.documents:
         st.text(f"{document.label}: {humanise(document.status) if document.status else 'status not given'}")
         _open_link(document.link, document.address, f"Open {document.label[:60]}")

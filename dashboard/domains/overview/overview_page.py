@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.domains.floor import bed_figures, resource_list, waitlist_queue
-from dashboard.domains.overview import overview
+from dashboard.domains.overview import overview, overview_licences_page
 from dashboard.kit import alerts, kpi, say
 from dashboard.kit.page import PageContext
 from dashboard.kit.tables import Column, Table
@@ -176,6 +176,8 @@ def _candidates(ctx: PageContext, limits: Settings) -> list[alerts.Alert]:
                 page="waitlist", kind="Waiting past the target",
                 short=f"{md_escape(breach.patient_name)} ({minutes_words(breach.waited_minutes)})",
             ))  # fmt: skip
+    if ctx.viewer.user.role in permissions.readers("licences"):
+        found.extend(overview_licences_page.licence_alerts(ctx, limits))
     return found
 
 
