@@ -58,6 +58,8 @@ class Appointment(Base):
             unique=True,
             postgresql_where=text("status <> 'cancelled'"),
         ),
+        # Migration 0014: the list's walk away from now across hospitals (appointment_list._page_ids_around_now).
+        Index(None, "appointment_date"),
     )
 
     id: Mapped[str] = id_column()

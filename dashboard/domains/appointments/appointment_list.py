@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from dashboard.domains.appointments.records import (
@@ -24,7 +24,7 @@ from dashboard.domains.appointments.records import (
 )
 from dashboard.platform import audit
 from dashboard.platform.actors import Actor
-from dashboard.platform.dates import LAGOS, checked_range
+from dashboard.platform.dates import LAGOS, checked_range, lagos_midnight
 from dashboard.platform.errors import InvalidInput
 from dashboard.platform.inputs import usable_id
 from dashboard.platform.paging import MAX_PAGE_SIZE, Page, fetch_capped, fetch_page, like_pattern
@@ -203,8 +203,9 @@ def _unsearched_page(
     last_page = max(1, -(-total // page_size))
     page = max(1, min(int(page), last_page))
     offset = (page - 1) * page_size
+    now = now or datetime.now(LAGOS)
     order = _list_order(now)
-    ids = conditions.order_by(*order).fetch(offset + page_size, with_ties=True)
+    ids = _page_ids_around_now(conditions, order, now, offset + page_size)
     stmt = (
         select_rows()
         .where(Appointment.id.in_(ids.scalar_subquery()))
@@ -213,6 +214,59 @@ def _unsearched_page(
         .offset(offset)
     )
     return db.execute(stmt).all(), total, page, page_size
+
+
+def _page_ids_around_now(conditions: Select, order: tuple[Any, ...], now: datetime, reach: int):
+    """The ids of the list's first `reach` rows, and every row level with the last, read from both sides of now.
+
+    Upcoming slots come first, nearest first; past ones after, latest first (`_list_order`, by Lagos day and time).
+    Ordering every appointment of the range instead sorted, at scale 50, the 254,000 of a network-wide 90-day range
+    on disk (0.97 s) to show 25. Each side here reads only the Lagos days the page can reach: walking the
+    appointment_date index away from now (migration 0014), the `reach`-th appointment's day is the last day the
+    page can reach on that side (a Lagos day's appointments are contiguous in appointment_date order, whatever their
+    time), so the candidates are that side's appointments up to the end (or from the start) of that day, a few
+    thousand at most, put in the list's order in memory. The conditions stay on the column itself: under row-level
+    security a condition through timezone() (not leakproof) cannot use an index.
+    """
+    now = now.astimezone(LAGOS)
+    today, tomorrow = lagos_midnight(now.date()), lagos_midnight(now.date() + timedelta(days=1))
+    date, hhmm = Appointment.appointment_date, f"{now:%H:%M}"
+    upcoming = conditions.where(date >= today, or_(date >= tomorrow, Appointment.appointment_time >= hhmm))
+    # `date < tomorrow` repeats what the OR implies, as a bound the index can start its walk back from.
+    past = conditions.where(date < tomorrow, or_(date < today, Appointment.appointment_time < hhmm))
+    # Each bound is one value computed apart (an InitPlan): a condition through timezone() or coalesce() beside the
+    # column would stay a filter behind row-level security instead of bounding the index scan.
+    ahead = upcoming.with_only_columns(_next_lagos_midnight(date)).order_by(date).offset(reach - 1).limit(1)
+    behind = past.with_only_columns(_lagos_midnight_of(date)).order_by(date.desc()).offset(reach - 1).limit(1)
+    candidates = union_all(
+        upcoming.where(date < select(func.coalesce(ahead.scalar_subquery(), _ENDLESS)).scalar_subquery()),
+        past.where(date >= select(func.coalesce(behind.scalar_subquery(), _BEGINNINGLESS)).scalar_subquery()),
+    ).subquery()
+    return (
+        select(Appointment.id)
+        .where(Appointment.id.in_(select(candidates.c.id)))
+        .order_by(*order)
+        .fetch(reach, with_ties=True)
+    )
+
+
+_ENDLESS, _BEGINNINGLESS = literal_column("'infinity'::timestamptz"), literal_column("'-infinity'::timestamptz")
+
+
+def _lagos_midnight_of(moment):
+    """The start of the Lagos day of `moment` (a timestamptz expression), as a timestamptz."""
+    return func.timezone(LAGOS.key, _lagos_day_start(moment))
+
+
+def _next_lagos_midnight(moment):
+    """The start of the Lagos day after the one of `moment`."""
+    return func.timezone(LAGOS.key, _lagos_day_start(moment) + timedelta(days=1))
+
+
+def _lagos_day_start(moment):
+    # Lagos wall-clock time truncated to its day: a timestamp without zone, so timezone() reads it as Lagos time
+    # (a date would be cast to the session's timestamptz first, an hour off in UTC).
+    return func.date_trunc("day", func.timezone(LAGOS.key, moment))
 
 
 def _filters(start, end, physician_id, status, consultation_type, search) -> dict[str, Any]:
