@@ -241,5 +241,5 @@ def test_verification_shows_a_waiting_hospitals_expired_licence(world):
     admin = who(UserRole.ADMIN, None)
     queue = call(world, verification.list_pending_hospitals, admin)
     pending = next(h for h in queue.rows if h.id == world["pending"])
-    assert pending.expired_licences == ("Operating licence (Oyo State Ministry of Health) expired 10 Jan 2025",)
+    assert pending.expired_licences == ("Operating licence expired 10 Jan 2025 (Oyo State Ministry of Health)",)
     assert all(not h.expired_licences for h in queue.rows if h.id != world["pending"])

@@ -227,7 +227,7 @@ def expired_by_hospital(db: Session, hospital_ids: list[str]) -> dict[str, list[
     )
     found: dict[str, list[str]] = {}
     for hospital_id, kind, issuer, expires_on in rows:
-        words = f"{KIND_WORDS.get(kind, kind)} ({issuer}) expired {lagos_date(expires_on)}"
+        words = f"{KIND_WORDS.get(kind, kind)} expired {lagos_date(expires_on)} ({issuer})"
         found.setdefault(hospital_id, []).append(words)
     return found
 

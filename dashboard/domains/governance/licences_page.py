@@ -49,7 +49,7 @@ TABLE = Table([
     Column("Last renewed", "last_renewed_at", "date", export_only=True),
     Column("Document", lambda r: r.document_name or "None stored", export_only=True),
 ])  # fmt: skip
-WIDTHS = {"Status": 125, "Hospital": 165, "Licence": 125, "Issuer": 190, "Registry number": 150, "Expires": 95,
+WIDTHS = {"Status": 120, "Hospital": 195, "Licence": 120, "Issuer": 180, "Registry number": 140, "Expires": 95,
           "Days left": 85}  # fmt: skip
 
 

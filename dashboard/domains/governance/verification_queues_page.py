@@ -53,9 +53,8 @@ HOSPITAL_LIST = listing.Listing(
     # Widths that fit the table at 1,400 pixels; a wait is a short '12 days' or '3 weeks' (wait_text).
     column_config={
         **{label: st.column_config.TextColumn(width=width) for label, width in
-           (("Hospital", 200), ("City", 100), ("State", 90), ("Registered", 100), ("Waiting", 90))},
-        "Documents": st.column_config.TextColumn(width="medium"),
-        "Expired licences": st.column_config.TextColumn(width="medium"),
+           (("Hospital", 180), ("City", 90), ("State", 80), ("Registered", 95), ("Waiting", 85), ("Documents", 180),
+            ("Expired licences", 200))},
     },  # fmt: skip
 )
 DOCUMENT_LIST = listing.Listing(
