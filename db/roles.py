@@ -52,6 +52,8 @@ APP_TABLES: dict[str, tuple[str, ...]] = {
     "ambulance_requests": ("SELECT", "INSERT", "UPDATE"),
     "referrals": ("SELECT", "INSERT", "UPDATE"),
     "hospital_resources": ("SELECT", "INSERT", "UPDATE"),
+    # A consumable's stock history (migration 0018): only ever added to, like a ledger.
+    "resource_stock_movements": ("SELECT", "INSERT"),
     "beds": ("SELECT", "INSERT", "UPDATE"),  # the bed board (migration 0015); a bed is never deleted, only blocked
     "hospital_patients": ("SELECT", "INSERT", "UPDATE"),
     "patient_waitlist": ("SELECT", "INSERT", "UPDATE"),

@@ -17,6 +17,10 @@ MATERNITY_BEDS = "Maternity beds"
 PAEDIATRIC_BEDS = "Paediatric beds"
 ICU_BEDS = "ICU beds"
 
+# The resources that are used up rather than used (issue 23, part 4): their stock goes down as they are used
+# and up with each delivery, so their history gives a burn rate and a run-out date.
+CONSUMABLE_CATEGORIES = ("medication", "blood", "oxygen", "supplies")
+
 # hospital_patients.status of an admission still in the hospital (the demo writes "admitted"; "active"
 # is the document's default, so rows from other clients may carry it).
 CURRENT_ADMISSION_STATUSES = ("admitted", "active")

@@ -89,6 +89,12 @@ class Settings:
     # an alert, cleared above the clear level.
     low_availability_raise_percent: float = 10
     low_availability_clear_percent: float = 15
+    # Supplies: days a delivery takes to arrive once ordered, per consumable category. A supply whose
+    # stock lasts fewer days than this at its burn rate raises an alert: order now or it runs out.
+    restock_lead_medication_days: float = 14
+    restock_lead_blood_days: float = 3
+    restock_lead_oxygen_days: float = 2
+    restock_lead_supplies_days: float = 10
     # Beds: occupancy of a hospital's beds (in use of usable).
     occupancy_raise_percent: float = 90
     occupancy_clear_percent: float = 85
@@ -139,6 +145,10 @@ class Settings:
     @property
     def stale(self) -> Level:
         return Level(self.stale_hours, self.stale_clear_hours)
+
+    def restock_lead_days(self, category: str) -> float:
+        """How many days a delivery of this consumable category takes (an unknown one gets the supplies' lead)."""
+        return float(getattr(self, f"restock_lead_{category}_days", self.restock_lead_supplies_days))
 
     def wait_target(self, priority: str) -> Level:
         """The wait alert of one priority, in minutes (an unknown priority gets the medium target)."""

@@ -60,6 +60,7 @@ def stepped_colourscale(cuts: Sequence[float], colours: Sequence[str], *, low: f
         scale += [[start, colour], [end, colour]]
     return scale
 
+
 pio.templates["healthdash"] = go.layout.Template(
     layout=go.Layout(
         font={"family": "sans-serif", "color": TEXT, "size": 13},
@@ -299,6 +300,41 @@ def line(
     )
     if period == "month":
         _monthly_axis(fig, frame, x)
+    return safe(fig)
+
+
+def bars_and_line(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    bars: str,
+    line: str,
+    title: str,
+    x_title: str,
+    bars_title: str,
+    line_title: str,
+    height: int = 340,
+) -> go.Figure:
+    """Daily bars (e.g. units used) under a line on its own axis (e.g. the stock they leave), over dates:
+    two quantities of different sizes that a reader compares day by day."""
+    fig = go.Figure()
+    fig.add_bar(
+        x=frame[x], y=frame[bars], name=bars, marker_color=ORANGE,
+        hovertemplate=f"%{{x|%d %b %Y}}<br>{bars}: %{{y:,.0f}}<extra></extra>",
+    )  # fmt: skip
+    fig.add_scatter(
+        x=frame[x], y=frame[line], name=line, yaxis="y2", mode="lines", line={"color": BLUE, "width": 2, "shape": "hv"},
+        hovertemplate=f"%{{x|%d %b %Y}}<br>{line}: %{{y:,.0f}}<extra></extra>",
+    )  # fmt: skip
+    fig.update_layout(
+        template=TEMPLATE,
+        title=title,
+        height=height,
+        xaxis_title=x_title,
+        yaxis={"title": bars_title, "tickformat": ",d", "rangemode": "tozero"},
+        yaxis2={"title": line_title, "overlaying": "y", "side": "right", "tickformat": ",d", "rangemode": "tozero",
+                "showgrid": False},
+    )  # fmt: skip
     return safe(fig)
 
 

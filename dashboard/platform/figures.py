@@ -76,6 +76,18 @@ CATALOGUE: tuple[FigureSpec, ...] = (
     _f("stale_counts", "Stale counts",
        "Resources whose count nobody has updated or confirmed within the stale threshold.",
        "count", NOW, "floor.resource_list:category_summary", "resources"),
+    # Supplies (issue 23): from each consumable's stock history (migration 0018), floor/supply_burn.py.
+    _f("supply_burn_rate", "Burn rate",
+       "Units of a supply used a day: those used in the last 28 days (Lagos, today included) divided by 28, or by "
+       "the days since its first record when its history is shorter.",
+       "count", "the last 28 days", "floor.supply_burn:supplies", "resources"),
+    _f("supply_days_left", "Runs out in",
+       "Whole days the stock in hand lasts at the burn rate (rounded down); the run-out date is that many days "
+       "after today in Lagos.",
+       "days", NOW, "floor.supply_burn:supplies", "resources"),
+    _f("supplies_running_out", "Supplies to order now",
+       "Supplies whose stock lasts fewer days than a delivery of their category takes (the restock lead time).",
+       "count", NOW, "floor.supply_burn:running_out", "resources"),
     # --- Admissions -------------------------------------------------------------------------------
     _f("in_hospital_now", "In hospital now",
        "Patients admitted and not yet discharged.",

@@ -36,6 +36,7 @@ from db.demo.people import write_people
 from db.demo.plan import DemoPlan, plan_for
 from db.demo.records import write_records
 from db.demo.report import DemoReport
+from db.demo.supplies import write_supply_usage
 from db.errors import CommandError
 from db.passwords import hash_password
 from db.seed import SEED_ACCOUNTS, SEED_HOSPITAL, seed
@@ -51,6 +52,7 @@ STEPS = (
     write_records,
     write_emergencies,
     write_hospital_operations,
+    write_supply_usage,
     write_finances,
     write_compliance,
     write_licences,

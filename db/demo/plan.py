@@ -16,6 +16,9 @@ AGENTS_PER_HOSPITAL = 2
 STAFF_ROLES_PER_HOSPITAL = 3  # hospital admin, executive, compliance officer
 NETWORK_STAFF = 3  # admin, executive, compliance officer with no hospital
 RESOURCES_PER_HOSPITAL = 20  # the catalogue in db.demo.hospitals
+# Consumables' stock history (db/demo/supplies.py): one row a day for each of a hospital's six consumables.
+CONSUMABLES_PER_HOSPITAL = 6
+SUPPLY_HISTORY_DAYS = 90
 COMPLIANCE_TYPES_PER_HOSPITAL = 6
 COMPLIANCE_ASSESSMENTS_PER_TYPE = 4  # the current assessment and three past ones (db/demo/compliance.py)
 COMPLIANCE_ROWS_PER_HOSPITAL = COMPLIANCE_TYPES_PER_HOSPITAL * COMPLIANCE_ASSESSMENTS_PER_TYPE
@@ -114,6 +117,7 @@ class DemoPlan:
             "emergency_requests": self.emergency_requests,
             "ambulance_requests": self.ambulance_requests,
             "hospital_resources": self.hospitals * RESOURCES_PER_HOSPITAL,
+            "resource_stock_movements": self.hospitals * CONSUMABLES_PER_HOSPITAL * SUPPLY_HISTORY_DAYS,
             "hospital_patients": self.hospitals * ADMISSIONS_PER_HOSPITAL,
             "referrals": round(self.emergency_requests * REFERRALS_PER_EMERGENCY),
             "patient_waitlist": self.waitlist_entries,

@@ -12,7 +12,15 @@ from datetime import datetime, timedelta
 from db.demo.identifiers import demo_id
 from db.demo.network import HospitalNode, Network
 from db.demo.plan import RESOURCES_PER_HOSPITAL
-from db.rules import BED_CATEGORY, GENERAL_WARD_BEDS, ICU_BEDS, MATERNITY_BEDS, PAEDIATRIC_BEDS, resource_status
+from db.rules import (
+    BED_CATEGORY,
+    CONSUMABLE_CATEGORIES,
+    GENERAL_WARD_BEDS,
+    ICU_BEDS,
+    MATERNITY_BEDS,
+    PAEDIATRIC_BEDS,
+    resource_status,
+)
 
 RESOURCE_COLUMNS = (
     "id", "hospital_id", "name", "category", "total_quantity", "available_quantity", "in_use_quantity",
@@ -40,8 +48,8 @@ RESOURCE_CATALOGUE = (
     ("medication", "Oxytocin (ampoules)", 200, 0.0),
     ("staff", "Nurses on duty", 14, 0.0),
     ("staff", "Doctors on call", 5, 0.0),
-    ("supplies", "Oxygen cylinders", 20, 0.1),
-    ("supplies", "Blood units (O+)", 25, 0.0),
+    ("oxygen", "Oxygen cylinders", 20, 0.1),
+    ("blood", "Blood units (O+)", 25, 0.0),
     ("supplies", "PPE kits", 300, 0.0),
     ("ambulances", "Ambulances", 2, 0.2),
 )
@@ -75,6 +83,8 @@ def resource_drawer(network: Network) -> Callable[[HospitalNode, dict[int, tuple
 
     `beds` maps a bed position to (total, in use, maintenance, last admission or discharge).
     """
+    from db.demo.supplies import stock_left  # it reads this module's catalogue, so it is imported here
+
     rng = network.rng("hospital_resources")
     now = network.clock.now
 
@@ -90,10 +100,12 @@ def resource_drawer(network: Network) -> Callable[[HospitalNode, dict[int, tuple
                 continue
             total, maintenance = draw_capacity(rng, hospital, position)
             usable = total - maintenance
-            share = rng.uniform(0.3, 0.7) if category in ("medication", "supplies") else rng.uniform(0.4, 0.9)
+            share = rng.uniform(0.3, 0.7) if category in CONSUMABLE_CATEGORIES else rng.uniform(0.4, 0.9)
             if rng.random() < 0.08:  # a stock-out: the shortages a dashboard should show
                 share = rng.uniform(0.9, 1.0)
             in_use = min(usable, max(0, round(usable * share)))
+            if category in CONSUMABLE_CATEGORIES:  # in stock: what its 90 days of use and deliveries left
+                total = stock_left(network, hospital, position) + in_use + maintenance
             rows.append(resource_row(hospital, position, total, in_use, maintenance, created, max(counted, created)))
         return rows
 

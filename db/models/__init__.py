@@ -19,6 +19,7 @@ from db.models.licences import FacilityLicence, FacilityLicenceDocument, Facilit
 from db.models.money import HospitalFinancialData, Wallet, WalletTransaction
 from db.models.people import AgentAssignment, AgentAssistedPatient, EmergencyContact, Profile, User
 from db.models.physician_hours import PhysicianLeave, PhysicianSession
+from db.models.supplies import ResourceStockMovement
 
 __all__ = [
     "AgentAssignment",
@@ -53,6 +54,7 @@ __all__ = [
     "PhysicianSession",
     "Prescription",
     "Profile",
+    "ResourceStockMovement",
     "User",
     "UserRole",
     "Wallet",

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from dashboard.domains.floor import supply_movements
 from dashboard.domains.floor.resource_list import ResourceRow, get_resource
 from dashboard.platform import audit, permissions
 from dashboard.platform.actors import Actor
@@ -92,9 +93,13 @@ def update_quantities(
             f"Nothing to change: {resource.name} at {hospital_name} already has these counts. "
             "To record that they are still right, confirm the count instead."
         )
+    stock_before = resource.available_quantity
     for column, value in new_counts.items():
         setattr(resource, column, value)
     db.flush()
+    if supply_movements.is_consumable(resource) and stock_before != resource.available_quantity:
+        # A consumable's history must end at the stock it shows, so a hand count joins it (migration 0018).
+        supply_movements.record(db, actor, resource, kind="count", before=stock_before)
     _audit(db, actor, "resource_updated", resource.id, old=old_values, new={**new_values, "name": resource.name},
            hospital=resource.hospital_id)  # fmt: skip
     return get_resource(db, actor, resource.id, values=values)

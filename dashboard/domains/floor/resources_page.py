@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.domains.floor import bed_figures, resource_commands, resource_list, words
+from dashboard.domains.floor import bed_figures, resource_commands, resource_list, resources_supplies_page, words
 from dashboard.domains.floor.bed_figures import BedTotals
 from dashboard.kit import alerts, charts, commands, kpi, listing
 from dashboard.kit.commands import Command
@@ -64,13 +64,14 @@ def _table(frame: pd.DataFrame, *, tall_after: int, height: int) -> None:
 
 
 def _running_low(ctx: PageContext, limits: settings.Settings) -> None:
-    """Low availability first: the resources a hospital is about to run out of."""
+    """Low availability and supplies running out first (as the Overview lists them): what is about to run out."""
     candidates = []
     for low in data.cached(resource_list.low_availability_alerts, ctx.actor):
         where = f"{md_escape(low.name)}{' at ' + md_escape(low.hospital_name) if ctx.network_wide else ''}"
         text = f"{where}: {count(low.available)} of {count(low.usable)} free ({low.free_percent:.0f}%)."
         candidates.append(alerts.Alert(key=f"low:{low.resource_id}", text=text, value=low.free_percent,
                                        level=limits.low_availability, kind="Running low", short=where))  # fmt: skip
+    candidates = resources_supplies_page.with_running_out(ctx, candidates)
     alerts.panel(ctx.viewer, alerts.standing_alerts(ctx.viewer, candidates), title="Running low", empty=None)
 
 
@@ -100,10 +101,8 @@ def _cards(ctx: PageContext, limits, beds: BedTotals, by_hospital: list, stale: 
 
 def _wards(ctx: PageContext, census: bed_figures.BedCensus) -> None:
     st.subheader("Beds in use and the patients holding them")
-    explained = (
-        "Admitting, discharging and moving a patient on the Admissions page changes these counts; "
-        "a ward's count typed in below may add beds for patients this system has no record of. "
-    )
+    explained = ("Admitting, discharging and moving a patient on the Admissions page changes these counts; "
+                 "a ward's count typed in below may add beds for patients this system has no record of. ")  # fmt: skip
     st.markdown(f"**{md_escape(words.held(census.total))}.** "
                 + (explained if census.total.not_recorded else "") + words.waiting_for_bed(census))  # fmt: skip
     _table(WARDS.frame(census.rows(subtotals=ctx.network_wide), network_wide=ctx.network_wide), tall_after=14,
@@ -187,6 +186,7 @@ def render(ctx: PageContext) -> None:
         st.subheader("Beds by hospital")
         _table(BY_HOSPITAL.frame(by_hospital, network_wide=True), tall_after=12, height=450)
         st.caption("Free beds by ward; occupancy is beds in use out of beds that can be used.")
+    resources_supplies_page.show(ctx, limits)
     st.subheader("Every resource")
     category_column, search_column = st.columns([1, 2])
     category = category_column.selectbox(

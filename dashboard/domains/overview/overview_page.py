@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.domains.floor import bed_figures, resource_list, waitlist_queue
+from dashboard.domains.floor import resources_supplies_page as supplies
 from dashboard.domains.overview import overview, overview_licences_page
 from dashboard.kit import alerts, kpi, say
 from dashboard.kit.page import PageContext
@@ -62,7 +63,7 @@ def render(ctx: PageContext) -> None:
     cards = _cards(ctx, figures, limits)
     kpi.card_row(ctx.viewer, cards)
     # The alerts panel: everything in scope past a threshold, each leading to where it is dealt with.
-    standing = alerts.standing_alerts(ctx.viewer, _candidates(ctx, limits))
+    standing = alerts.standing_alerts(ctx.viewer, supplies.with_running_out(ctx, _candidates(ctx, limits)))
     named_kinds = {a.kind for a in standing}
     for card in cards:
         if card.status is kpi.Status.ATTENTION and NAMED_BY.get(card.figure) not in named_kinds:
