@@ -164,8 +164,19 @@ def check_what_is_sent(base: str) -> dict[str, int]:
     return {"bundle_bytes": len(plain), "bundle_gzip_bytes": len(packed)}
 
 
+def websocket_extensions(base: str) -> str:
+    """The extensions the app's WebSocket agreed to, as a browser (which offers permessage-deflate) opens it."""
+    from websockets.sync.client import connect
+
+    with connect(
+        base.replace("http", "ws", 1) + "/_stcore/stream", origin=base, subprotocols=["streamlit"], open_timeout=10
+    ) as socket:
+        return socket.response.headers.get("Sec-WebSocket-Extensions", "")
+
+
 @pytest.mark.slow
 def test_a_real_server_sends_the_bundle_gzipped_and_cached_long(admin_url, tmp_path: Path):
     with running_server(admin_url, tmp_path / "server.log", lambda engine: None) as (base, _url, _):
         sizes = check_what_is_sent(base)
+        assert "permessage-deflate" in websocket_extensions(base)  # every page's messages travel deflated
     print(f"main bundle: {sizes['bundle_bytes']:,} B, gzipped {sizes['bundle_gzip_bytes']:,} B")
