@@ -23,7 +23,7 @@ from sqlalchemy.exc import OperationalError  # noqa: E402
 from dashboard.kit import say  # noqa: E402
 from dashboard.platform import audit  # noqa: E402
 from dashboard.platform.errors import ServiceError  # noqa: E402
-from dashboard.shell import data, gate, navigation, router, sidebar  # noqa: E402
+from dashboard.shell import data, gate, navigation, router, screen_gate, sidebar  # noqa: E402
 from db.engine import DatabaseUnavailable  # noqa: E402
 from db.settings import SettingsError  # noqa: E402
 
@@ -69,9 +69,30 @@ def _login_page() -> None:
     gate.login_form()
 
 
+def _screen_app(screen) -> None:
+    """A browser session paired as a ward screen: its view alone, no menu and no sidebar.
+
+    Every other page stays at its address, hidden, so a link to one reaches the router, which refuses it in
+    a sentence and audits the attempt (screen_gate.require_view), as it refuses a staff member's.
+    """
+    view = navigation.PAGE_BY_KEY[screen_gate.VIEW_KEY]
+    # The view is the screen's home ("/") and stays at its own address too (the pairing link's /ward-screen).
+    home = st.Page(router.page_runner(view), title=view.title, url_path="ward-screen-home", default=True)
+    pages = [home, *(router.st_page(spec, hidden=True) for spec in navigation.PAGES)]
+    page = st.navigation(pages, position="hidden")
+    screen_gate.hand_to_page(screen)
+    page.run()
+
+
+def _screen_message_app() -> None:
+    """A browser session whose pairing failed or whose screen was disconnected, with no staff sign-in: why, alone."""
+    st.navigation([st.Page(screen_gate.show_message, title="Ward screen", default=True)], position="hidden").run()
+
+
 def main() -> None:
     try:
-        user = gate.current_user()
+        screen = screen_gate.current_screen()
+        user = gate.current_user() if screen is None else None
     except (DatabaseUnavailable, SettingsError, data.SchemaOutdated) as exc:
         # Where the database lives (host, name, user) is for the server log, not for a visitor.
         _log.error("database not usable: %s", exc)
@@ -83,7 +104,13 @@ def main() -> None:
         )
         st.stop()
     gate.render_cookie_ops()
+    if screen is not None:
+        _screen_app(screen)
+        return
     unknown = _unknown_address()
+    if user is None and screen_gate.pending_message():
+        _screen_message_app()
+        return
     if user is None:
         _say_unknown_address(unknown)
         # Every page's address leads to the sign-in form, so a shared link such as /hospitals shows the
@@ -104,6 +131,7 @@ def main() -> None:
         menu.setdefault(navigation.SECTIONS[-1], []).extend(refused)
     page = st.navigation(menu, expanded=True)  # every page in view, none behind "View more"
     _say_unknown_address(unknown)
+    screen_gate.say_pending_message()  # a pairing link that failed in a staff member's tab
     sidebar.render(viewer)
     gate.hand_to_page(viewer)
     page.run()

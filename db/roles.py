@@ -70,6 +70,8 @@ APP_TABLES: dict[str, tuple[str, ...]] = {
     "audit_logs": ("SELECT", "INSERT"),
     "auth_sessions": ("SELECT", "INSERT", "UPDATE"),
     "login_throttles": ("SELECT", "INSERT", "UPDATE", "DELETE"),
+    # A screen's secret is set once, at creation; afterwards it is only seen, or revoked (migration 0019).
+    "ward_screens": ("SELECT", "INSERT", "UPDATE (last_seen_at, revoked_at, revoked_by)"),
     "wallets": ("SELECT", "UPDATE (balance, updated_at)"),
     "wallet_transactions": ("SELECT", "INSERT"),
     "wallet_postings": ("SELECT", "INSERT"),

@@ -59,6 +59,10 @@ ACCESS: dict[str, Access] = {
     "hospitals": Access(read=frozenset({ADMIN, HOSPITAL_ADMIN, COMPLIANCE}), write=frozenset({ADMIN})),
     "audit_trail": Access(read=frozenset({ADMIN, HOSPITAL_ADMIN, COMPLIANCE}), write=NOBODY),
     "users": Access(read=frozenset({ADMIN}), write=frozenset({ADMIN})),
+    # Wall screens (Users & roles' "Ward screens" part): a hospital's administrator pairs and disconnects its own.
+    "ward_screens": Access(read=frozenset({ADMIN, HOSPITAL_ADMIN}), write=frozenset({ADMIN, HOSPITAL_ADMIN})),
+    # The ward TV view: no staff role opens it; only a paired screen does (dashboard/shell/screen_gate.py).
+    "ward_screen": Access(read=NOBODY, write=NOBODY),
     "my_account": Access(read=EVERY_STAFF_ROLE, write=EVERY_STAFF_ROLE),
     # The figure catalogue: definitions only, no data; each reader sees the figures of the areas they read.
     "figures": Access(read=EVERY_STAFF_ROLE, write=NOBODY),

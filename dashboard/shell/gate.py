@@ -17,7 +17,7 @@ from datetime import datetime
 
 import streamlit as st
 
-from dashboard.domains.people import auth_policy, sessions, sign_in
+from dashboard.domains.people import auth_policy, screen_sign_in, sessions, sign_in
 from dashboard.kit import say
 from dashboard.platform import scope
 from dashboard.platform.actors import ROLE_NAMES, Actor, ClientInfo
@@ -45,6 +45,8 @@ RUN_VIEWER_KEY = "_run_viewer"  # the viewer app.py resolved on this run, for th
 # fragment's own run checks against (live_fragment).
 LIVE_KEY = "_auth_live"
 ROLE_SEEN_KEY = "_role_seen"  # (role, hospital id) on the previous run, to notice an administrator's change
+# (screen id, hash of its secret) when this browser session is a paired ward screen (shell/screen_gate.py).
+SCREEN_KEY = "_ward_screen"
 
 
 @dataclass(frozen=True)
@@ -222,9 +224,16 @@ def recheck_session() -> None:
     another tab, a deactivation or the idle limit stops the very next run, a timed refresh included.
     The whole-app rerun then finds the session ended and shows the sign-in form with the reason. A
     role or hospital changed by an administrator reruns the app too, so the page is drawn for the new one.
+    A paired ward screen is checked the same way (its screen revoked: the app shows it disconnected).
     """
     if not _fragment_only_run():
         return  # app.py resolved the session a moment ago on this run
+    screen = st.session_state.get(SCREEN_KEY)
+    if screen is not None:  # a ward screen: its screen must still be paired (revoked ends it here)
+        checked = data.call(screen_sign_in.check_screen, *screen, client_info(screen[0]))
+        if isinstance(checked, screen_sign_in.Refused):
+            st.rerun(scope="app")
+        return
     seen = st.session_state.get(LIVE_KEY)
     if seen is None or not st.session_state.get(TOKEN_KEY):
         st.rerun(scope="app")

@@ -45,10 +45,11 @@ class PageSpec:
         return self.key.replace("_", "-")
 
 
-
-def _page(key: str, title: str, section: str, icon: str, domain: str) -> PageSpec:
-    """A page open to its area's readers in the permission table (services check the same sets)."""
-    return PageSpec(key, title, section, domain, icon, readers(key))
+def _page(key: str, title: str, section: str, icon: str, domain: str, *, parts: tuple[str, ...] = ()) -> PageSpec:
+    """A page open to its area's readers in the permission table (services check the same sets), and to the
+    readers of the areas its `parts` show (each part checks its own area again)."""
+    roles = readers(key).union(*(readers(part) for part in parts))
+    return PageSpec(key, title, section, domain, icon, roles)
 
 
 PAGES: tuple[PageSpec, ...] = (
@@ -66,8 +67,11 @@ PAGES: tuple[PageSpec, ...] = (
     _page("verification", "Verification", "Administration", ":material/fact_check:", "governance"),
     _page("audit_trail", "Audit trail", "Management", ":material/policy:", "governance"),
     _page("figures", "How figures are counted", "Management", ":material/menu_book:", "governance"),
-    _page("users", "Users & roles", "Administration", ":material/group:", "people"),
+    # Hospital administrators open it for its "Ward screens" part alone (their hospital's wall screens).
+    _page("users", "Users & roles", "Administration", ":material/group:", "people", parts=("ward_screens",)),
     _page("my_account", "My account", "Administration", ":material/person:", "people"),
+    # No staff role opens it: only a browser paired as a ward screen does (shell/screen_gate.py), in no menu.
+    _page("ward_screen", "Ward screen", "Operations", ":material/tv:", "floor"),
 )
 
 PAGE_BY_KEY = {p.key: p for p in PAGES}

@@ -2,7 +2,8 @@
 
 `st.Page` points at `page_runner(spec)`, so no page module runs a line before its access check and
 every page module keeps its imports at the top. A page refused to the role stops in
-`gate.require_page_access`, which says why and audits the attempt.
+`gate.require_page_access`, which says why and audits the attempt. A browser session paired as a ward
+screen opens its view and nothing else: `screen_gate.require_view` refuses every other page the same way.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from collections.abc import Callable
 import streamlit as st
 
 from dashboard.kit.page import PageContext
-from dashboard.shell import gate
+from dashboard.shell import gate, screen_gate
 from dashboard.shell.navigation import PAGE_BY_KEY, PageSpec
 
 
 def run_page(key: str) -> None:
     spec = PAGE_BY_KEY[key]
-    viewer = gate.require_page_access(key)
+    # A screen is checked before anything else: it is never a staff member.
+    viewer = screen_gate.require_view(key, spec.title) if screen_gate.is_a_screen() else gate.require_page_access(key)
     module = importlib.import_module(spec.module)
     module.render(PageContext(key, viewer))
 

@@ -32,6 +32,10 @@ COOKIE_NAME = "healthdash_session"
 # other people's failed attempts. Written with the session cookie, HttpOnly too, and kept after sign-out.
 DEVICE_COOKIE_NAME = "healthdash_device"
 DEVICE_DAYS = 180
+# A paired ward screen's credential (its id and secret: dashboard/shell/screen_gate.py), so a wall screen that
+# lost power comes back to its view by itself; HttpOnly too, and the server still checks it on every load.
+SCREEN_COOKIE_NAME = "healthdash_screen"
+SCREEN_DAYS = 365
 COOKIE_ROUTE = "/_healthdash/cookie"
 TICKET_SECONDS = 120
 MAX_PENDING = 10_000
@@ -57,7 +61,8 @@ _component = st.components.v2.component("healthdash_session_cookie", js=_JS)
 
 @dataclass(frozen=True)
 class CookieOp:
-    """One write ("set") or removal ("delete") of the session cookie; expires is ISO 8601.
+    """One write ("set") or removal ("delete") of the session cookie, or of a ward screen's ("screen_set",
+    "screen_delete"); expires is ISO 8601.
 
     Creating one registers it under its ticket, for the cookie route to carry out once.
     """
@@ -76,6 +81,16 @@ class CookieOp:
     @classmethod
     def delete(cls, token: str | None) -> CookieOp:
         return _register(cls("delete", token, None, secrets.token_hex(8), secrets.token_urlsafe(32)))
+
+    @classmethod
+    def pair_screen(cls, credential: str) -> CookieOp:
+        """Store a ward screen's credential in the browser that was just paired."""
+        return _register(cls("screen_set", credential, None, secrets.token_hex(8), secrets.token_urlsafe(32)))
+
+    @classmethod
+    def forget_screen(cls) -> CookieOp:
+        """Remove a disconnected screen's credential from the browser."""
+        return _register(cls("screen_delete", None, None, secrets.token_hex(8), secrets.token_urlsafe(32)))
 
 
 @dataclass(frozen=True)

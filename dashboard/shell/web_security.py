@@ -151,6 +151,20 @@ async def cookie_exchange(request: Request) -> Response:
                 httponly=True,
                 samesite="strict",
             )
+    elif pending.kind == "screen_set":
+        response.set_cookie(
+            session_cookie.SCREEN_COOKIE_NAME,
+            pending.token,
+            max_age=session_cookie.SCREEN_DAYS * 86_400,
+            path="/",
+            secure=secure,
+            httponly=True,
+            samesite="strict",
+        )
+    elif pending.kind == "screen_delete":
+        response.delete_cookie(
+            session_cookie.SCREEN_COOKIE_NAME, path="/", secure=secure, httponly=True, samesite="strict"
+        )
     elif pending.token is None or request.cookies.get(session_cookie.COOKIE_NAME) == pending.token:
         # Delete only the cookie this session ended: another tab may have signed in since.
         response.delete_cookie(session_cookie.COOKIE_NAME, path="/", secure=secure, httponly=True, samesite="strict")

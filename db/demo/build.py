@@ -37,6 +37,7 @@ from db.demo.plan import DemoPlan, plan_for
 from db.demo.records import write_records
 from db.demo.report import DemoReport
 from db.demo.supplies import write_supply_usage
+from db.demo.ward_screens import write_ward_screens
 from db.errors import CommandError
 from db.passwords import hash_password
 from db.seed import SEED_ACCOUNTS, SEED_HOSPITAL, seed
@@ -56,6 +57,7 @@ STEPS = (
     write_finances,
     write_compliance,
     write_licences,
+    write_ward_screens,
     write_documents,
     write_notifications,
     write_audit_logs,

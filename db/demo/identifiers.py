@@ -53,6 +53,7 @@ TABLE_CODES: dict[str, int] = {
             "facility_licences",  # migration 0020's (db/demo/licences.py)
             "facility_licence_documents",
             "facility_licence_renewals",
+            "ward_screens",  # migration 0019's (db/demo/ward_screens.py)
         ),
         start=1,
     )

@@ -26,6 +26,7 @@ FINANCE_CATEGORIES = 17  # revenue plus expense categories in db.demo.money
 FINANCE_MONTHS = 12
 DAILY_METRICS = 6
 HOSPITAL_DOCUMENTS_PER_HOSPITAL = 2
+WARD_SCREENS = 2  # db/demo/ward_screens.py: one paired, one disconnected, at every scale (the story)
 # Facility licences (db/demo/licences.py): every hospital's operating licence, an NHIA accreditation at every
 # ACCREDITED_EVERY-th, a renewal and the licence's PDF at every RENEWED_EVERY-th.
 LICENCE_ACCREDITED_EVERY = 2
@@ -127,6 +128,7 @@ class DemoPlan:
             "documents": self.physicians + self.hospitals * HOSPITAL_DOCUMENTS_PER_HOSPITAL + self.patient_documents,
             "notifications": self.notifications,
             "audit_logs": self.audit_logs,
+            "ward_screens": WARD_SCREENS,
             "facility_licences": self.hospitals + -(-self.hospitals // LICENCE_ACCREDITED_EVERY),
             "facility_licence_documents": -(-self.hospitals // LICENCE_RENEWED_EVERY),
             "facility_licence_renewals": -(-self.hospitals // LICENCE_RENEWED_EVERY),

@@ -19,6 +19,7 @@ from db.models.licences import FacilityLicence, FacilityLicenceDocument, Facilit
 from db.models.money import HospitalFinancialData, Wallet, WalletTransaction
 from db.models.people import AgentAssignment, AgentAssistedPatient, EmergencyContact, Profile, User
 from db.models.physician_hours import PhysicianLeave, PhysicianSession
+from db.models.screens import WardScreen
 from db.models.supplies import ResourceStockMovement
 
 __all__ = [
@@ -59,4 +60,5 @@ __all__ = [
     "UserRole",
     "Wallet",
     "WalletTransaction",
+    "WardScreen",
 ]

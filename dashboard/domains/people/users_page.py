@@ -1,4 +1,5 @@
-"""Users & roles (network administrators): staff accounts, password resets, deactivation, roles.
+"""Users & roles: staff accounts, password resets, deactivation, roles (network administrators), and the
+ward screens (users_screens_page.py; a hospital administrator sees that part alone, for their hospital).
 
 Every change is confirmed first, saying what will change, and is one service call: one
 transaction with its audit row.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.domains.people import passwords, staff
+from dashboard.domains.people import passwords, staff, users_screens_page
 from dashboard.kit import commands, listing, say
 from dashboard.kit.commands import Command
 from dashboard.kit.page import PageContext
@@ -16,6 +17,7 @@ from dashboard.kit.tables import Column, Table
 from dashboard.platform.actors import ROLE_NAMES
 from dashboard.platform.errors import ServiceError
 from dashboard.platform.formatting import Noun, lagos_time
+from dashboard.platform.permissions import readers
 from dashboard.shell import data
 from db.base import UserRole
 
@@ -74,8 +76,19 @@ CHANGE_ROLE = Command("role", staff.change_role, done="Role changed.", words=("e
 
 
 def render(ctx: PageContext) -> None:
-    ctx.header("Dashboard accounts: reset passwords, deactivate, change roles.", shows_figures=False)
+    if ctx.viewer.user.role not in readers("users"):  # a hospital administrator: their ward screens only
+        ctx.header("Your hospital's ward screens: pair a wall screen, or disconnect one.", shows_figures=False)
+        ctx.done()
+        users_screens_page.render_part(ctx)
+        return
+    ctx.header("Dashboard accounts: reset passwords, deactivate, change roles; and ward screens.", shows_figures=False)
     ctx.done()
+    _accounts(ctx)
+    st.divider()
+    users_screens_page.render_part(ctx)
+
+
+def _accounts(ctx: PageContext) -> None:
     page = listing.show(ACCOUNTS, ctx.viewer)
     if page.total == 0:
         return
