@@ -53,8 +53,8 @@ HOSPITAL_LIST = listing.Listing(
     # Widths that fit the table at 1,400 pixels; a wait is a short '12 days' or '3 weeks' (wait_text).
     column_config={
         **{label: st.column_config.TextColumn(width=width) for label, width in
-           (("Hospital", 180), ("City", 90), ("State", 80), ("Registered", 95), ("Waiting", 85), ("Documents", 180),
-            ("Expired licences", 200))},
+           (("Hospital", 170), ("City", 80), ("State", 75), ("Registered", 90), ("Waiting", 80), ("Documents", 170),
+            ("Expired licences", 190))},
     },  # fmt: skip
 )
 DOCUMENT_LIST = listing.Listing(
