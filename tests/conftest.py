@@ -80,6 +80,7 @@ SPLIT_SECONDS = {
     "test_bench_load.py": 45,
     "test_browser_emergencies.py": 45,
     "test_browser_appointments.py": 40,
+    "test_browser_licences.py": 40,  # one server, one sign-in, a renewal
     "test_figure_catalogue.py": 30,
     "test_browser_financials.py": 30,
     "test_reverse_proxy.py": 30,
