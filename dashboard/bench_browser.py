@@ -508,7 +508,7 @@ def render_markdown(result: dict) -> str:
         f"{result['repeats']} repeats, each on a fresh server per actor: cold is a page's first open after the "
         "server started, warm the same page opened again at once; each open loads the page's address. Settled = "
         "navigation start until Streamlit's script has finished and every table, chart and map is drawn. "
-        f"SQL per open from {result['sql_source']}; statements leave out BEGIN/COMMIT. "
+        f"SQL per open from {result['sql_source']}; statements leave out BEGIN/COMMIT and the pool's liveness pings. "
         f"Floor (the sign-in page reopened by a new visitor on a warm server, median): {_cell(result['floor_s'])}; "
         "\"net\" figures subtract it. Targets (issue 21, scale 50): settled ≤ "
         f"{COLD_NET_P95_S:g} s cold and ≤ {WARM_NET_P95_S:g} s warm net of the floor (p95), ≤ {STATEMENTS_PER_RENDER}"

@@ -3,8 +3,9 @@
 From pg_stat_statements when the server preloads it; else from the server's own log, with
 `log_min_duration_statement = 0` set for the app role in the bench database only (the log file found
 through the server's stderr, so the server must run on this machine; the setting is reset at the end);
-else unavailable, and the output says so. Transaction control (BEGIN, COMMIT...) is not counted as a
-statement; with the log, the time is every parse, bind and execute of the app role's connections.
+else unavailable, and the output says so. Transaction control (BEGIN, COMMIT...) and the pool's liveness ping
+(";") are not counted as statements; with the log, the time is every parse, bind and execute of the app role's
+connections.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|START TRANSACTION)\b", re.IGNORECASE)
+# Not counted as statements: transaction control, and the pool's liveness ping (an empty ";" before each checkout,
+# SQLAlchemy's pool_pre_ping), which reads nothing; their time is still counted.
+_CONTROL = re.compile(r"^\s*((BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|START TRANSACTION)\b|;\s*$)", re.IGNORECASE)
 _LOGGED = re.compile(r"\[(\d+)\].*?duration: ([\d.]+) ms  (statement|execute|parse|bind)[^:]*: ?(.*)")
 
 
@@ -53,7 +56,7 @@ class StatStatements(SqlMeter):
             "SELECT coalesce(sum(calls), 0), coalesce(sum(total_exec_time), 0) FROM pg_stat_statements "
             "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
             "AND userid = (SELECT oid FROM pg_roles WHERE rolname = %s) "
-            r"AND query !~* '^\s*(begin|commit|rollback|savepoint|release|start transaction)\M'",
+            r"AND query !~* '^\s*((begin|commit|rollback|savepoint|release|start transaction)\M|;?\s*$)'",
             (self.app_role,),
         ).fetchone()
         return int(calls), float(ms_) / 1000
