@@ -29,6 +29,10 @@ TV_STYLE = """<style>
 .stApp h1 { font-size: clamp(2rem, 2.4vw, 3rem); padding: 0 0 0.2rem 0; }
 .stApp h2 { font-size: clamp(1.3rem, 1.5vw, 1.9rem); padding: 0.4rem 0 0.2rem 0; }
 [class*="st-key-ward_screen_tile"] { border: 2px solid #a0a0a0 !important; border-radius: 0.6rem; padding: 0.8rem; }
+.st-key-ward_screen_headline [class*="st-key-ward_screen_tile"] {
+  min-height: calc(min(max(3.4rem, 4.6vw), 6rem) * 1.05 + 6.8rem); }
+[data-testid="stMetricLabel"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 [data-testid="stMetricLabel"] p { font-size: clamp(1.05rem, 1.25vw, 1.7rem); color: #f0f0f0; }
 [data-testid="stMetricValue"] div { font-size: clamp(3.4rem, 4.6vw, 6rem); line-height: 1.05; font-weight: 700; }
 .st-key-ward_screen_wards [data-testid="stMetricValue"] div { font-size: clamp(2.2rem, 2.6vw, 3.4rem); }
@@ -61,7 +65,7 @@ def _live_view(ctx: PageContext) -> None:
     st.markdown(f"# {md_escape(ctx.viewer.scope_label)}")
     where = md_escape(ctx.viewer.user.name) + (f" · {md_escape(department)} waiting" if department else "")
     st.caption(f"{where} · Updated {updated:%H:%M:%S} (Lagos time) · refreshes every {live_refresh_seconds():g} s")
-    tiles = st.columns(5)
+    tiles = st.container(key="ward_screen_headline").columns(5)  # equal heights, the critical note or not
     with tiles[0]:
         _tile("free_beds", count(shown.free_beds))
     with tiles[1]:
