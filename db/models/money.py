@@ -120,6 +120,29 @@ class WalletChainCheck(Base):
     checked_at: Mapped[datetime | None]
 
 
+class WalletCheckRun(Base):
+    """One run of the wallets' check (`healthdash db reconcile`, or "Check now"): what it found (migration 0014).
+
+    The Financials page shows the last one and never checks in its render (dashboard/domains/money/wallet_checks.py);
+    `problems` holds the first wallets that failed, as they stood then, for the page to list.
+    """
+
+    __tablename__ = "wallet_check_runs"
+    __table_args__ = (
+        CheckConstraint("wallets >= 0 AND transactions >= 0 AND problem_count >= 0", name="counts_non_negative"),
+        Index(None, "checked_at"),
+    )
+
+    id: Mapped[str] = id_column()
+    checked_at: Mapped[datetime] = created_at_column()
+    full: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    wallets: Mapped[int]
+    transactions: Mapped[int]
+    problem_count: Mapped[int]
+    problems: Mapped[Json] = mapped_column(default=list, server_default=json_default("[]"))
+    run_by: Mapped[str | None]  # the user who pressed Check now; None for the schedule (the owner's command line)
+
+
 class HospitalFinancialData(Base):
     __tablename__ = "hospital_financial_data"
     __table_args__ = (

@@ -1,8 +1,9 @@
 """Financials' section on patients' wallets (network scope): what is held, the month's credits and debits, whether
 every wallet reconciles, and for network administrators the refund or adjustment form.
 
-A render never writes: when the figures are stale (wallets.CheckStatus.stale) the caption says how old they are,
-and "Check now" (a command the reader presses) brings them up to date.
+A render never writes and never checks: it shows the last check's verdict (wallet_checks) and how many wallets were
+written to since; when the figures are stale (wallets.CheckStatus.stale) the caption says so, and "Check now" (a
+command the reader presses) checks at once.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.domains.money import wallet_adjust_page, wallet_reconciliation, wallets
+from dashboard.domains.money import wallet_adjust_page, wallet_checks, wallet_reconciliation, wallets
 from dashboard.kit import charts, commands, kpi, listing, say
 from dashboard.kit.charts import Series
 from dashboard.kit.commands import Command
@@ -60,41 +61,41 @@ def _export(ctx: PageContext, name: str, table: Table, **options) -> None:
 
 
 def _reconciliation(ctx: PageContext, status: wallets.CheckStatus) -> None:
+    """The last check's verdict: the page never checks in its render (the schedule and Check now do)."""
+    last = data.cached(wallet_checks.last_check, ctx.actor)
     checks_column, button_column = st.columns([4, 1])
     if button_column.button("Check now", key=f"{ctx.key}_reconcile", icon=":material/refresh:"):
         commands.run(ctx, CHECK)
-    if status.backlog:  # replaying them would be the schedule's work done in this render: say so instead
-        checks_column.caption(f"Credits, debits and the transaction count as of {_as_of(status.figures_as_of)}.")
-        say.warning(
-            f"{Noun('wallet was', 'wallets were').count(status.pending_wallets)} written to since the last check "
-            f"({_as_of(status.last_checked_at)}): more than the page replays while it opens. The scheduled "
-            "`healthdash db reconcile` checks them; press Check now to check them at once.",
+    waiting = f"{Noun('wallet was', 'wallets were').count(status.pending_wallets)} written to since"
+    checks_column.caption(
+        f"Credits, debits and the transaction count as of {_as_of(status.figures_as_of)}"
+        f"{' (due a check)' if status.stale else ''}. "
+        + (f"Last check {_as_of(last.checked_at)}; {waiting}, checked at the next one." if last else "")
+    )
+    if last is None:
+        say.info(
+            "No check of the wallets has run yet. The scheduled `healthdash db reconcile` checks them; press Check "
+            "now to check them at once.",
             icon=":material/schedule:",
         )
         return
-    recon = data.cached(wallet_reconciliation.reconciliation, ctx.actor)
-    checks_column.caption(
-        f"Credits, debits and the transaction count as of {_as_of(status.figures_as_of)}"
-        f"{' (due a check)' if status.stale else ''}. Reconciliation: "
-        f"{count(recon.transactions_checked - recon.replayed)} transactions verified at the last check "
-        f"({_as_of(status.last_checked_at)}), {count(recon.replayed)} newer ones replayed now."
-    )
-    if recon.reconciles:
+    if last.reconciles:
         say.success(
-            f"Every wallet reconciles: {count(recon.wallets_checked)} wallets and "
-            f"{count(recon.transactions_checked)} transactions replayed; each balance equals its last transaction's "
+            f"Every wallet reconciles as of the last check ({_as_of(last.checked_at)}): {count(last.wallets)} wallets "
+            f"and {count(last.transactions)} transactions replayed; each balance equals its last transaction's "
             "balance after, and every balance after is the one before plus a credit or minus a debit.",
             icon=":material/verified:",
         )
         return
     say.warning(
-        f"{Noun('wallet does', 'wallets do').count(recon.problem_count)} not reconcile, of "
-        f"{count(recon.wallets_checked)}. Each is listed with the first transaction where its ledger breaks.",
+        f"{Noun('wallet does', 'wallets do').count(last.problem_count)} not reconcile, of "
+        f"{count(last.wallets)}, at the last check ({_as_of(last.checked_at)}). Each is listed with the first "
+        "transaction where its ledger breaks.",
         icon=":material/warning:",
     )
-    listing.page_table(PROBLEMS.frame(recon.problems, network_wide=True))
+    listing.page_table(PROBLEMS.frame(last.problems, network_wide=True))
     _export(ctx, "reconciliation", PROBLEMS, key=f"{ctx.key}_reconciliation_export",
-            filters=("reconciliation", recon.problem_count), file_stem="wallet-reconciliation",
+            filters=("reconciliation", last.problem_count), file_stem="wallet-reconciliation",
             noun=Noun("wallet", "wallets"))  # fmt: skip
 
 
