@@ -15,6 +15,7 @@ from db.demo.copy_writer import CopyWriter
 from db.demo.draws import lookup_table, weighted
 from db.demo.identifiers import IdMaker
 from db.demo.network import Network, pick_physician
+from db.demo.physician_hours import LEAVE_DAYS, session_slots
 from db.rules import SLOT_TIMES, slot_times
 
 APPOINTMENT_COLUMNS = (
@@ -50,8 +51,10 @@ def _slots(times: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
 
 # Clinic visits start on the dashboard's booking grid, so its day grid counts them as booked slots; video
 # calls keep the grid's half hours and also run before and after clinic hours, where the grid shows
-# them as "outside the slots".
+# them as "outside the slots". Clinic visits, and video calls in clinic hours, fall inside the physician's
+# weekly sessions (db/demo/physician_hours.py); the early and evening calls are outside any session.
 IN_PERSON_SLOTS = _slots(SLOT_TIMES)  # 08:00 to 16:30
+GRID = frozenset(SLOT_TIMES)
 VIRTUAL_SLOTS = _slots(slot_times(time(7, 0), time(21, 0)))  # 07:00 to 20:30
 
 
@@ -78,6 +81,7 @@ def write_appointments(network: Network, writer: CopyWriter) -> None:
     # Every physician's (day, slot) already booked: the no-double-booking index (migration 0006)
     # refuses a second booking of one, cancelled or not, so none is drawn twice.
     taken: set[int] = set()
+    today, bookings_ahead = clock.day_index(now), network.bookings_next_days
     for start in range(0, total, APPOINTMENT_BATCH):
         appointments, sessions, rooms = [], [], []
         for number in range(start, min(total, start + APPOINTMENT_BATCH)):
@@ -93,20 +97,26 @@ def write_appointments(network: Network, writer: CopyWriter) -> None:
             # Closed accounts book nothing new: their appointments all lie in the past.
             last_day = last_bookable_day if patient.is_active else closing_day
             day = randint(min(clock.day_index(earliest), last_day), last_day)
-            if not virtual and clock.weekday(day) == 6 and random() < 0.8 and day < last_day:
-                day += 1  # few clinics open on Sunday
             slots = VIRTUAL_SLOTS if virtual else IN_PERSON_SLOTS
             slot, minutes = choice(slots)
+            in_hours = not virtual or slot in GRID  # a clinic visit, or a video call in clinic hours
+            if in_hours:  # inside the physician's weekly sessions (db/demo/physician_hours.py)
+                day = _working_day(clock, physician, day, last_day)
+                slot, minutes = choice(session_slots(physician, clock.weekday(day)))
             if clock.lagos_moment(day, minutes) < earliest and day < last_day:
                 day += 1
+                if in_hours:
+                    day = _working_day(clock, physician, day, last_day)
+                    slot, minutes = choice(session_slots(physician, clock.weekday(day)))
             if _slot_key(physician, day, minutes) in taken:
-                day, slot, minutes = _free_slot(rng, taken, physician, slots, day, last_day)
+                slots_on = (lambda d, p=physician: session_slots(p, clock.weekday(d))) if in_hours else None
+                day, slot, minutes = _free_slot(rng, taken, physician, slots, day, last_day, slots_on=slots_on)
             taken.add(_slot_key(physician, day, minutes))
             moment = clock.lagos_moment(day, minutes)
             booked = moment - timedelta(hours=rng.uniform(1, 21 * 24))
             booked = min(max(booked, earliest - one_hour), now - five_minutes, moment - five_minutes)
             draw = random()
-            if moment < now:
+            if moment <= now:  # a visit due at the very moment of "now" has its outcome too
                 # Video calls are missed less often than clinic visits (no travel, no queue).
                 if draw < 0.09:
                     status = "cancelled"
@@ -121,6 +131,8 @@ def write_appointments(network: Network, writer: CopyWriter) -> None:
             else:
                 status = "confirmed" if draw < (0.75 if moment - now < soon else 0.45) else "pending"
                 updated = booked if status == "pending" else clock.between(rng, booked, now)
+                if today < day <= today + LEAVE_DAYS:  # the days the story's leave covers
+                    bookings_ahead[physician.profile_id] = bookings_ahead.get(physician.profile_id, 0) + 1
             if updated > now:
                 updated = now
             agent = choice(hospital.agents) if random() < 0.1 else None
@@ -163,20 +175,35 @@ def _slot_key(physician, day: int, minutes: int) -> int:
     return (physician.number * 4096 + day) * 1440 + minutes
 
 
-def _free_slot(rng, taken: set[int], physician, slots, day: int, last_day: int) -> tuple[int, str, int]:
+def _working_day(clock, physician, day: int, last_day: int) -> int:
+    """`day`, or the next day the physician has a session (the previous one past `last_day`)."""
+    for candidate in (*range(day, min(day + 7, last_day + 1)), *range(day - 1, day - 8, -1)):
+        if session_slots(physician, clock.weekday(candidate)):
+            return candidate
+    return day
+
+
+def _free_slot(
+    rng, taken: set[int], physician, slots, day: int, last_day: int, *, slots_on=None
+) -> tuple[int, str, int]:
     """Another slot of the physician on `day` (a few draws, then in order), else on the next days.
+
+    `slots_on(day)`, when given, are the slots of that day (the physician's sessions); else `slots` every day.
 
     A physician has about one booking every four or five days against 18 clinic slots a day, so a
     clash is rare and the first redraw nearly always settles it; the scan only makes "never" certain.
     Days after `last_day` are not used (a closed account books nothing after it), so the scan goes back
     from there instead.
     """
+    slots_of = slots_on or (lambda _day: slots)
     for _ in range(8):
-        slot, minutes = rng.choice(slots)
+        if not slots_of(day):
+            break
+        slot, minutes = rng.choice(slots_of(day))
         if _slot_key(physician, day, minutes) not in taken:
             return day, slot, minutes
     for candidate in [*range(day, last_day + 1), *range(day - 1, -1, -1)]:
-        for slot, minutes in slots:
+        for slot, minutes in slots_of(candidate):
             if _slot_key(physician, candidate, minutes) not in taken:
                 return candidate, slot, minutes
     raise RuntimeError(f"physician {physician.profile_id} has no free slot left in the demo's booking window")

@@ -33,6 +33,7 @@ from db.demo.money import write_finances, write_wallets
 from db.demo.network import build_network
 from db.demo.notifications import write_notifications
 from db.demo.people import write_people
+from db.demo.physician_hours import write_physician_hours
 from db.demo.plan import DemoPlan, plan_for
 from db.demo.records import write_records
 from db.demo.report import DemoReport
@@ -49,6 +50,7 @@ STEPS = (
     write_people,
     write_wallets,
     write_appointments,
+    write_physician_hours,
     write_conversations,
     write_records,
     write_emergencies,

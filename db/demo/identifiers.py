@@ -49,6 +49,8 @@ TABLE_CODES: dict[str, int] = {
             "notifications",
             "audit_logs",
             "referrals",  # migration 0009's, the one table beyond the seed schema the demo fills
+            "physician_sessions",  # migration 0017's (db/demo/physician_hours.py)
+            "physician_leave",
             "resource_stock_movements",  # migration 0018's (db/demo/supplies.py)
             "facility_licences",  # migration 0020's (db/demo/licences.py)
             "facility_licence_documents",

@@ -26,6 +26,7 @@ FINANCE_CATEGORIES = 17  # revenue plus expense categories in db.demo.money
 FINANCE_MONTHS = 12
 DAILY_METRICS = 6
 HOSPITAL_DOCUMENTS_PER_HOSPITAL = 2
+SESSIONS_PER_PHYSICIAN = 7  # five weekday mornings and two more half-days (db/demo/physician_hours.py)
 WARD_SCREENS = 2  # db/demo/ward_screens.py: one paired, one disconnected, at every scale (the story)
 # Facility licences (db/demo/licences.py): every hospital's operating licence, an NHIA accreditation at every
 # ACCREDITED_EVERY-th, a renewal and the licence's PDF at every RENEWED_EVERY-th.
@@ -109,6 +110,8 @@ class DemoPlan:
             "wallets": self.patients,
             "wallet_transactions": round(self.patients * WALLET_TRANSACTIONS_PER_WALLET),
             "appointments": self.appointments,
+            "physician_sessions": self.physicians * SESSIONS_PER_PHYSICIAN,  # db/demo/physician_hours.py
+            "physician_leave": self.hospitals,  # the story's at the largest, one after the booking window elsewhere
             "consultation_sessions": sessions,
             "consultation_rooms": sessions,
             "conversations": self.conversations,
