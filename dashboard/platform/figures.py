@@ -88,6 +88,19 @@ CATALOGUE: tuple[FigureSpec, ...] = (
     _f("supplies_running_out", "Supplies to order now",
        "Supplies whose stock lasts fewer days than a delivery of their category takes (the restock lead time).",
        "count", NOW, "floor.supply_burn:running_out", "resources"),
+    # The bed board (issue 23): a ward's beds one by one (migration 0015), floor/bed_board.py.
+    _f("board_free_beds", "Free beds in the ward",
+       "Beds of the ward ready for a patient now: not occupied, reserved, being cleaned or blocked.",
+       "count", NOW, "floor.bed_board:beds", "bed_board"),
+    _f("board_occupied_beds", "Occupied beds in the ward",
+       "Beds of the ward held by a patient admitted and not yet discharged or moved.",
+       "count", NOW, "floor.bed_board:beds", "bed_board"),
+    _f("board_cleaning_beds", "Beds being cleaned",
+       "Beds of the ward whose patient has left and which housekeeping has not yet marked clean.",
+       "count", NOW, "floor.bed_board:beds", "bed_board"),
+    _f("board_blocked_beds", "Blocked beds in the ward",
+       "Beds of the ward out of use for a reason recorded on the board, such as a broken bed or isolation.",
+       "count", NOW, "floor.bed_board:beds", "bed_board"),
     # --- Admissions -------------------------------------------------------------------------------
     _f("in_hospital_now", "In hospital now",
        "Patients admitted and not yet discharged.",
@@ -225,6 +238,7 @@ FIGURES: dict[str, FigureSpec] = {f.key: f for f in CATALOGUE}
 AREA_TITLES: dict[str, str] = {
     "resources": "Beds and resources",
     "admissions": "Admissions",
+    "bed_board": "Bed board",
     "waitlist": "Waitlist",
     "appointments": "Appointments",
     "emergencies": "Emergencies",

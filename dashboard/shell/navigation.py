@@ -55,6 +55,7 @@ def _page(key: str, title: str, section: str, icon: str, domain: str, *, parts: 
 PAGES: tuple[PageSpec, ...] = (
     _page("overview", "Overview", "Operations", ":material/dashboard:", "overview"),
     _page("resources", "Resources & beds", "Operations", ":material/bed:", "floor"),
+    _page("bed_board", "Bed board", "Operations", ":material/single_bed:", "floor"),
     _page("admissions", "Admissions", "Operations", ":material/personal_injury:", "floor"),
     _page("waitlist", "Waitlist", "Operations", ":material/queue:", "floor"),
     _page("appointments", "Appointments", "Operations", ":material/event:", "appointments"),

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from db.demo.appointments import write_appointments
 from db.demo.audit_log import AUDIT_COLUMNS, demo_replaced_audit_row, write_audit_logs
+from db.demo.bed_board import write_bed_board
 from db.demo.bulk_load import indexes_and_foreign_keys_deferred
 from db.demo.clock import DemoClock, demo_clock
 from db.demo.compliance import write_compliance
@@ -55,6 +56,7 @@ STEPS = (
     write_records,
     write_emergencies,
     write_hospital_operations,
+    write_bed_board,
     write_supply_usage,
     write_finances,
     write_compliance,

@@ -47,6 +47,11 @@ class CopyWriter:
         self.counts[table] += written
         return written
 
+    def query(self, statement: str, params: Sequence | None = None) -> list[tuple]:
+        """Run a statement in the build's own transaction; its rows, if any (a step reads what an earlier one wrote)."""
+        self._cursor.execute(statement, params)
+        return self._cursor.fetchall() if self._cursor.description else []
+
     def finish(self, *tables: str) -> None:
         """Close the bars of tables that are complete (the bar then shows the final count)."""
         for table in tables:

@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
+from db.demo.bed_board import with_story_beds
 from db.demo.clock import LAGOS
 from db.demo.copy_writer import CopyWriter
 from db.demo.documents import HOSPITAL_DOCUMENT_TYPES, hospital_document_id
@@ -70,7 +71,7 @@ def write_hospital_operations(network: Network, writer: CopyWriter) -> None:
         admission_rows: list[tuple] = []
         for hospital in network.hospitals[start : start + HOSPITAL_BATCH]:
             wards = draw_wards(hospital)
-            resource_rows.extend(draw_resources(hospital, wards.resource_beds))
+            resource_rows.extend(draw_resources(hospital, with_story_beds(network, hospital, wards.resource_beds)))
             for row in wards.admissions:
                 admission_rows.append((ids(number), *row))
                 number += 1

@@ -56,6 +56,7 @@ TABLE_CODES: dict[str, int] = {
             "facility_licence_documents",
             "facility_licence_renewals",
             "ward_screens",  # migration 0019's (db/demo/ward_screens.py)
+            "beds",  # migration 0015's (db/demo/bed_board.py)
         ),
         start=1,
     )

@@ -7,6 +7,7 @@ million daily metrics). Small minimums keep every table non-empty at test scales
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from db.demo.clock import HISTORY_DAYS
@@ -43,6 +44,10 @@ EMERGENCY_CONTACTS_PER_PATIENT = 1.5
 VIRTUAL_SHARE = 0.16
 # The ward simulation (db/demo/wards.py) draws each bed's stays, so admissions per hospital follow its beds.
 ADMISSIONS_PER_HOSPITAL = 275
+# The bed board (db/demo/bed_board.py): the first BOARD_SHARE of the hospitals keep their beds one by one, about
+# BEDS_PER_BOARD_HOSPITAL each (a size-1.0 hospital's 21 beds and the story's 3, over the first hospitals' sizes).
+BOARD_SHARE = 0.15
+BEDS_PER_BOARD_HOSPITAL = 20
 REFERRALS_PER_EMERGENCY = 0.14  # db/demo/referrals.py: about one emergency in eight is referred, a few twice
 
 ESTIMATED_TABLES = frozenset(
@@ -56,8 +61,14 @@ ESTIMATED_TABLES = frozenset(
         "consultation_rooms",
         "hospital_patients",
         "referrals",
+        "beds",
     }
 )
+
+
+def board_hospital_count(hospitals: int) -> int:
+    """How many hospitals keep a bed board: BOARD_SHARE of them, at least one, never all (the rest type counts)."""
+    return max(1, min(hospitals - 1, math.ceil(hospitals * BOARD_SHARE)))
 
 
 def _scaled(per_unit_scale: int, scale: float, minimum: int) -> int:
@@ -124,6 +135,7 @@ class DemoPlan:
             "resource_stock_movements": self.hospitals * CONSUMABLES_PER_HOSPITAL * SUPPLY_HISTORY_DAYS,
             "hospital_patients": self.hospitals * ADMISSIONS_PER_HOSPITAL,
             "referrals": round(self.emergency_requests * REFERRALS_PER_EMERGENCY),
+            "beds": board_hospital_count(self.hospitals) * BEDS_PER_BOARD_HOSPITAL,
             "patient_waitlist": self.waitlist_entries,
             "hospital_financial_data": self.hospitals * FINANCE_MONTHS * FINANCE_CATEGORIES,
             "hospital_compliance_tracking": self.hospitals * COMPLIANCE_ROWS_PER_HOSPITAL,

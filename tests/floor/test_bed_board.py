@@ -10,6 +10,7 @@ admission, blocked with a reason, no hand count on a board ward) and row-level s
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date, datetime, time
 
 import pytest
 from sqlalchemy import func, select, text
@@ -17,11 +18,15 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from dashboard.domains.floor import admission_commands, bed_board, bed_commands, bed_figures, resource_commands
+from dashboard.platform.dates import LAGOS
 from dashboard.platform.errors import InvalidInput, NotPermitted, OutOfScope
+from db import demo, migrate
+from db.engine import make_engine
 from db.models import AuditLog, Bed, Hospital, HospitalResource
 from db.row_scope import apply_scope
 from tests.fixtures import hospital_floor
 from tests.fixtures.hospital_floor import resource_counts
+from tests.fixtures.throwaway import create_database, drop_database
 from tests.money.test_ledger_concurrency import secured_database
 
 floor = hospital_floor.floor
@@ -259,3 +264,47 @@ def test_row_level_security_holds_beds_to_their_hospital(admin_url):
         with Session(database.app) as db, db.begin():
             apply_scope(db, None)
             assert db.scalar(select(func.count()).select_from(Bed)) == 4
+
+
+def test_the_demo_board_tells_its_story_and_agrees_with_the_counts(admin_url):
+    """The demo's bed board (db/demo/bed_board.py): beds are their counts, occupied beds their admissions."""
+    url = create_database(admin_url, prefix="healthdash_board_demo")
+    engine = make_engine(url)
+    try:
+        migrate.upgrade(engine)
+        as_of = date(2026, 3, 15)
+        demo.build_demo(engine, scale=0.2, as_of=as_of, progress=False)
+        now = datetime.combine(as_of, time(12, 0), tzinfo=LAGOS)
+        with Session(engine) as db:
+            board = db.execute(
+                text("SELECT DISTINCT h.name FROM beds b JOIN hospitals h ON h.id = b.hospital_id")
+            ).all()
+            assert [r[0] for r in board] == ["Lagos Specialist Hospital"]  # the README's hospital administrator's
+            disagree = db.execute(text(
+                "SELECT r.name FROM hospital_resources r JOIN beds b ON b.resource_id = r.id GROUP BY r.id "
+                "HAVING (r.total_quantity, r.available_quantity, r.in_use_quantity, r.maintenance_quantity) <> "
+                "(count(*)::int, (count(*) FILTER (WHERE b.state = 'free'))::int, "
+                "(count(*) FILTER (WHERE b.state = 'occupied'))::int, "
+                "(count(*) FILTER (WHERE b.state IN ('cleaning', 'blocked', 'reserved')))::int)"
+            )).all()  # fmt: skip
+            assert disagree == []
+            unheld = db.scalar(text(
+                "SELECT count(*) FROM hospital_patients p JOIN beds s ON s.resource_id = p.bed_resource_id "
+                "WHERE p.status = 'admitted' AND p.discharge_date IS NULL "
+                "AND NOT EXISTS (SELECT FROM beds b WHERE b.admission_id = p.id)"
+            ))  # fmt: skip
+            assert unheld == 0
+            states = dict(db.execute(text("SELECT state, count(*) FROM beds GROUP BY 1")).all())
+            assert states["cleaning"] >= 1 and states["blocked"] >= 1 and states["reserved"] >= 1
+            assert (
+                db.scalar(text("SELECT count(*) FROM beds WHERE state IN ('blocked', 'reserved') AND reason IS NULL"))
+                == 0
+            )
+            full = db.execute(text(
+                "SELECT ward FROM beds GROUP BY hospital_id, ward HAVING count(*) FILTER (WHERE state = 'free') = 0"
+            )).scalars().all()  # fmt: skip
+            assert "Ward A" in full
+            assert db.scalar(text("SELECT max(greatest(state_since, created_at, updated_at)) FROM beds")) <= now
+    finally:
+        engine.dispose()
+        drop_database(admin_url, url.database)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.domains.floor import admission_commands, admission_queries, bed_figures, words
+from dashboard.domains.floor import admission_commands, admission_queries, bed_board, bed_figures, words
 from dashboard.domains.floor.admission_queries import WAITING_FOR_BED
 from dashboard.kit import charts, commands, kpi, listing, pickers, say
 from dashboard.kit.commands import Command
@@ -112,6 +112,11 @@ def _admit_form(ctx: PageContext) -> None:
         index=1 if len(bed_ids) > 1 else 0, key=commands.form_key(ctx, f"bed_{hospital_id}"),
     )  # fmt: skip
     room = room_column.text_input("Room", max_chars=20, key=commands.form_key(ctx, "room"), placeholder="e.g. A2-14")
+    # A ward on the bed board offers its free beds; the patient takes the one picked.
+    free = {b.bed_id: b.name for b in data.cached(bed_board.free_beds, ctx.actor, hospital_id=hospital_id)
+            if b.resource_id == bed}  # fmt: skip
+    board_bed = st.selectbox("Bed", list(free), format_func=free.get, key=commands.form_key(ctx, f"board_bed_{bed}"),
+                             help="A free bed of this ward on the Bed board.") if free else None  # fmt: skip
     physicians = dict(data.call(admission_queries.physician_choices, ctx.actor, hospital_id))
     physician = st.selectbox(
         "Physician", [None, *physicians], format_func=lambda i: "Not yet assigned" if i is None else physicians[i],
@@ -122,7 +127,7 @@ def _admit_form(ctx: PageContext) -> None:
         if patient is None:
             st.error("Find and pick the patient to admit first.")
             return
-        commands.run(ctx, ADMIT, hospital_id=hospital_id, patient_id=patient, bed_resource_id=bed,
+        commands.run(ctx, ADMIT, hospital_id=hospital_id, patient_id=patient, bed_resource_id=bed, bed_id=board_bed,
                      room_number=room or None, physician_id=physician, notes=notes or None, affects=hospital_id,
                      name=patient_name, where=f" to {wards[bed][0]}." if bed else "; waiting for a bed.")  # fmt: skip
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Float, cast, exists, func, select
+from sqlalchemy import Float, cast, func, select
 from sqlalchemy.orm import Session
 
 from dashboard.platform import people, permissions
@@ -139,16 +139,13 @@ def free_beds(db: Session, actor: Actor, hospital_id: str) -> list[BoardBed]:
     return [b for b in beds(db, actor, hospital_id) if b.state == "free"]
 
 
-def bed_resources(db: Session, hospital_id: str) -> list[tuple[str, str]]:
-    """(id, name) of a hospital's bed resources, for the form that adds beds (the caller checked scope)."""
+@permissions.reads("bed_board", "see the kinds of beds to add")
+def bed_resources(db: Session, actor: Actor, hospital_id: str) -> list[tuple[str, str]]:
+    """(id, name) of a hospital's bed resources in scope, for the form that adds beds."""
+    hospital_in_scope(db, actor, hospital_id)
     stmt = (
         select(HospitalResource.id, HospitalResource.name)
         .where(HospitalResource.hospital_id == hospital_id, HospitalResource.category == "beds")
         .order_by(HospitalResource.name, HospitalResource.id)
     )
     return [(r[0], r[1]) for r in db.execute(stmt)]
-
-
-def runs_board(resource_id: str | None) -> object:
-    """SQL: the bed resource has beds on the board, so its counts are the board's."""
-    return exists().where(Bed.resource_id == resource_id)
