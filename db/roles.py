@@ -76,6 +76,7 @@ APP_TABLES: dict[str, tuple[str, ...]] = {
     "wallet_transactions": ("SELECT", "INSERT"),
     "wallet_postings": ("SELECT", "INSERT"),
     "wallet_chain_checks": ("SELECT",),
+    "wallet_check_runs": ("SELECT", "INSERT"),  # migration 0014: each check's verdict, only ever added to
     "wallet_flows_by_day": ("SELECT",),
     "consultation_activity_by_month": ("SELECT",),
     "alembic_version": ("SELECT",),  # the dashboard refuses to start on a database not at the current revision
@@ -89,6 +90,11 @@ MIGRATION_SCHEMAS = (PARTITIONS_SCHEMA, SUMMARIES_SCHEMA)
 NAME_SETTINGS = {"owner": "healthdash.owner_role", "app": "healthdash.app_role"}
 ENSURE_MONTH_PARTITIONS = "healthdash_ensure_month_partitions(regclass, date, date)"  # the owner's tool
 APP_LIMITS = {"statement_timeout": "30s", "lock_timeout": "5s", "idle_in_transaction_session_timeout": "60s"}
+# No JIT compilation for the app: row-level security's policies and the pages' subqueries make the planner's cost
+# estimates huge for queries that return a handful of rows, so PostgreSQL compiled them (0.3-0.6 s of LLVM per
+# statement, measured at scale 50: the Emergencies page spent 3.3 of its 3.7 s of SQL compiling). The pages'
+# queries are short; compiling never pays for itself there (docs/performance.md).
+APP_SETTINGS = {**APP_LIMITS, "jit": "off"}
 
 
 def _ident(name: str) -> str:
@@ -124,7 +130,7 @@ def create_roles_sql(
     statements += ensure(
         names.app, "LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB NOBYPASSRLS NOREPLICATION INHERIT", app_password
     )
-    statements += [f"ALTER ROLE {names.app} SET {name} = '{value}'" for name, value in APP_LIMITS.items()]
+    statements += [f"ALTER ROLE {names.app} SET {name} = '{value}'" for name, value in APP_SETTINGS.items()]
     return statements
 
 
