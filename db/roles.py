@@ -57,6 +57,9 @@ APP_TABLES: dict[str, tuple[str, ...]] = {
     "beds": ("SELECT", "INSERT", "UPDATE"),  # the bed board (migration 0015); a bed is never deleted, only blocked
     "hospital_patients": ("SELECT", "INSERT", "UPDATE"),
     "patient_waitlist": ("SELECT", "INSERT", "UPDATE"),
+    # Hospital numbers (migration 0016): given by the trigger on the three writes above, as the writer; never changed.
+    "patient_hospital_numbers": ("SELECT", "INSERT"),
+    "patient_number_series": ("SELECT", "INSERT", "UPDATE"),
     "hospital_financial_data": ("SELECT",),
     "hospital_compliance_tracking": ("SELECT", "INSERT", "UPDATE"),
     "analytics_data": ("SELECT",),

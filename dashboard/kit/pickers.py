@@ -1,4 +1,4 @@
-"""Pickers that forms share: the hospital an action happens in, and a patient found by name or email.
+"""Pickers that forms share: the hospital an action happens in, and a patient found by number, phone or name.
 
 Each owns the widget keys it is given; the services behind them check scope again on every call.
 """
@@ -30,12 +30,19 @@ def hospital_for_action(viewer: Viewer, key: str, *, help: str, choose_first: bo
 
 
 def patient(
-    viewer: Viewer, find: Callable, key: str, *, note: Callable[[object], str] = lambda choice: ""
+    viewer: Viewer,
+    find: Callable,
+    key: str,
+    *,
+    hospital_id: str | None = None,
+    note: Callable[[object], str] = lambda choice: "",
 ) -> tuple[str | None, str | None]:
-    """Search patients by name or email (never a 20,000-item list); returns (user id, name) or (None, None).
+    """Search patients by hospital number, phone or name (never a 20,000-item list); (user id, name) or (None, None).
 
-    `find` is the page's service (db, actor, text) -> choices with user_id, name and email; `note`
-    adds a few words to an option (e.g. where the patient is already admitted). The first search
+    `find` is the page's service (db, actor, text, hospital_id=) -> choices with user_id, name, email and
+    label (people.PatientMatch.label: name, hospital number, phone, age); `hospital_id` is the hospital the
+    form acts in, whose numbers are searched and shown; `note` adds a few words to an option (e.g. where
+    the patient is already admitted). The first search
     picks its first match; after that the box keeps the patient picked until the user picks another.
 
     Leaving the search box reruns the page while the user may be clicking a dropdown below it. Two
@@ -49,14 +56,16 @@ def patient(
     typed = st.text_input(
         "Find the patient",
         key=f"{key}_search",
-        placeholder=f"Name, email, phone or patient number, at least {MIN_SEARCH} characters",
+        placeholder="Hospital number, phone or name (a misspelt name is found too)",
+        help="A hospital number as on the card (LUTH-000123, or just 123), a phone however it is written "
+        "(0803…, +234 803…, 234-803…) or its start, a name, or an email address.",
     )
     with st.container():
-        return _patient_box(viewer, find, key, typed, note)
+        return _patient_box(viewer, find, key, typed, note, hospital_id)
 
 
 def _patient_box(
-    viewer: Viewer, find: Callable, key: str, typed: str, note: Callable[[object], str]
+    viewer: Viewer, find: Callable, key: str, typed: str, note: Callable[[object], str], hospital_id: str | None
 ) -> tuple[str | None, str | None]:
     picked_key = f"{key}_picked"  # {user id: (option text, name)} of the patient in the box
 
@@ -69,14 +78,14 @@ def _patient_box(
     if len(typed.strip()) < MIN_SEARCH:
         return idle(f"Type at least {MIN_SEARCH} characters above")
     try:
-        found = data.call(find, viewer.actor, typed)
+        found = data.call(find, viewer.actor, typed, hospital_id=hospital_id)
     except ServiceError as exc:
         outcome = idle("No patient found")
         say.error(str(exc))
         return outcome
     if not found:
-        return idle("No patient matches. Check the spelling, or search by email.")
-    options = {p.user_id: (f"{p.name} ({p.email}){note(p)}", p.name) for p in found}
+        return idle("No patient matches. Try the hospital number or the phone number.")
+    options = {p.user_id: (f"{p.label}{note(p)}", p.name) for p in found}
     current = st.session_state.get(key)  # the box's value as the browser sent it, before it is drawn
     kept = st.session_state.get(picked_key, {})
     if current is not None and current not in options and current in kept:

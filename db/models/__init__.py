@@ -17,6 +17,7 @@ from db.models.governance import AnalyticsData, AuditLog, Document, HospitalComp
 from db.models.hospitals import Hospital, HospitalPatient, HospitalResource, PatientWaitlist
 from db.models.licences import FacilityLicence, FacilityLicenceDocument, FacilityLicenceRenewal
 from db.models.money import HospitalFinancialData, Wallet, WalletTransaction
+from db.models.patient_numbers import PatientHospitalNumber, PatientNumberSeries
 from db.models.people import AgentAssignment, AgentAssistedPatient, EmergencyContact, Profile, User
 from db.models.physician_hours import PhysicianLeave, PhysicianSession
 from db.models.screens import WardScreen
@@ -50,6 +51,8 @@ __all__ = [
     "LoginThrottle",
     "Message",
     "Notification",
+    "PatientHospitalNumber",
+    "PatientNumberSeries",
     "PatientWaitlist",
     "PhysicianLeave",
     "PhysicianSession",

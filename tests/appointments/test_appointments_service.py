@@ -406,7 +406,8 @@ def test_find_patients_finds_active_patients_only_and_is_audited(db_session, eng
     assert [(p.name, p.user_id) for p in found] == [("Amaka Eze", clinic.patient("amaka"))]
     assert booking.find_patients(db_session, actor, "Kemi") == []  # an agent
     assert booking.find_patients(db_session, actor, "Closed Account") == []  # closed account
-    assert booking.find_patients(db_session, actor, "a") == []  # too short to search
+    with pytest.raises(InvalidInput, match="at least 2 characters"):  # too short to search
+        booking.find_patients(db_session, actor, "a")
     assert audit_rows(db_session, actor.user_id, "appointment_patient_search")
     with pytest.raises(NotPermitted):
         booking.find_patients(db_session, clinic.actor("exec_a"), "amaka")

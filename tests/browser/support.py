@@ -263,6 +263,33 @@ def choose(scope, label: str, option: str, *, typed: str | None = None) -> None:
     expect(box).to_have_value(option, timeout=TIMEOUT_MS)
 
 
+def choose_starting(scope, label: str, start: str, *, typed: str) -> str:
+    """Pick the first option whose shown text starts with `start` and return that text.
+
+    For options whose end a test does not pin: a patient's "Amaka Eze · GHL-000012 · 0803 555 0142 · age 41"
+    is picked by "Amaka Eze · ".
+    """
+    page = _page_of(scope)
+    box = widget(scope, "stSelectbox", label).get_by_role("combobox", name=label, exact=True)
+    for attempt in range(3):
+        settled(box)
+        box.click()
+        box.press("ControlOrMeta+a")
+        box.press_sequentially(typed)
+        try:
+            page.get_by_role("option").first.wait_for(timeout=5_000)
+            option = next(o for o in page.get_by_role("option").all_inner_texts() if o.startswith(start))
+            page.get_by_role("option", name=option, exact=True).click(timeout=5_000)
+            break
+        except Exception as exc:  # the list closed under the pointer, or had not its options yet: try again
+            offered = page.get_by_role("option").all_inner_texts()
+            box.press("Escape")
+            if attempt == 2:
+                raise AssertionError(f"{label}: no option starts with {start!r}; offered: {offered}") from exc
+    choose(scope, label, option, typed=typed)  # waits for the box to hold it, as a plain pick does
+    return option
+
+
 def fill_number(scope, label: str, value: int) -> None:
     field = widget(scope, "stNumberInput", label).locator("input")
     field.fill(str(value))

@@ -70,7 +70,9 @@ def _schedule(ctx: PageContext, hospital_id: str) -> schedule.Schedule:
 
 
 def _booking_form(ctx: PageContext, hospital_id: str, week: schedule.Schedule) -> None:
-    patient, patient_name = pickers.patient(ctx.viewer, booking.find_patients, commands.form_key(ctx, "patient"))
+    patient, patient_name = pickers.patient(
+        ctx.viewer, booking.find_patients, commands.form_key(ctx, "patient"), hospital_id=hospital_id
+    )
     physicians = {p.physician_id: p.label for p in week.physicians}
     if not physicians:
         st.caption("This hospital has no active physicians to book.")

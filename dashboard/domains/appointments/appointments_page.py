@@ -34,6 +34,7 @@ COLUMNS = Table(
         Column("Time", "time"),
         hospital_column(),
         Column("Patient", "patient_name"),
+        Column("Hospital no.", "hospital_number"),
         Column("Physician", "physician_name"),
         Column("Type", lambda r: words.type_label(r.appointment_type)),
         Column("How", lambda r: "Virtual" if r.virtual else "In person"),

@@ -29,13 +29,17 @@ MAX_NOTES_CHARS = 1000
 _audit = audit.Recorder(AUDIT_CATEGORY, RESOURCE_TYPE)
 
 
-def find_patients(db: Session, actor: Actor, text: str, *, limit: int = 20) -> list[people.PatientMatch]:
-    """Active patients (any in the network may book) found by name, email, phone or patient number.
+def find_patients(
+    db: Session, actor: Actor, text: str, *, hospital_id: str | None = None, limit: int = 20
+) -> list[people.PatientMatch]:
+    """Active patients (any in the network may book) found by hospital number, phone, name (typos too) or email.
 
-    The one patient search (`people.find_patients`): at least 2 characters, audited.
+    The one patient search (`people.find_patients`, the numbers of `hospital_id`): at least 2 characters, audited.
     """
     require_role(db, actor, WRITERS, "book appointments")
-    return people.find_patients(db, actor, text, limit=limit, audit_as="appointment_patient_search")
+    return people.find_patients(
+        db, actor, text, hospital_id=hospital_id, limit=limit, audit_as="appointment_patient_search"
+    )
 
 
 def book(

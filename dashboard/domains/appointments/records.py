@@ -51,6 +51,7 @@ class AppointmentRow:
     status: str  # one of APPOINTMENT_STATUSES (words.STATUS_LABELS has the words)
     notes: str | None
     booked_at: datetime
+    hospital_number: str | None = None  # the patient's number at this hospital (migration 0016)
 
 
 def select_rows() -> Select:
@@ -73,6 +74,7 @@ def select_rows() -> Select:
             Appointment.status,
             Appointment.notes,
             Appointment.created_at,
+            people.hospital_number(Appointment.hospital_id, Appointment.patient_id),
         )
         .join(User, User.id == Appointment.patient_id)
         .outerjoin(PatientProfile, PatientProfile.user_id == User.id)

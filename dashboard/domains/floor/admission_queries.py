@@ -99,6 +99,7 @@ class AdmittedRow:
     notes: str | None
     status: str
     discharged_at: datetime | None
+    hospital_number: str | None = None  # the patient's number at this hospital (migration 0016)
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ class PatientChoice:
     email: str
     already_admitted: bool  # currently admitted at a hospital in the actor's scope
     admitted_at_hospital: str | None  # that hospital's name
+    label: str = ""  # how the picker shows the patient (people.PatientMatch.label): number, phone, age
 
 
 @dataclass(frozen=True)
@@ -280,13 +282,15 @@ def waiting_for_bed(db: Session, actor: Actor) -> list[AdmittedRow]:
 
 
 @permissions.reads(ADMISSION_WRITERS, "admit patients")
-def find_patients(db: Session, actor: Actor, text: str, *, limit: int = 20) -> list[PatientChoice]:
-    """Patients (any in the network may be admitted) found by name, email, phone or patient number.
+def find_patients(
+    db: Session, actor: Actor, text: str, *, hospital_id: str | None = None, limit: int = 20
+) -> list[PatientChoice]:
+    """Patients (any in the network may be admitted) found by hospital number, phone, name (typos too) or email.
 
-    The search is `people.find_patients` (at least 2 characters; shorter finds nobody), with
-    where each one is admitted now, at a hospital in the actor's scope.
+    The search is `people.find_patients` (at least 2 characters, else refused in a sentence; the numbers of
+    `hospital_id`, the hospital admitting), with where each one is admitted now, at a hospital in the actor's scope.
     """
-    found = people.find_patients(db, actor, text, limit=limit, audit_as="patient_search")
+    found = people.find_patients(db, actor, text, hospital_id=hospital_id, limit=limit, audit_as="patient_search")
     if not found:
         return []
     admitted_at = dict(
@@ -302,7 +306,8 @@ def find_patients(db: Session, actor: Actor, text: str, *, limit: int = 20) -> l
         ).all()
     )
     return [
-        PatientChoice(p.user_id, p.name, p.email, p.user_id in admitted_at, admitted_at.get(p.user_id)) for p in found
+        PatientChoice(p.user_id, p.name, p.email, p.user_id in admitted_at, admitted_at.get(p.user_id), p.label)
+        for p in found
     ]
 
 
@@ -349,6 +354,7 @@ def _admitted_select() -> Select:
             HospitalPatient.notes,
             HospitalPatient.status,
             HospitalPatient.discharge_date,
+            people.hospital_number(HospitalPatient.hospital_id, HospitalPatient.patient_id),
         )
         .join(Hospital, Hospital.id == HospitalPatient.hospital_id)
         .join(User, User.id == HospitalPatient.patient_id)

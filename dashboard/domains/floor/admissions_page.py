@@ -23,7 +23,8 @@ CENSUS = Table([hospital_column(), Column("Ward", "ward"), Column("Patients", "p
                 Column("Avg days", lambda w: round(w.average_days, 1), "count"),
                 Column("Longest", lambda w: round(w.longest_days, 1), "count")])  # fmt: skip
 ADMITTED_TABLE = Table([
-    Column("Patient", "patient_name"), hospital_column(), Column("Ward", "ward", empty=WAITING_FOR_BED),
+    Column("Patient", "patient_name"), Column("Hospital no.", "hospital_number"), hospital_column(),
+    Column("Ward", "ward", empty=WAITING_FOR_BED),
     Column("Room", "room_number"), Column("Physician", "physician_name"),
     Column("Admitted (Lagos)", "admitted_at", "datetime"),
     Column("Days so far", lambda r: round(r.days_so_far, 1), "count"),
@@ -98,7 +99,7 @@ def _admit_form(ctx: PageContext) -> None:
         choose_first=False,
     )  # fmt: skip
     patient, patient_name = pickers.patient(
-        ctx.viewer, admission_queries.find_patients, commands.form_key(ctx, "patient"),
+        ctx.viewer, admission_queries.find_patients, commands.form_key(ctx, "patient"), hospital_id=hospital_id,
         note=lambda p: f" · already admitted at {p.admitted_at_hospital}" if p.already_admitted else "",
     )  # fmt: skip
     if hospital_id is None:

@@ -22,7 +22,8 @@ from dashboard.shell.gate import live_fragment, live_refresh_seconds, within_a_r
 from db import settings
 from db.settings import WAIT_PRIORITIES
 
-QUEUE = Table([Column("Patient", "patient_name"), hospital_column(), Column("Department", "department"),
+QUEUE = Table([Column("Patient", "patient_name"), Column("Hospital no.", "hospital_number"), hospital_column(),
+               Column("Department", "department"),
                Column("Priority", "priority", "code"), Column("Waiting", lambda e: minutes_words(e.waited_minutes)),
                Column("Past target", lambda e: "Yes" if e.over_target else "", empty=""),
                Column("Arrived", lambda e: words.arrived(e.arrived_at)), Column("Reason", "reason")])  # fmt: skip

@@ -75,6 +75,7 @@ class QueueEntry:
     # Past the alert's clear level but not yet at its target: an alert raised earlier still stands
     # here (hysteresis), so the page keeps it with Level.breached(waited, was_raised=True).
     near_target: bool
+    hospital_number: str | None = None  # the patient's number at this hospital (migration 0016)
 
     @property
     def may_complete(self) -> bool:
@@ -169,6 +170,7 @@ def _entry_query() -> Select:
             PatientWaitlist.created_at,
             PatientWaitlist.called_at,
             waited,
+            people.hospital_number(PatientWaitlist.hospital_id, PatientWaitlist.patient_id),
         )
         .join(Hospital, Hospital.id == PatientWaitlist.hospital_id)
         .join(User, User.id == PatientWaitlist.patient_id)
@@ -177,7 +179,20 @@ def _entry_query() -> Select:
 
 
 def _to_entry(row, values: Settings) -> QueueEntry:
-    entry_id, hospital_id, hospital_name, patient, department, reason, priority, status, arrived, called, waited = row
+    (
+        entry_id,
+        hospital_id,
+        hospital_name,
+        patient,
+        department,
+        reason,
+        priority,
+        status,
+        arrived,
+        called,
+        waited,
+        number,
+    ) = tuple(row)
     level = values.wait_target(priority)
     waited = float(waited)
     over = level.breached(waited)
@@ -198,6 +213,7 @@ def _to_entry(row, values: Settings) -> QueueEntry:
         over_target=over,
         minutes_over_target=waited - level.raise_at,
         near_target=not over and level.breached(waited, was_raised=True),
+        hospital_number=number,
     )
 
 
