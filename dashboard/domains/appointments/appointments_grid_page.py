@@ -52,7 +52,8 @@ def _day(ctx, week: Schedule, day: date) -> None:
          for state, slot in zip(state_row, slot_row, strict=True)]
         for state_row, slot_row in zip(states, grid, strict=True)
     ]  # fmt: skip
-    labels = [["Leave" if s == ON_LEAVE and i == 0 else "" for i, s in enumerate(row)] for row in states]
+    # One "Leave" word a row, on its first leave cell: the state is named in text, not by colour alone.
+    labels = [["Leave" if s == ON_LEAVE and ON_LEAVE not in r[:i] else "" for i, s in enumerate(r)] for r in states]
     charts.show(state_grid(
         columns=week.slot_times, rows=[_row_label(week, p, day) for p in week.physicians], states=states,
         legend=list(zip(DAY_NAMES, COLOURS, strict=True)), hover=hover, labels=labels,

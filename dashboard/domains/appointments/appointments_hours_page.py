@@ -51,8 +51,9 @@ def _to_move(ctx: PageContext, clashes: list[hours_commands.Clash]) -> None:
         st.caption("No booked appointment falls in a physician's leave. When leave is recorded over booked days, "
                    "those appointments are listed here to move.")  # fmt: skip
         return
-    say.warning(f"{BOOKINGS.count(len(clashes))} to move: they fall in their physician's leave. Move each to "
-                "another time below; the patient is told the new time.", icon=":material/event_busy:")  # fmt: skip
+    fall = "it falls" if len(clashes) == 1 else "they fall"
+    say.warning(f"{BOOKINGS.count(len(clashes))} to move: {fall} in the physician's leave. Move each to another "
+                "time below; the patient is told the new time.", icon=":material/event_busy:")  # fmt: skip
     st.dataframe(CLASHES.frame(clashes, network_wide=False), hide_index=True, width="stretch")
     if not ctx.can_write:
         return

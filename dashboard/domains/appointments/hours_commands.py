@@ -21,7 +21,7 @@ from dashboard.domains.appointments.records import READERS, WRITERS, Appointment
 from dashboard.domains.appointments.words import OPEN_STATUSES
 from dashboard.platform import audit
 from dashboard.platform.actors import Actor
-from dashboard.platform.dates import LAGOS, day_text, lagos_midnight
+from dashboard.platform.dates import LAGOS, day_text
 from dashboard.platform.errors import InvalidInput, NotFound, NotPermitted
 from dashboard.platform.inputs import checked_text, usable_id
 from dashboard.platform.scope import hospital_in_scope, require_in_scope, require_role
@@ -220,7 +220,7 @@ def withdraw_leave(db: Session, actor: Actor, leave_id: str) -> None:
 
 
 def leave_clashes(db: Session, actor: Actor, *, hospital_id: str, physician_id: str | None = None) -> list[Clash]:
-    """The hospital's booked (pending or confirmed) appointments from today on that fall in their physician's leave.
+    """The hospital's booked (pending or confirmed) appointments still ahead that fall in their physician's leave.
 
     Names patients, so it is audited like the schedule.
     """
@@ -243,14 +243,13 @@ def booked_between(
         return 0
     stmt = select(func.count()).select_from(Appointment).where(
         Appointment.hospital_id == hospital_id, Appointment.physician_id == physician_id,
-        Appointment.status.in_(OPEN_STATUSES), *records.dated_within(max(first_day, datetime.now(LAGOS).date()),
-                                                                      last_day),
+        Appointment.status.in_(OPEN_STATUSES), *records.dated_within(first_day, last_day),
+        Appointment.appointment_date >= func.now(),  # one already begun is not moved
     )  # fmt: skip
     return db.scalar(stmt) or 0
 
 
 def _clash_rows(db: Session, hospital_id: str, *, physician_id: str | None = None, leave_id: str | None = None):
-    today = datetime.now(LAGOS).date()
     stmt = (
         records.select_rows()
         .add_columns(PhysicianLeave.kind, PhysicianLeave.first_day, PhysicianLeave.last_day)
@@ -260,7 +259,7 @@ def _clash_rows(db: Session, hospital_id: str, *, physician_id: str | None = Non
             lagos_day >= PhysicianLeave.first_day, lagos_day <= PhysicianLeave.last_day,
         ))
         .where(Appointment.hospital_id == hospital_id, Appointment.status.in_(OPEN_STATUSES),
-               Appointment.appointment_date >= lagos_midnight(today))
+               Appointment.appointment_date >= func.now())  # one already begun is not moved
         .order_by(Appointment.appointment_date, Appointment.appointment_time, Appointment.id)
     )  # fmt: skip
     if physician_id is not None:
