@@ -35,7 +35,7 @@ Row-level security on both tables by `hospital_id` (`healthdash_scope_allows`), 
 0005/0013: a hospital's scope sees and writes its own numbers only. The trigger runs as the writer, so the
 app role gets SELECT/INSERT on the numbers and SELECT/INSERT/UPDATE on the series (db/roles.py).
 
-Downgrade drops all of it (the numbers given are lost); the extension stays, other objects may use it.
+Downgrade drops all of it (the numbers given are lost), pg_trgm too unless something else has come to use it.
 
 Revision ID: 0016
 Revises: 0015
@@ -59,13 +59,14 @@ SCOPED = ("patient_number_series", "patient_hospital_numbers")
 NAME_THRESHOLD = 0.55  # word similarity: "Chukwma" (0.62) finds "Chukwuma"; "Amaka" leaves "Amara" (0.5) out
 
 FUNCTIONS = [
-    # Initials of the words that start with a letter, less the small words: "General Hospital Lagos" -> GHL.
+    # Initials of the words that start with a letter, less the small words: "General Hospital Lagos" -> GHL,
+    # "Warri Women and Children's Hospital" -> WWCH (an apostrophe stays inside its word).
     # One word gives its first three letters; no word gives HN. At most four letters (UNTH, LUTH).
     r"""
     CREATE FUNCTION healthdash_hospital_initials(hospital_name text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         WITH words AS (
-            SELECT w, n FROM regexp_split_to_table(coalesce(hospital_name, ''), '[^A-Za-z0-9]+') WITH ORDINALITY AS t(w, n)
+            SELECT w, n FROM regexp_split_to_table(coalesce(hospital_name, ''), '[^A-Za-z0-9'']+') WITH ORDINALITY AS t(w, n)
             WHERE w ~ '^[A-Za-z]' AND lower(w) NOT IN ('of', 'the', 'and', 'for', 'at', 'in', 'de')
         )
         SELECT CASE
@@ -175,7 +176,10 @@ def upgrade() -> None:
         sa.CheckConstraint("last_number >= 0", name=op.f("ck_patient_number_series_last_number_non_negative")),
         sa.CheckConstraint("prefix ~ '^[A-Z0-9]{1,8}$'", name=op.f("ck_patient_number_series_prefix_shape")),
         sa.ForeignKeyConstraint(
-            ["hospital_id"], ["hospitals.id"], name=op.f("fk_patient_number_series_hospital_id_hospitals"), ondelete="CASCADE"
+            ["hospital_id"],
+            ["hospitals.id"],
+            name=op.f("fk_patient_number_series_hospital_id_hospitals"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("hospital_id", name=op.f("pk_patient_number_series")),
     )
@@ -188,7 +192,10 @@ def upgrade() -> None:
         sa.Column("created_at", TIMESTAMP, server_default=sa.text("now()"), nullable=False),
         sa.CheckConstraint("sequence_number > 0", name=op.f("ck_patient_hospital_numbers_sequence_positive")),
         sa.ForeignKeyConstraint(
-            ["hospital_id"], ["hospitals.id"], name=op.f("fk_patient_hospital_numbers_hospital_id_hospitals"), ondelete="CASCADE"
+            ["hospital_id"],
+            ["hospitals.id"],
+            name=op.f("fk_patient_hospital_numbers_hospital_id_hospitals"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["patient_id"], ["users.id"], name=op.f("fk_patient_hospital_numbers_patient_id_users"), ondelete="CASCADE"
@@ -253,3 +260,5 @@ def downgrade() -> None:
     op.drop_table("patient_number_series")
     for name in FUNCTION_NAMES:
         op.execute(f"DROP FUNCTION IF EXISTS {name}")
+    # RESTRICT (the default): if anything else has come to use pg_trgm, the downgrade stops here and says so.
+    op.execute("DROP EXTENSION IF EXISTS pg_trgm")

@@ -8,6 +8,7 @@ builds a second one into `fresh_database` and compares; the CLI test builds its 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, date, datetime, time, timedelta
@@ -41,6 +42,7 @@ MODEL_TABLES = sorted(TABLE_CODES)
 # Drawn per hospital from its wards and its neighbours (db/demo/wards.py, referrals.py): at two hospitals
 # (scale 0.05) one large or pending hospital moves them far from the plan's per-hospital average.
 DRAWN_PER_HOSPITAL = {"hospital_patients", "referrals"}
+SMALL_WORDS = {"of", "the", "and", "for", "at", "in", "de"}  # left out of a hospital's initials (migration 0016)
 CHECKSUM_TABLES = ("hospitals", "users", "appointments", "wallet_transactions", "analytics_data", "audit_logs")
 
 
@@ -322,6 +324,31 @@ def test_nothing_happens_after_the_demo_clock(engine):
         for column in columns:
             latest = _scalar(engine, f"SELECT max({column}) FROM {table}")
             assert latest <= NOW, f"{table}.{column}"
+
+
+def test_every_patient_seen_at_a_hospital_has_its_number_and_the_series_continue_after_them(engine):
+    """Migration 0016's trigger numbers the demo's rows as they are copied: each hospital 1..N, no gaps."""
+    visits = (
+        "SELECT hospital_id, patient_id FROM appointments WHERE hospital_id IS NOT NULL "
+        "UNION SELECT hospital_id, patient_id FROM hospital_patients "
+        "UNION SELECT hospital_id, patient_id FROM patient_waitlist"
+    )
+    numbered = "SELECT hospital_id, patient_id FROM patient_hospital_numbers"
+    assert _scalar(engine, f"SELECT count(*) FROM (({visits}) EXCEPT {numbered}) missing") == 0
+    assert _scalar(engine, f"SELECT count(*) FROM ({numbered} EXCEPT ({visits})) unearned") == 0
+    series = _rows(
+        engine,
+        "SELECT h.name, s.prefix, s.last_number, count(n.*), max(n.sequence_number), "
+        "bool_and(n.number = s.prefix || '-' || lpad(n.sequence_number::text, 6, '0')) "
+        "FROM patient_number_series s JOIN hospitals h ON h.id = s.hospital_id "
+        "JOIN patient_hospital_numbers n ON n.hospital_id = s.hospital_id GROUP BY h.name, s.prefix, s.last_number",
+    )
+    assert len(series) == plan_for(SCALE).hospitals
+    for name, prefix, last, how_many, highest, shaped in series:
+        assert last == how_many == highest and shaped, name  # the next number given follows the demo's highest
+        words = [w for w in re.split(r"[^A-Za-z0-9']+", name) if w[:1].isalpha() and w.lower() not in SMALL_WORDS]
+        initials = "".join(w[0].upper() for w in words)
+        assert prefix == (initials[:4] if len(initials) > 1 else name[:3].upper()), name
 
 
 def test_hospitals_waitlists_and_compliance_look_like_a_live_network(engine):
