@@ -85,4 +85,4 @@ def _hours_note(week: Schedule) -> None:
     if without:
         names = ", ".join(without[:3]) + (f" and {count(len(without) - 3)} more" if len(without) > 3 else "")
         st.caption(f"No weekly hours set for {md_escape(names)}: any time on the grid can be booked with them "
-                   "(leave still counts). Set hours under Working hours and leave.")  # fmt: skip
+                   "(leave still counts). An administrator sets hours under Working hours and leave.")  # fmt: skip
