@@ -14,7 +14,7 @@ from dashboard.kit import kpi
 from dashboard.kit.page import PageContext
 from dashboard.platform.formatting import count, md_escape
 
-PER_ROW = 8  # beds a row at 1400 px: wide enough for a patient's name
+PER_ROW = 6  # beds a row at 1400 px: wide enough for a patient's name on one or two lines
 # A state's badge colour and icon; the legend says the same in words.
 LOOK = {
     "free": ("green", ":material/check_circle:"),
