@@ -146,7 +146,7 @@ def _first_scheduled_check(engine: Engine) -> None:
         # Its verdict, as dashboard.domains.money.wallet_checks.record keeps one (the demo's wallets add up).
         conn.execute(
             text(
-                "INSERT INTO wallet_check_runs (id, full, wallets, transactions, problem_count) "
+                'INSERT INTO wallet_check_runs (id, "full", wallets, transactions, problem_count) '
                 "SELECT 'demo' || substr(md5(clock_timestamp()::text), 1, 21), false, (SELECT count(*) FROM wallets), "
                 "(SELECT coalesce(sum(transactions), 0) FROM wallet_chain_checks), :broken"
             ),
