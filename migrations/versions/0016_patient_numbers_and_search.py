@@ -23,8 +23,8 @@ index read. This adds:
   with a B-tree index over patients' profiles, read as a range for "starts with".
 - `healthdash_patient_candidates(name, phone_from, phone_to, max_rows)`: patients whose phone digits lie in
   [phone_from, phone_to) or whose name is a word-similarity match (threshold 0.55: "Chukwma" finds
-  "Chukwuma"; ties broken by the whole name's similarity, so "Chukwuma" before "Chukwuemeka"), best
-  first, at most max_rows of each. It is SECURITY DEFINER because row-level security
+  "Chukwuma"), best first by whole-word similarity (so "Chukwmeka" puts Chukwuemeka Nwankwo before Nneka
+  Chukwu, whose surname merely starts alike), ties by the whole name's; at most max_rows of each. It is SECURITY DEFINER because row-level security
   (migration 0013) keeps non-leakproof operators such as pg_trgm's and regexp_replace() out of index
   conditions, which would make every search a scan of profiles; it reads only the rows every scope may
   see anyway (patients' profiles, which have no hospital), and returns ids and scores, nothing else.
@@ -144,7 +144,7 @@ FUNCTIONS = [
           ORDER BY healthdash_phone_digits(p.phone), p.user_id
           LIMIT max_rows)
         UNION ALL
-        (SELECT p.user_id, 'name', (word_similarity(name_query, n) + similarity(name_query, n) / 100)::real
+        (SELECT p.user_id, 'name', (strict_word_similarity(name_query, n) + similarity(name_query, n) / 100)::real
            FROM profiles p, LATERAL healthdash_search_name(p.first_name, p.last_name) AS n
           WHERE name_query IS NOT NULL AND p.role = 'PATIENT' AND p.hospital_id IS NULL
             AND name_query <% healthdash_search_name(p.first_name, p.last_name)
