@@ -133,9 +133,15 @@ def test_every_table_is_filled_as_the_plan_says(demo_build):
     assert "appointments" in report.summary() and "README.md" in report.summary()
 
 
+STORY_ONLY = {"ward_screens"}  # db/demo/plan.py WARD_SCREENS: one paired screen and one disconnected
+
+
 def test_row_counts_grow_linearly_with_scale():
     small, large = plan_for(1).expected_rows(), plan_for(50).expected_rows()
     for table, count in small.items():
+        if table in STORY_ONLY:  # a fixed cast of the demo's story, not a workload: the same at every scale
+            assert large[table] == count, table
+            continue
         assert large[table] == pytest.approx(50 * count, rel=0.02), table
     assert plan_for(1).hospitals == 20 and plan_for(50).hospitals == 1000
     assert large["appointments"] >= 1_000_000 and large["analytics_data"] >= 2_000_000
