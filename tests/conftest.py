@@ -83,6 +83,7 @@ SPLIT_SECONDS = {
     "test_browser_licences.py": 40,  # one server, one sign-in, a renewal
     "test_browser_bed_board.py": 30,  # one server, one sign-in, a bed cleaned and a patient discharged
     "test_browser_ward_screen.py": 45,  # one server, a pairing, three pages read, a disconnect seen on refresh
+    "test_browser_patient_search.py": 35,  # one server, one sign-in, the admit and booking pickers searched four ways
     "test_figure_catalogue.py": 30,
     "test_browser_financials.py": 30,
     "test_reverse_proxy.py": 30,
