@@ -78,6 +78,14 @@ CHAIN_TRIGGERS = (
     ("audit_logs", "trg_audit_logs_stamp"),
     ("audit_logs", "trg_audit_logs_link"),
 )
+# Row checks that look other rows up (a physician's other sessions, a bed's resource and admission) are one
+# sequential scan per copied row while the bulk load has the indexes dropped: quadratic (at scale 100 the 168,000
+# sessions alone did not finish in minutes). The demo writes rows that pass them by construction; they are off while
+# the rows are copied and `_verify_bulk_checks` asks the same questions of every row at once, indexes back.
+BULK_CHECKED_TRIGGERS = (
+    ("physician_sessions", "trg_physician_sessions_no_overlap"),
+    ("beds", "trg_beds_checked"),
+)
 # The append-only guards refuse the linking pass's UPDATE of the two link columns, so they step aside for it.
 APPEND_ONLY_GUARDS = (
     ("wallet_transactions", "trg_wallet_transactions_append_only"),
@@ -176,7 +184,7 @@ def _build(engine: Engine, plan: DemoPlan, clock: DemoClock, seed: int, replace:
                      {"first": clock.history_start.date(), "last": clock.now.date()})  # fmt: skip
         expected = plan.expected_rows()
         raw: psycopg.Connection = conn.connection.driver_connection
-        _switch_triggers(conn, CHAIN_TRIGGERS, enable=False)
+        _switch_triggers(conn, CHAIN_TRIGGERS + BULK_CHECKED_TRIGGERS, enable=False)
         with indexes_and_foreign_keys_deferred(conn, sorted(expected)), raw.cursor() as cursor:
             writer = CopyWriter(cursor, expected, progress)
             try:
@@ -189,6 +197,7 @@ def _build(engine: Engine, plan: DemoPlan, clock: DemoClock, seed: int, replace:
                 raise
             writer.close()
         _link_chains(conn)
+        _verify_bulk_checks(conn)
         # Fresh statistics, so the dashboard's first queries get good plans without waiting for
         # autovacuum to notice millions of new rows.
         conn.execute(text("ANALYZE " + ", ".join(f'"{table}"' for table in sorted(writer.counts))))
@@ -200,6 +209,31 @@ def _switch_triggers(conn: Connection, triggers: tuple[tuple[str, str], ...], *,
     verb = "ENABLE" if enable else "DISABLE"
     for table, trigger in triggers:
         conn.execute(text(f'ALTER TABLE "{table}" {verb} TRIGGER "{trigger}"'))
+
+
+# Each a question that finds a row the switched-off trigger would have refused (none, for a sound build).
+_BULK_CHECKS = {
+    "a physician's weekly sessions overlap": (
+        "SELECT EXISTS (SELECT FROM physician_sessions a JOIN physician_sessions b ON b.physician_id = a.physician_id "
+        "AND b.weekday = a.weekday AND b.id > a.id AND a.starts < b.ends AND b.starts < a.ends)"
+    ),
+    "a bed counts toward another hospital's resource, or one that is not beds": (
+        "SELECT EXISTS (SELECT FROM beds x LEFT JOIN hospital_resources r ON r.id = x.resource_id "
+        "AND r.hospital_id = x.hospital_id AND r.category = 'beds' WHERE r.id IS NULL)"
+    ),
+    "a bed holds another hospital's admission": (
+        "SELECT EXISTS (SELECT FROM beds x JOIN hospital_patients a ON a.id = x.admission_id "
+        "WHERE a.hospital_id <> x.hospital_id)"
+    ),
+}
+
+
+def _verify_bulk_checks(conn: Connection) -> None:
+    """What BULK_CHECKED_TRIGGERS check row by row, asked of every copied row at once; then the triggers back on."""
+    for problem, question in _BULK_CHECKS.items():
+        if conn.execute(text(question)).scalar_one():
+            raise RuntimeError(f"The demo build wrote rows its database checks refuse: {problem}.")
+    _switch_triggers(conn, BULK_CHECKED_TRIGGERS, enable=True)
 
 
 def _link_chains(conn: Connection) -> None:
