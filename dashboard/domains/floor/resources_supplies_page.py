@@ -37,13 +37,15 @@ SUPPLIES = Table([
     Column("Days left", "days_left", "count"), Column("Runs out on", "runs_out_on", "date"),
     Column("Lead time", lambda s: _days(s.lead_days)), Column("Status", lambda s: STATUS_WORDS[s.status]),
 ])  # fmt: skip
+SHOWN = 50  # supplies listed (and offered for the chart), most urgent first
 RECORD = Command("record_supply", supply_commands.record_stock_change, done="Recorded: {what}.", words=("what",))
 
 
 def running_out_alerts(ctx: PageContext) -> list[alerts.Alert]:
     """One alert per consumable in scope whose stock lasts fewer days than its delivery takes, soonest first."""
     found = []
-    for s in data.cached(supply_burn.running_out, ctx.actor):
+    # supply_burn.running_out's rule over the cached supplies: Resources & beds lists them too, so one read serves both.
+    for s in (s for s in data.cached(supply_burn.supplies, ctx.actor) if s.below_lead_time):
         where = f" at {md_escape(s.hospital_name)}" if ctx.network_wide else ""
         text = (f"{md_escape(s.name)}{where}: {count(s.stock)} in stock, runs out {s.runs_out_words} at "
                 f"{s.burn_per_day:,.1f} a day; a delivery takes {_days(s.lead_days)}.")  # fmt: skip
@@ -72,13 +74,17 @@ def show(ctx: PageContext, limits: Settings) -> None:
                 "and record what is used; their run-out dates appear here.")  # fmt: skip
         return
     _cards(ctx, rows)
-    st.dataframe(SUPPLIES.frame(rows, network_wide=ctx.network_wide), hide_index=True, width="stretch",
-                 height="content" if len(rows) <= 12 else 460)  # fmt: skip
-    st.caption(f"Most urgent first. {catalogue.figure('supply_burn_rate').help} "
+    # The most urgent only: the network's 6,000 supplies at scale 50 sent 2 MB with every rerun.
+    shown = rows[:SHOWN]
+    st.dataframe(SUPPLIES.frame(shown, network_wide=ctx.network_wide), hide_index=True, width="stretch",
+                 height="content" if len(shown) <= 12 else 460)  # fmt: skip
+    more = (f"The {count(len(shown))} most urgent of {count(len(rows))}; pick a hospital under Working scope to "
+            "see all of its supplies. ") if len(rows) > len(shown) else ""  # fmt: skip
+    st.caption(f"{more}Most urgent first. {catalogue.figure('supply_burn_rate').help} "
                f"{catalogue.figure('supply_days_left').help} Lead times: " + ", ".join(
                    f"{humanise(c)} {_days(limits.restock_lead_days(c))}" for c in ("medication", "blood", "oxygen",
                                                                                     "supplies")) + ".")  # fmt: skip
-    by_id = {s.id: s for s in rows}
+    by_id = {s.id: s for s in shown}
     chosen = by_id[st.selectbox("Supply", list(by_id), key=f"{ctx.key}_supply", format_func=lambda i: by_id[i].name
                                 + (f" — {by_id[i].hospital_name}" if ctx.network_wide else ""))]  # fmt: skip
     chart, form = st.columns([3, 2]) if ctx.can_write else (st.container(), None)

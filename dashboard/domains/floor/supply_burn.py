@@ -119,7 +119,9 @@ def _supplies_query(actor: Actor, values: settings.Settings, today: date) -> Any
         .join(Hospital, Hospital.id == HospitalResource.hospital_id)
         .where(Hospital.is_active, HospitalResource.category.in_(CONSUMABLE_CATEGORIES))
     )
-    inner = limit_to_scope(inner, actor, HospitalResource.hospital_id).subquery()
+    # MATERIALIZED: the columns below name `used` and `first_day` several times each; inlined, every mention ran its
+    # correlated subquery again for every supply (1.85 s network-wide at scale 50, 6,000 supplies).
+    inner = limit_to_scope(inner, actor, HospitalResource.hospital_id).cte("supplies").prefix_with("MATERIALIZED")
     # date - date is a whole number of days in PostgreSQL.
     # LEAST ignores a NULL, so a supply with no history at all is kept apart first.
     days = case(
