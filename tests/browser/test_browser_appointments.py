@@ -20,6 +20,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
+from dashboard.domains.appointments.schedule import BOOKED
 from dashboard.domains.appointments.slots import SLOT_TIMES
 from dashboard.platform.formatting import LAGOS, lagos_date
 from db.base import UserRole
@@ -279,9 +280,10 @@ def test_book_a_slot_tells_the_patient_and_fills_the_day_grid(server, tab):
     )
     charts_drawn(page)
     assert page.locator('[data-testid="stPlotlyChart"]').first.locator("svg.main-svg").count() > 0
-    caption = page.get_by_text(re.compile(r"booked of [0-9]+ slots at "))
-    expect(caption).to_have_text(
-        re.compile(rf"^1 booked of {len(SLOT_TIMES)} slots at {ALPHA}\. Point at a slot"), timeout=TIMEOUT_MS
+    caption = page.get_by_text(re.compile(r"booked, [0-9]+ slots inside the physicians' hours at "))
+    expect(caption).to_have_text(  # a physician with no hours set may be booked at every slot of the grid
+        re.compile(rf"^1 booked, {len(SLOT_TIMES)} slots inside the physicians' hours at {ALPHA}\. Point at a slot"),
+        timeout=TIMEOUT_MS,
     )
     # The heatmap's own data (not its pixels): one row, the physician's, filled at 10:30 only.
     heatmap = page.evaluate(
@@ -290,9 +292,9 @@ def test_book_a_slot_tells_the_patient_and_fills_the_day_grid(server, tab):
                    .find(Boolean)"""
     )
     assert heatmap is not None, "no heatmap trace on the page"
-    assert heatmap["y"] == [PHYSICIAN_LABEL]
+    assert heatmap["y"] == [f"{PHYSICIAN_LABEL} \u00b7 no hours set"]  # the test's physician keeps no hours
     filled = dict(zip(heatmap["x"], heatmap["z"][0], strict=True))
-    assert [t for t, v in filled.items() if v] == ["10:30"]
+    assert [t for t, v in filled.items() if v == BOOKED + 0.5] == ["10:30"]  # kit.state_grid: a state's band middle
 
 
 def test_the_same_slot_again_is_refused_in_a_sentence(server, tab):
