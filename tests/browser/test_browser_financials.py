@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
 
+from dashboard.domains.money import wallet_reconciliation
 from tests.browser.support import (
     charts_drawn,
     chromium,
@@ -57,6 +59,8 @@ def _fill(engine: Engine) -> Network:
                 "booked by the finance office from the general ledger export'"
             )
         )
+    with Session(engine) as session, session.begin():  # the scheduled check has run once, as in production
+        wallet_reconciliation.refresh_reconciliation(session, None)
     return network
 
 
