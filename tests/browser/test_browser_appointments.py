@@ -330,7 +330,7 @@ def test_reschedule_moves_the_booking_and_tells_the_patient(server, tab):
     wait_until_idle(page)
     settled(change)
     set_date(change, "New date", day)
-    choose(change, "New time", "11:00")
+    choose(change, "Time", "11:00")  # the times inside the physician's hours (appointments_times_page)
     wait_until_idle(page)
     change.get_by_role("button", name="Reschedule", exact=True).click()
     said = alert(page, SUCCESS, f"{PATIENT_NAME}'s appointment moved to 11:00 on {lagos_date(day)}.")
