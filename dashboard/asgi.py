@@ -10,9 +10,7 @@ page that Streamlit sends uncompressed.
 
 from __future__ import annotations
 
-import importlib
 import logging
-import threading
 from pathlib import Path
 
 import streamlit as st
@@ -68,24 +66,6 @@ def session_of_token(token: str) -> str | None:
     except Exception:  # the database is down: no download, and the reason in the log
         _log.exception("cannot check a download's session")
         return None
-
-
-def _import_pages() -> None:
-    """Every page's code imported as the server starts, so a page's first visitor does not wait for it.
-
-    At scale 50 a page's first open after a start paid its imports (Financials' report and charts about 0.5 s) on
-    top of its reads. Page modules run nothing at import (tests/platform/test_layers.py), so this only loads code.
-    """
-    from dashboard.shell import navigation
-
-    for spec in navigation.PAGES:
-        try:
-            importlib.import_module(spec.module)
-        except Exception:  # the page's own first run says what is wrong, in its place
-            _log.exception("could not import %s ahead of its first visitor", spec.module)
-
-
-threading.Thread(target=_import_pages, name="healthdash-page-imports", daemon=True).start()
 
 
 def _media_prefix() -> str:

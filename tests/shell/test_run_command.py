@@ -76,23 +76,3 @@ def test_run_on_the_embedded_database_and_stop_cleanly(tmp_path, how):
     assert not psutil.pid_exists(server_pid), "the embedded server was left running"
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", port)) != 0, "streamlit is still serving"
-
-
-def test_the_server_imports_every_page_before_its_first_visitor():
-    """dashboard/asgi.py starts importing the pages as the server loads it, so a first open does not wait for them."""
-    import subprocess
-    import sys
-
-    from dashboard.shell import navigation
-
-    script = (
-        "import sys, time\n"
-        "import dashboard.asgi\n"
-        f"wanted = {[spec.module for spec in navigation.PAGES]!r}\n"
-        "deadline = time.monotonic() + 60\n"
-        "while time.monotonic() < deadline and not all(m in sys.modules for m in wanted):\n"
-        "    time.sleep(0.1)\n"
-        "print(sorted(m for m in wanted if m not in sys.modules))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
-    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr
