@@ -54,7 +54,7 @@ def update_quantities(
 ) -> ResourceRow:
     """Set a resource's four counts (they must add up); its status follows them. One audit row."""
     require_role(db, actor, RESOURCE_WRITERS, "change resource counts")
-    resource, hospital_name = _lock_resource(db, actor, resource_id)
+    resource, hospital_name = lock_resource(db, actor, resource_id)
     on_board = db.scalar(select(func.count()).select_from(Bed).where(Bed.resource_id == resource.id))
     if on_board:
         raise InvalidInput(
@@ -108,7 +108,7 @@ def update_quantities(
 def confirm_count(db: Session, actor: Actor, resource_id: str) -> datetime:
     """The counts are unchanged but checked now: their time moves to now, so they are no longer stale."""
     require_role(db, actor, RESOURCE_WRITERS, "confirm resource counts")
-    resource, _ = _lock_resource(db, actor, resource_id)
+    resource, _ = lock_resource(db, actor, resource_id)
     previous = resource.updated_at
     confirmed = db.execute(
         update(HospitalResource)
@@ -164,10 +164,15 @@ def _quantity(field: str, value: Any) -> int:
     return number
 
 
-def _lock_resource(db: Session, actor: Actor, resource_id: str) -> tuple[HospitalResource, str]:
-    """The resource locked for the caller's change (two administrators cannot both change it), and its hospital."""
+def lock_resource(
+    db: Session, actor: Actor, resource_id: str, *, gone: str = "That resource no longer exists."
+) -> tuple[HospitalResource, str]:
+    """The resource locked for the caller's change (two administrators cannot both change it), and its hospital.
+
+    A missing one is NotFound with `gone`; one in another hospital is refused and the refusal audited.
+    """
     if not usable_id(resource_id):
-        raise NotFound("That resource no longer exists.")
+        raise NotFound(gone)
     row = db.execute(
         select(HospitalResource, Hospital.name)
         .join(Hospital, Hospital.id == HospitalResource.hospital_id)
@@ -175,7 +180,7 @@ def _lock_resource(db: Session, actor: Actor, resource_id: str) -> tuple[Hospita
         .with_for_update(of=HospitalResource)
     ).first()
     if row is None:
-        raise NotFound("That resource no longer exists.")
+        raise NotFound(gone)
     resource, hospital_name = row
     require_in_scope(
         db, actor, resource_type="hospital_resource", resource_id=resource.id, row_hospital_id=resource.hospital_id

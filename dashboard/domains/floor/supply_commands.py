@@ -9,17 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard.domains.floor import supply_movements
-from dashboard.domains.floor.resource_commands import MAX_QUANTITY, RESOURCE_WRITERS
+from dashboard.domains.floor.resource_commands import MAX_QUANTITY, RESOURCE_WRITERS, lock_resource
 from dashboard.platform import audit
 from dashboard.platform.actors import Actor
-from dashboard.platform.errors import InvalidInput, NotFound
-from dashboard.platform.inputs import checked_text, usable_id
-from dashboard.platform.scope import require_in_scope, require_role
-from db.models import Hospital, HospitalResource
+from dashboard.platform.errors import InvalidInput
+from dashboard.platform.inputs import checked_text
+from dashboard.platform.scope import require_role
+from db.models import HospitalResource
 from db.rules import resource_status
 
 KINDS = {"usage": "used", "delivery": "delivered"}
@@ -83,20 +82,7 @@ def _units(value: Any, verb: str) -> int:
 
 def _lock_consumable(db: Session, actor: Actor, resource_id: str) -> tuple[HospitalResource, str]:
     """The consumable locked for this change (two administrators recording at once both count), and its hospital."""
-    if not usable_id(resource_id):
-        raise NotFound("That supply no longer exists.")
-    row = db.execute(
-        select(HospitalResource, Hospital.name)
-        .join(Hospital, Hospital.id == HospitalResource.hospital_id)
-        .where(HospitalResource.id == resource_id)
-        .with_for_update(of=HospitalResource)
-    ).first()
-    if row is None:
-        raise NotFound("That supply no longer exists.")
-    resource, hospital_name = row
-    require_in_scope(
-        db, actor, resource_type="hospital_resource", resource_id=resource.id, row_hospital_id=resource.hospital_id
-    )
+    resource, hospital_name = lock_resource(db, actor, resource_id, gone="That supply no longer exists.")
     if not supply_movements.is_consumable(resource):
         raise InvalidInput(f"{resource.name} is not used up like a supply: change its counts in the list instead.")
     return resource, hospital_name
