@@ -145,3 +145,43 @@ def test_the_check_catches_what_it_is_for(tmp_path):
         assert len(_findings(bad)) == 11
     finally:
         ROOT = saved
+
+
+def _html_constants() -> set[str]:
+    """The CONSTANT names any raw-HTML call (st.html, a component's html) is handed, across the dashboard."""
+    names: set[str] = set()
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            func = getattr(node, "func", None)
+            if isinstance(node, ast.Call) and getattr(func, "attr", getattr(func, "id", "")) == "html" and node.args:
+                names |= {n.id for n in ast.walk(node.args[0]) if isinstance(n, ast.Name)}
+    return names
+
+
+def _bindings(name: str) -> list[tuple[str, ast.AST]]:
+    """Every module-level assignment of `name` in the dashboard, with where it is."""
+    found = []
+    for path in SOURCES:
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign):
+                targets = node.targets
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                targets = [node.target]
+            else:
+                continue
+            if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+                found.append((f"{path.relative_to(ROOT)}:{node.lineno}", node.value))
+    return found
+
+
+def test_every_constant_handed_to_raw_html_is_written_text():
+    """An upper-case name passes the check above; here each one is a string written in the code, wherever it is
+    bound: no f-string, call or other name (so no user or database text) can hide behind it."""
+    names = _html_constants()
+    assert names >= {"HIDE_CSS", "VIEW_STYLE", "TV_STYLE"}  # the session cookie's and the ward screen's style sheets
+    for name in sorted(names):
+        bindings = _bindings(name)
+        assert bindings, f"{name} is handed to raw HTML but bound nowhere in the dashboard"
+        for where, value in bindings:
+            written = isinstance(value, ast.Constant) and isinstance(value.value, str)
+            assert written, f"{where}: {name}, handed to raw HTML, is not a string written in the code"
