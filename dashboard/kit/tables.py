@@ -8,7 +8,7 @@ network. A `Column` says what it shows and of what kind; the kind decides both f
 |------------|----------------------------|-----------------------------------|
 | `text`     | the text, "—" when empty   | the same                          |
 | `money`    | "₦1,234,567.00"            | the number (Excel can sum it)     |
-| `count`    | the whole number           | the same                          |
+| `count`    | "17,000" (separated)       | the whole number                  |
 | `percent`  | "12.5 %" (value 0–1)       | the fraction                      |
 | `date`     | "7 Dec 2026" (Lagos)       | the same                          |
 | `datetime` | "7 Dec 2026, 14:05" (Lagos)| the same                          |
@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from dashboard.platform.formatting import humanise, lagos_date, lagos_datetime, naira, percent
+from dashboard.platform.formatting import count, humanise, lagos_date, lagos_datetime, naira, percent
 
 Kind = Literal["text", "money", "count", "percent", "date", "datetime", "code", "yes_no"]
 EMPTY = "—"
@@ -39,6 +39,8 @@ def _screen(kind: Kind, value: Any, empty: str) -> Any:
     match kind:
         case "money":
             return naira(value)
+        case "count":  # "17,000" as the cards write it; st.dataframe would show a bare 17000
+            return count(value)
         case "percent":
             return percent(value)
         case "date":

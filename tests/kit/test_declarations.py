@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -156,3 +157,10 @@ def test_a_lifecycle_allows_its_moves_and_knows_its_open_statuses():
     VISIT.require("waiting", "called")
     assert VISIT.may("called", "completed") and not VISIT.may("completed", "called")
     assert VISIT.open_statuses == {"waiting", "called"}
+
+
+def test_a_count_reads_with_separators_on_screen_and_stays_a_number_in_the_export():
+    counts = Table([Column("Ledger entries", "entries", "count")])
+    objects = [SimpleNamespace(entries=17_000), SimpleNamespace(entries=None)]
+    assert counts.frame(objects, network_wide=False)["Ledger entries"].tolist() == ["17,000", "—"]
+    assert counts.frame(objects, network_wide=False, for_export=True)["Ledger entries"].tolist()[0] == 17_000

@@ -69,7 +69,8 @@ def _reconciliation(ctx: PageContext, status: wallets.CheckStatus) -> None:
     waiting = f"{Noun('wallet was', 'wallets were').count(status.pending_wallets)} written to since"
     checks_column.caption(
         f"Credits, debits and the transaction count as of {_as_of(status.figures_as_of)}"
-        f"{' (due a check)' if status.stale else ''}. "
+        # "due a check" only when a wallet waits for one: an old date with nothing written since is no alarm
+        f"{' (due a check)' if status.stale and status.pending_wallets else ''}. "
         + (f"Last check {_as_of(last.checked_at)}; {waiting}, checked at the next one." if last else "")
     )
     if last is None:
