@@ -134,7 +134,8 @@ def show(ctx: PageContext) -> None:
             kpi.figure_card(
                 "wallet_balances", naira_short(held.balance_held), help_extra=f"Exactly {naira(held.balance_held)}."
             ),
-            kpi.figure_card("wallets_funded", f"{count(held.funded)} of {count(held.wallets)}"),
+            # "of N" under the value: beside it, a quarter of 1400 px cut the value short ("94,983 of …")
+            kpi.figure_card("wallets_funded", count(held.funded), delta=f"of {count(held.wallets)} wallets"),
             kpi.figure_card("wallet_credits", naira_short(credits), help_extra=f"{during}: {naira(credits)}{as_of}"),
             kpi.figure_card("wallet_debits", naira_short(debits), help_extra=f"{during}: {naira(debits)}{as_of}"),
         ],
