@@ -318,7 +318,7 @@ def test_resources_shows_beds_in_use_against_the_patients_admitted_here(tokens, 
     assert any(sentence in shown(m.value) for m in at.markdown), [m.value for m in at.markdown]
     wards = next(d.value for d in at.dataframe if "Counted in use" in d.value.columns)
     assert list(wards.columns[:5]) == ["Ward", "Beds", "Counted in use", "Admitted here", "Not recorded here"]
-    assert wards["Not recorded here"].sum() == beds.not_recorded
+    assert wards["Not recorded here"].astype(int).sum() == beds.not_recorded
 
 
 def test_admissions_says_how_the_patients_in_hospital_meet_the_beds_in_use(tokens, app_env, engine):

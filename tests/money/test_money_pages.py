@@ -255,7 +255,7 @@ def test_an_administrator_compares_two_hospitals_by_week(money, app_env):
     assert list(summary["Hospital"]) == [two_hospitals.ALPHA, two_hospitals.BETA]
     numbers = next(t.value for t in at.dataframe if "Days behind it" in t.value.columns)
     assert set(numbers["Hospital"]) == {two_hospitals.ALPHA, two_hospitals.BETA}
-    assert numbers["Days behind it"].sum() == 20  # ten days each, by week, nothing read twice
+    assert numbers["Days behind it"].astype(int).sum() == 20  # ten days each, by week, nothing read twice
 
 
 def test_an_administrator_credits_a_wallet_after_confirming_and_it_still_reconciles(money, engine, app_env):
