@@ -1,0 +1,295 @@
+"""Financials' "Budget against actual": cards to date, the categories furthest over budget, budget and actual by
+month, the tables behind them with their exports, and (for those who set budgets) the form and the Excel import.
+
+Every figure is read from one report (money/budgets.budget_report), the one the board PDF prints, so the cards,
+charts, tables, exports and the PDF agree to the kobo. A render never writes.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.domains.money import budget_commands, budgets
+from dashboard.domains.money.budget_lines import MONTH_NAMES
+from dashboard.domains.money.hospital_ledger import category_label
+from dashboard.kit import charts, commands, filters, kpi, listing, pickers, say
+from dashboard.kit.commands import Command
+from dashboard.kit.export import XLSX_MIME, export_panel
+from dashboard.kit.page import PageContext
+from dashboard.kit.panel import panel
+from dashboard.kit.tables import Column, Table
+from dashboard.platform import permissions
+from dashboard.platform.errors import ServiceError
+from dashboard.platform.formatting import Noun, md_escape, naira, naira_change, naira_short
+from dashboard.shell import data
+
+SET = Command("budget_set", budget_commands.set_budget, done="{name}'s {category} budget for {year} saved: {amount}.",
+              words=("name", "category", "year", "amount"))  # fmt: skip
+REMOVE = Command(
+    "budget_remove", budget_commands.remove_budget, done="{name}'s {category} budget for {year} removed.",
+    question="Remove {name}'s {category} budget for {year} (all twelve months)? Its comparison with the ledger goes "
+    "with it; the audit trail keeps what it was.",
+    words=("name", "category", "year"),
+)  # fmt: skip
+IMPORT = Command("budget_import", budget_commands.import_budgets, done="{lines} imported from “{file}”.",
+                 words=("lines", "file"))  # fmt: skip
+CATEGORIES = Table([
+    Column("Category", "label"),
+    Column("Kind", "kind_word"),
+    Column("Budget for the year", "budget_year", "money"),
+    Column("Budget to date", "budget_to_date", "money"),
+    Column("Actual to date", "actual_to_date", "money"),
+    Column("Against budget", lambda r: budgets.variance_text(r.variance), screen_only=True),
+    Column("Against budget", "variance", "money", export_only=True),
+    Column("%", lambda r: budgets.share_text(r.variance_share), screen_only=True),
+    Column("Against budget (share)", "variance_share", "percent", export_only=True),
+    Column("Status", "status"),
+])  # fmt: skip
+MONTHS = Table([
+    Column("Month", "label"),
+    Column("Revenue budget", lambda r: r.revenue_budget if r.compared else None, "money"),
+    Column("Revenue", lambda r: r.revenue_actual if r.compared else None, "money"),
+    Column("Revenue against budget", lambda r: budgets.variance_text(r.revenue_variance), screen_only=True),
+    Column("Revenue against budget", "revenue_variance", "money", export_only=True),
+    Column("Expense budget", lambda r: r.expense_budget if r.compared else None, "money"),
+    Column("Expenses", lambda r: r.expense_actual if r.compared else None, "money"),
+    Column("Expenses against budget", lambda r: budgets.variance_text(r.expense_variance), screen_only=True),
+    Column("Expenses against budget", "expense_variance", "money", export_only=True),
+])  # fmt: skip
+KINDS = {"expense": "Expenses", "revenue": "Revenue"}
+GIVEN_AS = {"annual": "One annual figure", "monthly": "Month by month"}
+
+
+def _writes(ctx: PageContext) -> bool:
+    return ctx.viewer.user.role in permissions.writers("budgets")
+
+
+def _year(ctx: PageContext) -> int:
+    default = ctx.period.end.year
+    try:
+        years = data.cached(budgets.budget_years, ctx.actor)
+    except ServiceError:
+        years = []
+    choices = sorted({default, *years}, reverse=True)
+    return st.selectbox(
+        "Fiscal year", choices, index=choices.index(default), key=f"{ctx.key}_budget_year__{ctx.actor.scope_key}",
+        help="January to December. It follows the end of the date range in the sidebar until you pick another.",
+    )  # fmt: skip
+
+
+def _cards(ctx: PageContext, report: budgets.BudgetReport) -> None:
+    spent, earned = report.expenses, report.revenue
+    over = report.over_budget
+    kpi.card_row(
+        ctx.viewer,
+        [
+            kpi.figure_card("budget_to_date", naira_short(spent.budget_to_date), label="Expense budget to date",
+                            help_extra=f"Expenses {naira(spent.budget_to_date)} of {naira(spent.budget_year)} for the "
+                            f"year; revenue {naira(earned.budget_to_date)} of {naira(earned.budget_year)}."),
+            kpi.figure_card("actual_to_date", naira_short(spent.actual_to_date), label="Expenses to date",
+                            help_extra=f"Expenses {naira(spent.actual_to_date)}; revenue "
+                            f"{naira(earned.actual_to_date)}."),
+            kpi.figure_card("variance_to_date", naira_change(spent.variance), label="Expenses against budget",
+                            delta=budgets.share_text(spent.variance_share), delta_color="inverse",
+                            delta_description="of the budget to date",
+                            help_extra=f"Expenses {budgets.variance_text(spent.variance)}; revenue "
+                            f"{budgets.variance_text(earned.variance)}."),
+            kpi.figure_card("categories_over_budget", f"{len(over):,}", label="Categories over budget",
+                            delta=over[0].label if over else None, delta_color="off",
+                            delta_description="furthest over" if over else None,
+                            help_extra=("Over: " + ", ".join(c.label for c in over) + ".") if over else None),
+        ],
+    )  # fmt: skip
+    sign = "ahead of" if earned.variance >= 0 else "short of"
+    st.caption(
+        f"**Revenue to date:** {naira(earned.actual_to_date)} against a budget of {naira(earned.budget_to_date)}, "
+        f"{naira(abs(earned.variance))} {sign} it ({budgets.share_text(earned.variance_share)}). "
+        + md_escape(budgets.report_words(report))
+    )
+
+
+def _category_chart(report: budgets.BudgetReport) -> None:
+    compared = [c for c in report.categories if c.compared]
+    if not compared:
+        return
+    labels = [f"{c.label} ({c.kind_word.lower()})" for c in compared]
+    over = [c.over_by if c.over_by > 0 else 0 for c in compared]
+    within = [-c.over_by if c.over_by < 0 else 0 for c in compared]
+    fig = charts.money_bars(
+        labels,
+        [charts.Series("Over budget", over, charts.ORANGE), charts.Series("Within budget", within, charts.BLUE)],
+        title=f"How far each category is over or within budget, {report.year} to date",
+        horizontal=True, height=max(300, 70 + 26 * len(labels)),
+    )  # fmt: skip
+    fig.update_layout(barmode="relative")
+    charts.show(fig)
+
+
+def _month_chart(ctx: PageContext, report: budgets.BudgetReport) -> None:
+    months = report.months_compared
+    if not months:
+        return
+    left, right = st.columns(2)
+    kind = left.radio("Show", list(KINDS), format_func=KINDS.get, horizontal=True,
+                      key=f"{ctx.key}_budget_kind")  # fmt: skip
+    names = ["all"] + [c.category for c in report.categories if c.kind == kind]
+    category = right.selectbox(
+        "Category", names, key=f"{ctx.key}_budget_category_{kind}",
+        format_func=lambda c: "All categories" if c == "all" else category_label(c),
+    )  # fmt: skip
+    cells = [c for c in report.cells if c.kind == kind and category in ("all", c.category)]
+    budget = [sum((c.compared_budget for c in cells if c.month == m.month), 0) for m in months]
+    actual = [sum((c.actual for c in cells if c.month == m.month), 0) for m in months]
+    what = KINDS[kind] if category == "all" else category_label(category)
+    colour = charts.ORANGE if kind == "expense" else charts.BLUE
+    fig = charts.money_bars(
+        [m.label for m in months],
+        [charts.Series("Budget", budget, charts.GREY), charts.Series("Actual", actual, colour)],
+        title=f"{what}: budget and actual by month, {report.year}",
+    )
+    charts.show(fig)
+
+
+def _tables(ctx: PageContext, report: budgets.BudgetReport) -> None:
+    tabs = st.tabs(["By category", "By month"], key=f"{ctx.key}_budget_tables", on_change="rerun")
+    for tab, name, rows, table, noun in (
+        (tabs[0], "categories", report.categories, CATEGORIES, Noun("category", "categories")),
+        (tabs[1], "months", report.months_compared, MONTHS, Noun("month", "months")),
+    ):
+        with tab:
+            listing.page_table(table.frame(rows, network_wide=ctx.network_wide))
+
+            def prepare(name=name, table=table) -> tuple[pd.DataFrame, bool]:
+                found, truncated = data.call(budgets.export_budget_report, ctx.actor, year=report.year, table=name,
+                                             today=report.today)  # fmt: skip
+                if name == "months":
+                    found = [m for m in found if m.compared]
+                return table.frame(found, network_wide=ctx.network_wide, for_export=True), truncated
+
+            export_panel(
+                f"{ctx.key}_budget_{name}_export__{ctx.actor.scope_key}",
+                filters=(name, ctx.actor.scope_key, report.year, report.today), noun=noun,
+                file_stem=f"budget-against-actual-{report.year}-by-{name}", disabled=False, prepare=prepare,
+            )  # fmt: skip
+
+
+def _set_form(ctx: PageContext, year: int) -> None:
+    with panel(ctx, "Set a budget", "budget_set", icon=":material/edit_note:"):
+        st.caption(
+            "A year's budget for one category. An annual figure is split in twelve even parts (the kobo left over in "
+            "December); give the twelve months instead when the hospital knows its seasons. Setting it again "
+            "replaces it."
+        )
+        hospital_id = pickers.hospital_for_action(ctx.viewer, f"{ctx.key}_budget_hospital",
+                                                  help="The hospital whose budget this is.")  # fmt: skip
+        first, second, third = st.columns([1, 2, 2])
+        chosen_year = first.number_input("Fiscal year", min_value=budgets.EARLIEST_YEAR, value=year, step=1,
+                                         key=f"{ctx.key}_budget_set_year")  # fmt: skip
+        options = [c for kind in ("revenue", "expense") for c in budgets.BUDGET_CATEGORIES[kind]]
+        category = second.selectbox(
+            "Category", options, key=f"{ctx.key}_budget_set_category",
+            format_func=lambda c: f"{category_label(c)} ({budgets.CATEGORY_KIND[c]})",
+        )  # fmt: skip
+        by_month = third.radio("Given as", ["annual", "monthly"], horizontal=True,
+                               key=f"{ctx.key}_budget_set_as",
+                               format_func=GIVEN_AS.get)  # fmt: skip
+        with st.form(commands.form_key(ctx, "budget_set"), border=False):
+            annual, months = None, None
+            if by_month == "annual":
+                annual = st.number_input("Annual budget (₦)", min_value=0.0, step=100_000.0, format="%.2f")
+            else:
+                columns = st.columns(6)
+                months = [columns[i % 6].number_input(f"{name} (₦)", min_value=0.0, step=10_000.0, format="%.2f")
+                          for i, name in enumerate(MONTH_NAMES)]  # fmt: skip
+            save, remove = st.columns([1, 1])
+            saved = save.form_submit_button("Save the budget", type="primary")
+            removed = remove.form_submit_button("Remove this budget…")
+        name = dict(data.hospital_choices(ctx.actor)).get(hospital_id or "", "the hospital")
+        words = {"name": name, "category": category_label(category), "year": int(chosen_year)}
+        if saved and hospital_id:
+            amount = naira(annual if annual is not None else sum(months or []))
+            commands.run(ctx, SET, hospital_id=hospital_id, year=int(chosen_year), category=category,
+                         annual=None if annual is None else f"{annual:.2f}",
+                         months=None if months is None else [f"{m:.2f}" for m in months],
+                         affects=hospital_id, amount=amount, **words)  # fmt: skip
+        if removed and hospital_id:
+            commands.ask_first(ctx, REMOVE, hospital_id=hospital_id, year=int(chosen_year), category=category,
+                               affects=hospital_id, **words)  # fmt: skip
+        commands.confirming(ctx, REMOVE)
+
+
+def _template(ctx: PageContext, year: int) -> None:
+    key = f"{ctx.key}_budget_template__{ctx.actor.scope_key}"
+    if st.button(f"Prepare the {year} template", key=f"{ctx.key}_budget_template_prepare", icon=":material/grid_on:"):
+        try:
+            st.session_state[key] = (year, data.call(budget_commands.budget_template, ctx.actor, year=year))
+        except ServiceError as exc:
+            say.error(str(exc))
+    kept = st.session_state.get(key)
+    if kept and kept[0] == year:
+        st.download_button(f"Download the template ({year})", kept[1], file_name=f"budgets-{year}.xlsx",
+                           mime=XLSX_MIME, icon=":material/download:",
+                           key=f"{ctx.key}_budget_template_download")  # fmt: skip
+
+
+def _import_form(ctx: PageContext, year: int) -> None:
+    with panel(ctx, "Import budgets from Excel", "budget_import", icon=":material/upload_file:"):
+        st.caption(
+            "One row per hospital, year and category: Hospital, Year, Category, Annual budget, then Jan to Dec "
+            "(optional). The template holds every category with the budgets already set: fill it in and upload it. "
+            "Every row is checked first; if any is wrong, nothing is imported and each wrong row is named."
+        )
+        _template(ctx, year)
+        upload = st.file_uploader("Budget workbook (.xlsx)", type=["xlsx"],
+                                  key=commands.form_key(ctx, "budget_import_file"))  # fmt: skip
+        if upload is None:
+            return
+        content = upload.getvalue()
+        try:
+            plan = data.call(budget_commands.check_budget_workbook, ctx.actor, content=content, file_name=upload.name)
+        except budget_commands.BadRows as exc:
+            say.error(exc.summary)
+            st.markdown("\n".join(f"- {md_escape(row)}" for row in exc.rows))
+            return
+        except ServiceError as exc:
+            say.error(str(exc))
+            return
+        say.info(budget_commands.plan_words(plan))
+        lines = f"{len(plan.lines):,} budget {'line' if len(plan.lines) == 1 else 'lines'}"
+        if st.button(f"Import {lines}", type="primary", key=f"{ctx.key}_budget_import_go"):
+            affects = plan.lines[0].hospital_id if len(plan.hospitals) == 1 else None
+            commands.run(ctx, IMPORT, content=content, file_name=upload.name, affects=affects, lines=lines.capitalize(),
+                         file=plan.file_name)  # fmt: skip
+
+
+def show(ctx: PageContext) -> None:
+    """The part, for the roles that read budgets (the Financials readers)."""
+    if ctx.viewer.user.role not in permissions.readers("budgets"):
+        return
+    st.subheader("Budget against actual")
+    year = _year(ctx)
+    try:
+        report = data.cached(budgets.budget_report, ctx.actor, year=year, today=filters.today())
+    except ServiceError as exc:
+        say.error(str(exc))
+        return
+    if not report.has_budget:
+        say.info(
+            f"No budget is set for {year} in this scope."
+            + (" Set one below, or download the template, fill it in and import it." if _writes(ctx) else
+               " A hospital's administrator sets it on this page.")
+        )  # fmt: skip
+    elif not report.months_compared:
+        say.info(f"{year} has a budget but no month of it is booked yet; the comparison starts with its first month.")
+    else:
+        _cards(ctx, report)
+        left, right = st.columns(2)
+        with left:
+            _category_chart(report)
+        with right:
+            _month_chart(ctx, report)
+        _tables(ctx, report)
+    if _writes(ctx):
+        _set_form(ctx, year)
+        _import_form(ctx, year)
