@@ -10,7 +10,7 @@ import argparse
 import logging
 import sys
 
-from dashboard import bench_load, run_command
+from dashboard import bench_load, digests_command, run_command
 from db import cli as db_cli
 from db.engine import DatabaseUnavailable
 from db.errors import CommandError
@@ -98,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     db_cli.register(commands, reconcile=cmd_reconcile)
     run_command.register(commands)
+    digests_command.register(commands)
     _add_page_bench(commands.choices["bench"])
     return parser
 

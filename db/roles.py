@@ -41,6 +41,8 @@ APP_TABLES: dict[str, tuple[str, ...]] = {
     "users": ("SELECT", "UPDATE"),
     "profiles": ("SELECT", "UPDATE"),
     "hospitals": ("SELECT", "UPDATE"),
+    # Nigeria's LGAs (migration 0021): the reference a hospital's LGA points at; written only by migrations.
+    "nigerian_lgas": ("SELECT",),
     "appointments": ("SELECT", "INSERT", "UPDATE"),
     # Physicians' weekly hours and leave (migration 0017): a session is removed when it ends; leave is withdrawn.
     "physician_sessions": ("SELECT", "INSERT", "UPDATE", "DELETE"),
@@ -61,6 +63,8 @@ APP_TABLES: dict[str, tuple[str, ...]] = {
     "patient_hospital_numbers": ("SELECT", "INSERT"),
     "patient_number_series": ("SELECT", "INSERT", "UPDATE"),
     "hospital_financial_data": ("SELECT",),
+    # Budgets (migration 0022): set, replaced by an import, and removed line by line by those who run a hospital.
+    "hospital_budgets": ("SELECT", "INSERT", "UPDATE", "DELETE"),
     "hospital_compliance_tracking": ("SELECT", "INSERT", "UPDATE"),
     "analytics_data": ("SELECT",),
     "documents": ("SELECT", "UPDATE"),
@@ -68,6 +72,19 @@ APP_TABLES: dict[str, tuple[str, ...]] = {
     "facility_licences": ("SELECT", "INSERT", "UPDATE"),
     "facility_licence_documents": ("SELECT", "INSERT"),
     "facility_licence_renewals": ("SELECT", "INSERT"),
+    # Digests (migration 0025): a subscription is only ever cancelled; an outbox row only changes its delivery.
+    "digest_subscriptions": ("SELECT", "INSERT", "UPDATE (active, cancelled_at, cancelled_by)"),
+    "digest_outbox": (
+        "SELECT",
+        "INSERT",
+        "UPDATE (status, attempts, next_attempt_at, last_error, sent_at, recipient, subject, size_bytes, updated_at)",
+    ),
+    # Checklists (migration 0024): the standard is the migration's; answers change in place; evidence is only added.
+    "compliance_checklist_items": ("SELECT",),
+    "compliance_checklist_answers": ("SELECT", "INSERT", "UPDATE"),
+    "compliance_evidence": ("SELECT", "INSERT"),
+    # Claims (migration 0023): submitted, paid or denied in place; never deleted (they are the receivables' record).
+    "claims": ("SELECT", "INSERT", "UPDATE"),
     # Written for patients' and staff's own apps; the dashboard never reads one back (its title and message).
     "notifications": ("INSERT", "SELECT (id, user_id, type, read, created_at)"),
     "audit_logs": ("SELECT", "INSERT"),

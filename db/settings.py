@@ -75,6 +75,14 @@ class Settings:
     # forwarded address is believed (comma-separated; none by default).
     allowed_origins: frozenset[str] = _env("HEALTHDASH_ALLOWED_ORIGINS", frozenset())
     trusted_proxies: str = _env("HEALTHDASH_TRUSTED_PROXIES", "")
+    # Digests by email (`healthdash digests run`): the SMTP server, from the environment only (the password).
+    # STARTTLS is on unless HEALTHDASH_SMTP_STARTTLS is 0/false/no; without a user, no login is attempted.
+    smtp_host: str = _env("HEALTHDASH_SMTP_HOST", "")
+    smtp_port: int = _env("HEALTHDASH_SMTP_PORT", 587)
+    smtp_starttls: bool = _env("HEALTHDASH_SMTP_STARTTLS", True)
+    smtp_user: str = _env("HEALTHDASH_SMTP_USER", "")
+    smtp_password: str = _env("HEALTHDASH_SMTP_PASSWORD", "")
+    smtp_from: str = _env("HEALTHDASH_SMTP_FROM", "")
     # Sign-in (see domains/people/auth_policy.AuthPolicy).
     idle_timeout_minutes: float = 15
     session_max_hours: float = 12
@@ -133,6 +141,10 @@ class Settings:
     # The live parts of pages (the Waitlist's queue, the Emergencies' referral panels) re-read themselves
     # this often, re-checking the session each time.
     live_refresh_seconds: float = 20
+    # Digests: a delivery that fails is tried again after this many minutes, doubling each time, and is marked
+    # failed after this many attempts.
+    digest_retry_minutes: float = 5
+    digest_max_attempts: float = 5
 
     @property
     def low_availability(self) -> Level:
@@ -205,6 +217,10 @@ def _from_environment(environ: Mapping[str, str]) -> dict[str, object]:
             continue
         if f.name in POOL_LEAST:
             values[f.name] = _whole(variable, raw, POOL_LEAST[f.name])
+        elif f.name == "smtp_port":
+            values[f.name] = _whole(variable, raw, 1)
+        elif f.name == "smtp_starttls":
+            values[f.name] = raw.lower() not in ("0", "false", "no", "off")
         elif f.name == "allowed_origins":
             values[f.name] = frozenset(o.strip().rstrip("/").lower() for o in raw.split(",") if o.strip())
         elif f.name == "pooler":

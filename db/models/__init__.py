@@ -3,6 +3,8 @@
 from db.base import Base, UserRole
 from db.models.auth import AuthSession, LoginThrottle
 from db.models.beds import Bed
+from db.models.budgets import HospitalBudget
+from db.models.claims import Claim
 from db.models.care import (
     Appointment,
     ConsultationRoom,
@@ -12,7 +14,10 @@ from db.models.care import (
     Message,
     Prescription,
 )
+from db.models.checklists import ComplianceChecklistAnswer, ComplianceChecklistItem, ComplianceEvidence
+from db.models.digests import DigestOutbox, DigestSubscription
 from db.models.emergency import AmbulanceRequest, EmergencyRequest
+from db.models.geography import NigerianLga
 from db.models.governance import AnalyticsData, AuditLog, Document, HospitalComplianceTracking, Notification
 from db.models.hospitals import Hospital, HospitalPatient, HospitalResource, PatientWaitlist
 from db.models.licences import FacilityLicence, FacilityLicenceDocument, FacilityLicenceRenewal
@@ -33,9 +38,15 @@ __all__ = [
     "AuthSession",
     "Base",
     "Bed",
+    "Claim",
+    "ComplianceChecklistAnswer",
+    "ComplianceChecklistItem",
+    "ComplianceEvidence",
     "ConsultationRoom",
     "ConsultationSession",
     "Conversation",
+    "DigestOutbox",
+    "DigestSubscription",
     "Document",
     "EmergencyContact",
     "EmergencyRequest",
@@ -44,12 +55,14 @@ __all__ = [
     "FacilityLicenceRenewal",
     "HealthRecord",
     "Hospital",
+    "HospitalBudget",
     "HospitalComplianceTracking",
     "HospitalFinancialData",
     "HospitalPatient",
     "HospitalResource",
     "LoginThrottle",
     "Message",
+    "NigerianLga",
     "Notification",
     "PatientHospitalNumber",
     "PatientNumberSeries",
