@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from db.base import UserRole
+from db.demo.checklists import ANSWER_COLUMNS, EVIDENCE_COLUMNS, Checklists, answer, read_standard, status_of
 from db.demo.copy_writer import CopyWriter
 from db.demo.identifiers import demo_id
 from db.demo.network import HospitalNode, Network
@@ -104,8 +105,13 @@ QUARTER = timedelta(days=91)
 
 
 def write_compliance(network: Network, writer: CopyWriter) -> None:
-    writer.write("hospital_compliance_tracking", COMPLIANCE_COLUMNS, _compliance(network))
-    writer.finish("hospital_compliance_tracking")
+    # Each current assessment's checklist is answered as it is written (db/demo/checklists.py): its score is the
+    # checklist's. The answers and evidence follow, their assessments being in place.
+    book = Checklists(read_standard(writer), network.rng("compliance_checklists"))
+    writer.write("hospital_compliance_tracking", COMPLIANCE_COLUMNS, _compliance(network, book))
+    writer.write("compliance_checklist_answers", ANSWER_COLUMNS, book.answers)
+    writer.write("compliance_evidence", EVIDENCE_COLUMNS, book.evidence)
+    writer.finish("hospital_compliance_tracking", "compliance_checklist_answers", "compliance_evidence")
 
 
 def compliance_id(hospital: HospitalNode, position: int) -> str:
@@ -163,10 +169,11 @@ def _findings(rng, catalogue, status: str, assessed, clock_now, closer: str, *, 
     return violations, actions, last_change
 
 
-def _compliance(network: Network) -> Iterator[tuple]:
+def _compliance(network: Network, book: Checklists) -> Iterator[tuple]:
     rng = network.rng("hospital_compliance_tracking")
     clock = network.clock
     statuses, weights = zip(*COMPLIANCE_STATUSES, strict=True)
+    largest = max(network.hospitals, key=lambda h: (h.size, -h.index))
     for hospital in network.hospitals:
         base = max(hospital.joined_at, clock.history_start)
         for position, (kind, body, catalogue) in enumerate(COMPLIANCE_TYPES):
@@ -183,9 +190,15 @@ def _compliance(network: Network) -> Iterator[tuple]:
             assessor = _assessor(rng, network, hospital)
             method = rng.choice(("on-site inspection", "document review", "self-assessment"))
             violations, actions, last_change = _findings(rng, catalogue, status, assessed, clock.now, assessor)
+            answered = answer(book, assessment_id=compliance_id(hospital, position), hospital=hospital, kind=kind,
+                              status=status, target=score, assessor=assessor, assessed=assessed,
+                              story=hospital is largest and kind == "Fire safety")  # fmt: skip
+            if answered is not None:
+                score, *checklist = answered
+                status = status_of(score, status)
             yield _row(compliance_id(hospital, position), hospital, kind, status, score, assessed,
                        assessed + timedelta(days=REASSESS_DAYS[status]), assessor, body, method, rng, violations,
-                       actions, last_change)  # fmt: skip
+                       actions, last_change, checklist=tuple(checklist) if answered else None)  # fmt: skip
             # Scores move: most hospitals improve towards today, some slip, a few hold steady.
             direction = rng.choices((1, -1, 0), (60, 25, 15))[0]
             step = rng.randint(3, 9)
@@ -211,13 +224,15 @@ def _assessor(rng, network: Network, hospital: HospitalNode) -> str:
 
 
 def _row(row_id, hospital, kind, status, score, assessed, due, assessor, body, method, rng, violations, actions,
-         last_change) -> tuple:  # fmt: skip
-    checklist = rng.choice((30, 40, 50))
+         last_change, checklist: tuple[int, int] | None = None) -> tuple:  # fmt: skip
+    drawn = rng.choice((30, 40, 50))  # drawn always, so the stream's later draws stay as they were
+    # A current assessment's items are its standard checklist's (db/demo/checklists.py); a past one's as drawn.
+    items, passed = checklist if checklist is not None else (drawn, round(drawn * score / 100))
     details = {
         "assessor_body": body,
         "method": method,
-        "checklist_items": checklist,
-        "items_passed": round(checklist * score / 100),
+        "checklist_items": items,
+        "items_passed": passed,
     }
     return (
         row_id,

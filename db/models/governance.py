@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, func, text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, UniqueConstraint, func, text
 from sqlalchemy.dialects.postgresql import TIMESTAMP
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -40,6 +40,8 @@ class HospitalComplianceTracking(Base):
         CheckConstraint(in_list("status", COMPLIANCE_STATUSES), name="status"),
         CheckConstraint("score IS NULL OR score BETWEEN 0 AND 100", name="score_0_100"),
         Index(None, "hospital_id", "compliance_type"),
+        # Checklist answers and evidence point here with their hospital (migration 0024).
+        UniqueConstraint("id", "hospital_id"),
     )
 
     id: Mapped[str] = id_column()

@@ -16,11 +16,13 @@ from dashboard.domains.governance import (
     compliance,
     compliance_assessments,
     compliance_charts_page,
+    compliance_checklist_page,
     compliance_findings_page,
     compliance_form_page,
     compliance_history_page,
     compliance_scores,
 )
+from dashboard.domains.overview import overview_states_page
 from dashboard.kit import filters, kpi
 from dashboard.kit.page import PageContext
 from dashboard.platform.formatting import count
@@ -56,10 +58,12 @@ def render(ctx: PageContext) -> None:
     cells = data.cached(compliance_scores.score_grid, ctx.actor)
     compliance_charts_page.show_scores(ctx, cells)
     compliance_charts_page.show_trend_and_status(ctx, figures)
+    overview_states_page.group_by_state(ctx, metric="state_compliance_score")
     compliance_findings_page.show_findings(ctx)
     compliance_findings_page.show_due(ctx)
     types = data.cached(compliance_assessments.compliance_types, ctx.actor)
     compliance_history_page.show(ctx, cells, types)
+    compliance_checklist_page.show(ctx, types)
     if ctx.can_write:
         compliance_form_page.show(ctx, types)
     else:

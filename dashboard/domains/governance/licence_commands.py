@@ -51,30 +51,50 @@ def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-def checked_document(content: Any, file_name: Any) -> CheckedDocument:
-    """A licence's paper as uploaded: PDF, PNG or JPEG by its content, at most 5 MB, its name agreeing."""
+@dataclass(frozen=True)
+class DocumentWords:
+    """What an upload is called in its refusals: a licence's paper, or a compliance item's evidence."""
+
+    attach: str  # "Attach the licence's document as a file (PDF, PNG or JPEG)."
+    empty: str  # "attach the scanned licence itself."
+    limit: str  # "a licence's document can be at most"
+    kept_as: str  # "Attach the licence as a PDF, PNG or JPEG file."
+    stem: str  # the name of a file with no name
+    # A name saying another type than the content: refused (a licence), or renamed for the content (evidence).
+    renames: bool = False
+
+
+LICENCE_WORDS = DocumentWords(
+    attach="Attach the licence's document as a file (PDF, PNG or JPEG).", empty="attach the scanned licence itself.",
+    limit="a licence's document can be at most", kept_as="Attach the licence as a PDF, PNG or JPEG file.",
+    stem="licence",
+)  # fmt: skip
+
+
+def checked_document(content: Any, file_name: Any, *, words: DocumentWords = LICENCE_WORDS) -> CheckedDocument:
+    """A paper as uploaded: PDF, PNG or JPEG by its content, at most 5 MB, its name agreeing."""
     if not isinstance(content, bytes | bytearray | memoryview) or not isinstance(file_name, str):
-        raise InvalidInput("Attach the licence's document as a file (PDF, PNG or JPEG).")
+        raise InvalidInput(words.attach)
     content = bytes(content)
-    name = PurePath(file_name.replace("\\", "/").replace("\x00", "")).name.strip()[:MAX_FILE_NAME_LENGTH] or "licence"
+    name = PurePath(file_name.replace("\\", "/").replace("\x00", "")).name.strip()[:MAX_FILE_NAME_LENGTH] or words.stem
     if not content:
-        raise InvalidInput(f"“{name}” is empty; attach the scanned licence itself.")
+        raise InvalidInput(f"“{name}” is empty; {words.empty}")
     if len(content) > MAX_DOCUMENT_BYTES:
         raise InvalidInput(
-            f"“{name}” is {_megabytes(len(content))}; a licence's document can be at most "
+            f"“{name}” is {_megabytes(len(content))}; {words.limit} "
             f"{_megabytes(MAX_DOCUMENT_BYTES)}. Scan it at a lower resolution or save it as a PDF."
         )
     found = filetype.guess(content)
     mime = found.mime if found is not None else None
     if mime not in LICENCE_DOCUMENT_TYPES:
         what = f"its content is {found.mime}" if found is not None else "its content is not a PDF or an image"
-        raise InvalidInput(f"“{name}” cannot be kept: {what}. Attach the licence as a PDF, PNG or JPEG file.")
+        raise InvalidInput(f"“{name}” cannot be kept: {what}. {words.kept_as}")
     named = EXTENSIONS.get(PurePath(name).suffix.lower())
-    if named is not None and named != mime:
+    if named is not None and named != mime and not words.renames:
         raise InvalidInput(f"“{name}” is named as {TYPE_WORDS[named]} but its content is {TYPE_WORDS[mime]}; "
                            "attach the real file, or name it for what it is.")  # fmt: skip
-    if named is None:  # no extension, or one that says nothing: the name gets the content's own
-        name = f"{PurePath(name).stem or 'licence'}{'.pdf' if mime == 'application/pdf' else '.' + found.extension}"
+    if named != mime:  # no extension, one that says nothing, or another type's: the name gets the content's own
+        name = f"{PurePath(name).stem or words.stem}{'.pdf' if mime == 'application/pdf' else '.' + found.extension}"
     return CheckedDocument(name, mime, content)
 
 

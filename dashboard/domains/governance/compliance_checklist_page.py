@@ -1,0 +1,182 @@
+"""Compliance's checklist: a hospital's current assessment of a type item by item, its score, its evidence files
+(downloaded through the session-bound download button), and, for writers, answering an item and attaching evidence.
+
+A part of the Compliance page (compliance_page.py runs it). Text from the database reaches the screen in tables
+(plain text) or st.text; an evidence file is read only when asked for ("Get the file").
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.domains.governance import compliance, compliance_checklist_commands, compliance_checklists
+from dashboard.domains.governance.compliance_words_page import legend
+from dashboard.kit import charts, commands, kpi, pickers, say
+from dashboard.kit.commands import Command
+from dashboard.kit.page import PageContext
+from dashboard.platform.errors import ServiceError
+from dashboard.platform.formatting import lagos_date, lagos_datetime
+from dashboard.shell import data
+
+ANSWER = Command("answer", compliance_checklist_commands.answer_item,
+                 done="{code} answered {word}; the {type_name} score is now {score}.",
+                 words=("code", "word", "type_name", "score"))  # fmt: skip
+ATTACH = Command("attach", compliance_checklist_commands.add_evidence, done="{file} attached to {code}.",
+                 words=("file", "code"))  # fmt: skip
+UPLOAD_TYPES = ["pdf", "png", "jpg", "jpeg"]
+UPLOAD_HELP = "A PDF, PNG or JPEG of at most 5 MB; its type is read from its content, whatever its name says."
+ANSWER_MARKS = {"met": "\u2713", "not_met": "\u2717", "not_applicable": "\u2013", None: "?"}  # ✓ ✗ – ?
+
+
+def banded(score: int | None) -> str:
+    """'✓ 92 / 100 · Compliant': the score with its band's mark and word (never colour alone)."""
+    band = compliance.band_of(score)
+    return "No score" if band is None else f"{charts.TONE_MARKS[band.tone]} {score} / 100 · {band.word}"
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024:,.0f} KB" if size < 1024 * 1024 else f"{size / (1024 * 1024):.1f} MB"
+
+
+def _frame(sheet: compliance_checklists.Checklist) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Item": [f"{r.code} · {r.text}" for r in sheet.rows],
+        "Required": ["Required" if r.required else "" for r in sheet.rows],
+        "Weight": [r.weight for r in sheet.rows],
+        "Answer": [f"{ANSWER_MARKS[r.answer]} {r.answer_word}" for r in sheet.rows],
+        "Note": [r.note or "" for r in sheet.rows],
+        "Evidence": [", ".join(f.file_name for f in r.evidence) or "—" for r in sheet.rows],
+        "Answered": [f"{r.answered_by or 'someone'}, {lagos_date(r.answered_at)}" if r.answered_at else "—"
+                     for r in sheet.rows],
+    })  # fmt: skip
+
+
+def _score(ctx: PageContext, sheet: compliance_checklists.Checklist) -> None:
+    result = sheet.result
+    band = compliance.band_of(result.score)
+    note = f"{band.word} ({band.range_text})" if band else "every item not applicable"
+    if result.capped:
+        note = f"capped from {result.uncapped}: required item not met ({', '.join(result.required_failing)})"
+    elif result.required_failing and band is not None:
+        note = f"{note}; required not met: {', '.join(result.required_failing)}"
+    answered = f"{sheet.answered} of {len(sheet.rows)} items answered"
+    kpi.card_row(ctx.viewer, [
+        kpi.figure_card("checklist_score", banded(result.score), status_note=note,
+                        status=None if band is None else (kpi.Status.NORMAL if band.tone == "good"
+                                                          else kpi.Status.ATTENTION),
+                        help_extra=f"{answered}: {result.met} met, {result.not_met} not met, "
+                        f"{result.not_applicable} not applicable, {result.unanswered} not answered yet."),
+    ], per_row=3)  # fmt: skip
+    st.caption(f"{answered}. Score bands: {legend()}. Assessed {lagos_date(sheet.assessed_at)}.")
+    if sheet.answered == 0 and sheet.stored_score is not None:
+        st.caption(f"No item is answered yet: the assessment's score ({sheet.stored_score}) is the one its assessor "
+                   "typed; the first answer replaces it with the checklist's.")  # fmt: skip
+
+
+def _download(ctx: PageContext, sheet: compliance_checklists.Checklist) -> None:
+    files = {f.id: (r, f) for r in sheet.rows for f in r.evidence}
+    if not files:
+        st.caption("No evidence is attached to this assessment yet.")
+        return
+    left, right = st.columns([3, 2])
+    picked = left.selectbox("Evidence file", list(files), key=f"{ctx.key}_evidence_choice",
+                            format_func=lambda i: f"{files[i][0].code} · {files[i][1].file_name} "
+                            f"({_size(files[i][1].size_bytes)}, {lagos_date(files[i][1].uploaded_at)})")  # fmt: skip
+    key = f"{ctx.key}_evidence_{ctx.actor.scope_key}"
+    with right:
+        st.write("")  # level with the picker
+        if st.button("Get the file", key=f"{ctx.key}_get_evidence", icon=":material/description:"):
+            try:
+                stored = data.call(compliance_checklists.evidence_file, ctx.actor, picked)
+            except ServiceError as exc:
+                say.error(str(exc))
+                return
+            st.session_state[key] = (picked, stored)
+        kept = st.session_state.get(key)
+        if kept and kept[0] == picked:
+            stored = kept[1]
+            st.download_button(f"Download {stored.file_name}", stored.content, file_name=stored.file_name,
+                               mime=stored.content_type, icon=":material/download:",
+                               key=f"{ctx.key}_evidence_download",
+                               help=f"Uploaded {lagos_datetime(stored.uploaded_at)}.")  # fmt: skip
+
+
+def _answer(ctx: PageContext, sheet: compliance_checklists.Checklist) -> None:
+    by_id = {r.item_id: r for r in sheet.rows}
+    first = next((r.item_id for r in sheet.rows if r.answer is None), sheet.rows[0].item_id)
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Answer an item**")
+        item_id = st.selectbox("Item", list(by_id), index=list(by_id).index(first),
+                               key=f"{commands.form_key(ctx, 'answer_item')}_{sheet.assessment_id}",
+                               format_func=lambda i: f"{by_id[i].code} · {by_id[i].text[:70]}"
+                               f"{' (required)' if by_id[i].required else ''}")  # fmt: skip
+        chosen = by_id[item_id]
+        with st.form(commands.form_key(ctx, f"answer_{sheet.assessment_id}_{item_id}"), border=False):
+            answer = st.radio("Answer", list(compliance_checklists.ANSWER_WORDS), horizontal=True,
+                              format_func=compliance_checklists.ANSWER_WORDS.get,
+                              index=list(compliance_checklists.ANSWER_WORDS).index(chosen.answer or "met"))  # fmt: skip
+            note = st.text_input("Note", value=chosen.note or "", max_chars=1000,
+                                 placeholder="What was seen; for an item not met, what is missing.")  # fmt: skip
+            submitted = st.form_submit_button("Save the answer", type="primary")
+        if submitted:
+            _run_answer(ctx, sheet, chosen, answer, note)
+    with right:
+        st.markdown("**Attach evidence**")
+        with st.form(commands.form_key(ctx, f"attach_{sheet.assessment_id}"), border=False):
+            target = st.selectbox("For item", list(by_id), format_func=lambda i: f"{by_id[i].code} · "
+                                  f"{by_id[i].text[:70]}", index=list(by_id).index(item_id))  # fmt: skip
+            upload = st.file_uploader("Evidence file", type=UPLOAD_TYPES, help=UPLOAD_HELP)
+            attached = st.form_submit_button("Attach the file", type="primary")
+        if attached:
+            if upload is None:
+                say.error("Choose the file to attach first.")
+            else:
+                commands.run(ctx, ATTACH, sheet.assessment_id, item_id=target, content=upload.getvalue(),
+                             file_name=upload.name, affects=sheet.hospital_id, file=upload.name,
+                             code=by_id[target].code)  # fmt: skip
+
+
+def _run_answer(ctx: PageContext, sheet, chosen, answer: str, note: str) -> None:
+    items = [(r.weight, r.required, answer if r.item_id == chosen.item_id else r.answer) for r in sheet.rows]
+    after = compliance_checklists.score_of(items).score  # the words only; the service computes what it stores
+    commands.run(ctx, ANSWER, sheet.assessment_id, item_id=chosen.item_id, answer=answer, note=note,
+                 affects=sheet.hospital_id, code=chosen.code, word=compliance_checklists.ANSWER_WORDS[answer].lower(),
+                 type_name=sheet.compliance_type, score="no score" if after is None else f"{after} / 100")  # fmt: skip
+
+
+def show(ctx: PageContext, types: list[str]) -> None:
+    st.subheader("Checklist and evidence")
+    left, right = st.columns(2)
+    with left:
+        hospital = pickers.hospital_for_action(ctx.viewer, f"{ctx.key}_checklist_hospital",
+                                               help="Whose current assessment to open.")  # fmt: skip
+    with right:
+        kind = st.selectbox("Compliance type", [t for t in types if t in compliance.KNOWN_TYPES],
+                            key=f"{ctx.key}_checklist_type")  # fmt: skip
+    if not (hospital and kind):
+        return
+    try:
+        assessment = data.call(compliance_checklists.current_assessment_id, ctx.actor, hospital_id=hospital,
+                               compliance_type=kind)  # fmt: skip
+        sheet = data.call(compliance_checklists.checklist, ctx.actor, assessment) if assessment else None
+    except ServiceError as exc:
+        say.error(str(exc))
+        return
+    if sheet is None:
+        say.info(f"No {kind} assessment is recorded for this hospital yet. Record one under “Record an assessment” "
+                 "below, then answer its checklist here.")  # fmt: skip
+        return
+    _score(ctx, sheet)
+    frame = _frame(sheet)
+    st.dataframe(frame.style.map(lambda v: f"background-color: {charts.TONE_TINTS['poor']}"
+                                 if isinstance(v, str) and v.startswith(ANSWER_MARKS["not_met"]) else "",
+                                 subset=["Answer"]),
+                 hide_index=True, width="stretch",
+                 column_config={"Item": st.column_config.TextColumn(width="large"),
+                                "Weight": st.column_config.NumberColumn(width="small"),
+                                "Required": st.column_config.TextColumn(width="small")})  # fmt: skip
+    _download(ctx, sheet)
+    if ctx.can_write:
+        _answer(ctx, sheet)
