@@ -47,7 +47,15 @@ ACCESS: dict[str, Access] = {
     # Wallets are patients' money, not a hospital's: network administrators and executives only
     # (the services also require network scope).
     "wallets": Access(read=frozenset({ADMIN, EXECUTIVE}), write=frozenset({ADMIN})),
+    # NHIA and HMO claims: executives read what the payers owe; those who run a hospital record its claims' submission,
+    # payment and denial (each within their scope).
+    "claims": Access(read=frozenset({ADMIN, HOSPITAL_ADMIN, EXECUTIVE}), write=frozenset({ADMIN, HOSPITAL_ADMIN})),
+    # Budgets (Financials' "Budget against actual"): a hospital's administrator sets its own hospital's, a network
+    # administrator any hospital's; executives read them beside the ledger.
+    "budgets": Access(read=frozenset({ADMIN, HOSPITAL_ADMIN, EXECUTIVE}), write=frozenset({ADMIN, HOSPITAL_ADMIN})),
     "analytics": Access(read=EVERY_STAFF_ROLE, write=NOBODY),
+    # Peers set occupancy, stays, no-shows, compliance and revenue side by side: read by the roles that read all five.
+    "peers": Access(read=frozenset({ADMIN, HOSPITAL_ADMIN, EXECUTIVE}), write=NOBODY),
     "compliance": Access(read=EVERY_STAFF_ROLE, write=frozenset({ADMIN, COMPLIANCE})),
     "verification": Access(read=frozenset({ADMIN}), write=frozenset({ADMIN})),
     # Licences: a hospital's administrator holds its papers and files each renewal; a compliance officer keeps
@@ -64,6 +72,9 @@ ACCESS: dict[str, Access] = {
     # The ward TV view: no staff role opens it; only a paired screen does (dashboard/shell/screen_gate.py).
     "ward_screen": Access(read=NOBODY, write=NOBODY),
     "my_account": Access(read=EVERY_STAFF_ROLE, write=EVERY_STAFF_ROLE),
+    # Digests by email: every staff user subscribes for themselves (to what their role reads, in their scope) and
+    # cancels their own; a network administrator sees and cancels everyone's and the outbox (the services check).
+    "digests": Access(read=EVERY_STAFF_ROLE, write=EVERY_STAFF_ROLE),
     # The figure catalogue: definitions only, no data; each reader sees the figures of the areas they read.
     "figures": Access(read=EVERY_STAFF_ROLE, write=NOBODY),
 }

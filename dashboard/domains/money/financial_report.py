@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dashboard.domains.money import hospital_ledger, month_figures
+from dashboard.domains.money import budgets, hospital_ledger, month_figures
 from dashboard.platform import audit, permissions
 from dashboard.platform.actors import ROLE_NAMES, Actor
 from dashboard.platform.dates import checked_range
@@ -112,6 +112,12 @@ def financial_report(db: Session, actor: Actor, *, start: date, end: date, made_
     cards = month_figures.month_figures(db, actor, month=end, today=made_at.astimezone(LAGOS).date())
     categories = hospital_ledger.category_totals(db, actor, start=start, end=end)
     hospitals = hospital_ledger.hospital_totals(db, actor, start=start, end=end) if actor.network_wide else []
+    # Budget against actual for the fiscal year of the range's end: the same report as the Financials part.
+    budget = (
+        budgets.budget_report(db, actor, year=end.year, today=made_at.astimezone(LAGOS).date())
+        if actor.role in permissions.readers("budgets")
+        else None
+    )
 
     fonts = _font_dir()
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
@@ -251,6 +257,29 @@ def financial_report(db: Session, actor: Actor, *, start: date, end: date, made_
           f"{float(c.amount / totals[c.kind]) * 100:.1f}%" if totals[c.kind] else "—") for c in categories],
         (60, 30, 45, 40),
     )  # fmt: skip
+
+    if budget is not None:
+        heading(f"Budget against actual, {budget.year}")
+        if not budget.has_budget:
+            note(f"No budget is set for {budget.year} in this scope, so there is nothing to compare with.")
+        else:
+            note(budgets.report_words(budget))
+            table(
+                ("", "Budget to date", "Actual to date", "Against budget", "%"),
+                [(name, naira(t.budget_to_date), naira(t.actual_to_date), budgets.variance_text(t.variance),
+                  budgets.share_text(t.variance_share)) for name, t in (("Revenue", budget.revenue),
+                                                                         ("Expenses", budget.expenses))],
+                (20, 40, 40, 40, 20),
+            )  # fmt: skip
+            pdf.ln(2)
+            table(
+                ("Category", "Kind", "Budget to date", "Actual to date", "Against budget", "%"),
+                [(c.label, c.kind_word, naira(c.budget_to_date), naira(c.actual_to_date),
+                  budgets.variance_text(c.variance), budgets.share_text(c.variance_share))
+                 for c in budget.categories],
+                (45, 20, 35, 35, 35, 15),
+            )  # fmt: skip
+            note("Categories furthest over budget first: an expense above its budget, revenue below it.")
 
     if hospitals:
         heading("By hospital")

@@ -72,10 +72,16 @@ def _year(ctx: PageContext) -> int:
     except ServiceError:
         years = []
     choices = sorted({default, *years}, reverse=True)
-    return st.selectbox(
+    column, words = st.columns([1, 5], vertical_alignment="bottom")
+    year = column.selectbox(
         "Fiscal year", choices, index=choices.index(default), key=f"{ctx.key}_budget_year__{ctx.actor.scope_key}",
         help="January to December. It follows the end of the date range in the sidebar until you pick another.",
     )  # fmt: skip
+    words.caption(
+        f"Budget, actual and the difference for {year}, by month and to date: the categories furthest over budget "
+        "first. A month still running is compared on its days booked so far."
+    )
+    return year
 
 
 def _cards(ctx: PageContext, report: budgets.BudgetReport) -> None:
@@ -92,20 +98,24 @@ def _cards(ctx: PageContext, report: budgets.BudgetReport) -> None:
                             f"{naira(earned.actual_to_date)}."),
             kpi.figure_card("variance_to_date", naira_change(spent.variance), label="Expenses against budget",
                             delta=budgets.share_text(spent.variance_share), delta_color="inverse",
-                            delta_description="of the budget to date",
+                            delta_description="of budget",
                             help_extra=f"Expenses {budgets.variance_text(spent.variance)}; revenue "
                             f"{budgets.variance_text(earned.variance)}."),
-            kpi.figure_card("categories_over_budget", f"{len(over):,}", label="Categories over budget",
-                            delta=over[0].label if over else None, delta_color="off",
-                            delta_description="furthest over" if over else None,
+            kpi.figure_card("categories_over_budget", f"{len(over):,}",
+                            label=f"Categories over budget, of {len(report.categories):,}",
                             help_extra=("Over: " + ", ".join(c.label for c in over) + ".") if over else None),
         ],
     )  # fmt: skip
     sign = "ahead of" if earned.variance >= 0 else "short of"
+    furthest = (
+        f"**Furthest over budget:** {over[0].label} ({over[0].kind_word.lower()}), "
+        f"{budgets.variance_text(over[0].variance)} ({budgets.share_text(over[0].variance_share)}). "
+        if over else "**No category is over budget.** "
+    )  # fmt: skip
     st.caption(
-        f"**Revenue to date:** {naira(earned.actual_to_date)} against a budget of {naira(earned.budget_to_date)}, "
-        f"{naira(abs(earned.variance))} {sign} it ({budgets.share_text(earned.variance_share)}). "
-        + md_escape(budgets.report_words(report))
+        furthest + f"**Revenue to date:** {naira(earned.actual_to_date)} against a budget of "
+        f"{naira(earned.budget_to_date)}, {naira(abs(earned.variance))} {sign} it "
+        f"({budgets.share_text(earned.variance_share)}). " + md_escape(budgets.report_words(report))
     )
 
 
@@ -114,15 +124,15 @@ def _category_chart(report: budgets.BudgetReport) -> None:
     if not compared:
         return
     labels = [f"{c.label} ({c.kind_word.lower()})" for c in compared]
-    over = [c.over_by if c.over_by > 0 else 0 for c in compared]
-    within = [-c.over_by if c.over_by < 0 else 0 for c in compared]
+    over = [max(c.over_by, 0) for c in compared]  # to the right: over budget
+    within = [min(c.over_by, 0) for c in compared]  # to the left: within budget (or revenue ahead of it)
     fig = charts.money_bars(
         labels,
         [charts.Series("Over budget", over, charts.ORANGE), charts.Series("Within budget", within, charts.BLUE)],
-        title=f"How far each category is over or within budget, {report.year} to date",
-        horizontal=True, height=max(300, 70 + 26 * len(labels)),
+        title=f"Over budget (right) or within it (left), {report.year} to date",
+        horizontal=True, height=max(300, 90 + 30 * len(labels)),
     )  # fmt: skip
-    fig.update_layout(barmode="relative")
+    fig.update_layout(barmode="relative", xaxis_title="Naira over budget")
     charts.show(fig)
 
 
