@@ -31,7 +31,10 @@ LAST_7_DAYS = "today and the 6 days before, against the 7 days before those"
 CURRENT = "each hospital's latest assessment"
 # Appointments' cards, charts and list cover one range: the sidebar's, reaching into the coming weeks
 # while the page's "Include the next 60 days" is on (it is, unless the reader turns it off).
+DIGEST_WEEK = "the last 7 days, by the time each digest was due"
 APPOINTMENTS_RANGE = "the date range in the sidebar, and the next 60 days while the Appointments list includes them"
+# Budget against actual: the fiscal year (January to December) of the sidebar's end, its months booked so far.
+BUDGET_YEAR = "the fiscal year of the date range's end, from January to the last month booked"
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,21 @@ CATALOGUE: tuple[FigureSpec, ...] = (
     _f("net_month_to_date", "Net this month",
        "Revenue less expenses booked for this month so far.",
        "naira", MONTH_TO_DATE, "money.month_figures:month_to_date", "financials"),
+    # Budget against actual (issue 24): money/budgets.py, one report read by the page, its export and the board PDF.
+    _f("budget_to_date", "Budget to date",
+       "What the hospitals planned to earn or spend in the months compared: each month's budget (an annual one in "
+       "twelve even parts), a month still running by the share of its days booked so far, and a month a hospital "
+       "has not booked left out.",
+       "naira", BUDGET_YEAR, "money.budgets:budget_report", "budgets"),
+    _f("actual_to_date", "Actual to date",
+       "What the hospitals' ledgers booked in the same months and categories as the budget it is set against.",
+       "naira", BUDGET_YEAR, "money.budgets:budget_report", "budgets"),
+    _f("variance_to_date", "Against budget",
+       "Actual less budget over the same months: above zero an expense is over its budget and revenue ahead of it.",
+       "naira", BUDGET_YEAR, "money.budgets:budget_report", "budgets"),
+    _f("categories_over_budget", "Categories over budget",
+       "Expense categories that spent more than their budget to date, and revenue categories that earned less.",
+       "count", BUDGET_YEAR, "money.budgets:budget_report", "budgets"),
     _f("wallet_balances", "Held in wallets",
        "What patients' wallets hold now, the sum of their balances.",
        "naira", NOW, "money.wallets:wallet_totals", "wallets"),
@@ -182,10 +200,36 @@ CATALOGUE: tuple[FigureSpec, ...] = (
     _f("wallet_debits", "Debits",
        "Money taken from patients' wallets to pay for care, by the Lagos day it was taken.",
        "naira", DATE_RANGE, "money.wallets:monthly_flows", "wallets"),
+    # Claims (issue 24): NHIA and HMO claims (migration 0023), money/claims.py. The cards sum the ageing chart's rows.
+    _f("claims_outstanding", "Owed on claims",
+       "What NHIA and the HMOs owe on claims submitted and neither paid nor denied yet, at the amount billed.",
+       "naira", NOW, "money.claims:receivables", "claims"),
+    _f("claims_over_90_days", "Owed over 90 days",
+       "The part of what is owed on claims submitted more than 90 days ago (Lagos days, from the submission).",
+       "naira", NOW, "money.claims:receivables", "claims"),
+    _f("claim_denial_rate", "Denial rate",
+       "Claims denied out of the claims paid or denied in the period.",
+       "percent", DATE_RANGE, "money.claims:payer_performance", "claims"),
+    _f("claim_days_to_pay", "Median days to pay",
+       "The middle number of Lagos days from a claim's submission to its payment, over the claims paid in the "
+       "period; the 90th percentile beside it is the wait that only one claim in ten exceeds.",
+       "days", DATE_RANGE, "money.claims:payer_performance", "claims"),
+    _f("claims_paid_against_ledger", "Claims paid against the ledger",
+       "What NHIA and the HMOs paid on claims, by hospital and Lagos month of payment, against the ledger's NHIA "
+       "capitation and HMO claims revenue of the same hospitals and months.",
+       "naira", "every fiscal month the date range in the sidebar touches", "money.claims:ledger_tie", "claims"),
     # --- Governance -------------------------------------------------------------------------------
     _f("compliance_score", "Average score",
        "The average score, out of 100, of each hospital's latest assessment of each compliance type.",
        "score", CURRENT, "governance.compliance_scores:summary", "compliance"),
+    # Checklists (issue 24, migration 0024): the rule is compliance_checklists.score_of; the thresholds are the
+    # score bands of db/settings (compliant 85, partial 60 by default).
+    _f("checklist_score", "Checklist score",
+       "The weighted share of a checklist's applicable items that are met, out of 100 (an item not answered yet "
+       "counts as not met; items answered not applicable are left out); a required item not met or not answered "
+       "caps it at the top of the partially compliant band (84 by default), so it is never compliant. Once an item "
+       "is answered it is the assessment's score.",
+       "score", CURRENT, "governance.compliance_checklists:checklist", "compliance"),
     _f("assessments_overdue", "Assessments overdue",
        "Compliance types whose next assessment date has passed without a new assessment.",
        "count", NOW, "governance.compliance_scores:summary", "compliance"),
@@ -227,9 +271,63 @@ CATALOGUE: tuple[FigureSpec, ...] = (
        "Licences and accreditations that expire after the second notice period but within the first (90 days by "
        "default).",
        "count", TODAY, "governance.licences:licence_summary", "licences"),
+    # Peers (issue 24): overview/peers.py sets each hospital's catalogued figures beside its peer group's median.
+    _f("revenue_per_bed", "Revenue per bed",
+       "Income booked on a hospital's ledger in the fiscal months of the period, divided by its beds (every bed "
+       "counted on Resources & beds, in use, free or in maintenance).",
+       "naira", DATE_RANGE, "overview.peers:peer_comparison", "peers"),
+    _f("peer_median", "Peer median",
+       "The middle value of a figure among the hospitals of the same facility type and size band (under 50, "
+       "50–149, 150–399, 400 or more beds), the hospital itself included; a group of fewer than 3 hospitals is "
+       "widened to its whole type, and a type of fewer than 3 is not compared.",
+       "ratio", DATE_RANGE, "overview.peers:peer_comparison", "peers"),
+    _f("peer_gap", "Gap to peers",
+       "A hospital's figure less its peer median, in the figure's own units; within 5% of the median either way "
+       "is in line, otherwise it is ahead or behind by which way the figure is better.",
+       "ratio", DATE_RANGE, "overview.peers:peer_comparison", "peers"),
+    _f("behind_peers", "Behind their peers",
+       "Hospitals behind their peer median on at least 3 of the 5 figures compared (occupancy, average length of "
+       "stay, revenue per bed, no-show rate and compliance score).",
+       "count", DATE_RANGE, "overview.peers:peer_comparison", "peers"),
+    # The network by state (issue 24): overview/states.py groups each hospital's share by its state (hospitals.state),
+    # so a state's figure is the sum of its hospitals'; the map, its table and the state's hospitals read it.
+    _f("states_covered", "States covered",
+       "States (of the 36 and the FCT) with at least one hospital in scope.",
+       "count", NOW, "overview.states:state_figures", "overview"),
+    _f("states_without_verified", "States with none verified",
+       "States whose hospitals in scope all still wait for the network to verify them (or were refused).",
+       "count", NOW, "overview.states:state_figures", "overview"),
+    _f("state_bed_occupancy", "Bed occupancy by state",
+       "Beds in use out of the beds that can be used, over the active hospitals of the state.",
+       "percent", NOW, "overview.states:state_figures", "resources"),
+    _f("state_revenue_month_to_date", "Revenue this month by state",
+       "Income booked on the ledgers of the state's hospitals for this month so far (every entry of its fiscal "
+       "month booked by today).",
+       "naira", "the month so far", "overview.states:state_figures", "financials"),
+    _f("state_compliance_score", "Compliance score by state",
+       "The average score, out of 100, of the latest assessment of each compliance type at the state's hospitals.",
+       "score", CURRENT, "overview.states:state_figures", "compliance"),
+    _f("state_open_emergencies", "Open emergencies by state",
+       "Emergency requests not yet closed (pending, dispatched or in progress) held by the state's hospitals.",
+       "count", NOW, "overview.states:state_figures", "emergencies"),
     _f("reporting_completeness", "Reporting completeness",
        "Hospitals that have reported beds, finances and compliance within their expected intervals.",
        "count", NOW, "overview.overview:reporting_completeness", "overview"),
+    # Digests: the reader's own, or everyone's in scope for a network administrator (subscriptions.digest_summary).
+    _f("digests_active", "Active digests",
+       "Digests by email that are subscribed to and not cancelled: yours, or everyone's in scope for a network "
+       "administrator.",
+       "count", NOW, "digests.subscriptions:digest_summary", "digests"),
+    _f("digests_sent_7_days", "Digests sent",
+       "Digests delivered to the mail server whose time was due in the last 7 days.",
+       "count", DIGEST_WEEK, "digests.subscriptions:digest_summary", "digests"),
+    _f("digests_failed_7_days", "Digests not delivered",
+       "Digests due in the last 7 days that failed after their last attempt or were withheld because the "
+       "subscriber no longer sees that scope.",
+       "count", DIGEST_WEEK, "digests.subscriptions:digest_summary", "digests"),
+    _f("digests_waiting", "Digests waiting to send",
+       "Digests due and not yet delivered, including those waiting for a retry after a failed attempt.",
+       "count", NOW, "digests.subscriptions:digest_summary", "digests"),
 )  # fmt: skip
 
 FIGURES: dict[str, FigureSpec] = {f.key: f for f in CATALOGUE}
@@ -244,10 +342,14 @@ AREA_TITLES: dict[str, str] = {
     "emergencies": "Emergencies",
     "financials": "Money",
     "wallets": "Patients' wallets",
+    "claims": "Claims",
+    "budgets": "Budget against actual",
     "compliance": "Compliance",
+    "peers": "Peers",
     "verification": "Verification",
     "licences": "Licences",
     "overview": "Overview and reporting",
+    "digests": "Digests by email",
 }
 
 

@@ -61,7 +61,9 @@ PAGES: tuple[PageSpec, ...] = (
     _page("appointments", "Appointments", "Operations", ":material/event:", "appointments"),
     _page("emergencies", "Emergencies", "Operations", ":material/emergency:", "emergencies"),
     _page("financials", "Financials", "Management", ":material/payments:", "money"),
+    _page("claims", "Claims", "Management", ":material/receipt_long:", "money"),
     _page("analytics", "Analytics", "Management", ":material/monitoring:", "overview"),
+    _page("peers", "Peers", "Management", ":material/groups:", "overview"),
     _page("compliance", "Compliance", "Management", ":material/verified_user:", "governance"),
     _page("hospitals", "Hospitals", "Management", ":material/local_hospital:", "governance"),
     _page("licences", "Licences", "Management", ":material/license:", "governance"),
@@ -71,6 +73,7 @@ PAGES: tuple[PageSpec, ...] = (
     # Hospital administrators open it for its "Ward screens" part alone (their hospital's wall screens).
     _page("users", "Users & roles", "Administration", ":material/group:", "people", parts=("ward_screens",)),
     _page("my_account", "My account", "Administration", ":material/person:", "people"),
+    _page("digests", "Digests", "Administration", ":material/forward_to_inbox:", "digests"),
     # No staff role opens it: only a browser paired as a ward screen does (shell/screen_gate.py), in no menu.
     _page("ward_screen", "Ward screen", "Operations", ":material/tv:", "floor"),
 )

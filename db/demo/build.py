@@ -19,11 +19,14 @@ from sqlalchemy.orm import Session
 from db.demo.appointments import write_appointments
 from db.demo.audit_log import AUDIT_COLUMNS, demo_replaced_audit_row, write_audit_logs
 from db.demo.bed_board import write_bed_board
+from db.demo.budgets import write_budgets
 from db.demo.bulk_load import indexes_and_foreign_keys_deferred
+from db.demo.claims import write_claims
 from db.demo.clock import DemoClock, demo_clock
 from db.demo.compliance import write_compliance
 from db.demo.conversations import write_conversations
 from db.demo.copy_writer import CopyWriter
+from db.demo.digests import write_digests
 from db.demo.documents import write_documents
 from db.demo.emergencies import write_emergencies
 from db.demo.hospitals import write_hospital_operations, write_hospitals
@@ -33,6 +36,7 @@ from db.demo.metrics import write_analytics
 from db.demo.money import write_finances, write_wallets
 from db.demo.network import build_network
 from db.demo.notifications import write_notifications
+from db.demo.peers import write_peer_groups
 from db.demo.people import write_people
 from db.demo.physician_hours import write_physician_hours
 from db.demo.plan import DemoPlan, plan_for
@@ -48,6 +52,7 @@ from db.seed import SEED_ACCOUNTS, SEED_HOSPITAL, seed
 # appointments and emergencies it counts.
 STEPS = (
     write_hospitals,
+    write_peer_groups,
     write_people,
     write_wallets,
     write_appointments,
@@ -59,9 +64,12 @@ STEPS = (
     write_bed_board,
     write_supply_usage,
     write_finances,
+    write_budgets,  # the demo year's budgets, beside the ledger write_finances booked
+    write_claims,  # reads the ledger's NHIA and HMO revenue write_finances booked
     write_compliance,
     write_licences,
     write_ward_screens,
+    write_digests,  # the demo logins' digests by email and 30 days of their outbox
     write_documents,
     write_notifications,
     write_audit_logs,
@@ -269,8 +277,14 @@ def _refuse_to_empty_other_data(conn: Connection, database: str | None) -> None:
         )
 
 
+# Seeded by their migration and never written by the demo: the compliance checklists' standard (migration 0024),
+# Nigeria's LGAs that hospitals' (state, lga) reference (migration 0021).
+REFERENCE_TABLES = ("compliance_checklist_items", "nigerian_lgas")
+
+
 def _empty_application_tables(conn: Connection) -> int:
-    """TRUNCATE every table but alembic_version; returns how many audit rows that deleted.
+    """TRUNCATE every table but alembic_version and the reference tables (REFERENCE_TABLES: the standard the
+    migrations seed); returns how many audit rows that deleted.
 
     audit_logs refuses TRUNCATE through a statement trigger (migration 0002). Rebuilding the demo
     is the owner's explicit decision to throw the trail away, so such triggers are switched off for
@@ -280,8 +294,10 @@ def _empty_application_tables(conn: Connection) -> int:
     tables = (
         conn.execute(
             text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'alembic_version'"
-            )
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                "AND tablename <> 'alembic_version' AND NOT (tablename = ANY(:kept))"
+            ),
+            {"kept": list(REFERENCE_TABLES)},
         )
         .scalars()
         .all()

@@ -57,6 +57,12 @@ TABLE_CODES: dict[str, int] = {
             "facility_licence_renewals",
             "ward_screens",  # migration 0019's (db/demo/ward_screens.py)
             "beds",  # migration 0015's (db/demo/bed_board.py)
+            "compliance_checklist_answers",  # migration 0024's (db/demo/checklists.py)
+            "compliance_evidence",
+            "claims",  # migration 0023's (db/demo/claims.py)
+            "hospital_budgets",  # migration 0022's (db/demo/budgets.py)
+            "digest_subscriptions",  # migration 0025's (db/demo/digests.py)
+            "digest_outbox",
         ),
         start=1,
     )

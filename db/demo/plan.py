@@ -29,10 +29,17 @@ DAILY_METRICS = 6
 HOSPITAL_DOCUMENTS_PER_HOSPITAL = 2
 SESSIONS_PER_PHYSICIAN = 7  # five weekday mornings and two more half-days (db/demo/physician_hours.py)
 WARD_SCREENS = 2  # db/demo/ward_screens.py: one paired, one disconnected, at every scale (the story)
+# Digests by email (db/demo/digests.py): the story's eight subscriptions at every scale, and about 30 days of their
+# outbox (how many weekly and monthly times fall in the window depends on the day: an estimate).
+DIGEST_SUBSCRIPTIONS = 8
+DIGEST_OUTBOX = 110
 # Facility licences (db/demo/licences.py): every hospital's operating licence, an NHIA accreditation at every
 # ACCREDITED_EVERY-th, a renewal and the licence's PDF at every RENEWED_EVERY-th.
 LICENCE_ACCREDITED_EVERY = 2
 LICENCE_RENEWED_EVERY = 4
+# NHIA and HMO claims per hospital (db/demo/claims.py): ~44 paid a month behind the ledger's two categories over
+# 12 months, ~40 denied, 30 open and 4 not yet submitted; drawn, so an estimate.
+CLAIMS_PER_HOSPITAL = 570
 
 # Average children per parent, for the tables whose size is drawn at random (progress-bar totals
 # and the scaling test use them; the build reports what it actually wrote).
@@ -62,6 +69,8 @@ ESTIMATED_TABLES = frozenset(
         "hospital_patients",
         "referrals",
         "beds",
+        "claims",
+        "digest_outbox",
     }
 )
 
@@ -138,15 +147,22 @@ class DemoPlan:
             "beds": board_hospital_count(self.hospitals) * BEDS_PER_BOARD_HOSPITAL,
             "patient_waitlist": self.waitlist_entries,
             "hospital_financial_data": self.hospitals * FINANCE_MONTHS * FINANCE_CATEGORIES,
+            "hospital_budgets": self.hospitals * 12 * FINANCE_CATEGORIES,  # db/demo/budgets.py: the demo year, by month
             "hospital_compliance_tracking": self.hospitals * COMPLIANCE_ROWS_PER_HOSPITAL,
             "analytics_data": self.hospitals * HISTORY_DAYS * DAILY_METRICS,
             "documents": self.physicians + self.hospitals * HOSPITAL_DOCUMENTS_PER_HOSPITAL + self.patient_documents,
             "notifications": self.notifications,
             "audit_logs": self.audit_logs,
             "ward_screens": WARD_SCREENS,
+            "digest_subscriptions": DIGEST_SUBSCRIPTIONS,
+            "digest_outbox": DIGEST_OUTBOX,
             "facility_licences": self.hospitals + -(-self.hospitals // LICENCE_ACCREDITED_EVERY),
             "facility_licence_documents": -(-self.hospitals // LICENCE_RENEWED_EVERY),
             "facility_licence_renewals": -(-self.hospitals // LICENCE_RENEWED_EVERY),
+            # Checklists (db/demo/checklists.py): each current assessment's items (5 or 6); evidence an estimate.
+            "compliance_checklist_answers": self.hospitals * COMPLIANCE_TYPES_PER_HOSPITAL * 6,
+            "compliance_evidence": self.hospitals * COMPLIANCE_TYPES_PER_HOSPITAL,
+            "claims": self.hospitals * CLAIMS_PER_HOSPITAL,
         }
 
 

@@ -4,7 +4,6 @@ from db.base import Base, UserRole
 from db.models.auth import AuthSession, LoginThrottle
 from db.models.beds import Bed
 from db.models.budgets import HospitalBudget
-from db.models.claims import Claim
 from db.models.care import (
     Appointment,
     ConsultationRoom,
@@ -15,6 +14,7 @@ from db.models.care import (
     Prescription,
 )
 from db.models.checklists import ComplianceChecklistAnswer, ComplianceChecklistItem, ComplianceEvidence
+from db.models.claims import Claim
 from db.models.digests import DigestOutbox, DigestSubscription
 from db.models.emergency import AmbulanceRequest, EmergencyRequest
 from db.models.geography import NigerianLga

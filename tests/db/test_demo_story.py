@@ -448,6 +448,76 @@ def test_revenue_follows_the_hospitals_work(engine):
         assert abs(float(booked) - float(daily)) <= 0.08 * float(booked), (hospital_id, month)
 
 
+# --- budgets ---------------------------------------------------------------------------------------------
+
+
+def test_every_hospital_has_a_budget_for_the_demo_year_and_diesel_runs_furthest_over_it(engine):
+    """Issue 24: the demo year (the ledger's last fiscal month's) is budgeted at every hospital, every category;
+    "Utilities and diesel" is over budget to date at each hospital, and first on the network's Financials part."""
+    from sqlalchemy.orm import Session
+
+    from dashboard.domains.money import budgets
+    from dashboard.platform.actors import Actor, ClientInfo
+    from db.base import UserRole
+
+    lines = _all(engine, "SELECT hospital_id, count(*) FROM hospital_budgets WHERE fiscal_month LIKE '2026-%' "
+                         "GROUP BY 1")  # fmt: skip
+    hospitals = _all(engine, "SELECT id FROM hospitals")
+    assert sorted(h for h, _ in lines) == sorted(h for (h,) in hospitals)
+    assert {n for _, n in lines} == {12 * 17}
+    with Session(engine) as session:
+        for hospital_id in [None, *(h for (h,) in hospitals)]:
+            role = UserRole.ADMIN if hospital_id is None else UserRole.HOSPITAL_ADMIN
+            actor = Actor("demo-story", role, hospital_id, ClientInfo(session_id="demo-story"))
+            report = budgets.budget_report(session, actor, year=2026, today=AS_OF)
+            diesel = next(c for c in report.categories if c.category == "utilities_and_diesel")
+            assert diesel.status == "\u25b2 Over budget" and 0.1 < diesel.variance_share < 0.6, hospital_id
+            assert report.through == "Jan–Feb 2026 and 1–14 Mar 2026"
+            if hospital_id is None:  # the network's first row: the category furthest over budget
+                assert report.categories[0] is diesel
+
+
+# --- claims ----------------------------------------------------------------------------------------------
+
+
+def test_paid_claims_are_the_ledgers_nhia_and_hmo_revenue_and_some_are_old_or_denied(engine):
+    """Issue 24: by hospital, Lagos month of payment and payer kind, what was paid on claims is the ledger's
+    "nhia_capitation" or "hmo_claims" revenue to the kobo; claims open over 90 days and denials with reasons exist."""
+    from sqlalchemy.orm import Session
+
+    from dashboard.domains.money import claims
+    from dashboard.platform.actors import Actor, ClientInfo
+    from db.base import UserRole
+
+    differing = _all(
+        engine,
+        """
+        SELECT coalesce(c.hospital_id, l.hospital_id), coalesce(c.month, l.month), c.paid, l.booked
+          FROM (SELECT hospital_id, to_char(paid_at AT TIME ZONE 'Africa/Lagos', 'YYYY-MM') AS month,
+                       CASE payer_kind WHEN 'nhia' THEN 'nhia_capitation' ELSE 'hmo_claims' END AS category,
+                       sum(amount_paid) AS paid
+                  FROM claims WHERE paid_at IS NOT NULL GROUP BY 1, 2, 3) c
+          FULL JOIN (SELECT hospital_id, fiscal_month AS month, category, sum(amount) AS booked
+                       FROM hospital_financial_data
+                      WHERE transaction_type = 'revenue' AND category IN ('nhia_capitation', 'hmo_claims')
+                      GROUP BY 1, 2, 3) l USING (hospital_id, month, category)
+         WHERE c.paid IS DISTINCT FROM l.booked
+        """,
+    )
+    assert differing == []
+    assert _one(engine, "SELECT count(DISTINCT (hospital_id, to_char(paid_at AT TIME ZONE 'Africa/Lagos', "
+                        "'YYYY-MM'))) FROM claims WHERE paid_at IS NOT NULL") >= 4 * 12  # fmt: skip
+    with Session(engine) as session:
+        network = Actor("story", UserRole.EXECUTIVE, None, ClientInfo(session_id="story"))
+        tie = claims.ledger_tie(session, network, start=AS_OF - timedelta(days=365), end=AS_OF)
+        owed = claims.receivables(session, network, today=AS_OF)
+        reasons = claims.denial_reasons(session, network, start=AS_OF - timedelta(days=365), end=AS_OF)
+    assert tie.agrees and tie.claims_paid == tie.ledger > 0
+    assert owed.count("90_plus") >= 4 and owed.payers[0].payer == "NHIA"  # NHIA owes most, much of it old
+    assert max(owed.payers, key=lambda p: p.amounts["90_plus"]).payer == "NHIA"
+    assert len(reasons) >= 3 and reasons[0].reason == "no_authorisation"
+
+
 # --- verification --------------------------------------------------------------------------------------
 
 
