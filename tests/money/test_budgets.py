@@ -25,9 +25,10 @@ from sqlalchemy.orm import Session
 
 from dashboard.domains.money import budget_commands, budgets, financial_report
 from dashboard.domains.money.budget_lines import even_twelfths
+from dashboard.domains.money.financials_budget_page import CATEGORIES
 from dashboard.platform.actors import Actor, ClientInfo
 from dashboard.platform.errors import InvalidInput, NotPermitted, OutOfScope
-from dashboard.platform.formatting import LAGOS, naira
+from dashboard.platform.formatting import LAGOS
 from db import migrate, roles
 from db.base import UserRole
 from db.demo.money import EXPENSE_SHARES, REVENUE_SHARES
@@ -303,9 +304,16 @@ def test_the_financials_table_its_export_and_the_board_pdf_show_the_same_budget_
     assert "Budget against actual, 2026" in text_
     assert "Compared: Jan–Nov 2026 and 1–6 Dec 2026." in " ".join(text_.split())
     section = text_[text_.index("Budget against actual, 2026") :].splitlines()
-    for row in report.categories:
+    screen = CATEGORIES.frame(report.categories, network_wide=False)  # the Financials part's table
+    exported_frame = CATEGORIES.frame(exported, network_wide=False, for_export=True)  # its export
+    assert list(screen["Category"]) == list(exported_frame["Category"]) == [c.label for c in report.categories]
+    for position, row in enumerate(report.categories):
         line = next(t for t in section if t.startswith(row.label))
-        assert naira(row.budget_to_date) in line and budgets.variance_text(row.variance) in line, line
+        shown = screen.iloc[position]
+        for column in ("Budget to date", "Actual to date", "Against budget", "%"):
+            assert shown[column] in line, (column, line)
+        assert exported_frame.iloc[position]["Against budget"] == float(row.variance)
+        assert exported_frame.iloc[position]["Budget to date"] == float(row.budget_to_date)
     assert budgets.variance_text(report.expenses.variance) in text_
     first = text_.index("Utilities and diesel", text_.index("Budget against actual"))
     assert first < text_.index("Salaries", text_.index("Budget against actual"))  # furthest over first

@@ -411,7 +411,7 @@ def export_budget_report(
     if table not in ("categories", "months"):
         raise InvalidInput("Pick one of the budget tables to export.")
     report = budget_report(db, actor, year=year, today=today)
-    rows = report.categories if table == "categories" else report.months
+    rows = report.categories if table == "categories" else report.months_compared
     audit.record_export(
         db, actor, action_type="budget_report_exported", resource_type=RESOURCE_TYPE,
         filters={"table": table, "year": year}, rows=len(rows),
