@@ -11,6 +11,8 @@ import random
 import re
 from dataclasses import dataclass
 
+import naija_data
+
 
 @dataclass(frozen=True)
 class City:
@@ -79,6 +81,55 @@ CITIES: tuple[City, ...] = (
 
 CORE_CITY_COUNT = 20
 
+# The local government areas (naija-data's names, migration 0021's nigerian_lgas) that each city's hospitals
+# stand in: a city's first hospital in the first, later ones in turn, so a big scale spreads Lagos over its LGAs.
+CITY_LGAS: dict[str, tuple[str, ...]] = {
+    "Lagos": ("Ikeja", "Surulere", "Lagos Mainland", "Eti-Osa", "Ikorodu", "Alimosho", "Lagos Island", "Kosofe"),
+    "Abuja": ("Abuja Municipal", "Bwari", "Gwagwalada"),
+    "Kano": ("Nasarawa", "Fagge", "Tarauni", "Gwale", "Kano Municipal"),
+    "Ibadan": ("Ibadan North", "Ibadan South West", "Ibadan North West", "Egbeda"),
+    "Port Harcourt": ("Port Harcourt", "Obio/Akpor", "Eleme"),
+    "Benin City": ("Oredo", "Egor", "Ikpoba/Okha"),
+    "Kaduna": ("Kaduna North", "Kaduna South", "Chikun"),
+    "Enugu": ("Enugu North", "Enugu East", "Enugu South"),
+    "Jos": ("Jos North", "Jos South"),
+    "Ilorin": ("Ilorin-West", "Ilorin East", "Ilorin-South"),
+    "Abeokuta": ("Abeokuta South", "Abeokuta North"),
+    "Onitsha": ("Onitsha-North", "Onitsha-South"),
+    "Warri": ("Warri South", "Uvwie"),
+    "Calabar": ("Calabar Municipal", "Calabar South"),
+    "Uyo": ("Uyo",),
+    "Owerri": ("Owerri Municipal", "Owerri North", "Owerri West"),
+    "Maiduguri": ("Maiduguri", "Jere"),
+    "Sokoto": ("Sokoto North", "Sokoto South", "Wamakko"),
+    "Akure": ("Akure South", "Akure North"),
+    "Osogbo": ("Osogbo", "Olorunda"),
+    "Yola": ("Yola North", "Yola South"),
+    "Makurdi": ("Makurdi",),
+    "Aba": ("Aba North", "Aba South"),
+    "Zaria": ("Zaria", "Sabon Gari"),
+    "Bauchi": ("Bauchi",),
+    "Abakaliki": ("Abakaliki", "Ebonyi"),
+    "Asaba": ("Oshimili-South",),
+    "Lokoja": ("Lokoja",),
+    "Minna": ("Chanchaga", "Bosso"),
+    "Katsina": ("Katsina",),
+    "Gombe": ("Gombe",),
+    "Umuahia": ("Umuahia North", "Umuahia South"),
+    "Awka": ("Awka South", "Awka North"),
+    "Ado-Ekiti": ("Ado Ekiti",),
+    "Lafia": ("Lafia",),
+    "Yenagoa": ("Yenagoa",),
+    "Birnin Kebbi": ("Birnin Kebbi",),
+    "Dutse": ("Dutse",),
+    "Damaturu": ("Damaturu",),
+    "Jalingo": ("Jalingo",),
+    "Gusau": ("Gusau",),
+}
+# The state whose hospitals all await the network's verification (network.py holds them pending): the map's
+# "a state with hospitals and none verified" (docs/demo-data.md). Osogbo is its one city.
+UNVERIFIED_STATE = "Osun"
+
 HOSPITAL_KINDS = (
     "Specialist Hospital",
     "Teaching Hospital",
@@ -135,6 +186,23 @@ class HospitalSite:
     @property
     def slug(self) -> str:
         return f"{self.city.slug}-{self.number_in_city}"
+
+    @property
+    def state(self) -> str:
+        """The state's name as naija-data spells it (hospitals.state): "FCT" is "Federal Capital Territory"."""
+        return state_name(self.city.state)
+
+    @property
+    def lga(self) -> str:
+        lgas = CITY_LGAS[self.city.name]
+        return lgas[(self.number_in_city - 1) % len(lgas)]
+
+
+def state_name(short: str) -> str:
+    found = naija_data.get_state(short)
+    if found is None:
+        raise ValueError(f"{short} is not a Nigerian state")
+    return found.name
 
 
 def _city_sequence(count: int) -> list[City]:

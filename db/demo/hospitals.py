@@ -23,7 +23,7 @@ __all__ = ["RESOURCE_CATALOGUE", "WARD_BEDS", "resource_id", "write_hospital_ope
 
 HOSPITAL_COLUMNS = (
     "id", "name", "address", "phone", "email", "city", "state", "latitude", "longitude", "is_active",
-    "verification_status", "verification_documents", "security_settings", "created_at", "updated_at",
+    "verification_status", "verification_documents", "security_settings", "created_at", "updated_at", "lga",
 )  # fmt: skip
 WAITLIST_COLUMNS = (
     "id", "hospital_id", "patient_id", "department", "reason", "priority", "status", "estimated_wait_time",
@@ -109,7 +109,7 @@ def _hospitals(network: Network) -> Iterator[tuple]:
             hospital.phone,
             f"info.{hospital.site.slug}@{DEMO_EMAIL_DOMAIN}",
             hospital.city.name,
-            hospital.city.state,
+            hospital.site.state,
             f"{hospital.site.latitude:.6f}",
             f"{hospital.site.longitude:.6f}",
             True,
@@ -118,6 +118,7 @@ def _hospitals(network: Network) -> Iterator[tuple]:
             json.dumps(security),
             hospital.joined_at,
             min(updated, clock.now),
+            hospital.site.lga,
         )
 
 

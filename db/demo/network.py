@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from db.base import UserRole
 from db.demo.clock import HISTORY_DAYS, DemoClock
-from db.demo.geography import City, HospitalSite, hospital_sites, phone_number, street_address
+from db.demo.geography import UNVERIFIED_STATE, City, HospitalSite, hospital_sites, phone_number, street_address
 from db.demo.identifiers import IdMaker
 from db.demo.logins import DEMO_EMAIL_DOMAIN, HOSPITAL_STAFF_ROLES, NETWORK_STAFF_ROLES
 from db.demo.names import ascii_slug, draw_name
@@ -239,6 +239,11 @@ def _add_hospitals(network: Network) -> None:
     statuses[0] = "verified"  # the first hospital's logins are the ones the docs walk through
     if len(sites) > 1 and "pending" not in statuses:
         statuses[-1] = "pending"  # the verification queue is never empty
+    # One state's hospitals all wait to be verified: the states map shows a state with none verified.
+    statuses = [
+        "pending" if site.city.state == UNVERIFIED_STATE else status
+        for site, status in zip(sites, statuses, strict=True)
+    ]
     for site, status in zip(sites, statuses, strict=True):
         teaching = "Teaching" in site.name
         size = min(3.0, max(0.4, rng.lognormvariate(0.0, 0.35) * (1.6 if teaching else 1.0)))

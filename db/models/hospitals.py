@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, text
+from sqlalchemy import CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import (
@@ -22,6 +22,7 @@ from db.base import (
 from db.rules import CURRENT_ADMISSION_STATUSES
 from db.vocab import (
     ADMISSION_STATUSES,
+    FACILITY_TYPES,
     HOSPITAL_VERIFICATION_STATUSES,
     RESOURCE_STATUSES,
     WAITLIST_PRIORITIES,
@@ -45,6 +46,10 @@ class Hospital(Base):
         Index("idx_hospitals_active_location", "is_active", "latitude", "longitude"),
         # Migration 0009: a hospital on diversion says why.
         CheckConstraint("accepting_patients OR diversion_reason IS NOT NULL", name="diversion_has_reason"),
+        # Migration 0026: the kind of facility, for the peer comparison (NULL: not recorded, left out of it).
+        CheckConstraint(in_list("facility_type", FACILITY_TYPES), name="facility_type"),
+        # Migration 0021: an LGA is named with the state it lies in (MATCH SIMPLE: no LGA, nothing checked).
+        ForeignKeyConstraint(["state", "lga"], ["nigerian_lgas.state", "nigerian_lgas.name"]),
     )
 
     id: Mapped[str] = id_column()
@@ -68,6 +73,10 @@ class Hospital(Base):
     diversion_reason: Mapped[str | None]
     diversion_since: Mapped[Timestamp | None]
     diversion_until: Mapped[Timestamp | None]
+    # ERRATA addition (migration 0026): teaching, federal medical centre, general, specialist or private clinic.
+    facility_type: Mapped[str | None]
+    # ERRATA addition (migration 0021): the local government area, one of nigerian_lgas' for the hospital's state.
+    lga: Mapped[str | None]
 
     profiles: Mapped[list[Profile]] = relationship(back_populates="hospital")
     appointments: Mapped[list[Appointment]] = relationship(back_populates="hospital")

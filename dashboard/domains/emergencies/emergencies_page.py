@@ -24,6 +24,7 @@ from dashboard.domains.emergencies import emergencies_dispatch_page as dispatch_
 from dashboard.domains.emergencies import emergencies_diversion_page as diversion_panel
 from dashboard.domains.emergencies import emergencies_figures_page as figures_panel
 from dashboard.domains.emergencies import emergencies_referrals_page as referral_panel
+from dashboard.domains.overview import overview_states_page
 from dashboard.kit import listing
 from dashboard.kit.page import PageContext
 from dashboard.kit.tables import Column, Table
@@ -96,6 +97,7 @@ def render(ctx: PageContext) -> None:
         dispatch_panel.dispatch(ctx, state)
         referral_panel.desk(ctx, state.board)
     _open_requests(ctx)
+    overview_states_page.group_by_state(ctx, metric="state_open_emergencies")
     ambulance_panel.show(ctx)
     if ctx.network_wide:
         diversion_panel.network(ctx, diverted)

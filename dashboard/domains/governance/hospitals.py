@@ -23,6 +23,7 @@ class HospitalRow:
     name: str
     city: str | None
     state: str | None
+    lga: str | None
     phone: str | None
     email: str | None
     verification_status: str
@@ -72,6 +73,7 @@ def _directory_query(actor: Actor, search: str) -> Select:
         Hospital.name,
         Hospital.city,
         Hospital.state,
+        Hospital.lga,
         Hospital.phone,
         Hospital.email,
         Hospital.verification_status,

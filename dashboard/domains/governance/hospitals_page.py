@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.domains.governance import hospitals
+from dashboard.domains.governance import hospitals, hospitals_location_page
 from dashboard.kit import listing
 from dashboard.kit.page import PageContext
 from dashboard.kit.tables import Column, Table
@@ -16,6 +16,7 @@ COLUMNS = Table(
         Column("Hospital", "name"),
         Column("City", "city"),
         Column("State", "state"),
+        Column("LGA", "lga"),
         Column("Verification", "verification_status", "code"),
         Column("Active", "is_active", "yes_no"),
         Column("Staff accounts", "staff_accounts", "count"),
@@ -47,5 +48,8 @@ def render(ctx: PageContext) -> None:
         if ctx.network_wide
         else "Your hospital: its status and who runs it."
     )
+    ctx.done()
     listing.show(HOSPITALS, ctx.viewer)
     st.caption("Phone numbers and email addresses are in the export.")
+    if ctx.can_write:
+        hospitals_location_page.show(ctx)

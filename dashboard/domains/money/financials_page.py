@@ -16,6 +16,7 @@ import streamlit as st
 
 from dashboard.domains.money import (
     financial_report,
+    financials_budget_page,
     financials_cards_page,
     financials_charts_page,
     financials_tables_page,
@@ -25,6 +26,7 @@ from dashboard.domains.money import (
     wallets,
     wallets_section_page,
 )
+from dashboard.domains.overview import overview_states_page
 from dashboard.kit import drill, filters, say
 from dashboard.kit.page import PageContext
 from dashboard.kit.panel import panel
@@ -106,6 +108,7 @@ def render(ctx: PageContext) -> None:
         )
     else:
         financials_charts_page.show(ctx, group, months, categories, hospitals)
+    overview_states_page.group_by_state(ctx, metric="state_revenue_month_to_date")
     st.subheader("Transactions")
     chosen = _selection(ctx, group, span)
     try:
@@ -114,6 +117,7 @@ def render(ctx: PageContext) -> None:
         say.error(str(exc))
     st.subheader("The numbers behind the charts")
     financials_tables_page.figures(ctx, months, categories, hospitals)
+    financials_budget_page.show(ctx)
     if wallets.shown_to(actor):
         wallets_section_page.show(ctx)
     elif actor.role is permissions.ADMIN:

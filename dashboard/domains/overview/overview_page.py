@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard.domains.floor import bed_figures, resource_list, waitlist_queue
 from dashboard.domains.floor import resources_supplies_page as supplies
-from dashboard.domains.overview import overview, overview_licences_page
+from dashboard.domains.overview import overview, overview_licences_page, overview_states_page
 from dashboard.kit import alerts, kpi, say
 from dashboard.kit.page import PageContext
 from dashboard.kit.tables import Column, Table
@@ -79,6 +79,7 @@ def render(ctx: PageContext) -> None:
         _reporting(ctx, limits)
     elif figures.free_beds.value is None:
         st.info("This hospital has recorded no resources yet. Add its beds on the Resources & beds page.")
+    overview_states_page.group_by_state(ctx, metric="state_bed_occupancy", default=ctx.network_wide)
 
 
 def _status(ctx: PageContext, key: str, value: float | None, level: Level) -> kpi.Status:

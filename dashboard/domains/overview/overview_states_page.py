@@ -1,0 +1,225 @@
+"""The network by state: a map of Nigeria's states coloured by a figure, the table behind it, and a state's hospitals.
+
+A part that the Overview, Financials, Compliance and Emergencies pages each run (`by_state(ctx, metric=...)`), with
+their own figure chosen first; the selector offers the figures the role reads (overview/states.py METRICS). A click
+on a state (or the picker under the map) filters the part to that state: its hospitals are read from the database
+for that state (states.hospitals_in_state), within the actor's scope, so a hospital's user never sees more.
+
+The map is a Plotly `Choroplethmap` with map_style "white-bg": no tiles, fonts or styles are fetched; the state
+outlines are dashboard/assets/nigeria_states.geojson (its source and licence in dashboard/assets/README.md).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard.domains.governance.compliance import band_of, bands_legend, score_bands
+from dashboard.domains.overview import states
+from dashboard.kit import charts, filters, kpi
+from dashboard.kit.map import ASSETS, NIGERIA
+from dashboard.kit.page import PageContext
+from dashboard.kit.tables import Column, Table
+from dashboard.platform import figures as catalogue
+from dashboard.platform.formatting import count, naira
+from dashboard.shell import data
+
+STATE_PARAM = "state"  # the chosen state in the address bar, so a copied link opens it
+ALL_STATES = "All states"
+NO_HOSPITALS = "#e6e9ec"  # a state with no hospital in scope: drawn, pale, no colour of the scale
+# The figures the map can show, each from the catalogue (its label is the selector's word, its definition the help).
+FIGURES = {
+    "state_bed_occupancy": catalogue.figure("state_bed_occupancy"),
+    "state_revenue_month_to_date": catalogue.figure("state_revenue_month_to_date"),
+    "state_compliance_score": catalogue.figure("state_compliance_score"),
+    "state_open_emergencies": catalogue.figure("state_open_emergencies"),
+}
+SHORT_WORDS = {
+    "state_bed_occupancy": "Bed occupancy",
+    "state_revenue_month_to_date": "Revenue this month",
+    "state_compliance_score": "Compliance score",
+    "state_open_emergencies": "Open emergencies",
+}
+
+
+@functools.cache
+def state_outlines() -> dict[str, Any]:
+    """The 36 states and the FCT (GeoJSON, keyed by properties.code), read once from the file the project ships."""
+    return json.loads((ASSETS / "nigeria_states.geojson").read_text(encoding="utf-8"))
+
+
+def _codes() -> dict[str, str]:
+    return {f["properties"]["name"]: f["properties"]["code"] for f in state_outlines()["features"]}
+
+
+def shown(metric: str, value: float | None) -> str:
+    """A state's figure in words, as the cards write it."""
+    if value is None:
+        return "no figure"
+    match metric:
+        case "state_bed_occupancy":
+            return f"{value:.1f}% of beds in use"
+        case "state_revenue_month_to_date":
+            return naira(value)
+        case "state_compliance_score":
+            band = band_of(round(value))
+            return f"{value:.1f} of 100" + (f" ({band.word})" if band else "")
+    return count(int(value))
+
+
+def state_map(rows: list[states.StateFigures], metric: str) -> go.Figure:
+    """Every state drawn; those with hospitals in scope coloured by `metric`, the others pale grey."""
+    codes, found = _codes(), {r.state: r for r in rows}
+    outlines = state_outlines()
+    names = list(codes)
+    covered = [n for n in names if n in found and found[n].value(metric) is not None]
+    others = [n for n in names if n not in covered]
+    fig = go.Figure()
+    fig.add_trace(go.Choroplethmap(
+        geojson=outlines, featureidkey="properties.code", locations=[codes[n] for n in others],
+        z=[0] * len(others), colorscale=[[0, NO_HOSPITALS], [1, NO_HOSPITALS]], showscale=False,
+        marker={"line": {"color": "white", "width": 1}},
+        customdata=[[n, "no hospital in scope" if n not in found else "no figure yet"] for n in others],
+        hovertemplate="%{customdata[0]}: %{customdata[1]}<extra></extra>", name="No hospital",
+        unselected={"marker": {"opacity": 0.8}},
+    ))  # fmt: skip
+    values = [found[n].value(metric) for n in covered]
+    colour: dict[str, Any] = {"colorscale": "Blues", "colorbar": {"title": {"text": SHORT_WORDS[metric]}}}
+    if metric == "state_compliance_score":
+        bands = sorted(score_bands(), key=lambda b: b.lower)
+        colour = {
+            "colorscale": charts.stepped_colourscale(
+                [b.lower for b in bands[1:]], [charts.TONE_COLOURS[b.tone] for b in bands]
+            ),
+            "zmin": 0, "zmax": 100,
+            "colorbar": {"title": {"text": "Score"}, "tickvals": [b.lower for b in bands] + [100],
+                         "ticktext": [f"{b.lower}" for b in bands] + ["100"]},
+        }  # fmt: skip
+    elif metric == "state_bed_occupancy":
+        colour |= {"zmin": 0, "zmax": 100, "colorbar": {"title": {"text": "Beds in use"}, "ticksuffix": "%"}}
+    fig.add_trace(go.Choroplethmap(
+        geojson=outlines, featureidkey="properties.code", locations=[codes[n] for n in covered], z=values,
+        marker={"line": {"color": "white", "width": 1}},
+        customdata=[[n, shown(metric, v), found[n].hospitals] for n, v in zip(covered, values, strict=True)],
+        hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>Hospitals: %{customdata[2]}<extra></extra>",
+        name=SHORT_WORDS[metric], unselected={"marker": {"opacity": 0.45}}, **colour,
+    ))  # fmt: skip
+    fig.update_layout(
+        template=charts.TEMPLATE, height=560, margin={"l": 0, "r": 0, "t": 40, "b": 0},
+        title=f"{SHORT_WORDS[metric]} by state",
+        map={"style": "white-bg", "center": {"lat": NIGERIA["latitude"], "lon": NIGERIA["longitude"]}, "zoom": 5.0},
+        clickmode="event+select", showlegend=False,
+    )  # fmt: skip
+    return fig
+
+
+def _columns(metrics: list[str], *, hospitals: bool) -> Table:
+    first = [Column("Hospital", "hospital_name"), Column("LGA", "lga")] if hospitals else [
+        Column("State", "state"), Column("Hospitals", "hospitals", "count"),
+        Column("Verified", "verified_hospitals", "count"),
+    ]  # fmt: skip
+    if hospitals:
+        first.append(Column("Verified", "verified_hospitals", "yes_no"))
+    figures = {
+        "state_bed_occupancy": Column("Bed occupancy", lambda r: None if r.occupancy is None else r.occupancy / 100,
+                                      "percent"),
+        "state_revenue_month_to_date": Column("Revenue this month", "revenue", "money"),
+        "state_compliance_score": Column("Compliance score", lambda r: None if r.compliance_score is None
+                                         else f"{r.compliance_score:.1f}"),
+        "state_open_emergencies": Column("Open emergencies", "open_emergencies", "count"),
+    }  # fmt: skip
+    return Table([*first, *(figures[m] for m in metrics)])
+
+
+def _clicked(event: Any, names_by_code: dict[str, str]) -> str | None:
+    """The state a click on the map chose, if any (its location is the state's code)."""
+    points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else getattr(
+        getattr(event, "selection", None), "points", []
+    )  # fmt: skip
+    for point in points or []:
+        name = names_by_code.get(point.get("location"))
+        if name is not None:
+            return name
+    return None
+
+
+def by_state(ctx: PageContext, *, metric: str) -> None:
+    """The "By state" part: cards, the map, a state picker and the table behind it (a state's hospitals once picked)."""
+    actor, key = ctx.actor, f"{ctx.key}_states"
+    metrics = states.metrics_for(actor)
+    st.subheader("By state", help="Each state's figure is the sum of its hospitals' (the table under the map).")
+    rows = data.cached(states.state_figures, actor, today=filters.today())
+    if not rows:
+        st.info("No hospital is in your scope yet. Hospitals appear here by their state once they join.")
+        return
+    codes = _codes()
+    placed = [r for r in rows if r.state in codes]  # "Not recorded" and another client's spelling: the table only
+    unverified = [r.state for r in placed if r.verified_hospitals == 0]
+    kpi.card_row(ctx.viewer, [
+        kpi.figure_card("states_covered", f"{count(len(placed))} of 37"),
+        kpi.figure_card("states_without_verified", count(len(unverified)),
+                        status=kpi.Status.ATTENTION if unverified else kpi.Status.NORMAL,
+                        status_note=", ".join(unverified[:3]) + ("…" if len(unverified) > 3 else "") or "none"),
+    ])  # fmt: skip
+    chosen = st.segmented_control(
+        "Colour the states by", metrics, default=metric if metric in metrics else metrics[0],
+        format_func=lambda m: SHORT_WORDS[m], key=f"{key}_metric", help=FIGURES[metric].help,
+    ) or (metric if metric in metrics else metrics[0])  # fmt: skip
+    nonce = st.session_state.get(f"{key}_nonce", 0)
+    event = st.plotly_chart(
+        charts.safe(state_map(placed, chosen)), theme=None, key=f"{key}_map_{nonce}", on_select="rerun",
+        selection_mode="points", config={"displaylogo": False, "scrollZoom": False, "responsive": True},
+    )  # fmt: skip
+    if chosen == "state_compliance_score":
+        st.caption(f"Scores: {bands_legend()}. Pale grey: no hospital in scope, or no figure yet.")
+    else:
+        st.caption(f"{FIGURES[chosen].help} Pale grey: no hospital in scope, or no figure yet. "
+                   "Click a state to see its hospitals.")  # fmt: skip
+    picker = f"{key}_picker"
+    options = [ALL_STATES, *(r.state for r in placed)]
+    if picker not in st.session_state:
+        linked = st.query_params.get(STATE_PARAM)
+        st.session_state[picker] = linked if linked in options else ALL_STATES
+    clicked = _clicked(event, {code: name for name, code in codes.items()})
+    if clicked is not None and clicked != st.session_state.get(f"{key}_last_click"):
+        st.session_state[f"{key}_last_click"] = clicked
+        st.session_state[picker] = clicked if clicked in options else st.session_state[picker]
+    if st.session_state[picker] not in options:
+        st.session_state[picker] = ALL_STATES
+    state = st.selectbox("State", options, key=picker, help="Or click a state on the map.")
+    if state == ALL_STATES:
+        st.query_params.pop(STATE_PARAM, None)
+        st.dataframe(_columns(metrics, hospitals=False).frame(rows, network_wide=True), hide_index=True,
+                     width="stretch", height="content" if len(rows) <= 20 else 600)  # fmt: skip
+        return
+    st.query_params[STATE_PARAM] = state
+    hospitals = data.cached(states.hospitals_in_state, actor, state=state, today=filters.today())
+    total = next((r for r in rows if r.state == state), None)
+    heading = f"{state}: {count(len(hospitals))} hospital{'' if len(hospitals) == 1 else 's'} in your scope"
+    if total is not None and chosen in metrics:
+        heading += f" · {SHORT_WORDS[chosen]}: {shown(chosen, total.value(chosen))}"
+    st.markdown(f"**{heading}**")
+    st.dataframe(_columns(metrics, hospitals=True).frame(hospitals, network_wide=True), hide_index=True,
+                 width="stretch", height="content" if len(hospitals) <= 20 else 600)  # fmt: skip
+    st.button("Show all states", key=f"{key}_clear", icon=":material/close:", on_click=_show_all, args=(key,))
+
+
+def _show_all(key: str) -> None:
+    st.session_state[f"{key}_picker"] = ALL_STATES
+    st.session_state[f"{key}_nonce"] = st.session_state.get(f"{key}_nonce", 0) + 1  # a fresh map, no selection
+    st.session_state.pop(f"{key}_last_click", None)
+
+
+def group_by_state(ctx: PageContext, *, metric: str, default: bool = False) -> None:
+    """The pages' group-by control: "Group by state" shows the part (with the page's own figure first)."""
+    if st.toggle(
+        "Group by state",
+        value=default,
+        key=f"{ctx.key}_by_state",
+        help=f"{SHORT_WORDS[metric]} and the other figures you read, state by state, on a map of Nigeria.",
+    ):
+        by_state(ctx, metric=metric)
