@@ -63,9 +63,11 @@ def world(admin_url):
             session.flush()
             ids[label] = hospital.id
             for key, day, score in (("old", 1, 70), ("current", 2, 90)):
-                row = HospitalComplianceTracking(hospital_id=hospital.id, compliance_type=FIRE, score=score,
-                                                 status="compliant" if score >= 85 else "partially_compliant",
-                                                 last_assessment_date=datetime(2026, 11, day, 10, tzinfo=UTC))  # fmt: skip
+                row = HospitalComplianceTracking(
+                    hospital_id=hospital.id, compliance_type=FIRE, score=score,
+                    status="compliant" if score >= 85 else "partially_compliant",
+                    last_assessment_date=datetime(2026, 11, day, 10, tzinfo=UTC),
+                )  # fmt: skip
                 session.add(row)
                 session.flush()
                 ids[f"{label}_{key}"] = row.id

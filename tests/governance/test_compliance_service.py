@@ -189,7 +189,8 @@ def test_values_of_an_unexpected_shape_are_shown_as_they_are(db_session, two):
         ({"next_due": "soon"}, "The next due date must be a date"),
         ({"assessed_on": date.today() + timedelta(days=3)}, "is in the future"),
         ({"violations": [{"description": "  ", "owner": "Someone"}]}, "Violation 1 has no description"),
-        ({"corrective_actions": [{"description": "ok"}, {"severity": "low"}]}, "Corrective action 2 has no descr"),
+        ({"corrective_actions": [{"description": "ok", "owner": "A", "due_date": "2030-01-31"}, {"severity": "low"}]},
+         "Corrective action 2 has no descr"),
         ({"violations": [{"description": "x", "severity": "apocalyptic"}]}, "severity must be low, medium"),
         ({"violations": [{"description": "x", "status": "maybe"}]}, "state must be open, in progress or closed"),
         ({"violations": [{"description": "x", "due_date": "31/02/2026"}]}, "due date must be a date"),
@@ -253,6 +254,15 @@ def test_a_violation_needs_an_owner_and_a_due_date(db_session, two, violations, 
         commands.record_assessment(db_session, two["comp_a"], **_valid(two, violations=violations))
 
 
+def test_an_open_corrective_action_needs_an_owner_and_a_due_date_a_closed_one_not(db_session, two):
+    with pytest.raises(InvalidInput, match=re.escape("Corrective action 1 (“Clear the exit”) has no due date")):
+        commands.record_assessment(db_session, two["comp_a"], **_valid(two, corrective_actions=[
+            {"description": "Clear the exit", "owner": "Facility Manager", "status": "in_progress"}]))  # fmt: skip
+    done = commands.record_assessment(db_session, two["comp_a"], **_valid(two, corrective_actions=[
+        {"description": "Cleared last month", "status": "closed"}]))  # fmt: skip
+    assert done.actions == 1
+
+
 def test_recording_is_audited_with_old_and_new_values(db_session, two):
     done = commands.record_assessment(db_session, two["comp_a"], **_valid(two, score="88"))
     assert (done.score, done.violations, done.actions, done.hospital_name) == (88, 1, 1, "Compliance Alpha Hospital")
@@ -266,7 +276,7 @@ def test_text_with_html_and_markdown_is_stored_as_typed(db_session, two):
     done = commands.record_assessment(
         db_session, two["comp_a"],
         **_valid(two, details=NASTY, violations=[{"description": NASTY, "owner": NASTY, "due_date": "2030-01-31"}],
-                 corrective_actions=[{"description": NASTY, "owner": NASTY}]),
+                 corrective_actions=[{"description": NASTY, "owner": NASTY, "due_date": "2030-01-31"}]),
     )  # fmt: skip
     saved = assessments.history(db_session, two["comp_a"], hospital_id=two["a"], compliance_type=FIRE)[0]
     assert saved.id == done.id

@@ -18,32 +18,36 @@ from dashboard.kit.page import PageContext
 from dashboard.platform.errors import ServiceError
 from dashboard.platform.formatting import lagos_date, lagos_datetime
 from dashboard.shell import data
+from dashboard.shell.gate import live_fragment
+from db.models.checklists import MAX_EVIDENCE_BYTES
 
 ANSWER = Command("answer", compliance_checklist_commands.answer_item,
                  done="{code} answered {word}; the {type_name} score is now {score}.",
                  words=("code", "word", "type_name", "score"))  # fmt: skip
-ATTACH = Command("attach", compliance_checklist_commands.add_evidence, done="{file} attached to {code}.",
-                 words=("file", "code"))  # fmt: skip
+ATTACH = Command("attach", compliance_checklist_commands.add_evidence,
+                 done="Evidence attached to {code}; it is kept as the type its content shows.",
+                 words=("code",))  # fmt: skip
 UPLOAD_TYPES = ["pdf", "png", "jpg", "jpeg"]
 UPLOAD_HELP = "A PDF, PNG or JPEG of at most 5 MB; its type is read from its content, whatever its name says."
 ANSWER_MARKS = {"met": "\u2713", "not_met": "\u2717", "not_applicable": "\u2013", None: "?"}  # ✓ ✗ – ?
 
 
 def banded(score: int | None) -> str:
-    """'✓ 92 / 100 · Compliant': the score with its band's mark and word (never colour alone)."""
+    """'✓ 92 / 100': the score with its band's mark (the band's word goes beside it: never colour alone)."""
     band = compliance.band_of(score)
-    return "No score" if band is None else f"{charts.TONE_MARKS[band.tone]} {score} / 100 · {band.word}"
+    return "No score" if band is None else f"{charts.TONE_MARKS[band.tone]} {score} / 100"
 
 
 def _size(size: int) -> str:
+    if size < 1024:
+        return f"{size:,} bytes"
     return f"{size / 1024:,.0f} KB" if size < 1024 * 1024 else f"{size / (1024 * 1024):.1f} MB"
 
 
 def _frame(sheet: compliance_checklists.Checklist) -> pd.DataFrame:
     return pd.DataFrame({
         "Item": [f"{r.code} · {r.text}" for r in sheet.rows],
-        "Required": ["Required" if r.required else "" for r in sheet.rows],
-        "Weight": [r.weight for r in sheet.rows],
+        "Weight": [f"{r.weight}, required" if r.required else str(r.weight) for r in sheet.rows],
         "Answer": [f"{ANSWER_MARKS[r.answer]} {r.answer_word}" for r in sheet.rows],
         "Note": [r.note or "" for r in sheet.rows],
         "Evidence": [", ".join(f.file_name for f in r.evidence) or "—" for r in sheet.rows],
@@ -52,12 +56,16 @@ def _frame(sheet: compliance_checklists.Checklist) -> pd.DataFrame:
     })  # fmt: skip
 
 
+# Widths that fit the table in the page at 1,400 px with the sidebar open (the download picker names each file).
+WIDTHS = {"Item": 300, "Weight": 85, "Answer": 115, "Note": 170, "Evidence": 140, "Answered": 120}
+
+
 def _score(ctx: PageContext, sheet: compliance_checklists.Checklist) -> None:
     result = sheet.result
     band = compliance.band_of(result.score)
     note = f"{band.word} ({band.range_text})" if band else "every item not applicable"
     if result.capped:
-        note = f"capped from {result.uncapped}: required item not met ({', '.join(result.required_failing)})"
+        note = f"{note}; capped from {result.uncapped}: required item not met ({', '.join(result.required_failing)})"
     elif result.required_failing and band is not None:
         note = f"{note}; required not met: {', '.join(result.required_failing)}"
     answered = f"{sheet.answered} of {len(sheet.rows)} items answered"
@@ -80,7 +88,7 @@ def _download(ctx: PageContext, sheet: compliance_checklists.Checklist) -> None:
         st.caption("No evidence is attached to this assessment yet.")
         return
     left, right = st.columns([3, 2])
-    picked = left.selectbox("Evidence file", list(files), key=f"{ctx.key}_evidence_choice",
+    picked = left.selectbox("Evidence to download", list(files), key=f"{ctx.key}_evidence_choice",
                             format_func=lambda i: f"{files[i][0].code} · {files[i][1].file_name} "
                             f"({_size(files[i][1].size_bytes)}, {lagos_date(files[i][1].uploaded_at)})")  # fmt: skip
     key = f"{ctx.key}_evidence_{ctx.actor.scope_key}"
@@ -113,12 +121,18 @@ def _answer(ctx: PageContext, sheet: compliance_checklists.Checklist) -> None:
                                format_func=lambda i: f"{by_id[i].code} · {by_id[i].text[:70]}"
                                f"{' (required)' if by_id[i].required else ''}")  # fmt: skip
         chosen = by_id[item_id]
-        with st.form(commands.form_key(ctx, f"answer_{sheet.assessment_id}_{item_id}"), border=False):
+        st.caption(f"{chosen.code} is now {chosen.answer_word.lower()}; weight {chosen.weight}"
+                   f"{', required' if chosen.required else ''}.")  # fmt: skip
+        # One form; its fields are keyed by the item, so picking another item shows that item's answer and note.
+        suffix = f"{sheet.assessment_id}_{item_id}"
+        with st.form(commands.form_key(ctx, f"answer_{sheet.assessment_id}"), border=False):
             answer = st.radio("Answer", list(compliance_checklists.ANSWER_WORDS), horizontal=True,
                               format_func=compliance_checklists.ANSWER_WORDS.get,
-                              index=list(compliance_checklists.ANSWER_WORDS).index(chosen.answer or "met"))  # fmt: skip
+                              index=list(compliance_checklists.ANSWER_WORDS).index(chosen.answer or "met"),
+                              key=f"{commands.form_key(ctx, 'answer_choice')}_{suffix}")  # fmt: skip
             note = st.text_input("Note", value=chosen.note or "", max_chars=1000,
-                                 placeholder="What was seen; for an item not met, what is missing.")  # fmt: skip
+                                 placeholder="What was seen; for an item not met, what is missing.",
+                                 key=f"{commands.form_key(ctx, 'answer_note')}_{suffix}")  # fmt: skip
             submitted = st.form_submit_button("Save the answer", type="primary")
         if submitted:
             _run_answer(ctx, sheet, chosen, answer, note)
@@ -127,15 +141,15 @@ def _answer(ctx: PageContext, sheet: compliance_checklists.Checklist) -> None:
         with st.form(commands.form_key(ctx, f"attach_{sheet.assessment_id}"), border=False):
             target = st.selectbox("For item", list(by_id), format_func=lambda i: f"{by_id[i].code} · "
                                   f"{by_id[i].text[:70]}", index=list(by_id).index(item_id))  # fmt: skip
-            upload = st.file_uploader("Evidence file", type=UPLOAD_TYPES, help=UPLOAD_HELP)
+            upload = st.file_uploader("File to attach", type=UPLOAD_TYPES, help=UPLOAD_HELP,
+                                      max_upload_size=MAX_EVIDENCE_BYTES // (1024 * 1024))  # fmt: skip
             attached = st.form_submit_button("Attach the file", type="primary")
         if attached:
             if upload is None:
                 say.error("Choose the file to attach first.")
             else:
                 commands.run(ctx, ATTACH, sheet.assessment_id, item_id=target, content=upload.getvalue(),
-                             file_name=upload.name, affects=sheet.hospital_id, file=upload.name,
-                             code=by_id[target].code)  # fmt: skip
+                             file_name=upload.name, affects=sheet.hospital_id, code=by_id[target].code)  # fmt: skip
 
 
 def _run_answer(ctx: PageContext, sheet, chosen, answer: str, note: str) -> None:
@@ -146,15 +160,28 @@ def _run_answer(ctx: PageContext, sheet, chosen, answer: str, note: str) -> None
                  type_name=sheet.compliance_type, score="no score" if after is None else f"{after} / 100")  # fmt: skip
 
 
-def show(ctx: PageContext, types: list[str]) -> None:
+def show(ctx: PageContext, types: list[str], cells: list) -> None:
+    with st.container(key=f"{ctx.key}_checklist"):
+        _show(ctx, types, cells)
+
+
+# A fragment: picking a hospital, a type, an item or a file reruns this part alone, not the whole page's charts;
+# a write reruns the page (commands.run), so every score on it follows.
+@live_fragment()
+def _show(ctx: PageContext, types: list[str], cells: list) -> None:
     st.subheader("Checklist and evidence")
+    st.caption("Each type's standard checklist, answered item by item on a hospital's current assessment; the "
+               "answers make its score, shown everywhere scores are.")  # fmt: skip
     left, right = st.columns(2)
     with left:
         hospital = pickers.hospital_for_action(ctx.viewer, f"{ctx.key}_checklist_hospital",
                                                help="Whose current assessment to open.")  # fmt: skip
     with right:
-        kind = st.selectbox("Compliance type", [t for t in types if t in compliance.KNOWN_TYPES],
-                            key=f"{ctx.key}_checklist_type")  # fmt: skip
+        # The types this hospital has been assessed on come first (cells: the current scores), so it opens on one.
+        assessed = {c.compliance_type for c in cells if c.hospital_id == hospital}
+        standard = [t for t in types if t in compliance.KNOWN_TYPES]
+        ordered = [t for t in standard if t in assessed] + [t for t in standard if t not in assessed]
+        kind = st.selectbox("Checklist of", ordered, key=f"{ctx.key}_checklist_type")
     if not (hospital and kind):
         return
     try:
@@ -174,9 +201,8 @@ def show(ctx: PageContext, types: list[str]) -> None:
                                  if isinstance(v, str) and v.startswith(ANSWER_MARKS["not_met"]) else "",
                                  subset=["Answer"]),
                  hide_index=True, width="stretch",
-                 column_config={"Item": st.column_config.TextColumn(width="large"),
-                                "Weight": st.column_config.NumberColumn(width="small"),
-                                "Required": st.column_config.TextColumn(width="small")})  # fmt: skip
+                 column_config={label: st.column_config.TextColumn(width=width)
+                                for label, width in WIDTHS.items()})  # fmt: skip
     _download(ctx, sheet)
     if ctx.can_write:
         _answer(ctx, sheet)

@@ -111,8 +111,9 @@ def checked_entries(rows: Any, kind: str, *, actor: Actor, now: datetime) -> lis
             if not EARLIEST_ASSESSMENT <= due <= now.date() + LATEST_DUE:
                 raise InvalidInput(f"{name}'s due date, {day_text(due)}, is not a date the dashboard can hold.")
             entry["due_date"] = due.isoformat()
-        if kind == "violation":
-            # A violation nobody owns, or with no date to be put right by, is never chased: refuse it.
+        if kind == "violation" or status != "closed":
+            # A violation, or an open corrective action, nobody owns or with no date to be put right by is never
+            # chased: refuse it.
             shown = description if len(description) <= 60 else description[:59] + "…"
             if entry["owner"] is None:
                 raise InvalidInput(f"{name} (\u201c{shown}\u201d) has no owner: name who will put it right.")

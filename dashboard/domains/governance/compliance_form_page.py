@@ -156,7 +156,8 @@ def show(ctx: PageContext, types: list[str]) -> None:
                                    key=f"{commands.form_key(ctx, 'form_details')}_{suffix}")  # fmt: skip
             st.caption(f"Status from the score: {legend()}.")
             st.markdown("**Violations found**")
-            st.caption("Each violation needs an owner and a due date.")
+            st.caption("Each violation, and each corrective action still open, needs an owner and a due date: the "
+                       "list of open findings shows the overdue ones first.")  # fmt: skip
             violations = _editor(ctx, "form_violations", suffix, previous.violations if previous else [])
             st.markdown("**Corrective actions**")
             actions = _editor(ctx, "form_actions", suffix, previous.actions if previous else [])

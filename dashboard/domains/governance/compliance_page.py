@@ -63,7 +63,7 @@ def render(ctx: PageContext) -> None:
     compliance_findings_page.show_due(ctx)
     types = data.cached(compliance_assessments.compliance_types, ctx.actor)
     compliance_history_page.show(ctx, cells, types)
-    compliance_checklist_page.show(ctx, types)
+    compliance_checklist_page.show(ctx, types, cells)
     if ctx.can_write:
         compliance_form_page.show(ctx, types)
     else:
