@@ -36,3 +36,5 @@ HOSPITAL_VERIFICATION_STATUSES = ("pending", "verified", "rejected", "suspended"
 NOTIFICATION_TYPES = ("info", "success", "warning", "error", "reminder")
 IMPACT_LEVELS = ("low", "medium", "high", "critical")
 GENDERS = ("male", "female", "other")
+# hospitals.facility_type (migration 0026): the kind of facility, so a hospital is compared with hospitals like it.
+FACILITY_TYPES = ("teaching", "federal_medical_centre", "general", "specialist", "private_clinic")

@@ -43,6 +43,11 @@ _days_so_far = (
     / 86400.0
 )
 _patient_name = people.name_or(User.email, PatientProfile)
+# A discharged patient's stay in days, from admission to discharge: the average length of stay averages it
+# (stay_figures here, each hospital's on the Peers page).
+stay_days = (
+    cast(func.extract("epoch", HospitalPatient.discharge_date - HospitalPatient.admission_date), Float) / 86400.0
+)
 
 
 @dataclass(frozen=True)
@@ -190,9 +195,6 @@ def stay_figures(db: Session, actor: Actor, *, start: date, end: date) -> StayFi
     length = end - start + timedelta(days=1)
     previous_start, previous_end = start - length, start - timedelta(days=1)
     this_period = HospitalPatient.discharge_date >= lagos_midnight(start)
-    stay_days = (
-        cast(func.extract("epoch", HospitalPatient.discharge_date - HospitalPatient.admission_date), Float) / 86400.0
-    )
     discharges = db.execute(
         limit_to_scope(
             select(

@@ -155,8 +155,11 @@ def _held_by_admissions() -> Any:
     )
 
 
-def _active_beds(actor: Actor | None) -> Select:
-    """Each bed resource of an active hospital in scope, with the admissions holding it."""
+def active_beds(actor: Actor | None) -> Select:
+    """Each bed resource of an active hospital in scope, with the admissions holding it (every one for None).
+
+    The bed figures' one row source: bed_totals sums it over the scope, the Peers page per hospital.
+    """
     stmt = (
         select(
             HospitalResource.hospital_id.label("hospital_id"),
@@ -186,7 +189,7 @@ def _totals(values: Any) -> BedTotals:
 @permissions.reads("resources", "see beds")
 def bed_totals(db: Session, actor: Actor) -> BedTotals:
     """Free, in use, in maintenance and held beds over the active hospitals in scope (free beds, occupancy)."""
-    beds = _active_beds(actor).subquery()
+    beds = active_beds(actor).subquery()
     return _totals(db.execute(select(*_sums(beds))).one())
 
 
@@ -196,7 +199,7 @@ def bed_census(db: Session, actor: Actor) -> BedCensus:
 
     One query rolls the wards up into their hospitals and the scope (GROUP BY ROLLUP).
     """
-    beds = _active_beds(actor).subquery()
+    beds = active_beds(actor).subquery()
     hospital, ward = (beds.c.hospital_id, beds.c.hospital_name), (beds.c.resource_id, beds.c.ward)
     level = func.grouping(beds.c.hospital_id, beds.c.resource_id)
     # Ordered by level within each hospital, its subtotal (level 1) follows its wards (0); the total (3) is last.
