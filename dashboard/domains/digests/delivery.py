@@ -206,6 +206,10 @@ def _period(send_day: date) -> tuple[date, date]:
     return first, send_day
 
 
+def _lower_first(words: str) -> str:
+    return words[:1].lower() + words[1:]
+
+
 def render(db: Session, actor: Actor, due: Due, scope: str, list_file: ListFile) -> Rendered:
     """The digest, read in the subscriber's own scope (the caller's transaction has it set)."""
     due_lagos = due.due_at.astimezone(LAGOS)
@@ -228,9 +232,10 @@ def render(db: Session, actor: Actor, due: Due, scope: str, list_file: ListFile)
         content = list_file(chosen.key, rows, actor.network_wide)
         cut = " The list was cut at the export limit; narrow its filters to get the rest." if truncated else ""
         stem = chosen.label.lower().replace(" ", "-")
+        many = f"{count(len(rows))} row{'' if len(rows) == 1 else 's'}"
         return Rendered(f"{chosen.label}: {scope}, {lagos_date(send_day)}",
-                        f"{chosen.words(kept)}: {count(len(rows))} row{'' if len(rows) == 1 else 's'} in the attached "
-                        f"workbook.{cut}" + footer,
+                        f"{chosen.label}, {_lower_first(chosen.words(kept))}: {many} in the attached workbook.{cut}"
+                        + footer,
                         content, f"{stem}-{send_day.isoformat()}.xlsx", XLSX_MIME)  # fmt: skip
     sections = alert_summary.alert_sections(db, actor, today=send_day)
     total = sum(len(s.lines) + s.more for s in sections)

@@ -48,25 +48,26 @@ class DigestList:
 
 
 def _search_words(filters: Mapping[str, Any]) -> str:
-    return f" matching “{filters['search']}”" if filters.get("search") else ""
+    return f", matching “{filters['search']}”" if filters.get("search") else ""
 
 
 def _admitted_words(filters: Mapping[str, Any]) -> str:
-    return "Everyone admitted now" + _search_words(filters)
+    return "Everyone admitted" + _search_words(filters)
 
 
 def _appointment_words(filters: Mapping[str, Any]) -> str:
     days = int(filters.get("days", 7))
-    span = "on the day it is sent" if days == 1 else f"in the {days} days from the day it is sent"
-    status = f"{status_label(filters['status']).lower()} " if filters.get("status") else ""
-    how = f" ({how_label(filters['consultation_type']).lower()})" if filters.get("consultation_type") else ""
-    return f"All {status}appointments{how} {span}" + _search_words(filters)
+    words = ["The send day" if days == 1 else f"Next {days} days"]
+    if filters.get("status"):
+        words.append(status_label(filters["status"]).lower())
+    if filters.get("consultation_type"):
+        words.append(how_label(filters["consultation_type"]).lower())
+    return ", ".join(words) + _search_words(filters)
 
 
 def _licence_words(filters: Mapping[str, Any]) -> str:
     band = filters.get("band")
-    what = "Every licence" if not band else f"Licences {licences.bands()[band].word.lower()}"
-    return what + _search_words(filters)
+    return ("Every licence" if not band else licences.bands()[band].word) + _search_words(filters)
 
 
 LISTS: dict[str, DigestList] = {
