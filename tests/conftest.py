@@ -81,7 +81,7 @@ SPLIT_SECONDS = {
     "test_browser_emergencies.py": 45,
     "test_browser_appointments.py": 40,
     "test_browser_licences.py": 40,  # one server, one sign-in, a renewal
-    "test_browser_states.py": 65,  # one server, one sign-in, the map drawn offline and a state clicked
+    "test_browser_states.py": 70,  # one server, one sign-in, the map drawn offline, a state clicked, an LGA saved
     "test_browser_digests.py": 40,  # one server, one sign-in, a subscription and its cancellation
     "test_browser_budgets.py": 35,  # one server, one sign-in, a wrong workbook refused and a good one imported
     "test_browser_bed_board.py": 30,  # one server, one sign-in, a bed cleaned and a patient discharged
