@@ -167,6 +167,11 @@ class MonthRow:
         return month_label(self.month)
 
     @property
+    def short_label(self) -> str:
+        """'Jan', or '1–6 Dec' for the running month (the year said in the chart's title)."""
+        return self.label.replace(f" {self.month[:4]}", "")
+
+    @property
     def revenue_variance(self) -> Decimal | None:
         return self.revenue_actual - self.revenue_budget if self.compared else None
 

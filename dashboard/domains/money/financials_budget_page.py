@@ -140,7 +140,7 @@ def _month_chart(ctx: PageContext, report: budgets.BudgetReport) -> None:
     what = KINDS[kind] if category == "all" else category_label(category)
     colour = charts.ORANGE if kind == "expense" else charts.BLUE
     fig = charts.money_bars(
-        [m.label for m in months],
+        [m.short_label for m in months],
         [charts.Series("Budget", budget, charts.GREY), charts.Series("Actual", actual, colour)],
         title=f"{what}: budget and actual by month, {report.year}",
     )
