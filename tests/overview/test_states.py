@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from dashboard.domains.floor import bed_figures
 from dashboard.domains.governance import compliance_scores, hospital_location
 from dashboard.domains.money import month_figures
-from dashboard.domains.overview import overview_states_page, states
+from dashboard.domains.overview import overview_states_map_page, states
 from dashboard.platform.actors import Actor, ClientInfo
 from dashboard.platform.errors import InvalidInput, NotPermitted
 from dashboard.platform.formatting import LAGOS
@@ -136,7 +136,7 @@ def test_a_state_with_hospitals_and_none_verified_and_hospitals_with_no_state(wo
     assert found["Osun"].compliance_score is None  # no assessment: no figure, never a zero
     assert found[states.NOT_RECORDED].hospitals >= 1
     # The map colours Osun by its figure and leaves a state with no hospital pale.
-    fig = overview_states_page.state_map([found["Osun"], found["Lagos"]], "state_open_emergencies")
+    fig = overview_states_map_page.state_map([found["Osun"], found["Lagos"]], "state_open_emergencies")
     coloured, pale = fig.data[1], fig.data[0]
     assert set(coloured.locations) == {"OS", "LA"} and "OY" in pale.locations
     assert len(coloured.locations) + len(pale.locations) == 37
@@ -208,5 +208,5 @@ def test_every_demo_hospital_stands_in_a_real_state_and_lga_and_one_state_has_no
     sites = hospital_sites(60)
     assert all(site.lga in CITY_LGAS[site.city.name] for site in sites)
     assert any(site.city.state == UNVERIFIED_STATE for site in hospital_sites(20))
-    outlines = overview_states_page.state_outlines()
+    outlines = overview_states_map_page.state_outlines()
     assert {f["properties"]["name"] for f in outlines["features"]} == names

@@ -45,15 +45,13 @@ def _late(lateness: overview.Lateness) -> str:
     return f"{minutes_words(lateness.late_by.total_seconds() / 60)} late"
 
 
-REPORTING = Table(
-    [
-        Column("Hospital", "hospital_name"),
-        Column("Beds", lambda r: _late(r.beds)),
-        Column("Finances", lambda r: _late(r.finance)),
-        Column("Compliance", lambda r: _late(r.compliance)),
-        Column("Reports overdue", "overdue_reports", "count"),
-    ]
-)
+REPORTING = Table([
+    Column("Hospital", "hospital_name"),
+    Column("Beds", lambda r: _late(r.beds)),
+    Column("Finances", lambda r: _late(r.finance)),
+    Column("Compliance", lambda r: _late(r.compliance)),
+    Column("Reports overdue", "overdue_reports", "count"),
+])  # fmt: skip
 
 
 def render(ctx: PageContext) -> None:
