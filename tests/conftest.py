@@ -94,6 +94,19 @@ SPLIT_SECONDS = {
     "test_bench_pages.py": 25,
     "test_trust_text_browser.py": 25,
     "test_prisma_node.py": 25,
+    # Server-independent files marked `once` (AppTest pages, source checks, their own servers): quiet-machine estimates
+    "test_app_pages.py": 60,
+    "test_app_login.py": 25,
+    "test_governance_pages.py": 22,
+    "test_floor_pages.py": 18,
+    "test_run_command.py": 19,
+    "test_money_pages.py": 11,
+    "test_emergencies_page.py": 10,
+    "test_layers.py": 9,
+    "test_compression.py": 7,
+    "test_text_is_shown_as_text.py": 6,
+    "test_appointments_page.py": 5,
+    "test_analytics_page.py": 4,
 }
 
 

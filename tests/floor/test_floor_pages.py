@@ -25,6 +25,10 @@ from db.models import AuditLog, HospitalResource, PatientWaitlist, Profile, User
 from tests.fixtures import two_hospitals
 from tests.fixtures.two_hospitals import page_app, shown, sign_in
 
+# Server-independent (a page's Python over services the rest of the suite holds on both servers): CI runs it
+# on one of its two servers (marker `once`, tests/conftest.py), as it does the browser tests.
+pytestmark = pytest.mark.once
+
 network = two_hospitals.network
 app_env = two_hospitals.app_env
 

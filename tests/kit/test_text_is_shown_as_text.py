@@ -20,6 +20,9 @@ from pathlib import Path
 
 import pytest
 
+# A check of the source alone: CI runs it on one of its two servers (marker `once`, tests/conftest.py).
+pytestmark = pytest.mark.once
+
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = sorted(ROOT.joinpath("dashboard").rglob("*.py"))
 MESSAGES = {"error", "warning", "info", "success", "toast"}

@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+# A check of the source alone: CI runs it on one of its two servers (marker `once`, tests/conftest.py).
+pytestmark = pytest.mark.once
+
 ROOT = Path(__file__).resolve().parents[2]
 DOMAINS = ROOT / "dashboard" / "domains"
 

@@ -17,6 +17,10 @@ from db.models import AuditLog, AuthSession, LoginThrottle
 from tests.fixtures import two_hospitals
 from tests.fixtures.two_hospitals import ALPHA, APP_FILE, PASSWORD, add_user, age_session, shown
 
+# Server-independent (a page's Python over services the rest of the suite holds on both servers): CI runs it
+# on one of its two servers (marker `once`, tests/conftest.py), as it does the browser tests.
+pytestmark = pytest.mark.once
+
 # Fixtures shared with the other shell tests.
 network = two_hospitals.network
 app_env = two_hospitals.app_env

@@ -22,6 +22,10 @@ from db.models import AuditLog, Hospital, Profile, User
 from tests.fixtures import two_hospitals
 from tests.fixtures.two_hospitals import ALPHA, APP_FILE, BETA, add_user, page_app, shown, sign_in, switch_to
 
+# Server-independent (a page's Python over services the rest of the suite holds on both servers): CI runs it
+# on one of its two servers (marker `once`, tests/conftest.py), as it does the browser tests.
+pytestmark = pytest.mark.once
+
 network = two_hospitals.network
 app_env = two_hospitals.app_env
 

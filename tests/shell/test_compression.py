@@ -19,6 +19,10 @@ import pytest
 from dashboard.web_compression import CompressedAssets
 from tests.browser.support import running_server
 
+# What the web server sends does not depend on the database server: CI runs it on one of its two runs
+# (marker `once`, tests/conftest.py).
+pytestmark = pytest.mark.once
+
 JS = b"export const x = 1;\n" * 500
 IMMUTABLE = "public, immutable, max-age=31536000"
 

@@ -22,6 +22,10 @@ from db.engine import make_engine
 from db.models import Hospital, User
 from tests.fixtures.servers import free_port, postmaster_pid, wait_for_health
 
+# It starts its own embedded server whatever DATABASE_URL says: CI runs it on one of its two runs (marker
+# `once`, tests/conftest.py), not twice.
+pytestmark = pytest.mark.once
+
 
 @pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
 def test_run_on_the_embedded_database_and_stop_cleanly(tmp_path, how):
