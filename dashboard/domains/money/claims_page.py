@@ -23,6 +23,8 @@ from dashboard.shell import data
 
 VIEW_WORDS = {"open": "Open, the oldest first", "not_submitted": "Not submitted", "paid": "Paid in the period",
               "denied": "Denied in the period", "all": "Every claim"}  # fmt: skip
+# The legend above the plot, from its left edge (the template's sits at the right).
+LEGEND_ABOVE = {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"}
 BUCKET_COLOURS = {"0_30": SKY, "31_60": BLUE, "61_90": ORANGE, "90_plus": VERMILLION}
 
 
@@ -30,35 +32,48 @@ def _days(value: float | None) -> str:
     return "—" if value is None else f"{value:,.0f} day{'' if round(value) == 1 else 's'}"
 
 
-def _age(row: claims.ClaimRow) -> str | None:
+def _detail(row: claims.ClaimRow) -> str | None:
+    """How long it has been open, how long it took to pay, or why it was denied."""
     if row.age_days is not None:
         return f"{_days(row.age_days)} open"
     if row.days_to_pay is not None:
         return f"Paid after {_days(row.days_to_pay)}"
-    return None
+    return row.reason_words
 
 
+def _status(row: claims.ClaimRow) -> str:
+    """The status, with the amount of a payment (often less than was billed)."""
+    return f"Paid {naira(row.amount_paid)}" if row.status == "paid" else row.status_words
+
+
+# The list fits 1,400 pixels network-wide; the dates and the reason in words are in the export too.
 TABLE = Table([
     Column("Claim", "claim_number"),
     hospital_column(),
     Column("Patient", "patient_name"),
     Column("Payer", "payer"),
-    Column("Service", "service_date", "date"),
     Column("Billed", "amount_billed", "money"),
-    Column("Status", "status_words"),
-    Column("Submitted", "submitted_at", "date"),
-    Column("Age", _age),
-    Column("Paid", "amount_paid", "money"),
-    Column("Reason", "reason_words", export_only=True),
+    Column("Status", _status, screen_only=True),
+    Column("Detail", _detail, screen_only=True),
+    Column("Status", "status_words", export_only=True),
+    Column("Days open", "age_days", "count", export_only=True),
+    Column("Days to pay", "days_to_pay", "count", export_only=True),
+    Column("Paid", "amount_paid", "money", export_only=True),
+    Column("Service", "service_date", "date", export_only=True),
+    Column("Submitted", "submitted_at", "date", export_only=True),
     Column("Paid on", "paid_at", "date", export_only=True),
     Column("Denied on", "denied_at", "date", export_only=True),
+    Column("Reason", "reason_words", export_only=True),
 ])  # fmt: skip
+WIDTHS = {"Claim": 165, "Hospital": 160, "Patient": 130, "Payer": 115, "Billed": 100, "Status": 120,
+          "Detail": 125}  # fmt: skip
 LISTING = listing.Listing(
     key="claims_list", noun=Noun("claim", "claims"), list_service=claims.list_claims,
     export_service=claims.export_claims, file_stem="claims", table=TABLE, search_label="Search claims",
     search_placeholder="Claim number, patient, payer or hospital",
     empty="No claim is recorded in this scope yet. Claims appear here as the billing office records them.",
     empty_filtered="No claim matches this selection and search. Clear them to see every open claim.",
+    column_config={label: st.column_config.TextColumn(width=width) for label, width in WIDTHS.items()},
 )  # fmt: skip
 
 
@@ -117,8 +132,7 @@ def _ageing_chart(owed: claims.Receivables) -> go.Figure:
                 [[p.payer_name, b] for p in payers]) for b in claims.BUCKETS],
         title=title, horizontal=True, height=max(260, 110 + 38 * len(payers)),
     )  # fmt: skip
-    fig.update_layout(barmode="stack", legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom",
-                                               "traceorder": "normal"}, margin={"t": 90})  # fmt: skip
+    fig.update_layout(barmode="stack", legend={**LEGEND_ABOVE, "traceorder": "normal"}, margin={"t": 90})
     return fig
 
 
@@ -142,7 +156,7 @@ def _days_chart(performance: claims.Performance) -> go.Figure:
                       xaxis_title="Days from submission to payment",
                       yaxis={"autorange": "reversed", "type": "category"},
                       height=max(260, 110 + 38 * len(rows)),
-                      legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"}, margin={"t": 90})  # fmt: skip
+                      legend=LEGEND_ABOVE, margin={"t": 90})  # fmt: skip
     return fig
 
 
