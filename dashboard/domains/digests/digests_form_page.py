@@ -16,6 +16,7 @@ from dashboard.kit import commands
 from dashboard.kit.commands import Command
 from dashboard.kit.page import PageContext
 from dashboard.kit.panel import panel
+from dashboard.platform.formatting import md_escape
 from dashboard.shell import data
 from db.base import UserRole
 
@@ -31,7 +32,7 @@ def _scope(ctx: PageContext, key: str) -> tuple[str | None, str]:
     """(hospital id or None for the network, its name): a network administrator picks; everyone else has theirs."""
     if ctx.actor.role is not UserRole.ADMIN:
         name = ctx.viewer.scope_label
-        st.caption(f"For {name}: your scope. A digest is only ever of the scope you work in.")
+        st.caption(f"For {md_escape(name)}: your scope. A digest is only ever of the scope you work in.")
         return ctx.actor.hospital_id, name
     choices = {NETWORK: subscriptions.NETWORK_WORDS, **dict(data.hospital_choices(ctx.actor))}
     picked = st.selectbox("Scope", list(choices), format_func=choices.get, key=key,
