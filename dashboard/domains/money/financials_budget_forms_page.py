@@ -102,7 +102,7 @@ def import_form(ctx: PageContext, year: int) -> None:
             "Every row is checked first; if any is wrong, nothing is imported and each wrong row is named."
         )
         _template(ctx, year)
-        upload = st.file_uploader("Budget workbook (.xlsx)", type=["xlsx"], max_upload_size=2,
+        upload = st.file_uploader("Budget workbook (.xlsx)", type=["xlsx"], max_upload_size=5,
                                   key=commands.form_key(ctx, "budget_import_file"))  # fmt: skip
         if upload is None:
             return
