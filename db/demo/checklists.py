@@ -88,11 +88,12 @@ def answer(book: Checklists, *, assessment_id: str, hospital, kind: str, status:
                for i in items}  # fmt: skip
     order = list(items)
     rng.shuffle(order)
+    shown = items[0] if story else None  # the story's photographed item is met
     if status == "non_compliant":  # a required point failed, whatever else was met
-        failing = next(i for i in order if i.required)
+        failing = next(i for i in order if i.required and i is not shown)
         answers[failing.id] = "not_met"
     for item in order:
-        if answers[item.id] != "met" or (item.required and status == "compliant"):
+        if answers[item.id] != "met" or (item.required and status == "compliant") or item is shown:
             continue
         trial = {**answers, item.id: "not_met"}
         if score([(i.weight, i.required, trial[i.id]) for i in items]) >= target:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.domains.governance import compliance_checklist_commands as commands
 from dashboard.domains.governance import compliance_checklists as checklists
-from dashboard.domains.governance import compliance_scores
+from dashboard.domains.governance import compliance_scores, hospitals
 from dashboard.domains.governance.compliance import KNOWN_TYPES
 from dashboard.platform import figures
 from dashboard.platform.actors import Actor, ClientInfo
@@ -156,7 +156,9 @@ def test_answering_items_scores_the_assessment_everywhere_with_one_audit_row_eac
     # The cards and the heat map read the same stored score.
     cells = call(world, compliance_scores.score_grid, officer)
     assert [(c.compliance_type, c.score) for c in cells] == [(FIRE, 78)]
-    assert call(world, compliance_scores.summary, officer).average_score == 78
+    assert call(world, compliance_scores.summary, officer).average_score == 78  # the Compliance and Overview card
+    listed = call(world, hospitals.list_hospitals, officer)  # the Hospitals page's Compliance column
+    assert [(r.name, r.compliance_score) for r in listed.rows] == [("Alpha Hospital", 78)]
     trail = owner_all(world, select(AuditLog.action_type, AuditLog.old_values, AuditLog.new_values)
                       .where(AuditLog.resource_id == assessment,
                              AuditLog.action_type == "compliance_checklist_answered")

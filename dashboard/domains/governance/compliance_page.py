@@ -22,6 +22,7 @@ from dashboard.domains.governance import (
     compliance_history_page,
     compliance_scores,
 )
+from dashboard.domains.governance.compliance_words_page import scored
 from dashboard.domains.overview import overview_states_page
 from dashboard.kit import filters, kpi
 from dashboard.kit.page import PageContext
@@ -41,7 +42,7 @@ def _cards(ctx: PageContext, figures: compliance_scores.Summary) -> None:
                         status_note=f"{count(figures.overdue_items)} past their due date",
                         help_extra=f"{count(figures.open_violations)} violations and {count(figures.open_actions)} "
                         "corrective actions now."),
-        kpi.figure_card("compliance_score", "—" if average is None else f"{figures.average_score:.0f} / 100",
+        kpi.figure_card("compliance_score", "—" if average is None else f"{scored(round(figures.average_score))} / 100",
                         status=None if average is None else (kpi.Status.NORMAL if average.tone == "good"
                                                              else kpi.Status.ATTENTION),
                         status_note=None if average is None else f"{average.word} ({average.range_text})",

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from dashboard.domains.governance.compliance import HCT, current_ids
 from dashboard.platform import audit, permissions
 from dashboard.platform.actors import STAFF_ROLES, Actor
 from dashboard.platform.errors import NotFound
@@ -31,6 +32,7 @@ class HospitalRow:
     staff_accounts: int
     patients_waiting: int
     created_at: datetime
+    compliance_score: float | None = None  # the catalogue's compliance_score: its current assessments' average
 
 
 @permissions.reads("hospitals", "see the hospital list")
@@ -68,6 +70,13 @@ def _directory_query(actor: Actor, search: str) -> Select:
         .correlate(Hospital)
         .scalar_subquery()
     )
+    # The average score of the hospital's current assessments: compliance_scores.summary's, for one hospital.
+    compliance = (
+        select(func.avg(HCT.score))
+        .where(HCT.hospital_id == Hospital.id, HCT.id.in_(current_ids(actor).scalar_subquery()))
+        .correlate(Hospital)
+        .scalar_subquery()
+    )
     stmt = select(
         Hospital.id,
         Hospital.name,
@@ -81,6 +90,7 @@ def _directory_query(actor: Actor, search: str) -> Select:
         staff,
         waiting,
         Hospital.created_at,
+        compliance,
     )
     if search.strip():
         pattern = like_pattern(search.strip())

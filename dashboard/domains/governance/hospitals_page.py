@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.domains.governance import hospitals, hospitals_location_page
+from dashboard.domains.governance.compliance_words_page import legend, scored
 from dashboard.kit import listing
 from dashboard.kit.page import PageContext
 from dashboard.kit.tables import Column, Table
@@ -21,6 +22,7 @@ COLUMNS = Table(
         Column("Active", "is_active", "yes_no"),
         Column("Staff accounts", "staff_accounts", "count"),
         Column("Patients waiting", "patients_waiting", "count"),
+        Column("Compliance", lambda r: scored(None if r.compliance_score is None else round(r.compliance_score))),
         Column("Phone", "phone", export_only=True),
         Column("Email", "email", export_only=True),
         Column("Joined", "created_at", "date"),
@@ -50,6 +52,6 @@ def render(ctx: PageContext) -> None:
     )
     ctx.done()
     listing.show(HOSPITALS, ctx.viewer)
-    st.caption("Phone numbers and email addresses are in the export.")
+    st.caption(f"Compliance: its latest assessments' average score ({legend()}). Phone and email are in the export.")
     if ctx.can_write:
         hospitals_location_page.show(ctx)

@@ -6,8 +6,10 @@ import streamlit as st
 
 from dashboard.domains.floor import bed_figures, resource_list, waitlist_queue
 from dashboard.domains.floor import resources_supplies_page as supplies
+from dashboard.domains.governance import compliance, compliance_scores
+from dashboard.domains.governance.compliance_words_page import scored
 from dashboard.domains.overview import overview, overview_licences_page, overview_states_page
-from dashboard.kit import alerts, kpi, say
+from dashboard.kit import alerts, filters, kpi, say
 from dashboard.kit.page import PageContext
 from dashboard.kit.tables import Column, Table
 from dashboard.platform import figures as catalogue
@@ -133,6 +135,7 @@ def _cards(ctx: PageContext, figures: overview.OverviewFigures, limits: Settings
             help_extra="Hospitals waiting to be verified are counted beside it." if ctx.network_wide else None,
             page="verification",
         ),
+        _compliance_card(ctx),
     ]  # fmt: skip
     revenue = figures.revenue_month_to_date
     if revenue is not None:  # roles that do not read finances see no revenue
@@ -144,6 +147,20 @@ def _cards(ctx: PageContext, figures: overview.OverviewFigures, limits: Settings
             help_extra=f"{figures.period_label}: {naira(revenue.value)}.", page="financials",
         ))  # fmt: skip
     return cards
+
+
+def _compliance_card(ctx: PageContext) -> kpi.Card:
+    """The Compliance page's average score card, the same figure and words (compliance_scores.summary); it needs
+    attention here only in the lowest band, so a hospital short of compliant is not an alarm on every screen."""
+    figures = data.cached(compliance_scores.summary, ctx.actor, today=filters.today())
+    band = compliance.band_of(None if figures.average_score is None else round(figures.average_score))
+    return kpi.figure_card(
+        "compliance_score", "—" if band is None else f"{scored(round(figures.average_score))} / 100",
+        status=kpi.Status.NO_DATA if band is None else (kpi.Status.ATTENTION if band.tone == "poor"
+                                                         else kpi.Status.NORMAL),
+        status_note="no assessment yet" if band is None else f"{band.word} ({band.range_text})",
+        help_extra=f"Bands: {compliance.bands_legend()}.", page="compliance",
+    )  # fmt: skip
 
 
 def _candidates(ctx: PageContext, limits: Settings) -> list[alerts.Alert]:
