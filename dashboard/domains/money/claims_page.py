@@ -17,6 +17,7 @@ from dashboard.kit import charts, drill, filters, kpi, listing, say
 from dashboard.kit.charts import BLUE, ORANGE, SKY, VERMILLION, Series
 from dashboard.kit.page import PageContext
 from dashboard.kit.tables import Column, Table, hospital_column
+from dashboard.platform import figures
 from dashboard.platform.errors import ServiceError
 from dashboard.platform.formatting import Noun, count, naira, naira_short, percent
 from dashboard.shell import data
@@ -96,17 +97,19 @@ def _cards(ctx: PageContext, owed: claims.Receivables, performance: claims.Perfo
 
 def _tie(tie: claims.LedgerTie) -> None:
     """The paid claims against the ledger in one sentence: equal, or the difference in words."""
-    months = tie.months_words
+    months, spec = tie.months_words, figures.figure("claims_paid_against_ledger")
     if tie.agrees:
         say.success(f"Claims paid in {months}: {naira(tie.claims_paid)} = ledger {naira(tie.ledger)} (NHIA capitation "
                     "and HMO claims revenue), hospital by hospital and month by month.",
                     icon=":material/balance:")  # fmt: skip
+        st.caption(f"{spec.label}: {spec.help}")
         return
     more = "more" if tie.difference > 0 else "less"
     places = Noun("hospital-month", "hospital-months").count(tie.mismatched)
     say.warning(f"Claims paid in {months}: {naira(tie.claims_paid)}; the ledger books {naira(tie.ledger)} as NHIA "
                 f"capitation and HMO claims, {naira(abs(tie.difference))} {more} than the claims, in {places}. "
                 "Record the payments the ledger shows, or correct the ledger.", icon=":material/balance:")  # fmt: skip
+    st.caption(f"{spec.label}: {spec.help}")
     with st.expander("Where the claims and the ledger differ"):
         st.dataframe(Table([Column("Where", "words"), Column("Claims paid", "claims_paid", "money"),
                             Column("Ledger", "ledger", "money"), Column("Ledger less claims", "difference", "money")])
