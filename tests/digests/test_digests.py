@@ -205,6 +205,10 @@ def test_a_run_sends_the_pdf_the_excel_and_the_alerts_each_in_its_subscribers_sc
         assert list(audited) == ["digest_sent"]
     summary = call(world, subscriptions.digest_summary, actor(world, "admin"), now=today_at(8))
     assert (summary.active, summary.sent_7_days, summary.failed_7_days) == (4, 4, 0)
+    # One figure, shown twice: the card and the chart's bars over the same 7 days, and the outbox's list of sent.
+    week = call(world, subscriptions.deliveries_by_day, actor(world, "admin"), now=today_at(8), days=7)
+    assert sum(d.sent for d in week) == summary.sent_7_days and sum(d.failed for d in week) == summary.failed_7_days
+    assert call(world, subscriptions.outbox_page, actor(world, "admin"), status="sent").total == summary.sent_7_days
     mine = call(world, subscriptions.digest_summary, actor(world, "ha_a"), now=today_at(8))
     assert (mine.active, mine.sent_7_days) == (1, 1)
     for sub in (board, alpha_list, everyone, alerts):
