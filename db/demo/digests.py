@@ -126,7 +126,9 @@ def _digests(network: Network) -> tuple[list[tuple], list[tuple]]:
                 attempts, sent_at = worked + 1, tries[worked] + timedelta(seconds=rng.randint(20, 90))
             elif hospital is second and day == today - timedelta(days=MAILBOX_FULL_DAYS_AGO):
                 status, attempts, sent_at, error = "failed", 5, None, MAILBOX_FULL.format(email=person.email)
-            updated = (sent_at or due + timedelta(minutes=sum(RETRY_MINUTES))).astimezone(UTC)
+            if sent_at is not None:
+                sent_at = min(sent_at, now)  # a digest due a moment before the demo's now was sent by now
+            updated = min(sent_at or due + timedelta(minutes=sum(RETRY_MINUTES)), now).astimezone(UTC)
             outbox.append((
                 outbox_ids(len(outbox)), sub_id, hospital.id if hospital else None, due.astimezone(UTC), status,
                 attempts, next_attempt, error, sent_at.astimezone(UTC) if sent_at else None, person.email,
