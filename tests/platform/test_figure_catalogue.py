@@ -119,7 +119,10 @@ def test_the_catalogue_page_lists_the_figures_the_role_reads(tokens):
     assert shown == expected
     assert "Held in wallets" not in shown  # wallets are read network-wide by admins and executives only
     at.text_input(key="figures_search").input("occupancy").run()
-    assert _figures_listed(at) == {"Bed occupancy"}
+    found = _figures_listed(at)
+    # The search keeps the figures whose label or definition says occupancy (the states' and peers' among them).
+    assert "Bed occupancy" in found and "Free beds now" not in found
+    assert all("occupancy" in f"{f.label} {f.definition}".lower() for f in figures.CATALOGUE if f.label in found)
 
 
 def _figures_listed(at: AppTest) -> set[str]:

@@ -17,10 +17,10 @@ import streamlit as st
 from dashboard.domains.governance.compliance import bands_legend
 from dashboard.domains.overview import states
 from dashboard.domains.overview.overview_states_map_page import FIGURES, SHORT_WORDS, codes, shown, state_map
-from dashboard.kit import charts, filters, kpi
+from dashboard.kit import drill, filters, kpi
 from dashboard.kit.page import PageContext
 from dashboard.kit.tables import Column, Table
-from dashboard.platform.formatting import count
+from dashboard.platform.formatting import count, md_escape
 from dashboard.shell import data
 
 STATE_PARAM = "state"  # the chosen state in the address bar, so a copied link opens it
@@ -45,16 +45,14 @@ def _columns(metrics: list[str], *, hospitals: bool) -> Table:
     return Table([*first, *(figures[m] for m in metrics)])
 
 
-def _clicked(event: Any, names_by_code: dict[str, str]) -> str | None:
-    """The state a click on the map chose, if any (its location is the state's code)."""
-    points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else getattr(
-        getattr(event, "selection", None), "points", []
-    )  # fmt: skip
-    for point in points or []:
-        name = names_by_code.get(point.get("location"))
-        if name is not None:
-            return name
-    return None
+def _pick(names: set[str]):
+    """The map's click, as drill's selection: the state clicked when it has hospitals in scope (customdata[0])."""
+
+    def pick(point: dict[str, Any]) -> dict[str, Any] | None:
+        name = (point.get("customdata") or [None])[0]
+        return {"filters": {"state": name}, "label": name} if name in names else None
+
+    return pick
 
 
 def by_state(ctx: PageContext, *, metric: str) -> None:
@@ -69,21 +67,19 @@ def by_state(ctx: PageContext, *, metric: str) -> None:
     code_of = codes()
     placed = [r for r in rows if r.state in code_of]  # "Not recorded" and another client's spelling: the table only
     unverified = [r.state for r in placed if r.verified_hospitals == 0]
+    named = md_escape(", ".join(unverified[:3])) + ("…" if len(unverified) > 3 else "")
     kpi.card_row(ctx.viewer, [
         kpi.figure_card("states_covered", f"{count(len(placed))} of 37"),
         kpi.figure_card("states_without_verified", count(len(unverified)),
                         status=kpi.Status.ATTENTION if unverified else kpi.Status.NORMAL,
-                        status_note=", ".join(unverified[:3]) + ("…" if len(unverified) > 3 else "") or "none"),
+                        status_note=named or "none"),
     ])  # fmt: skip
     chosen = st.segmented_control(
         "Colour the states by", metrics, default=metric if metric in metrics else metrics[0],
         format_func=lambda m: SHORT_WORDS[m], key=f"{key}_metric", help=FIGURES[metric].help,
     ) or (metric if metric in metrics else metrics[0])  # fmt: skip
-    nonce = st.session_state.get(f"{key}_nonce", 0)
-    event = st.plotly_chart(
-        charts.safe(state_map(placed, chosen)), theme=None, key=f"{key}_map_{nonce}", on_select="rerun",
-        selection_mode="points", config={"displaylogo": False, "scrollZoom": False, "responsive": True},
-    )  # fmt: skip
+    group = f"{key}__{actor.scope_key}"  # a scope change starts with nothing clicked
+    drill.chart(state_map(placed, chosen), group=group, key=f"{key}_map", pick=_pick({r.state for r in placed}))
     if chosen == "state_compliance_score":
         st.caption(f"Scores: {bands_legend()}. Pale grey: no hospital in scope, or no figure yet.")
     else:
@@ -94,10 +90,10 @@ def by_state(ctx: PageContext, *, metric: str) -> None:
     if picker not in st.session_state:
         linked = st.query_params.get(STATE_PARAM)
         st.session_state[picker] = linked if linked in options else ALL_STATES
-    clicked = _clicked(event, {code: name for name, code in code_of.items()})
+    clicked = ((drill.current(group) or {}).get("filters") or {}).get("state")
     if clicked is not None and clicked != st.session_state.get(f"{key}_last_click"):
-        st.session_state[f"{key}_last_click"] = clicked
-        st.session_state[picker] = clicked if clicked in options else st.session_state[picker]
+        st.session_state[f"{key}_last_click"] = clicked  # a new click picks its state; the picker may move on
+        st.session_state[picker] = clicked
     if st.session_state[picker] not in options:
         st.session_state[picker] = ALL_STATES
     state = st.selectbox("State", options, key=picker, help="Or click a state on the map.")
@@ -112,15 +108,16 @@ def by_state(ctx: PageContext, *, metric: str) -> None:
     heading = f"{state}: {count(len(hospitals))} hospital{'' if len(hospitals) == 1 else 's'} in your scope"
     if total is not None and chosen in metrics:
         heading += f" · {SHORT_WORDS[chosen]}: {shown(chosen, total.value(chosen))}"
-    st.markdown(f"**{heading}**")
+    st.markdown(f"**{md_escape(heading)}**")
     st.dataframe(_columns(metrics, hospitals=True).frame(hospitals, network_wide=True), hide_index=True,
                  width="stretch", height="content" if len(hospitals) <= 20 else 600)  # fmt: skip
-    st.button("Show all states", key=f"{key}_clear", icon=":material/close:", on_click=_show_all, args=(key,))
+    st.button("Show all states", key=f"{key}_clear", icon=":material/close:", on_click=_show_all,
+              args=(key, group))  # fmt: skip
 
 
-def _show_all(key: str) -> None:
+def _show_all(key: str, group: str) -> None:
     st.session_state[f"{key}_picker"] = ALL_STATES
-    st.session_state[f"{key}_nonce"] = st.session_state.get(f"{key}_nonce", 0) + 1  # a fresh map, no selection
+    drill.select(group, None)  # the map drawn again with nothing highlighted
     st.session_state.pop(f"{key}_last_click", None)
 
 
