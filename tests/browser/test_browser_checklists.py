@@ -111,6 +111,9 @@ def test_an_officer_answers_an_item_attaches_evidence_and_sees_the_score_change(
             assert page.locator(ERROR).count() == 0
             if SHOTS:
                 screenshot(page, Path(SHOTS) / "compliance-checklist-officer.png")
+                open_from_menu(page, "Overview")  # the same average score, in its band
+                page.get_by_text("Average score").first.wait_for()
+                screenshot(page, Path(SHOTS) / "overview-officer.png")
         except Exception:
             print(page.locator("body").inner_text()[:3000], log.read_text()[-2000:])
             raise

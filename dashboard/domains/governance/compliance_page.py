@@ -13,7 +13,6 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.domains.governance import (
-    compliance,
     compliance_assessments,
     compliance_charts_page,
     compliance_checklist_page,
@@ -22,7 +21,7 @@ from dashboard.domains.governance import (
     compliance_history_page,
     compliance_scores,
 )
-from dashboard.domains.governance.compliance_words_page import scored
+from dashboard.domains.governance.compliance_words_page import score_card
 from dashboard.domains.overview import overview_states_page
 from dashboard.kit import filters, kpi
 from dashboard.kit.page import PageContext
@@ -31,7 +30,6 @@ from dashboard.shell import data
 
 
 def _cards(ctx: PageContext, figures: compliance_scores.Summary) -> None:
-    average = compliance.band_of(None if figures.average_score is None else round(figures.average_score))
     kpi.card_row(ctx.viewer, [
         kpi.figure_card("assessments_overdue", count(figures.overdue),
                         status=kpi.Status.ATTENTION if figures.overdue else kpi.Status.NORMAL,
@@ -42,12 +40,7 @@ def _cards(ctx: PageContext, figures: compliance_scores.Summary) -> None:
                         status_note=f"{count(figures.overdue_items)} past their due date",
                         help_extra=f"{count(figures.open_violations)} violations and {count(figures.open_actions)} "
                         "corrective actions now."),
-        kpi.figure_card("compliance_score", "—" if average is None else f"{scored(round(figures.average_score))} / 100",
-                        status=None if average is None else (kpi.Status.NORMAL if average.tone == "good"
-                                                             else kpi.Status.ATTENTION),
-                        status_note=None if average is None else f"{average.word} ({average.range_text})",
-                        help_extra=f"Over {count(figures.assessments)} current assessments. Bands: "
-                        f"{compliance.bands_legend()}."),
+        score_card(figures),
     ])  # fmt: skip
 
 

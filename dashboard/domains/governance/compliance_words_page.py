@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.domains.governance import compliance
-from dashboard.kit import charts
+from dashboard.domains.governance import compliance, compliance_scores
+from dashboard.kit import charts, filters, kpi
+from dashboard.platform.formatting import count
+from dashboard.shell import data
 
 KIND_WORDS = {"violation": "Violation", "action": "Corrective action"}
 KIND_SHORT = {"violation": "Violation", "action": "Action"}
@@ -37,3 +39,22 @@ def tinted(frame: pd.DataFrame, column: str = "Score"):
 
 def state(entry_status: str, well_formed: bool = True) -> str:
     return STATE_WORDS.get(entry_status, entry_status).capitalize() if well_formed else "Not in the expected shape"
+
+
+def score_card(figures, *, alarm_below_middle: bool = False, page: str | None = None) -> kpi.Card:
+    """The average score card (compliance_scores.summary's figure), the same on Compliance and the Overview: the
+    score with its band's mark, the band's words beneath. It needs attention outside the best band, or with
+    `alarm_below_middle` (the Overview, where a network short of compliant is no alarm) in the lowest only."""
+    band = compliance.band_of(None if figures.average_score is None else round(figures.average_score))
+    alarm = band is not None and (band.tone == "poor" if alarm_below_middle else band.tone != "good")
+    return kpi.figure_card(
+        "compliance_score", "—" if band is None else f"{scored(round(figures.average_score))} / 100",
+        status=None if band is None else (kpi.Status.ATTENTION if alarm else kpi.Status.NORMAL),
+        status_note=None if band is None else f"{band.word} ({band.range_text})", page=page,
+        help_extra=f"Over {count(figures.assessments)} current assessments. Bands: {compliance.bands_legend()}.",
+    )  # fmt: skip
+
+
+def average_card(ctx, **options) -> kpi.Card:
+    """score_card of the scope's current assessments, as the Compliance page reads them (one cached read)."""
+    return score_card(data.cached(compliance_scores.summary, ctx.actor, today=filters.today()), **options)

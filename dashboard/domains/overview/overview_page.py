@@ -6,10 +6,9 @@ import streamlit as st
 
 from dashboard.domains.floor import bed_figures, resource_list, waitlist_queue
 from dashboard.domains.floor import resources_supplies_page as supplies
-from dashboard.domains.governance import compliance, compliance_scores
-from dashboard.domains.governance.compliance_words_page import scored
+from dashboard.domains.governance.compliance_words_page import average_card
 from dashboard.domains.overview import overview, overview_licences_page, overview_states_page
-from dashboard.kit import alerts, filters, kpi, say
+from dashboard.kit import alerts, kpi, say
 from dashboard.kit.page import PageContext
 from dashboard.kit.tables import Column, Table
 from dashboard.platform import figures as catalogue
@@ -32,10 +31,9 @@ from db.settings import Level, Settings
 
 HOSPITALS = Noun("hospital", "hospitals")
 FREE_SHARE_STATUS = {"alert": kpi.Status.ATTENTION, "watch": kpi.Status.NORMAL, "ok": kpi.Status.NORMAL}
-# One status per screen: a card that needs attention always has its line in the panel, so the panel
-# never says all-clear beside it. Where the panel already names the records behind the card (the
-# patients past their target, the resources running low), those lines stand for it; otherwise the
-# card's own figure does (e.g. for a role that may not open the Waitlist and so sees no names).
+# One status per screen: a card that needs attention always has its line in the panel, so the panel never says all-clear
+# beside it. Where the panel already names the records behind the card (the patients past their target, the resources
+# running low), those lines stand for it; otherwise the card's own figure does (for a role that sees no names).
 NAMED_BY = {"patients_waiting": "Waiting past the target", "free_beds": "Running low"}
 
 
@@ -135,7 +133,7 @@ def _cards(ctx: PageContext, figures: overview.OverviewFigures, limits: Settings
             help_extra="Hospitals waiting to be verified are counted beside it." if ctx.network_wide else None,
             page="verification",
         ),
-        _compliance_card(ctx),
+        average_card(ctx, alarm_below_middle=True, page="compliance"),  # Compliance's own card; alarm if red
     ]  # fmt: skip
     revenue = figures.revenue_month_to_date
     if revenue is not None:  # roles that do not read finances see no revenue
@@ -147,20 +145,6 @@ def _cards(ctx: PageContext, figures: overview.OverviewFigures, limits: Settings
             help_extra=f"{figures.period_label}: {naira(revenue.value)}.", page="financials",
         ))  # fmt: skip
     return cards
-
-
-def _compliance_card(ctx: PageContext) -> kpi.Card:
-    """The Compliance page's average score card, the same figure and words (compliance_scores.summary); it needs
-    attention here only in the lowest band, so a hospital short of compliant is not an alarm on every screen."""
-    figures = data.cached(compliance_scores.summary, ctx.actor, today=filters.today())
-    band = compliance.band_of(None if figures.average_score is None else round(figures.average_score))
-    return kpi.figure_card(
-        "compliance_score", "—" if band is None else f"{scored(round(figures.average_score))} / 100",
-        status=kpi.Status.NO_DATA if band is None else (kpi.Status.ATTENTION if band.tone == "poor"
-                                                         else kpi.Status.NORMAL),
-        status_note="no assessment yet" if band is None else f"{band.word} ({band.range_text})",
-        help_extra=f"Bands: {compliance.bands_legend()}.", page="compliance",
-    )  # fmt: skip
 
 
 def _candidates(ctx: PageContext, limits: Settings) -> list[alerts.Alert]:
