@@ -81,12 +81,14 @@ SPLIT_SECONDS = {
     "test_browser_emergencies.py": 45,
     "test_browser_appointments.py": 40,
     "test_browser_licences.py": 40,  # one server, one sign-in, a renewal
+    "test_browser_checklists.py": 45,  # one server, one sign-in, an item answered and a file attached
     "test_browser_states.py": 70,  # one server, one sign-in, the map drawn offline, a state clicked, an LGA saved
     "test_browser_digests.py": 40,  # one server, one sign-in, a subscription and its cancellation
     "test_browser_budgets.py": 35,  # one server, one sign-in, a wrong workbook refused and a good one imported
     "test_browser_bed_board.py": 30,  # one server, one sign-in, a bed cleaned and a patient discharged
     "test_browser_ward_screen.py": 45,  # one server, a pairing, three pages read, a disconnect seen on refresh
     "test_browser_patient_search.py": 35,  # one server, one sign-in, the admit and booking pickers searched four ways
+    "test_browser_peers.py": 35,  # one server, one sign-in, the gaps table and the dot plot read
     "test_figure_catalogue.py": 30,
     "test_browser_financials.py": 30,
     "test_browser_claims.py": 45,  # one server, one sign-in, the 90+ bar clicked and a payment confirmed

@@ -227,7 +227,7 @@ CATALOGUE: tuple[FigureSpec, ...] = (
     _f("checklist_score", "Checklist score",
        "The weighted share of a checklist's applicable items that are met, out of 100 (an item not answered yet "
        "counts as not met; items answered not applicable are left out); a required item not met or not answered "
-       "caps it at the top of the partially compliant band (84 by default), so it is never compliant. Once an item "
+       "caps it at the top of the partially compliant band (84 by default), so it is never compliant; once an item "
        "is answered it is the assessment's score.",
        "score", CURRENT, "governance.compliance_checklists:checklist", "compliance"),
     _f("assessments_overdue", "Assessments overdue",
@@ -276,6 +276,16 @@ CATALOGUE: tuple[FigureSpec, ...] = (
        "Income booked on a hospital's ledger in the fiscal months of the period, divided by its beds (every bed "
        "counted on Resources & beds, in use, free or in maintenance).",
        "naira", DATE_RANGE, "overview.peers:peer_comparison", "peers"),
+    _f("peers_compared", "Hospitals compared",
+       "Active hospitals with a facility type recorded and beds counted, in a peer group of at least 3.",
+       "count", NOW, "overview.peers:peer_comparison", "peers"),
+    _f("peer_groups", "Peer groups",
+       "Groups of hospitals of one facility type and size band, or of the whole type where its band holds fewer "
+       "than 3.",
+       "count", NOW, "overview.peers:peer_comparison", "peers"),
+    _f("peers_not_compared", "Not compared",
+       "Active hospitals in scope with no facility type recorded, no beds counted, or fewer than 3 of their type.",
+       "count", NOW, "overview.peers:peer_comparison", "peers"),
     _f("peer_median", "Peer median",
        "The middle value of a figure among the hospitals of the same facility type and size band (under 50, "
        "50–149, 150–399, 400 or more beds), the hospital itself included; a group of fewer than 3 hospitals is "

@@ -53,7 +53,9 @@ TYPE_WORDS = {
     "specialist": "Specialist hospital",
     "private_clinic": "Private clinic",
 }
-assert set(TYPE_WORDS) == set(FACILITY_TYPES)
+SHORT_TYPE_WORDS = {"teaching": "Teaching", "federal_medical_centre": "Federal medical centre", "general": "General",
+                    "specialist": "Specialist", "private_clinic": "Private clinic"}  # fmt: skip
+assert set(TYPE_WORDS) == set(FACILITY_TYPES) == set(SHORT_TYPE_WORDS)
 
 BEHIND, IN_LINE, AHEAD, NO_FIGURE = "behind", "in_line", "ahead", "none"
 STANDING_WORDS = {BEHIND: "Behind", IN_LINE: "In line", AHEAD: "Ahead", NO_FIGURE: "No figure"}
@@ -64,13 +66,14 @@ STANDING_MARKS = {BEHIND: "▼", IN_LINE: "●", AHEAD: "▲", NO_FIGURE: "–"}
 class PeerFigure:
     """One figure compared: its catalogue key and which way is better."""
 
-    key: str
+    spec: figures.FigureSpec  # the catalogue's figure: its definition, unit and source
+    label: str  # its name here (the catalogue's definition is its help)
+    column: str  # its name atop a column of the gaps' table
     higher_is_better: bool
-    scale: float = 1.0  # the source's value to what is shown (a rate 0–1 shown as a percentage)
 
     @property
-    def label(self) -> str:
-        return figures.figure(self.key).label
+    def key(self) -> str:
+        return self.spec.key
 
     @property
     def better(self) -> str:
@@ -78,11 +81,11 @@ class PeerFigure:
 
 
 PEER_FIGURES: tuple[PeerFigure, ...] = (
-    PeerFigure("bed_occupancy", higher_is_better=True),
-    PeerFigure("average_stay", higher_is_better=False),
-    PeerFigure("revenue_per_bed", higher_is_better=True),
-    PeerFigure("no_show_rate", higher_is_better=False, scale=100.0),
-    PeerFigure("compliance_score", higher_is_better=True),
+    PeerFigure(figures.figure("bed_occupancy"), "Occupancy", "Occupancy", higher_is_better=True),
+    PeerFigure(figures.figure("average_stay"), "Length of stay", "Stay", higher_is_better=False),
+    PeerFigure(figures.figure("revenue_per_bed"), "Revenue per bed", "Revenue/bed", higher_is_better=True),
+    PeerFigure(figures.figure("no_show_rate"), "No-show rate", "No-shows", higher_is_better=False),
+    PeerFigure(figures.figure("compliance_score"), "Compliance score", "Compliance", higher_is_better=True),
 )
 FIGURE_BY_KEY = {f.key: f for f in PEER_FIGURES}
 
@@ -136,6 +139,13 @@ class HospitalPeers:
     def group_label(self) -> str:
         kind = TYPE_WORDS[self.facility_type]
         return f"{kind}s, all sizes" if self.widened else f"{kind}s, {SIZE_BANDS[self.size_band][1]}"
+
+    @property
+    def short_group(self) -> str:
+        """The group in a table cell: "Teaching, under 50 beds (3)", "Specialist, all sizes (1: too few)"."""
+        kind = SHORT_TYPE_WORDS[self.facility_type]
+        size = "all sizes" if self.widened else SIZE_BANDS[self.size_band][1]
+        return f"{kind}, {size} ({self.members}{'' if self.compared else ': too few'})"
 
     @property
     def behind(self) -> int:
