@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dashboard.domains.overview.states import checked_state, lga_names
+from dashboard.domains.overview.states import checked_state, lga_is_known
 from dashboard.platform import audit, permissions
 from dashboard.platform.actors import Actor
 from dashboard.platform.errors import InvalidInput, NotFound
@@ -62,7 +62,8 @@ def set_location(db: Session, actor: Actor, hospital_id: Any, *, state: Any, lga
     state = checked_state(state)
     if lga is None or lga == "":
         raise InvalidInput(f"Pick the local government area in {state} where {hospital.name} stands.")
-    if not isinstance(lga, str) or lga not in lga_names(state):
+    # The database's reference (migration 0021) is what the foreign key holds the pair to.
+    if not isinstance(lga, str) or not lga_is_known(db, state, lga):
         raise InvalidInput(f"{lga if isinstance(lga, str) else 'That'} is not a local government area of {state}. "
                            "Pick one from the list.")  # fmt: skip
     old = {"state": hospital.state, "lga": hospital.lga}

@@ -219,5 +219,6 @@ def _per_hospital(db: Session, actor: Actor, today: date | None) -> Select:
 
 
 def lga_is_known(db: Session, state: str, lga: str) -> bool:
-    """True when `lga` is one of `state`'s in the database's reference (migration 0021)."""
+    """True when `lga` is one of `state`'s in the database's reference (migration 0021, filled from the same
+    package as `lga_names`, so the form's list and this check agree)."""
     return db.scalar(select(func.count()).where(NigerianLga.state == state, NigerianLga.name == lga)) > 0
