@@ -81,7 +81,7 @@ def test_an_executive_sees_the_hospital_that_lags_its_peers_first(server):
             expect(table).to_contain_text(ALPHA)  # the grid draws on a canvas; its cells' text comes a moment later
             grid = table.text_content() or ""
             assert grid.index(ALPHA) < grid.index(GAMMA) and grid.index(ALPHA) < grid.index(DELTA)  # the laggard first
-            assert "Teaching, under 50 beds (3)" in grid
+            assert "Teaching, <50 beds (3)" in grid
             assert "3 of 3" in grid  # occupancy, no-shows and score behind; no stays or revenue to compare
             assert "▼ −30.0 pts" in grid  # Alpha's 40% against the median of 40, 70 and 80
             assert BETA in grid and "Specialist, all sizes (1: too few)" in grid

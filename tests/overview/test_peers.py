@@ -135,6 +135,7 @@ def test_medians_gaps_and_standing_of_a_group_of_four(network_view):
     g1 = by_name(network_view)["G1 Hospital"]
     assert (g1.facility_type, g1.beds, g1.members, g1.widened) == ("general", 20, 4, False)
     assert g1.group_label == "General hospitals, under 50 beds"
+    assert g1.short_group == "General, <50 beds (4)"
     medians = {c.figure: c.median for c in g1.comparisons}
     assert medians == pytest.approx({"bed_occupancy": 65.0, "average_stay": 3.5, "revenue_per_bed": 20_000.0,
                                      "no_show_rate": 25.0, "compliance_score": 82.5})  # fmt: skip
@@ -158,6 +159,7 @@ def test_a_band_of_fewer_than_three_widens_to_the_type_and_a_type_of_fewer_is_no
     assert {t.comparison("bed_occupancy").median for t in teaching} == {50.0}
     clinic = found["P1 Hospital"]
     assert (clinic.members, clinic.compared) == (2, False)
+    assert clinic.short_group == "Private clinic, all sizes (2: too few)"
     assert all(c.median is None and c.standing == peers.NO_FIGURE for c in clinic.comparisons)
     assert "U1 Hospital" not in found and "I1 Hospital" not in found  # no type; inactive (not in G's median)
     assert network_view.untyped == 1

@@ -46,6 +46,7 @@ IN_LINE_SHARE = 0.05  # within 5% of the median (either way) is "in line"
 LAGGING_AT = 3  # behind on this many of the figures or more: "Behind their peers" (figures.py says 3 of the 5)
 # (lowest beds, label) of each size band, smallest first.
 SIZE_BANDS = ((0, "under 50 beds"), (50, "50–149 beds"), (150, "150–399 beds"), (400, "400 beds or more"))
+SHORT_BANDS = ("<50 beds", "50–149 beds", "150–399 beds", "400+ beds")
 TYPE_WORDS = {
     "teaching": "Teaching hospital",
     "federal_medical_centre": "Federal medical centre",
@@ -142,9 +143,9 @@ class HospitalPeers:
 
     @property
     def short_group(self) -> str:
-        """The group in a table cell: "Teaching, under 50 beds (3)", "Specialist, all sizes (1: too few)"."""
+        """The group in a table cell: "Teaching, <50 beds (3)", "Specialist, all sizes (1: too few)"."""
         kind = SHORT_TYPE_WORDS[self.facility_type]
-        size = "all sizes" if self.widened else SIZE_BANDS[self.size_band][1]
+        size = "all sizes" if self.widened else SHORT_BANDS[self.size_band]
         return f"{kind}, {size} ({self.members}{'' if self.compared else ': too few'})"
 
     @property

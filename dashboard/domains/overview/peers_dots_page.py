@@ -36,7 +36,7 @@ def gap_text(key: str, gap: float | None, *, minus: str = "\u2212") -> str:
     """A gap in the figure's unit, signed: −6.7 pts, +0.3 days, −₦215.7K, −5.9 (a card's delta takes "-")."""
     if gap is None:
         return "—"
-    sign = "+" if gap >= 0 else minus
+    sign = minus if gap < 0 and abs(gap) >= 0.05 else "+"  # what rounds to zero reads +0.0, never −0.0
     unit = peers.FIGURE_BY_KEY[key].spec.unit
     if unit == "percent":
         return f"{sign}{abs(gap):.1f} pts"

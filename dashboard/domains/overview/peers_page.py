@@ -42,10 +42,10 @@ NETWORK_TABLE = Table([
     *(Column(f.column, _cell(f.key)) for f in peers.PEER_FIGURES),
 ])  # fmt: skip
 # Each figure's column explains itself with its definition and the gap's (the catalogue's words).
-COLUMNS = {"Hospital": st.column_config.TextColumn(width=175),
-           "Peer group": st.column_config.TextColumn(width=180, help=figures.figure("peer_median").help),
-           "Behind on": st.column_config.TextColumn(width=70, help=figures.figure("behind_peers").definition)} | {
-    f.column: st.column_config.TextColumn(width=95, help=f"{f.spec.definition} {figures.figure('peer_gap').definition}")
+COLUMNS = {"Hospital": st.column_config.TextColumn(width=240),
+           "Peer group": st.column_config.TextColumn(width=165, help=figures.figure("peer_median").help),
+           "Behind on": st.column_config.TextColumn(width=62, help=figures.figure("behind_peers").definition)} | {
+    f.column: st.column_config.TextColumn(width=86, help=f"{f.spec.definition} {figures.figure('peer_gap').definition}")
     for f in peers.PEER_FIGURES}  # fmt: skip
 
 
