@@ -23,6 +23,7 @@ SUPPLY_HISTORY_DAYS = 90
 COMPLIANCE_TYPES_PER_HOSPITAL = 6
 COMPLIANCE_ASSESSMENTS_PER_TYPE = 4  # the current assessment and three past ones (db/demo/compliance.py)
 COMPLIANCE_ROWS_PER_HOSPITAL = COMPLIANCE_TYPES_PER_HOSPITAL * COMPLIANCE_ASSESSMENTS_PER_TYPE
+CHECKLIST_ITEMS = 32  # migration 0024's standard checklists: 32 items over the six compliance types
 FINANCE_CATEGORIES = 17  # revenue plus expense categories in db.demo.money
 FINANCE_MONTHS = 12
 DAILY_METRICS = 6
@@ -71,6 +72,7 @@ ESTIMATED_TABLES = frozenset(
         "beds",
         "claims",
         "digest_outbox",
+        "compliance_evidence",  # the met required items of every other hospital: as many as the draws meet
     }
 )
 
@@ -159,8 +161,9 @@ class DemoPlan:
             "facility_licences": self.hospitals + -(-self.hospitals // LICENCE_ACCREDITED_EVERY),
             "facility_licence_documents": -(-self.hospitals // LICENCE_RENEWED_EVERY),
             "facility_licence_renewals": -(-self.hospitals // LICENCE_RENEWED_EVERY),
-            # Checklists (db/demo/checklists.py): each current assessment's items (5 or 6); evidence an estimate.
-            "compliance_checklist_answers": self.hospitals * COMPLIANCE_TYPES_PER_HOSPITAL * 6,
+            # Checklists (db/demo/checklists.py): every item of each current assessment answered (a hospital is
+            # assessed on all six types, so on the whole standard); evidence an estimate.
+            "compliance_checklist_answers": self.hospitals * CHECKLIST_ITEMS,
             "compliance_evidence": self.hospitals * COMPLIANCE_TYPES_PER_HOSPITAL,
             "claims": self.hospitals * CLAIMS_PER_HOSPITAL,
         }

@@ -15,7 +15,7 @@ from dashboard.kit import commands, filters
 from dashboard.kit.commands import Command
 from dashboard.kit.page import PageContext
 from dashboard.kit.panel import panel
-from dashboard.platform.formatting import lagos_date, naira
+from dashboard.platform.formatting import lagos_date, md_escape, naira
 
 WORDS = ("number", "payer", "patient", "amount", "day", "reason")
 SUBMIT = Command("submit", claim_commands.record_submission, words=WORDS,
@@ -81,7 +81,7 @@ def _record(ctx: PageContext, actionable: list[claims.ClaimRow]) -> None:
                           format_func=lambda i: f"{by_id[i].label} · {naira(by_id[i].amount_billed)}")  # fmt: skip
     row = by_id[picked]
     if row.status == "not_submitted":
-        st.caption(f"Service on {lagos_date(row.service_date)}; not submitted to {row.payer_name} yet.")
+        st.caption(f"Service on {lagos_date(row.service_date)}; not submitted to {md_escape(row.payer_name)} yet.")
         _submit(ctx, row)
     else:
         st.caption(f"Submitted on {lagos_date(row.submitted_at)}, open for {row.age_days:,} days; "

@@ -4,17 +4,16 @@ they paid is what the ledger booked.
 The cards sum the ageing chart's rows (money/claims.receivables), so the card, the bars and the list behind a bar
 agree; the chart's bars, the days-to-pay bars and the reasons' bars each select the claims behind them for the list
 beneath (kit/drill.py). The tie line reads money/claims.ledger_tie. Administrators record a claim's submission,
-payment or denial in the page's part claims_forms_page, each confirmed first.
+payment or denial in the page's part claims_forms_page, each confirmed first; the charts are claims_charts_page.
 """
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.domains.money import claims, claims_forms_page
-from dashboard.kit import charts, drill, filters, kpi, listing, say
-from dashboard.kit.charts import BLUE, ORANGE, SKY, VERMILLION, Series
+from dashboard.domains.money import claims_charts_page as plots
+from dashboard.kit import drill, filters, kpi, listing, say
 from dashboard.kit.page import PageContext
 from dashboard.kit.tables import Column, Table, hospital_column
 from dashboard.platform import figures
@@ -24,9 +23,6 @@ from dashboard.shell import data
 
 VIEW_WORDS = {"open": "Open, the oldest first", "not_submitted": "Not submitted", "paid": "Paid in the period",
               "denied": "Denied in the period", "all": "Every claim"}  # fmt: skip
-# The legend above the plot, from its left edge (the template's sits at the right).
-LEGEND_ABOVE = {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"}
-BUCKET_COLOURS = {"0_30": SKY, "31_60": BLUE, "61_90": ORANGE, "90_plus": VERMILLION}
 
 
 def _days(value: float | None) -> str:
@@ -116,73 +112,6 @@ def _tie(tie: claims.LedgerTie) -> None:
                      .frame(tie.largest, network_wide=False), hide_index=True, width="stretch")  # fmt: skip
 
 
-def _pick_ageing(point: dict) -> dict | None:
-    payer, bucket = (point.get("customdata") or [None, None])[:2]
-    if bucket not in claims.BUCKETS:
-        return None
-    return {"filters": {"view": "open", "payer": payer, "bucket": bucket},
-            "label": f"Open, {claims.BUCKET_WORDS[bucket]}: {payer}"}  # fmt: skip
-
-
-def _ageing_chart(owed: claims.Receivables) -> go.Figure:
-    payers = owed.payers
-    worst = max(payers, key=lambda p: (p.amounts["90_plus"], p.total))
-    title = (f"Owed by payer and age: {worst.payer} owes most over 90 days" if worst.amounts["90_plus"]
-             else "Owed by payer and age: nothing is over 90 days")  # fmt: skip
-    fig = charts.money_bars(
-        [p.payer for p in payers],
-        [Series(claims.BUCKET_WORDS[b], [p.amounts[b] for p in payers], BUCKET_COLOURS[b],
-                [[p.payer_name, b] for p in payers]) for b in claims.BUCKETS],
-        title=title, horizontal=True, height=max(260, 110 + 38 * len(payers)),
-    )  # fmt: skip
-    fig.update_layout(barmode="stack", legend={**LEGEND_ABOVE, "traceorder": "normal"}, margin={"t": 90})
-    return fig
-
-
-def _pick_payer(point: dict) -> dict | None:
-    payer = (point.get("customdata") or [None])[0]
-    return {"filters": {"view": "paid", "payer": payer}, "label": f"Paid in the period: {payer}"} if payer else None
-
-
-def _days_chart(performance: claims.Performance) -> go.Figure:
-    rows = [p for p in performance.payers if p.paid]
-    fig = go.Figure()
-    fig.add_bar(y=[p.payer for p in rows], x=[p.median_days for p in rows], orientation="h", name="Median",
-                marker_color=BLUE, customdata=[[p.payer_name] for p in rows],
-                hovertemplate="%{y}<br>Median: %{x:.0f} days<extra></extra>")  # fmt: skip
-    fig.add_scatter(y=[p.payer for p in rows], x=[p.p90_days for p in rows], mode="markers", name="90th percentile",
-                    marker={"color": ORANGE, "symbol": "diamond", "size": 11},
-                    customdata=[[p.payer_name] for p in rows],
-                    hovertemplate="%{y}<br>90th percentile: %{x:.0f} days<extra></extra>")  # fmt: skip
-    slowest = max(rows, key=lambda p: p.median_days or 0)
-    fig.update_layout(template=charts.TEMPLATE, title=f"Days to pay: {slowest.payer} is slowest",
-                      xaxis_title="Days from submission to payment",
-                      yaxis={"autorange": "reversed", "type": "category"},
-                      height=max(260, 110 + 38 * len(rows)),
-                      legend=LEGEND_ABOVE, margin={"t": 90})  # fmt: skip
-    return fig
-
-
-def _pick_reason(point: dict) -> dict | None:
-    reason = (point.get("customdata") or [None])[0]
-    if reason not in claims.REASON_WORDS:
-        return None
-    return {"filters": {"view": "denied", "reason": reason},
-            "label": f"Denied in the period: {claims.REASON_WORDS[reason]}"}  # fmt: skip
-
-
-def _reasons_chart(reasons: list[claims.ReasonCount]) -> go.Figure:
-    fig = go.Figure()
-    fig.add_bar(y=[r.words for r in reasons], x=[r.claims for r in reasons], orientation="h", marker_color=ORANGE,
-                customdata=[[r.reason] for r in reasons], name="Claims denied",
-                hovertemplate="%{y}<br>%{x:,} claims denied<extra></extra>")  # fmt: skip
-    fig.update_layout(template=charts.TEMPLATE, title=f"Why claims were denied: {reasons[0].words.lower()} leads",
-                      xaxis_title="Claims denied", yaxis={"autorange": "reversed", "type": "category"},
-                      height=max(260, 110 + 34 * len(reasons)), showlegend=False)  # fmt: skip
-    fig.update_xaxes(tickformat=",d", rangemode="tozero", dtick=1 if reasons[0].claims <= 5 else None)
-    return fig
-
-
 def _payers_table(performance: claims.Performance) -> None:
     rows = [*performance.payers, performance.overall] if performance.payers else []
     if not rows:
@@ -216,18 +145,18 @@ def render(ctx: PageContext) -> None:
     _cards(ctx, owed, performance)
     _tie(tie)
     if owed.payers:
-        drill.chart(_ageing_chart(owed), group=group, key=f"{ctx.key}_ageing", pick=_pick_ageing)
+        drill.chart(plots.ageing_chart(owed), group=group, key=f"{ctx.key}_ageing", pick=plots.pick_ageing)
     else:
         say.info("No claim is open in this scope: every submitted claim has been paid or denied.")
     left, right = st.columns(2)
     with left:
         if any(p.paid for p in performance.payers):
-            drill.chart(_days_chart(performance), group=group, key=f"{ctx.key}_days", pick=_pick_payer)
+            drill.chart(plots.days_chart(performance), group=group, key=f"{ctx.key}_days", pick=plots.pick_payer)
         else:
             say.info(f"No claim was paid in {period.label}. Pick a longer date range in the sidebar.")
     with right:
         if reasons:
-            drill.chart(_reasons_chart(reasons), group=group, key=f"{ctx.key}_reasons", pick=_pick_reason)
+            drill.chart(plots.reasons_chart(reasons), group=group, key=f"{ctx.key}_reasons", pick=plots.pick_reason)
         else:
             say.info(f"No claim was denied in {period.label}.")
     st.subheader("The claims behind the figures")
