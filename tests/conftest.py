@@ -109,6 +109,7 @@ SPLIT_SECONDS = {
     "test_text_is_shown_as_text.py": 6,
     "test_appointments_page.py": 5,
     "test_analytics_page.py": 4,
+    "test_states_pages.py": 13,
 }
 
 

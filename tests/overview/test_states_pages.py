@@ -15,6 +15,10 @@ from dashboard.shell.gate import TOKEN_KEY
 from tests.fixtures import two_hospitals
 from tests.fixtures.two_hospitals import BETA, page_app, sign_in
 
+# Server-independent (a page's Python over services the rest of the suite holds on both servers): CI runs it
+# on one of its two servers (marker `once`, tests/conftest.py), as it does the browser tests.
+pytestmark = pytest.mark.once
+
 network = two_hospitals.network
 app_env = two_hospitals.app_env
 
