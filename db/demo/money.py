@@ -172,21 +172,30 @@ def expected_daily_revenue_kobo(network: Network, hospital: HospitalNode, day: d
     index = (day - clock.as_of).days + HISTORY_DAYS
     if 0 <= index < HISTORY_DAYS:
         appointments = network.appointments_per_day[hospital.index]
-        usual = _usual(network, hospital.index)
-        outpatients = appointments[index] / usual[0] if usual[0] else 1.0
+        usual = _usual(network, hospital)
+        # Before a hospital joined the platform it booked nothing here, yet it still saw its outpatients: its usual.
+        if index >= usual[2]:
+            outpatients = appointments[index] / usual[0] if usual[0] else 1.0
         inpatients = network.occupancy_per_day[hospital.index][index] / usual[1] if usual[1] else 1.0
     activity = STEADY_SHARE * steady + OUTPATIENT_SHARE * outpatients + INPATIENT_SHARE * inpatients
     return DAILY_REVENUE_NAIRA_AT_SIZE_1 * 100 * hospital.size * growth * activity
 
 
-def _usual(network: Network, hospital_index: int) -> tuple[float, float]:
-    """(appointments kept per day, percent of beds occupied) on the hospital's average day of the year."""
-    cache = network.usual_activity
-    if hospital_index not in cache:
-        appointments = network.appointments_per_day[hospital_index][:HISTORY_DAYS]
-        occupancy = network.occupancy_per_day[hospital_index][:HISTORY_DAYS]
-        cache[hospital_index] = (sum(appointments) / HISTORY_DAYS, sum(occupancy) / HISTORY_DAYS)
-    return cache[hospital_index]
+def _usual(network: Network, hospital: HospitalNode) -> tuple[float, float, int]:
+    """(appointments kept per day since it joined the platform, percent of beds occupied on the average day of the
+    year, the history day it joined).
+
+    Appointments are averaged over the days since the hospital joined, not the whole year: a hospital that joined
+    weeks ago (one awaiting verification) would otherwise count every day as many times its "usual" and book a
+    running month at several times the month before (seen at Abuja: November 3.7 times October).
+    """
+    cache, index = network.usual_activity, hospital.index
+    if index not in cache:
+        joined = min(max(network.clock.day_index(hospital.joined_at), 0), HISTORY_DAYS - 1)
+        appointments = network.appointments_per_day[index][joined:HISTORY_DAYS]
+        occupancy = network.occupancy_per_day[index][:HISTORY_DAYS]
+        cache[index] = (sum(appointments) / len(appointments), sum(occupancy) / HISTORY_DAYS, joined)
+    return cache[index]
 
 
 def finance_months(clock: DemoClock) -> list[tuple[date, date]]:

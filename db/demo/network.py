@@ -137,7 +137,7 @@ class Network:
     appointments_per_day: list[list[int]] = field(default_factory=list)
     emergencies_per_day: list[list[int]] = field(default_factory=list)
     occupancy_per_day: list[list[float]] = field(default_factory=list)  # percent of usable beds held
-    usual_activity: dict[int, tuple[float, float]] = field(default_factory=dict)  # db.demo.money._usual
+    usual_activity: dict[int, tuple[float, float, int]] = field(default_factory=dict)  # db.demo.money._usual
     # Booked (pending or confirmed) appointments per physician profile in the days the story's leave covers,
     # counted while appointments are written (db/demo/physician_hours.py sends the busiest one on leave).
     bookings_next_days: dict[str, int] = field(default_factory=dict)
