@@ -200,6 +200,8 @@ def test_a_compliance_officer_records_an_assessment_and_sees_it_in_the_history(s
     with Session(server.engine) as session:
         assert session.scalars(select(HCT).where(HCT.compliance_type == "NHIA accreditation")).all() == []
     _type_due_date(page, violations, datetime.now(LAGOS).date() + timedelta(days=30))
+    # An open corrective action needs its due date too (issue 24: every open finding has an owner and a due date).
+    _type_due_date(page, actions, datetime.now(LAGOS).date() + timedelta(days=45))
     form.get_by_text("a row left empty is ignored").click()
     page.wait_for_timeout(300)
     form.get_by_role("button", name="Save assessment").click()
