@@ -50,6 +50,7 @@ class Hospital(Base):
         CheckConstraint(in_list("facility_type", FACILITY_TYPES), name="facility_type"),
         # Migration 0021: an LGA is named with the state it lies in (MATCH SIMPLE: no LGA, nothing checked).
         ForeignKeyConstraint(["state", "lga"], ["nigerian_lgas.state", "nigerian_lgas.name"]),
+        Index(None, "state", "lga"),
     )
 
     id: Mapped[str] = id_column()

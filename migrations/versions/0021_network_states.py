@@ -15,9 +15,10 @@ by state with any trust, nor a hospital placed in its LGA. This adds:
   (state, lga) -> nigerian_lgas (state, name) holds the pair valid: an LGA is named only with the state it
   lies in. It is MATCH SIMPLE, as PostgreSQL's default: while lga is NULL nothing is checked, so rows of other
   clients with a free-text state ("Lagos State") stay valid; the dashboard itself writes the package's names.
+  Index ix_hospitals_state_lga on the key's columns (every foreign key is indexed; the by-state views group on it).
 
 Not hospital-scoped (public facts, the same for everyone): no row-level security; the app role reads it only
-(db/roles.py). The downgrade drops the foreign key, the column and the table.
+(db/roles.py). The downgrade drops the index, the foreign key, the column and the table.
 
 Revision ID: 0021
 Revises: 0020
@@ -54,9 +55,12 @@ def upgrade() -> None:
     op.create_foreign_key(
         op.f("fk_hospitals_state_nigerian_lgas"), "hospitals", "nigerian_lgas", ["state", "lga"], ["state", "name"]
     )
+    # The key's columns indexed, as every foreign key is (tests/db/test_schema.py); the by-state views group on it.
+    op.create_index(op.f("ix_hospitals_state_lga"), "hospitals", ["state", "lga"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_hospitals_state_lga"), table_name="hospitals")
     op.drop_constraint(op.f("fk_hospitals_state_nigerian_lgas"), "hospitals", type_="foreignkey")
     op.drop_column("hospitals", "lga")
     op.drop_table("nigerian_lgas")

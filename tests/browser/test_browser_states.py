@@ -2,8 +2,8 @@
 
 One `healthdash run` for the module (as the least-privilege app role) on the two-hospital network of
 tests/fixtures/two_hospitals.py (Alpha in Oyo, Beta in Kano, both verified), with a third hospital in Osun that
-waits to be verified and each hospital's beds and LGA. A network administrator signs in once: the Overview shows
-"By state" with the map; a click on Kano (found on the map by its coordinates) picks Kano and lists Beta only;
+waits to be verified and each hospital's beds and LGA. A network administrator signs in once and turns on the
+Overview's "Group by state": "By state" shows the map; a click on Kano (found on the map by its coordinates) picks Kano and lists Beta only;
 on Hospitals the LGA picker offers the state's LGAs and the change is saved and audited.
 Every request the browser makes is logged: nothing goes anywhere but the app's own address (no tiles, no fonts).
 """
@@ -71,6 +71,8 @@ def test_the_map_of_states_filters_to_the_state_clicked_and_fetches_nothing_outs
         try:
             sign_in(page, base, network.emails["admin"])
             main = page.locator('[data-testid="stMain"]')
+            # "Group by state" is off until asked for: turn it on, as a user would.
+            main.get_by_text("Group by state").click()
             main.get_by_role("heading", name="By state").wait_for()
             chart = main.locator('[data-testid="stPlotlyChart"]').filter(has=page.locator(".js-plotly-plot")).last
             chart.scroll_into_view_if_needed()

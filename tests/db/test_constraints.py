@@ -21,6 +21,7 @@ CHECK_VIOLATIONS = {
     "ck_hospitals_longitude": ("hospitals", {"longitude": -181}),
     "ck_hospitals_verification_status": ("hospitals", {"verification_status": "maybe"}),
     "ck_hospitals_diversion_has_reason": ("hospitals", {"accepting_patients": False, "diversion_reason": None}),
+    "ck_hospitals_facility_type": ("hospitals", {"facility_type": "hospice"}),  # migration 0026 (peers)
     "ck_ambulance_requests_status": ("ambulance_requests", {"status": "lost"}),
     "ck_ambulance_requests_eta_non_negative": ("ambulance_requests", {"ambulance_eta": -5}),
     "ck_documents_verification_status": ("documents", {"verification_status": "approved?"}),
@@ -163,12 +164,16 @@ def test_unique_and_primary_keys_reject_duplicates(db_session, table):
 
 
 def _foreign_keys(session, table):
+    """(name, its columns): a two-column key such as a hospital's (state, lga) -> nigerian_lgas (migration 0021)
+    checks only when every column is set, so an orphan sets them all."""
     return session.execute(
         text(
             """
-            select c.conname, a.attname from pg_constraint c
-            join pg_attribute a on a.attrelid = c.conrelid and a.attnum = c.conkey[1]
+            select c.conname, array_agg(a.attname order by k.n) from pg_constraint c
+            cross join unnest(c.conkey) with ordinality as k(attnum, n)
+            join pg_attribute a on a.attrelid = c.conrelid and a.attnum = k.attnum
             where c.contype = 'f' and c.conrelid = CAST(:t AS regclass)
+            group by c.conname
             """
         ),
         {"t": table},
@@ -178,8 +183,8 @@ def _foreign_keys(session, table):
 @pytest.mark.parametrize("table", SPEC_TABLES)
 def test_foreign_keys_reject_orphans(db_session, table):
     base = baseline(db_session, table)
-    for name, column in _foreign_keys(db_session, table):
-        assert _sqlstate(db_session, table, {**base, column: "no-such-row"}) == "23503", name
+    for name, columns in _foreign_keys(db_session, table):
+        assert _sqlstate(db_session, table, {**base, **dict.fromkeys(columns, "no-such-row")}) == "23503", name
 
 
 def test_there_are_unique_and_foreign_keys_to_test(db_session):
@@ -187,5 +192,7 @@ def test_there_are_unique_and_foreign_keys_to_test(db_session):
     fks = sum(len(_foreign_keys(db_session, t)) for t in SPEC_TABLES)
     spec_uniques = sum("@unique" in f.attributes for m in parse_models().values() for f in m.fields)
     assert spec_uniques == 6
-    assert uniques == 26 + spec_uniques  # a primary key per table plus the document's @unique fields
+    # A primary key per table, the document's @unique fields, and one addition: hospital_compliance_tracking's
+    # (id, hospital_id), the target of the checklist answers' and evidence's two-column keys (migration 0024).
+    assert uniques == 26 + spec_uniques + 1
     assert fks >= 35

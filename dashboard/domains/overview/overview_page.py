@@ -77,7 +77,7 @@ def render(ctx: PageContext) -> None:
         _reporting(ctx, limits)
     elif figures.free_beds.value is None:
         st.info("This hospital has recorded no resources yet. Add its beds on the Resources & beds page.")
-    overview_states_page.group_by_state(ctx, metric="state_bed_occupancy", default=ctx.network_wide)
+    overview_states_page.group_by_state(ctx, metric="state_bed_occupancy")
 
 
 def _status(ctx: PageContext, key: str, value: float | None, level: Level) -> kpi.Status:

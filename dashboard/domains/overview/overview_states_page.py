@@ -121,11 +121,15 @@ def _show_all(key: str, group: str) -> None:
     st.session_state.pop(f"{key}_last_click", None)
 
 
-def group_by_state(ctx: PageContext, *, metric: str, default: bool = False) -> None:
-    """The pages' group-by control: "Group by state" shows the part (with the page's own figure first)."""
+def group_by_state(ctx: PageContext, *, metric: str) -> None:
+    """The pages' group-by control: "Group by state" shows the part (with the page's own figure first).
+
+    Off until asked for (the map is the page's heaviest part, and a page is read first for its own figures), and on
+    when the link names a state (`?state=Kano`), so a shared link opens on what was shared.
+    """
     if st.toggle(
         "Group by state",
-        value=default,
+        value=bool(st.query_params.get(STATE_PARAM)),
         key=f"{ctx.key}_by_state",
         help=f"{SHORT_WORDS[metric]} and the other figures you read, state by state, on a map of Nigeria.",
     ):
