@@ -328,7 +328,7 @@ def _only(page, locator):
     wait_until_idle(page)
     for _ in range(300):
         if locator.count() == 1:
-            return locator
+            return locator.last  # `.last`, not the bare locator: a second copy can still appear after this check
         page.wait_for_timeout(100)
     # Seen intermittently after an admission: two live copies of the panel for 30 s and more (issue noted in
     # the closing note of 7 Dec 2026). The later copy is the one the run drew last.
