@@ -110,6 +110,8 @@ SPLIT_SECONDS = {
     "test_appointments_page.py": 5,
     "test_analytics_page.py": 4,
     "test_states_pages.py": 13,
+    "test_faults.py": 12,
+    "test_embedded.py": 10,
 }
 
 

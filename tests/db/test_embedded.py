@@ -15,6 +15,10 @@ import pytest
 
 from tests.fixtures.servers import postmaster_pid
 
+# It starts embedded servers of its own whatever DATABASE_URL says: CI runs it on one of its two runs (marker
+# `once`, tests/conftest.py), not twice.
+pytestmark = pytest.mark.once
+
 # A process started in the background by a shell script (CI runs its two test runs that way) inherits
 # SIGINT ignored, and Python then never turns it into KeyboardInterrupt; the holder stands for a
 # process at a terminal, whose Ctrl-C does, so it puts the default back.

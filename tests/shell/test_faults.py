@@ -39,6 +39,10 @@ from db.passwords import hash_password
 from tests.fixtures.throwaway import create_database
 from tests.fixtures.two_hospitals import APP_FILE, shown, switch_to
 
+# Its PostgreSQL is an embedded server of its own whatever DATABASE_URL says: CI runs it on one of its two runs
+# (marker `once`, tests/conftest.py), not twice.
+pytestmark = pytest.mark.once
+
 NAMES = roles.RoleNames(owner="hd_fault_owner", app="hd_fault_app")
 PASSWORD = "fault-tolerant-42"
 START = {"total": 10, "available": 6, "in_use": 3, "maintenance": 1}
