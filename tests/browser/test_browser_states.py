@@ -3,8 +3,8 @@
 One `healthdash run` for the module (as the least-privilege app role) on the two-hospital network of
 tests/fixtures/two_hospitals.py (Alpha in Oyo, Beta in Kano, both verified), with a third hospital in Osun that
 waits to be verified and each hospital's beds and LGA. A network administrator signs in once and turns on the
-Overview's "Group by state": "By state" shows the map; a click on Kano (found on the map by its coordinates) picks Kano and lists Beta only;
-on Hospitals the LGA picker offers the state's LGAs and the change is saved and audited.
+Overview's "Group by state": "By state" shows the map; a click on Kano (found on the map by its coordinates) picks
+Kano and lists Beta only; on Hospitals the LGA picker offers the state's LGAs and the change is saved and audited.
 Every request the browser makes is logged: nothing goes anywhere but the app's own address (no tiles, no fonts).
 """
 
