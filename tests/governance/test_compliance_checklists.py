@@ -9,7 +9,6 @@ Hospitals Alpha and Beta, each with a current Fire safety assessment and an earl
 from __future__ import annotations
 
 import random
-import secrets
 from datetime import UTC, datetime
 
 import pytest
@@ -21,13 +20,10 @@ from dashboard.domains.governance import compliance_checklists as checklists
 from dashboard.domains.governance import compliance_scores, hospitals
 from dashboard.domains.governance.compliance import KNOWN_TYPES
 from dashboard.platform import figures
-from dashboard.platform.actors import Actor, ClientInfo
 from dashboard.platform.errors import InvalidInput, NotFound, NotPermitted
-from db import migrate, roles
 from db.base import UserRole
 from db.demo import checklists as demo_checklists
 from db.demo.licences import tiny_pdf
-from db.engine import make_engine, make_owner_engine
 from db.models import (
     AuditLog,
     ComplianceChecklistAnswer,
@@ -38,7 +34,7 @@ from db.models import (
 )
 from db.models.checklists import MAX_EVIDENCE_BYTES
 from db.row_scope import apply_scope
-from tests.fixtures.throwaway import create_database, drop_database
+from tests.fixtures.secured import SecuredDatabase, call, owner_all, who
 
 FIRE = "Fire safety"
 PNG = demo_checklists.tiny_png()
@@ -47,14 +43,8 @@ PDF = tiny_pdf("Fire Service certificate", "Alpha Hospital")
 
 @pytest.fixture(scope="module")
 def world(admin_url):
-    url = create_database(admin_url, prefix="healthdash_checklists")
-    suffix = secrets.token_hex(3)
-    names = roles.RoleNames(owner=f"hd_owner_{suffix}", app=f"hd_app_{suffix}")
-    superuser = make_engine(url)
-    roles.apply_as_superuser(superuser, names)
-    owner = make_owner_engine(roles.as_role(url, names.owner))
-    migrate.upgrade(owner)
-    assert roles.refresh_grants(owner, names)
+    db = SecuredDatabase.create(admin_url, prefix="healthdash_checklists")
+    owner = db.owner
     ids = {}
     with Session(owner) as session, session.begin():
         for label in ("alpha", "beta"):
@@ -71,31 +61,8 @@ def world(admin_url):
                 session.add(row)
                 session.flush()
                 ids[f"{label}_{key}"] = row.id
-    app = make_engine(roles.as_role(url, names.app))
-    yield {"app": app, "owner": owner, **ids}
-    for engine in (app, owner, superuser):
-        engine.dispose()
-    drop_database(admin_url, url.database)
-    with make_engine(admin_url).connect() as conn:
-        conn.execute(text(f"DROP ROLE IF EXISTS {names.app}"))
-        conn.execute(text(f"DROP ROLE IF EXISTS {names.owner}"))
-        conn.commit()
-
-
-def who(role: UserRole, hospital_id: str | None) -> Actor:
-    user_id = f"{role.value.lower()}-{secrets.token_hex(3)}"
-    return Actor(user_id, role, hospital_id, ClientInfo(session_id=f"session-{user_id}"))
-
-
-def call(world, service, actor: Actor, *args, **kwargs):
-    with Session(world["app"]) as session, session.begin():
-        apply_scope(session, actor.hospital_id, actor.user_id)
-        return service(session, actor, *args, **kwargs)
-
-
-def owner_all(world, stmt) -> list:
-    with Session(world["owner"]) as session:
-        return list(session.execute(stmt))
+    yield {"app": db.app, "owner": owner, **ids}
+    db.drop()
 
 
 def items(world) -> dict[str, str]:

@@ -8,7 +8,6 @@ verification, its operating licence expired).
 
 from __future__ import annotations
 
-import secrets
 from datetime import date, timedelta
 
 import pytest
@@ -16,16 +15,14 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from dashboard.domains.governance import licence_commands, licences, verification
-from dashboard.platform.actors import Actor, ClientInfo
 from dashboard.platform.errors import InvalidInput, NotFound, NotPermitted, OutOfScope
-from db import migrate, roles, settings
+from db import settings
 from db.base import UserRole
 from db.demo.licences import tiny_pdf
-from db.engine import make_engine, make_owner_engine
 from db.models import AuditLog, FacilityLicence, FacilityLicenceDocument, FacilityLicenceRenewal, Hospital
 from db.models.licences import MAX_DOCUMENT_BYTES
 from db.row_scope import apply_scope
-from tests.fixtures.throwaway import create_database, drop_database
+from tests.fixtures.secured import SecuredDatabase, call, owner_all, who
 
 TODAY = date(2026, 12, 7)
 # Days left -> the band it must fall in, at the default notice days (90, 60, 30).
@@ -37,14 +34,8 @@ PDF = tiny_pdf("Operating licence HEF/LAG/2026/0001", "Alpha Hospital")
 
 @pytest.fixture(scope="module")
 def world(admin_url):
-    url = create_database(admin_url, prefix="healthdash_licences")
-    suffix = secrets.token_hex(3)
-    names = roles.RoleNames(owner=f"hd_owner_{suffix}", app=f"hd_app_{suffix}")
-    superuser = make_engine(url)
-    roles.apply_as_superuser(superuser, names)
-    owner = make_owner_engine(roles.as_role(url, names.owner))
-    migrate.upgrade(owner)
-    assert roles.refresh_grants(owner, names)
+    db = SecuredDatabase.create(admin_url, prefix="healthdash_licences")
+    owner = db.owner
     ids = {}
     with Session(owner) as session, session.begin():
         for label, status in (("alpha", "verified"), ("beta", "verified"), ("pending", "pending")):
@@ -61,32 +52,8 @@ def world(admin_url):
         session.add(FacilityLicence(hospital_id=ids["pending"], kind="operating_licence",
                                     issuer="Oyo State Ministry of Health", registry_number="OYO/SMOH/2025/0042",
                                     issued_on=date(2024, 1, 10), expires_on=date(2025, 1, 10)))  # fmt: skip
-    app = make_engine(roles.as_role(url, names.app))
-    yield {"app": app, "owner": owner, **ids}
-    for engine in (app, owner, superuser):
-        engine.dispose()
-    drop_database(admin_url, url.database)
-    with make_engine(admin_url).connect() as conn:
-        conn.execute(text(f"DROP ROLE IF EXISTS {names.app}"))
-        conn.execute(text(f"DROP ROLE IF EXISTS {names.owner}"))
-        conn.commit()
-
-
-def who(role: UserRole, hospital_id: str | None) -> Actor:
-    user_id = f"{role.value.lower()}-{secrets.token_hex(3)}"
-    return Actor(user_id, role, hospital_id, ClientInfo(session_id=f"session-{user_id}"))
-
-
-def call(world, service, actor: Actor, *args, **kwargs):
-    """One unit of work as the app role under the actor's scope, as dashboard.shell.data.call runs it."""
-    with Session(world["app"]) as session, session.begin():
-        apply_scope(session, actor.hospital_id, actor.user_id)
-        return service(session, actor, *args, **kwargs)
-
-
-def owner_all(world, stmt) -> list:
-    with Session(world["owner"]) as session:
-        return list(session.execute(stmt))
+    yield {"app": db.app, "owner": owner, **ids}
+    db.drop()
 
 
 def licence_id(world, hospital: str, number: str) -> str:

@@ -13,7 +13,6 @@ Beta has its own budget and ledger, which Alpha's scope never sees.
 from __future__ import annotations
 
 import io
-import secrets
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
@@ -26,17 +25,14 @@ from sqlalchemy.orm import Session
 from dashboard.domains.money import budget_commands, budgets, financial_report
 from dashboard.domains.money.budget_lines import even_twelfths
 from dashboard.domains.money.financials_budget_page import CATEGORIES
-from dashboard.platform.actors import Actor, ClientInfo
 from dashboard.platform.errors import InvalidInput, NotPermitted, OutOfScope
 from dashboard.platform.formatting import LAGOS
-from db import migrate, roles
 from db.base import UserRole
 from db.demo.money import EXPENSE_SHARES, REVENUE_SHARES
-from db.engine import make_engine, make_owner_engine
 from db.models import AuditLog, Hospital, HospitalFinancialData
 from db.models.budgets import BUDGET_CATEGORIES, HospitalBudget
 from db.row_scope import apply_scope
-from tests.fixtures.throwaway import create_database, drop_database
+from tests.fixtures.secured import SecuredDatabase, call, owner_all, who
 
 TODAY = date(2026, 12, 7)
 MADE = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
@@ -55,14 +51,8 @@ def _month(m: int) -> str:
 
 @pytest.fixture(scope="module")
 def world(admin_url):
-    url = create_database(admin_url, prefix="healthdash_budgets")
-    suffix = secrets.token_hex(3)
-    names = roles.RoleNames(owner=f"hd_owner_{suffix}", app=f"hd_app_{suffix}")
-    superuser = make_engine(url)
-    roles.apply_as_superuser(superuser, names)
-    owner = make_owner_engine(roles.as_role(url, names.owner))
-    migrate.upgrade(owner)
-    assert roles.refresh_grants(owner, names)
+    db = SecuredDatabase.create(admin_url, prefix="healthdash_budgets")
+    owner = db.owner
     ids = {}
     with Session(owner) as session, session.begin():
         for label in ("alpha", "beta"):
@@ -92,32 +82,8 @@ def world(admin_url):
                                            category=category, amount=amount, entered_as=entered))  # fmt: skip
             session.add(HospitalBudget(hospital_id=ids["beta"], fiscal_month=_month(m), transaction_type="expense",
                                        category="salaries", amount=450 * K))  # fmt: skip
-    app = make_engine(roles.as_role(url, names.app))
-    yield {"app": app, "owner": owner, **ids}
-    for engine in (app, owner, superuser):
-        engine.dispose()
-    drop_database(admin_url, url.database)
-    with make_engine(admin_url).connect() as conn:
-        conn.execute(text(f"DROP ROLE IF EXISTS {names.app}"))
-        conn.execute(text(f"DROP ROLE IF EXISTS {names.owner}"))
-        conn.commit()
-
-
-def who(role: UserRole, hospital_id: str | None) -> Actor:
-    user_id = f"{role.value.lower()}-{secrets.token_hex(3)}"
-    return Actor(user_id, role, hospital_id, ClientInfo(session_id=f"session-{user_id}"))
-
-
-def call(world, service, actor: Actor, *args, **kwargs):
-    """One unit of work as the app role under the actor's scope, as dashboard.shell.data.call runs it."""
-    with Session(world["app"]) as session, session.begin():
-        apply_scope(session, actor.hospital_id, actor.user_id)
-        return service(session, actor, *args, **kwargs)
-
-
-def owner_all(world, stmt) -> list:
-    with Session(world["owner"]) as session:
-        return list(session.execute(stmt))
+    yield {"app": db.app, "owner": owner, **ids}
+    db.drop()
 
 
 def workbook(*rows: tuple, headers: tuple = budget_commands.HEADERS) -> bytes:

@@ -9,7 +9,6 @@ claim and a paid NHIA one whose ledger says otherwise.
 
 from __future__ import annotations
 
-import secrets
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -19,15 +18,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dashboard.domains.money import claim_commands, claims
-from dashboard.platform.actors import Actor, ClientInfo
 from dashboard.platform.dates import LAGOS
 from dashboard.platform.errors import InvalidInput, NotFound, NotPermitted
-from db import migrate, roles
 from db.base import UserRole
-from db.engine import make_engine, make_owner_engine
 from db.models import AuditLog, Claim, Hospital, HospitalFinancialData, Profile, User
 from db.row_scope import apply_scope
-from tests.fixtures.throwaway import create_database, drop_database
+from tests.fixtures.secured import SecuredDatabase, call, who
 
 TODAY = datetime.now(LAGOS).date()
 AGES = {0: "0_30", 30: "0_30", 31: "31_60", 60: "31_60", 61: "61_90", 90: "61_90", 91: "90_plus", 200: "90_plus"}
@@ -43,14 +39,8 @@ def _lagos(day: date, hour: int = 12, minute: int = 0) -> datetime:
 
 @pytest.fixture(scope="module")
 def world(admin_url):
-    url = create_database(admin_url, prefix="healthdash_claims")
-    suffix = secrets.token_hex(3)
-    names = roles.RoleNames(owner=f"hd_owner_{suffix}", app=f"hd_app_{suffix}")
-    superuser = make_engine(url)
-    roles.apply_as_superuser(superuser, names)
-    owner = make_owner_engine(roles.as_role(url, names.owner))
-    migrate.upgrade(owner)
-    assert roles.refresh_grants(owner, names)
+    db = SecuredDatabase.create(admin_url, prefix="healthdash_claims")
+    owner = db.owner
     ids = {}
     with Session(owner) as session, session.begin():
         for label in ("alpha", "beta"):
@@ -105,27 +95,8 @@ def world(admin_url):
                                            ("beta", "consultations", 999_999)):  # fmt: skip
             session.add(HospitalFinancialData(hospital_id=ids[hospital], transaction_type="revenue", category=category,
                                               amount=Decimal(amount), fiscal_month=MONTH))  # fmt: skip
-    app = make_engine(roles.as_role(url, names.app))
-    yield {"app": app, "owner": owner, **ids}
-    for engine in (app, owner, superuser):
-        engine.dispose()
-    drop_database(admin_url, url.database)
-    with make_engine(admin_url).connect() as conn:
-        conn.execute(text(f"DROP ROLE IF EXISTS {names.app}"))
-        conn.execute(text(f"DROP ROLE IF EXISTS {names.owner}"))
-        conn.commit()
-
-
-def who(role: UserRole, hospital_id: str | None) -> Actor:
-    user_id = f"{role.value.lower()}-{secrets.token_hex(3)}"
-    return Actor(user_id, role, hospital_id, ClientInfo(session_id=f"session-{user_id}"))
-
-
-def call(world, service, actor: Actor, *args, **kwargs):
-    """One unit of work as the app role under the actor's scope, as dashboard.shell.data.call runs it."""
-    with Session(world["app"]) as session, session.begin():
-        apply_scope(session, actor.hospital_id, actor.user_id)
-        return service(session, actor, *args, **kwargs)
+    yield {"app": db.app, "owner": owner, **ids}
+    db.drop()
 
 
 def claim_id(world, number: str) -> str:
