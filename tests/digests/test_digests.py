@@ -11,14 +11,13 @@ from __future__ import annotations
 import email
 import email.policy
 import io
-import secrets
 from datetime import datetime, time, timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
 from openpyxl import load_workbook
 from pypdf import PdfReader
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from dashboard import cli, digests_command
@@ -27,13 +26,12 @@ from dashboard.platform.actors import Actor, ClientInfo
 from dashboard.platform.dates import LAGOS
 from dashboard.platform.errors import InvalidInput, NotPermitted, OutOfScope
 from db import engine as db_engine
-from db import migrate, roles
+from db import roles
 from db.base import UserRole
-from db.engine import make_engine, make_owner_engine
 from db.models import AuditLog, DigestOutbox, DigestSubscription, Profile
 from db.row_scope import apply_scope
+from tests.fixtures.secured import SecuredDatabase
 from tests.fixtures.servers import free_port
-from tests.fixtures.throwaway import create_database, drop_database
 from tests.fixtures.two_hospitals import ALPHA, BETA, _build_network
 
 
@@ -53,30 +51,16 @@ class Inbox:
 
 @pytest.fixture(scope="module")
 def world(admin_url):
-    url = create_database(admin_url, prefix="healthdash_digests")
-    suffix = secrets.token_hex(3)
-    names = roles.RoleNames(owner=f"hd_owner_{suffix}", app=f"hd_app_{suffix}")
-    superuser = make_engine(url)
-    roles.apply_as_superuser(superuser, names)
-    owner = make_owner_engine(roles.as_role(url, names.owner))
-    migrate.upgrade(owner)
-    assert roles.refresh_grants(owner, names)
+    db = SecuredDatabase.create(admin_url, prefix="healthdash_digests")
+    owner, app, app_url = db.owner, db.app, roles.as_role(db.url, db.names.app)
     network = _build_network(owner)
-    app_url = roles.as_role(url, names.app)
-    app = make_engine(app_url)
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     smtp = delivery.Smtp("127.0.0.1", controller.port, False, "", "", "digests@healthdash.test")
     yield {"app": app, "owner": owner, "network": network, "inbox": inbox, "smtp": smtp, "app_url": app_url}
     controller.stop()
-    for engine in (app, owner, superuser):
-        engine.dispose()
-    drop_database(admin_url, url.database)
-    with make_engine(admin_url).connect() as conn:
-        conn.execute(text(f"DROP ROLE IF EXISTS {names.app}"))
-        conn.execute(text(f"DROP ROLE IF EXISTS {names.owner}"))
-        conn.commit()
+    db.drop()
 
 
 def actor(world, label: str) -> Actor:

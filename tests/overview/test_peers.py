@@ -18,7 +18,6 @@ import secrets
 from datetime import date
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from dashboard.domains.appointments import appointment_figures
@@ -26,13 +25,10 @@ from dashboard.domains.floor import admission_queries, bed_figures
 from dashboard.domains.governance import compliance_scores
 from dashboard.domains.money import hospital_ledger
 from dashboard.domains.overview import peers
-from dashboard.platform.actors import Actor, ClientInfo
 from dashboard.platform.errors import NotPermitted
-from db import migrate, roles
 from db.base import UserRole
-from db.engine import make_engine, make_owner_engine
 from db.row_scope import current_scope
-from tests.fixtures.throwaway import create_database, drop_database
+from tests.fixtures.secured import SecuredDatabase, call, who
 from tests.fixtures.valid_rows import create, insert
 
 START, END = date(2026, 11, 1), date(2026, 11, 30)
@@ -87,39 +83,11 @@ def _fill(session: Session) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def world(admin_url):
-    url = create_database(admin_url, prefix="healthdash_peers")
-    suffix = secrets.token_hex(3)
-    names = roles.RoleNames(owner=f"hd_owner_{suffix}", app=f"hd_app_{suffix}")
-    superuser = make_engine(url)
-    roles.apply_as_superuser(superuser, names)
-    owner = make_owner_engine(roles.as_role(url, names.owner))
-    migrate.upgrade(owner)
-    assert roles.refresh_grants(owner, names)
-    with Session(owner) as session, session.begin():
+    db = SecuredDatabase.create(admin_url, prefix="healthdash_peers")
+    with Session(db.owner) as session, session.begin():
         ids = _fill(session)
-    app = make_engine(roles.as_role(url, names.app))
-    yield {"app": app, "ids": ids}
-    for engine in (app, owner, superuser):
-        engine.dispose()
-    drop_database(admin_url, url.database)
-    with make_engine(admin_url).connect() as conn:
-        conn.execute(text(f"DROP ROLE IF EXISTS {names.app}"))
-        conn.execute(text(f"DROP ROLE IF EXISTS {names.owner}"))
-        conn.commit()
-
-
-def who(role: UserRole, hospital_id: str | None) -> Actor:
-    user_id = f"{role.value.lower()}-{secrets.token_hex(3)}"
-    return Actor(user_id, role, hospital_id, ClientInfo(session_id=f"session-{user_id}"))
-
-
-def call(world, service, actor: Actor, **kwargs):
-    """One unit of work as the app role under the actor's scope, as dashboard.shell.data.call runs it."""
-    with Session(world["app"]) as session, session.begin():
-        from db.row_scope import apply_scope
-
-        apply_scope(session, actor.hospital_id, actor.user_id)
-        return service(session, actor, **kwargs)
+    yield {"app": db.app, "owner": db.owner, "ids": ids}
+    db.drop()
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import streamlit as st
 from dashboard.domains.overview import peers
 from dashboard.kit import charts, say
 from dashboard.kit.page import PageContext
-from dashboard.platform.formatting import naira, naira_short, plot_escape
+from dashboard.platform.formatting import naira, naira_short
 
 COLOURS = {peers.BEHIND: charts.ORANGE, peers.IN_LINE: charts.GREY, peers.AHEAD: charts.BLUE,
            peers.NO_FIGURE: charts.GREY}  # fmt: skip
@@ -72,12 +72,12 @@ def dot_plot(ctx: PageContext, rows: list[peers.HospitalPeers], key: str, *, own
         say.info(f"No hospital here has a {label.lower()} to compare over {ctx.period.label}. "
                  "Pick a longer range in the sidebar.")  # fmt: skip
         return
-    names = [plot_escape(h.hospital_name) for h in shown]
+    names = [h.hospital_name for h in shown]  # charts.show escapes every text of the figure
     fig = go.Figure()
     fig.add_scatter(
         x=[h.comparison(key).median for h in shown], y=names, mode="markers", name="Peer median",
         marker={"symbol": "line-ns-open", "size": 22, "color": charts.TEXT, "line": {"width": 3, "color": charts.TEXT}},
-        customdata=[[plot_escape(h.group_label), value_text(key, h.comparison(key).median)] for h in shown],
+        customdata=[[h.group_label, value_text(key, h.comparison(key).median)] for h in shown],
         hovertemplate="%{y}<br>Median of %{customdata[0]}: %{customdata[1]}<extra></extra>",
     )  # fmt: skip
     for standing in (peers.BEHIND, peers.IN_LINE, peers.AHEAD):
@@ -85,7 +85,7 @@ def dot_plot(ctx: PageContext, rows: list[peers.HospitalPeers], key: str, *, own
         if not group:
             continue
         fig.add_scatter(
-            x=[h.comparison(key).value for h in group], y=[plot_escape(h.hospital_name) for h in group],
+            x=[h.comparison(key).value for h in group], y=[h.hospital_name for h in group],
             mode="markers", name=peers.STANDING_WORDS[standing],
             marker={"size": 12, "color": COLOURS[standing], "symbol": {peers.BEHIND: "triangle-down",
                     peers.AHEAD: "triangle-up"}.get(standing, "circle")},
