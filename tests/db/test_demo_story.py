@@ -446,6 +446,18 @@ def test_revenue_follows_the_hospitals_work(engine):
     assert len(months) >= 4 * 11
     for hospital_id, month, booked, daily in months:
         assert abs(float(booked) - float(daily)) <= 0.08 * float(booked), (hospital_id, month)
+    # A month books at about the pace of the one before, a hospital that joined the platform weeks ago included
+    # (its work was once measured against the whole year's average, most of it before it joined: 3.7 times).
+    paces = _all(
+        engine,
+        """
+        SELECT hospital_id, fiscal_month, sum(amount) / max((metadata->>'days_covered')::int) AS per_day
+          FROM hospital_financial_data WHERE transaction_type = 'revenue' GROUP BY 1, 2 ORDER BY 1, 2
+        """,
+    )
+    for (hospital_id, month, pace), (same, _next_month, next_pace) in zip(paces, paces[1:], strict=False):
+        if same == hospital_id:
+            assert 0.6 <= float(next_pace) / float(pace) <= 1.6, (hospital_id, month)
 
 
 # --- budgets ---------------------------------------------------------------------------------------------
