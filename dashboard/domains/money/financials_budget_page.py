@@ -87,8 +87,9 @@ def _cards(ctx: PageContext, report: budgets.BudgetReport) -> None:
                             delta_description="of budget",
                             help_extra=f"Expenses {budgets.variance_text(spent.variance)}; revenue "
                             f"{budgets.variance_text(earned.variance)}."),
+            # "of N" under the value: in the label it was cut short at 1400 px ("Categories over budget, of …")
             kpi.figure_card("categories_over_budget", f"{len(over):,}",
-                            label=f"Categories over budget, of {len(report.categories):,}",
+                            delta=f"of {len(report.categories):,} categories",
                             help_extra=("Over: " + ", ".join(c.label for c in over) + ".") if over else None),
         ],
     )  # fmt: skip

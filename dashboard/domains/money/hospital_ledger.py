@@ -20,6 +20,7 @@ from dashboard.platform import permissions
 from dashboard.platform.actors import Actor
 from dashboard.platform.dates import checked_range
 from dashboard.platform.errors import InvalidInput
+from dashboard.platform.formatting import humanise
 from dashboard.platform.scope import limit_to_scope
 from db.models import Hospital, HospitalFinancialData
 
@@ -41,9 +42,9 @@ def month_label(key: str) -> str:
 
 
 def category_label(category: str) -> str:
-    """'utilities_and_diesel' -> 'Utilities and diesel'."""
-    words = category.replace("_", " ").strip()
-    return words[:1].upper() + words[1:] if words else "—"
+    """'utilities_and_diesel' -> 'Utilities and diesel'; 'nhia_capitation' -> 'NHIA capitation' (the acronyms the
+    rest of the dashboard keeps upper case, formatting.humanise)."""
+    return humanise(category)
 
 
 def months_between(start: date, end: date) -> list[str]:
